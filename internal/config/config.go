@@ -1,0 +1,329 @@
+// Package config loads handoff's configuration from config.yaml, environment
+// variables (HANDOFF_ + the key path upper-cased with "_") and defaults, and
+// validates it. config.yaml at the repository root documents every key.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/go-viper/mapstructure/v2"
+	"github.com/spf13/viper"
+
+	"github.com/handoff-chat/handoff/workflows"
+)
+
+// EnvPrefix prefixes every environment override.
+const EnvPrefix = "HANDOFF"
+
+// Config is the whole configuration.
+type Config struct {
+	DataDir      string       `mapstructure:"data_dir"`
+	Log          Log          `mapstructure:"log"`
+	HTTP         HTTP         `mapstructure:"http"`
+	Auth         Auth         `mapstructure:"auth"`
+	Temporal     Temporal     `mapstructure:"temporal"`
+	Conversation Conversation `mapstructure:"conversation"`
+	LiveChat     LiveChat     `mapstructure:"livechat"`
+	Notification Notification `mapstructure:"notifications"`
+	Bot          Bot          `mapstructure:"bot"`
+	source       string       // the config file read, if any
+}
+
+// Log configures the process log.
+type Log struct {
+	Level  string `mapstructure:"level"`
+	Format string `mapstructure:"format"`
+}
+
+// HTTP configures the API server.
+type HTTP struct {
+	Addr         string `mapstructure:"addr"`
+	MaxBodyBytes int64  `mapstructure:"max_body_bytes"`
+	// PublicURL is where staff reach the dashboard; used in links.
+	PublicURL string `mapstructure:"public_url"`
+}
+
+// Auth configures who may call the staff API.
+type Auth struct {
+	// Tokens are "name:secret" pairs; the name is recorded as the author of changes.
+	Tokens []string `mapstructure:"tokens"`
+}
+
+// Temporal configures the Temporal connection, or the embedded server.
+type Temporal struct {
+	// Address of an external frontend; empty runs the embedded server.
+	Address   string        `mapstructure:"address"`
+	Namespace string        `mapstructure:"namespace"`
+	APIKey    string        `mapstructure:"api_key"`
+	TLS       TLS           `mapstructure:"tls"`
+	UI        TemporalUI    `mapstructure:"ui"`
+	Embedded  EmbeddedSetup `mapstructure:"embedded"`
+	// MaxHistoryEvents continues a conversation as new at this history length
+	// (0 = when the server suggests it).
+	MaxHistoryEvents int `mapstructure:"max_history_events"`
+}
+
+// TLS configures TLS and mTLS to an external Temporal cluster.
+type TLS struct {
+	Enabled    bool   `mapstructure:"enabled"`
+	CAFile     string `mapstructure:"ca_file"`
+	CertFile   string `mapstructure:"cert_file"`
+	KeyFile    string `mapstructure:"key_file"`
+	ServerName string `mapstructure:"server_name"`
+}
+
+// TemporalUI configures the embedded Temporal Web UI.
+type TemporalUI struct {
+	Addr string `mapstructure:"addr"`
+}
+
+// EmbeddedSetup configures the embedded Temporal server.
+type EmbeddedSetup struct {
+	FrontendAddr string        `mapstructure:"frontend_addr"`
+	Retention    time.Duration `mapstructure:"retention"`
+}
+
+// Conversation configures the conversation workflow.
+type Conversation struct {
+	Window time.Duration `mapstructure:"window"`
+}
+
+// LiveChat holds the default of the inactivity timeout setting.
+type LiveChat struct {
+	InactivityTimeout time.Duration `mapstructure:"inactivity_timeout"`
+}
+
+// Notification holds the defaults of the notification settings.
+type Notification struct {
+	Email string `mapstructure:"email"`
+	Phone string `mapstructure:"phone"`
+}
+
+// Bot holds the bot's fixed texts.
+type Bot struct {
+	Reply               string `mapstructure:"reply"`
+	AgentRequestedReply string `mapstructure:"agent_requested_reply"`
+}
+
+// Embedded reports whether handoff runs its own Temporal server.
+func (c *Config) Embedded() bool { return c.Temporal.Address == "" }
+
+// Source is the config file that was read, or "" when none was.
+func (c *Config) Source() string { return c.source }
+
+// DefaultSettings are the settings in force where admins changed nothing.
+func (c *Config) DefaultSettings() workflows.Settings {
+	return workflows.Settings{
+		InactivityTimeout: c.LiveChat.InactivityTimeout,
+		NotificationEmail: c.Notification.Email,
+		NotificationPhone: c.Notification.Phone,
+	}
+}
+
+// StaffTokens parses auth.tokens into secret → name.
+func (c *Config) StaffTokens() map[string]string {
+	out := make(map[string]string, len(c.Auth.Tokens))
+	for _, entry := range c.Auth.Tokens {
+		name, secret, _ := strings.Cut(entry, ":")
+		out[secret] = name
+	}
+	return out
+}
+
+// SlogLevel is log.level as a slog level.
+func (c *Config) SlogLevel() slog.Level {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(c.Log.Level))
+	return l
+}
+
+var defaults = map[string]any{
+	"data_dir":                        "./data",
+	"log.level":                       "info",
+	"log.format":                      "text",
+	"http.addr":                       ":8080",
+	"http.max_body_bytes":             1 << 20,
+	"http.public_url":                 "http://localhost:8080",
+	"auth.tokens":                     []string{},
+	"temporal.address":                "",
+	"temporal.namespace":              "default",
+	"temporal.api_key":                "",
+	"temporal.tls.enabled":            false,
+	"temporal.tls.ca_file":            "",
+	"temporal.tls.cert_file":          "",
+	"temporal.tls.key_file":           "",
+	"temporal.tls.server_name":        "",
+	"temporal.ui.addr":                "127.0.0.1:8233",
+	"temporal.embedded.frontend_addr": "127.0.0.1:7233",
+	"temporal.embedded.retention":     "720h",
+	"temporal.max_history_events":     0,
+	"conversation.window":             "24h",
+	"livechat.inactivity_timeout":     "1h",
+	"notifications.email":             "",
+	"notifications.phone":             "",
+	"bot.reply":                       "Thanks for your message! Tap \"Talk to a human\" any time to reach our team.",
+	"bot.agent_requested_reply":       "We have alerted our team and someone will reply here soon. Meanwhile, please leave any details about your case.",
+}
+
+// Load reads the config file (explicit path, or ./config.yaml when present),
+// applies environment overrides, and validates the result.
+func Load(path string) (*Config, error) {
+	v := viper.New()
+	for key, value := range defaults {
+		v.SetDefault(key, value)
+	}
+	v.SetEnvPrefix(EnvPrefix)
+	v.SetEnvKeyReplacer(strings.NewReplacer(".", "_"))
+	v.AutomaticEnv()
+
+	if path == "" {
+		path = os.Getenv(EnvPrefix + "_CONFIG")
+	}
+	if path == "" {
+		if _, err := os.Stat("config.yaml"); err == nil {
+			path = "config.yaml"
+		}
+	}
+	if path != "" {
+		v.SetConfigFile(path)
+		v.SetConfigType("yaml")
+		if err := v.ReadInConfig(); err != nil {
+			return nil, fmt.Errorf("read config file %s: %w", path, err)
+		}
+	}
+
+	var cfg Config
+	hook := mapstructure.ComposeDecodeHookFunc(
+		mapstructure.StringToTimeDurationHookFunc(),
+		mapstructure.StringToSliceHookFunc(","),
+	)
+	if err := v.Unmarshal(&cfg, viper.DecodeHook(hook), func(dc *mapstructure.DecoderConfig) {
+		dc.ErrorUnused = false
+	}); err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	for i, t := range cfg.Auth.Tokens {
+		cfg.Auth.Tokens[i] = strings.TrimSpace(t)
+	}
+	if err := checkUnknownKeys(v); err != nil {
+		return nil, err
+	}
+	cfg.source = path
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return &cfg, nil
+}
+
+// checkUnknownKeys rejects keys in the file that handoff does not know, which
+// are almost always typos.
+func checkUnknownKeys(v *viper.Viper) error {
+	var unknown []string
+	for _, key := range v.AllKeys() {
+		if _, ok := defaults[key]; !ok {
+			unknown = append(unknown, key)
+		}
+	}
+	if len(unknown) > 0 {
+		return fmt.Errorf("config: unknown key(s) %s (see config.yaml for the known keys)", strings.Join(unknown, ", "))
+	}
+	return nil
+}
+
+// Validate checks every value and names the key of each problem.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(key, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("config key %s: "+format, append([]any{key}, args...)...))
+	}
+	if c.DataDir == "" {
+		bad("data_dir", "must not be empty")
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(c.Log.Level)); err != nil {
+		bad("log.level", "must be debug, info, warn or error, got %q", c.Log.Level)
+	}
+	if c.Log.Format != "text" && c.Log.Format != "json" {
+		bad("log.format", "must be text or json, got %q", c.Log.Format)
+	}
+	if _, _, err := net.SplitHostPort(c.HTTP.Addr); err != nil {
+		bad("http.addr", "must be host:port like :8080, got %q", c.HTTP.Addr)
+	}
+	if c.HTTP.MaxBodyBytes < 1024 {
+		bad("http.max_body_bytes", "must be at least 1024, got %d", c.HTTP.MaxBodyBytes)
+	}
+	if !strings.HasPrefix(c.HTTP.PublicURL, "http://") && !strings.HasPrefix(c.HTTP.PublicURL, "https://") {
+		bad("http.public_url", "must be an http:// or https:// URL, got %q", c.HTTP.PublicURL)
+	}
+	for i, entry := range c.Auth.Tokens {
+		name, secret, ok := strings.Cut(entry, ":")
+		if !ok || name == "" {
+			bad(fmt.Sprintf("auth.tokens[%d]", i), "must be name:secret")
+		} else if len(secret) < 16 {
+			bad(fmt.Sprintf("auth.tokens[%d]", i), "secret of %q must be at least 16 characters", name)
+		}
+	}
+	if c.Temporal.Namespace == "" {
+		bad("temporal.namespace", "must not be empty")
+	}
+	if c.Temporal.Address != "" {
+		if _, _, err := net.SplitHostPort(c.Temporal.Address); err != nil {
+			bad("temporal.address", "must be host:port like temporal.example.com:7233, or empty for the embedded server, got %q", c.Temporal.Address)
+		}
+	} else {
+		if _, _, err := net.SplitHostPort(c.Temporal.Embedded.FrontendAddr); err != nil {
+			bad("temporal.embedded.frontend_addr", "must be host:port like 127.0.0.1:7233, got %q", c.Temporal.Embedded.FrontendAddr)
+		}
+		if c.Temporal.UI.Addr != "" {
+			if _, _, err := net.SplitHostPort(c.Temporal.UI.Addr); err != nil {
+				bad("temporal.ui.addr", "must be host:port like 127.0.0.1:8233, or empty to disable the UI, got %q", c.Temporal.UI.Addr)
+			}
+		}
+		if c.Temporal.Embedded.Retention < 24*time.Hour {
+			bad("temporal.embedded.retention", "must be at least 24h, got %s", c.Temporal.Embedded.Retention)
+		}
+	}
+	if (c.Temporal.TLS.CertFile == "") != (c.Temporal.TLS.KeyFile == "") {
+		bad("temporal.tls.cert_file", "and temporal.tls.key_file must be set together for mTLS")
+	}
+	for key, file := range map[string]string{
+		"temporal.tls.ca_file":   c.Temporal.TLS.CAFile,
+		"temporal.tls.cert_file": c.Temporal.TLS.CertFile,
+		"temporal.tls.key_file":  c.Temporal.TLS.KeyFile,
+	} {
+		if file == "" {
+			continue
+		}
+		if _, err := os.Stat(file); err != nil {
+			bad(key, "cannot read %s: %v", file, errors.Unwrap(err))
+		}
+	}
+	if c.Temporal.MaxHistoryEvents != 0 && c.Temporal.MaxHistoryEvents < 100 {
+		bad("temporal.max_history_events", "must be 0 (server decides) or at least 100, got %d", c.Temporal.MaxHistoryEvents)
+	}
+	if c.Conversation.Window < time.Minute || c.Conversation.Window > 7*24*time.Hour {
+		bad("conversation.window", "must be between 1m and 168h, got %s", c.Conversation.Window)
+	}
+	if err := workflows.ValidateInactivityTimeout(c.LiveChat.InactivityTimeout); err != nil {
+		bad("livechat.inactivity_timeout", "%v", err)
+	}
+	if err := workflows.ValidateNotificationEmail(c.Notification.Email); err != nil {
+		bad("notifications.email", "%v", err)
+	}
+	if err := workflows.ValidateNotificationPhone(c.Notification.Phone); err != nil {
+		bad("notifications.phone", "%v", err)
+	}
+	if strings.TrimSpace(c.Bot.Reply) == "" {
+		bad("bot.reply", "must not be empty")
+	}
+	if strings.TrimSpace(c.Bot.AgentRequestedReply) == "" {
+		bad("bot.agent_requested_reply", "must not be empty")
+	}
+	return errors.Join(errs...)
+}

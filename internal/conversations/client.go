@@ -1,0 +1,328 @@
+// Package conversations is how the API talks to conversation workflows: it
+// starts or feeds them with updates, reads them with queries and lists the open
+// ones from Temporal's visibility store. It turns Temporal's errors into the
+// three outcomes callers act on: not found, wrong state, invalid input.
+package conversations
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	commonpb "go.temporal.io/api/common/v1"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/handoff-chat/handoff/workflows"
+)
+
+// ErrNotFound means no conversation exists for that channel and customer.
+var ErrNotFound = errors.New("conversation not found")
+
+// StateError means the conversation is not in a state that allows the request.
+type StateError struct{ Reason string }
+
+func (e *StateError) Error() string { return e.Reason }
+
+// InputError means the request itself is invalid.
+type InputError struct{ Reason string }
+
+func (e *InputError) Error() string { return e.Reason }
+
+// Client reaches conversation workflows.
+type Client struct {
+	temporal         client.Client
+	window           time.Duration
+	maxHistoryEvents int
+}
+
+// Options configure new conversations.
+type Options struct {
+	// Window is the messaging window of new conversations.
+	Window time.Duration
+	// MaxHistoryEvents continues a run as new at this history length (0 = server decides).
+	MaxHistoryEvents int
+}
+
+// NewClient returns a client for conversation workflows.
+func NewClient(c client.Client, opts Options) *Client {
+	return &Client{temporal: c, window: opts.Window, maxHistoryEvents: opts.MaxHistoryEvents}
+}
+
+// Summary is one row of the open-conversations list.
+type Summary struct {
+	ID                string     `json:"id"`
+	Channel           string     `json:"channel"`
+	CustomerID        string     `json:"customer_id"`
+	CustomerName      string     `json:"customer_name,omitempty"`
+	Status            string     `json:"state"`
+	AgentRequested    bool       `json:"agent_requested"`
+	AgentRequestedAt  *time.Time `json:"agent_requested_at,omitempty"`
+	WindowClosesAt    time.Time  `json:"window_closes_at"`
+	LiveChatExpiresAt *time.Time `json:"live_chat_expires_at,omitempty"`
+	StartedAt         time.Time  `json:"started_at"`
+}
+
+// Conversation is one conversation as staff see it.
+type Conversation struct {
+	workflows.ConversationView
+	Open     bool                `json:"open"`
+	Messages []workflows.Message `json:"messages"`
+}
+
+// CustomerMessage records a customer's message, starting the conversation if
+// needed. It returns once Temporal has durably recorded the message. A message
+// already received reports duplicate = true and no error.
+func (c *Client) CustomerMessage(ctx context.Context, channel, customerID string, msg workflows.CustomerMessage) (view workflows.ConversationView, duplicate bool, err error) {
+	err = c.updateWithStart(ctx, channel, customerID, workflows.UpdateCustomerMessage, "customer-"+msg.ID, msg, &view)
+	if isDuplicate(err) {
+		return view, true, nil
+	}
+	return view, false, err
+}
+
+// RequestAgent records that the customer asked for a human, starting the
+// conversation if needed.
+func (c *Client) RequestAgent(ctx context.Context, channel, customerID, requestID string) (workflows.ConversationView, error) {
+	var view workflows.ConversationView
+	err := c.updateWithStart(ctx, channel, customerID, workflows.UpdateRequestAgent, "agent-"+requestID,
+		workflows.AgentRequest{ID: requestID}, &view)
+	return view, err
+}
+
+// SetLiveChat switches live chat on or off.
+func (c *Client) SetLiveChat(ctx context.Context, channel, customerID string, on bool, author string) (workflows.ConversationView, error) {
+	var view workflows.ConversationView
+	err := c.update(ctx, channel, customerID, workflows.UpdateSetLiveChat, "",
+		workflows.LiveChatChange{On: on, Author: author}, &view)
+	return view, err
+}
+
+// StaffMessage sends a staff message; it switches live chat on and restarts
+// the inactivity countdown.
+func (c *Client) StaffMessage(ctx context.Context, channel, customerID string, msg workflows.StaffMessage) (workflows.ConversationView, error) {
+	var view workflows.ConversationView
+	err := c.update(ctx, channel, customerID, workflows.UpdateStaffMessage, "staff-"+msg.ID, msg, &view)
+	if isDuplicate(err) {
+		return c.view(ctx, workflows.ConversationWorkflowID(channel, customerID))
+	}
+	return view, err
+}
+
+// Get returns one conversation with its recent messages, open or closed.
+func (c *Client) Get(ctx context.Context, channel, customerID string) (Conversation, error) {
+	id := workflows.ConversationWorkflowID(channel, customerID)
+	desc, err := c.temporal.DescribeWorkflowExecution(ctx, id, "")
+	if err != nil {
+		return Conversation{}, c.mapError(ctx, id, err)
+	}
+	view, err := c.view(ctx, id)
+	if err != nil {
+		return Conversation{}, err
+	}
+	messages, err := c.Transcript(ctx, channel, customerID, 0)
+	if err != nil {
+		return Conversation{}, err
+	}
+	open := desc.GetWorkflowExecutionInfo().GetStatus() == enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING
+	return Conversation{ConversationView: view, Open: open, Messages: messages}, nil
+}
+
+// Transcript returns the kept messages with a sequence number above afterSeq.
+func (c *Client) Transcript(ctx context.Context, channel, customerID string, afterSeq int64) ([]workflows.Message, error) {
+	id := workflows.ConversationWorkflowID(channel, customerID)
+	resp, err := c.temporal.QueryWorkflow(ctx, id, "", workflows.QueryTranscript, workflows.TranscriptRequest{AfterSeq: afterSeq})
+	if err != nil {
+		return nil, c.mapError(ctx, id, err)
+	}
+	var messages []workflows.Message
+	if err := resp.Get(&messages); err != nil {
+		return nil, fmt.Errorf("decode transcript of %s: %w", id, err)
+	}
+	return messages, nil
+}
+
+func (c *Client) view(ctx context.Context, id string) (workflows.ConversationView, error) {
+	resp, err := c.temporal.QueryWorkflow(ctx, id, "", workflows.QueryConversation)
+	if err != nil {
+		return workflows.ConversationView{}, c.mapError(ctx, id, err)
+	}
+	var view workflows.ConversationView
+	if err := resp.Get(&view); err != nil {
+		return workflows.ConversationView{}, fmt.Errorf("decode conversation %s: %w", id, err)
+	}
+	return view, nil
+}
+
+// ListOpen returns every conversation whose window is open: customers who
+// asked for a human first (oldest request first), then the most recently
+// active. nameFilter, when set, keeps customers whose name contains it.
+func (c *Client) ListOpen(ctx context.Context, nameFilter string) ([]Summary, error) {
+	query := fmt.Sprintf("WorkflowType = '%s' AND ExecutionStatus = 'Running'", workflows.ConversationWorkflowName)
+	var out []Summary
+	var token []byte
+	for {
+		resp, err := c.temporal.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
+			Query: query, PageSize: 1000, NextPageToken: token,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("list open conversations: %w", err)
+		}
+		for _, exec := range resp.GetExecutions() {
+			s, err := summaryOf(exec.GetExecution().GetWorkflowId(), exec.GetStartTime().AsTime(), exec.GetSearchAttributes())
+			if err != nil {
+				return nil, err
+			}
+			if nameFilter != "" && !strings.Contains(strings.ToLower(s.CustomerName), strings.ToLower(nameFilter)) {
+				continue
+			}
+			out = append(out, s)
+		}
+		token = resp.GetNextPageToken()
+		if len(token) == 0 {
+			break
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.AgentRequested != b.AgentRequested {
+			return a.AgentRequested
+		}
+		if a.AgentRequested {
+			return a.AgentRequestedAt.Before(*b.AgentRequestedAt)
+		}
+		return a.WindowClosesAt.After(b.WindowClosesAt)
+	})
+	return out, nil
+}
+
+func summaryOf(id string, started time.Time, attrs *commonpb.SearchAttributes) (Summary, error) {
+	s := Summary{ID: id, StartedAt: started}
+	fields := attrs.GetIndexedFields()
+	decode := func(name string, into any) error {
+		p, ok := fields[name]
+		if !ok {
+			return nil
+		}
+		if err := converter.GetDefaultDataConverter().FromPayload(p, into); err != nil {
+			return fmt.Errorf("decode search attribute %s of %s: %w", name, id, err)
+		}
+		return nil
+	}
+	var agentRequestedAt, liveChatExpiresAt time.Time
+	err := errors.Join(
+		decode(workflows.SAChannel.GetName(), &s.Channel),
+		decode(workflows.SACustomerID.GetName(), &s.CustomerID),
+		decode(workflows.SACustomerName.GetName(), &s.CustomerName),
+		decode(workflows.SAState.GetName(), &s.Status),
+		decode(workflows.SAAgentRequested.GetName(), &s.AgentRequested),
+		decode(workflows.SAWindowClosesAt.GetName(), &s.WindowClosesAt),
+		decode(workflows.SAAgentRequestedAt.GetName(), &agentRequestedAt),
+		decode(workflows.SALiveChatExpiresAt.GetName(), &liveChatExpiresAt),
+	)
+	if err != nil {
+		return Summary{}, err
+	}
+	if !agentRequestedAt.IsZero() {
+		s.AgentRequestedAt = &agentRequestedAt
+	}
+	if !liveChatExpiresAt.IsZero() {
+		s.LiveChatExpiresAt = &liveChatExpiresAt
+	}
+	if s.AgentRequested && s.AgentRequestedAt == nil {
+		s.AgentRequestedAt = &started
+	}
+	return s, nil
+}
+
+func (c *Client) updateWithStart(ctx context.Context, channel, customerID, update, updateID string, arg, result any) error {
+	id := workflows.ConversationWorkflowID(channel, customerID)
+	startOp := c.temporal.NewWithStartWorkflowOperation(client.StartWorkflowOptions{
+		ID:                       id,
+		TaskQueue:                workflows.TaskQueue,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+	}, workflows.ConversationWorkflowName, workflows.ConversationStart{
+		Channel:          channel,
+		CustomerID:       customerID,
+		Window:           c.window,
+		MaxHistoryEvents: c.maxHistoryEvents,
+	})
+	handle, err := c.temporal.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
+		StartWorkflowOperation: startOp,
+		UpdateOptions: client.UpdateWorkflowOptions{
+			UpdateID:     updateID,
+			UpdateName:   update,
+			Args:         []any{arg},
+			WaitForStage: client.WorkflowUpdateStageCompleted,
+		},
+	})
+	if err == nil {
+		err = handle.Get(ctx, result)
+	}
+	if err != nil {
+		return c.mapError(ctx, id, err)
+	}
+	return nil
+}
+
+func (c *Client) update(ctx context.Context, channel, customerID, update, updateID string, arg, result any) error {
+	id := workflows.ConversationWorkflowID(channel, customerID)
+	handle, err := c.temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		WorkflowID:   id,
+		UpdateID:     updateID,
+		UpdateName:   update,
+		Args:         []any{arg},
+		WaitForStage: client.WorkflowUpdateStageCompleted,
+	})
+	if err == nil {
+		err = handle.Get(ctx, result)
+	}
+	if err != nil {
+		return c.mapError(ctx, id, err)
+	}
+	return nil
+}
+
+// mapError turns Temporal errors into ErrNotFound, *StateError and
+// *InputError; anything else is returned wrapped.
+func (c *Client) mapError(ctx context.Context, id string, err error) error {
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) {
+		switch appErr.Type() {
+		case workflows.ErrTypeWrongState:
+			return &StateError{Reason: appErr.Message()}
+		case workflows.ErrTypeInvalidInput:
+			return &InputError{Reason: appErr.Message()}
+		case workflows.ErrTypeDuplicateMessage:
+			return err
+		}
+	}
+	var notFound *serviceerror.NotFound
+	if errors.As(err, &notFound) {
+		// Either no such conversation, or its run ended with the window.
+		desc, derr := c.temporal.DescribeWorkflowExecution(ctx, id, "")
+		if derr != nil {
+			return ErrNotFound
+		}
+		closes := ""
+		if info := desc.GetWorkflowExecutionInfo(); info.GetCloseTime() != nil {
+			closes = " at " + info.GetCloseTime().AsTime().UTC().Format(time.RFC3339)
+		}
+		return &StateError{Reason: "the messaging window closed" + closes +
+			"; staff can write again after the customer's next message"}
+	}
+	return fmt.Errorf("conversation %s: %w", id, err)
+}
+
+func isDuplicate(err error) bool {
+	var appErr *temporal.ApplicationError
+	return errors.As(err, &appErr) && appErr.Type() == workflows.ErrTypeDuplicateMessage
+}

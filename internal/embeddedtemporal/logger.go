@@ -1,0 +1,49 @@
+package embeddedtemporal
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"go.temporal.io/server/common/log"
+	"go.temporal.io/server/common/log/tag"
+)
+
+// slogLogger adapts a *slog.Logger to the Temporal server's logging interface,
+// so the embedded server writes to the same structured log as the rest of
+// handoff. Records below minLevel are dropped: the server is chatty at info.
+type slogLogger struct {
+	logger   *slog.Logger
+	minLevel slog.Level
+}
+
+var _ log.Logger = (*slogLogger)(nil)
+
+func newSlogLogger(l *slog.Logger, minLevel slog.Level) *slogLogger {
+	return &slogLogger{logger: l.With("component", "temporal-server"), minLevel: minLevel}
+}
+
+func (l *slogLogger) log(level slog.Level, msg string, tags []tag.Tag) {
+	if level < l.minLevel || !l.logger.Enabled(context.Background(), level) {
+		return
+	}
+	attrs := make([]any, 0, 2*len(tags))
+	for _, t := range tags {
+		attrs = append(attrs, t.Key(), fmt.Sprint(t.Value()))
+	}
+	l.logger.Log(context.Background(), level, msg, attrs...)
+}
+
+func (l *slogLogger) Debug(msg string, tags ...tag.Tag)  { l.log(slog.LevelDebug, msg, tags) }
+func (l *slogLogger) Info(msg string, tags ...tag.Tag)   { l.log(slog.LevelInfo, msg, tags) }
+func (l *slogLogger) Warn(msg string, tags ...tag.Tag)   { l.log(slog.LevelWarn, msg, tags) }
+func (l *slogLogger) Error(msg string, tags ...tag.Tag)  { l.log(slog.LevelError, msg, tags) }
+func (l *slogLogger) DPanic(msg string, tags ...tag.Tag) { l.log(slog.LevelError, msg, tags) }
+func (l *slogLogger) Panic(msg string, tags ...tag.Tag) {
+	l.log(slog.LevelError, msg, tags)
+	panic(msg)
+}
+func (l *slogLogger) Fatal(msg string, tags ...tag.Tag) {
+	l.log(slog.LevelError, msg, tags)
+	panic(msg)
+}

@@ -1,0 +1,306 @@
+// Package embeddedtemporal runs a complete Temporal server (frontend, history,
+// matching and worker services) inside the handoff process, persisted in a
+// SQLite file, optionally with the Temporal Web UI. It is the default way
+// handoff runs on a single machine and the server used by end-to-end tests.
+package embeddedtemporal
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/server/common/authorization"
+	"go.temporal.io/server/common/cluster"
+	"go.temporal.io/server/common/config"
+	"go.temporal.io/server/common/dynamicconfig"
+	"go.temporal.io/server/common/metrics"
+	sqliteplugin "go.temporal.io/server/common/persistence/sql/sqlplugin/sqlite"
+	"go.temporal.io/server/schema/sqlite"
+	"go.temporal.io/server/temporal"
+
+	"google.golang.org/protobuf/types/known/durationpb"
+
+	uiserver "github.com/temporalio/ui-server/v2/server"
+	uiconfig "github.com/temporalio/ui-server/v2/server/config"
+	uioptions "github.com/temporalio/ui-server/v2/server/server_options"
+)
+
+// Options configures an embedded server.
+type Options struct {
+	// DatabaseFile is the SQLite file holding all server state. Empty keeps
+	// everything in memory (tests).
+	DatabaseFile string
+	// FrontendAddr is the host:port of the gRPC frontend. Port 0 picks a free port.
+	FrontendAddr string
+	// UIAddr is the host:port of the Temporal Web UI. Empty disables the UI.
+	UIAddr string
+	// Namespace is registered at start-up if it does not exist yet.
+	Namespace string
+	// Retention is how long closed workflow histories are kept.
+	Retention time.Duration
+	// SearchAttributes are registered on the namespace at start-up.
+	SearchAttributes map[string]enumspb.IndexedValueType
+	// Logger receives the server's warnings and errors.
+	Logger *slog.Logger
+	// LogLevel is the lowest level of server log records passed on (default warn).
+	LogLevel slog.Level
+}
+
+// Server is a running embedded Temporal server.
+type Server struct {
+	temporal     temporal.Server
+	ui           *uiserver.Server
+	frontendAddr string
+	uiAddr       string
+}
+
+// Start creates the database if needed, registers the namespace and starts the
+// server. The returned server is ready to accept clients.
+func Start(opts Options) (*Server, error) {
+	if opts.Namespace == "" {
+		return nil, errors.New("embedded temporal: namespace is required")
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.LogLevel == 0 {
+		opts.LogLevel = slog.LevelWarn
+	}
+	if opts.Retention <= 0 {
+		opts.Retention = 30 * 24 * time.Hour
+	}
+	host, frontendPort, err := resolveAddr(opts.FrontendAddr, "127.0.0.1")
+	if err != nil {
+		return nil, fmt.Errorf("embedded temporal frontend address %q: %w", opts.FrontendAddr, err)
+	}
+
+	sqlCfg := &config.SQL{
+		PluginName:        sqliteplugin.PluginName,
+		ConnectAttributes: map[string]string{},
+		DatabaseName:      opts.DatabaseFile,
+	}
+	if opts.DatabaseFile == "" {
+		sqlCfg.ConnectAttributes["mode"] = "memory"
+		sqlCfg.ConnectAttributes["cache"] = "shared"
+		sqlCfg.DatabaseName = fmt.Sprintf("handoff-%d-%d", os.Getpid(), time.Now().UnixNano())
+	} else {
+		sqlCfg.ConnectAttributes["mode"] = "rwc"
+		sqlCfg.ConnectAttributes["_journal_mode"] = "wal"
+		sqlCfg.ConnectAttributes["_synchronous"] = "2" // FULL: an accepted message survives a power cut
+		if err := os.MkdirAll(filepath.Dir(opts.DatabaseFile), 0o750); err != nil {
+			return nil, fmt.Errorf("embedded temporal: create data directory: %w", err)
+		}
+		if _, err := os.Stat(opts.DatabaseFile); errors.Is(err, os.ErrNotExist) {
+			if err := sqlite.SetupSchema(sqlCfg); err != nil {
+				return nil, fmt.Errorf("embedded temporal: create schema in %s: %w", opts.DatabaseFile, err)
+			}
+		}
+	}
+	if opts.DatabaseFile == "" {
+		if err := sqlite.SetupSchema(sqlCfg); err != nil {
+			return nil, fmt.Errorf("embedded temporal: create in-memory schema: %w", err)
+		}
+	}
+
+	nsCfg, err := sqlite.NewNamespaceConfig("active", opts.Namespace, false, opts.SearchAttributes)
+	if err != nil {
+		return nil, fmt.Errorf("embedded temporal: namespace %q: %w", opts.Namespace, err)
+	}
+	nsCfg.Detail.Config.Retention = durationpb.New(opts.Retention)
+	if err := sqlite.CreateNamespaces(sqlCfg, nsCfg); err != nil {
+		return nil, fmt.Errorf("embedded temporal: register namespace %q: %w", opts.Namespace, err)
+	}
+
+	frontendAddr := net.JoinHostPort(host, strconv.Itoa(frontendPort))
+	cfg, err := serverConfig(sqlCfg, host, frontendPort)
+	if err != nil {
+		return nil, err
+	}
+	logger := newSlogLogger(opts.Logger, opts.LogLevel)
+	authorizer, err := authorization.GetAuthorizerFromConfig(&cfg.Global.Authorization)
+	if err != nil {
+		return nil, fmt.Errorf("embedded temporal: authorizer: %w", err)
+	}
+	claimMapper, err := authorization.GetClaimMapperFromConfig(&cfg.Global.Authorization, logger)
+	if err != nil {
+		return nil, fmt.Errorf("embedded temporal: claim mapper: %w", err)
+	}
+	srv, err := temporal.NewServer(
+		temporal.WithConfig(cfg),
+		temporal.ForServices(temporal.DefaultServices),
+		temporal.WithLogger(logger),
+		temporal.WithAuthorizer(authorizer),
+		temporal.WithClaimMapper(func(*config.Config) authorization.ClaimMapper { return claimMapper }),
+		temporal.WithDynamicConfigClient(dynamicconfig.StaticClient{
+			// Conversations are long-lived and signalled often; let the
+			// frontend accept updates and the UI show them.
+			dynamicconfig.FrontendEnableUpdateWorkflowExecution.Key():              true,
+			dynamicconfig.FrontendEnableUpdateWorkflowExecutionAsyncAccepted.Key(): true,
+		}),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("embedded temporal: create server: %w", err)
+	}
+	if err := srv.Start(); err != nil {
+		return nil, fmt.Errorf("embedded temporal: start server on %s: %w", frontendAddr, err)
+	}
+	s := &Server{temporal: srv, frontendAddr: frontendAddr}
+
+	if opts.UIAddr != "" {
+		if err := s.startUI(opts.UIAddr, opts.Namespace, opts.Logger); err != nil {
+			_ = srv.Stop()
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// FrontendAddr is the host:port clients dial.
+func (s *Server) FrontendAddr() string { return s.frontendAddr }
+
+// UIAddr is the host:port of the Web UI, or empty when it is disabled.
+func (s *Server) UIAddr() string { return s.uiAddr }
+
+// Stop shuts the UI and the server down.
+func (s *Server) Stop() error {
+	if s.ui != nil {
+		s.ui.Stop()
+	}
+	if err := s.temporal.Stop(); err != nil {
+		return fmt.Errorf("embedded temporal: stop: %w", err)
+	}
+	return nil
+}
+
+func (s *Server) startUI(addr, namespace string, logger *slog.Logger) error {
+	host, port, err := resolveAddr(addr, "127.0.0.1")
+	if err != nil {
+		return fmt.Errorf("embedded temporal UI address %q: %w", addr, err)
+	}
+	cfg := &uiconfig.Config{
+		Host:                host,
+		Port:                port,
+		TemporalGRPCAddress: s.frontendAddr,
+		EnableUI:            true,
+		DefaultNamespace:    namespace,
+		HideLogs:            true,
+		DisableNewsFetch:    true,
+		CORS:                uiconfig.CORS{CookieInsecure: true},
+	}
+	s.ui = uiserver.NewServer(uioptions.WithConfigProvider(cfg))
+	s.uiAddr = net.JoinHostPort(host, strconv.Itoa(port))
+	go func() {
+		if err := s.ui.Start(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			logger.Error("temporal UI stopped", "addr", s.uiAddr, "error", err)
+		}
+	}()
+	return nil
+}
+
+func serverConfig(sqlCfg *config.SQL, host string, frontendPort int) (*config.Config, error) {
+	ports, err := freePorts(host, 8)
+	if err != nil {
+		return nil, fmt.Errorf("embedded temporal: reserve ports: %w", err)
+	}
+	service := func(grpcPort, membershipPort int) config.Service {
+		return config.Service{RPC: config.RPC{
+			GRPCPort:       grpcPort,
+			MembershipPort: membershipPort,
+			BindOnIP:       host,
+		}}
+	}
+	frontendHostPort := net.JoinHostPort(host, strconv.Itoa(frontendPort))
+	return &config.Config{
+		Global: config.Global{
+			Membership: config.Membership{MaxJoinDuration: 30 * time.Second, BroadcastAddress: host},
+			Metrics: &metrics.Config{Prometheus: &metrics.PrometheusConfig{
+				ListenAddress: net.JoinHostPort(host, strconv.Itoa(ports[7])),
+				HandlerPath:   "/metrics",
+			}},
+		},
+		Persistence: config.Persistence{
+			DefaultStore:     sqliteplugin.PluginName,
+			VisibilityStore:  sqliteplugin.PluginName,
+			NumHistoryShards: 1,
+			DataStores:       map[string]config.DataStore{sqliteplugin.PluginName: {SQL: sqlCfg}},
+		},
+		ClusterMetadata: &cluster.Config{
+			EnableGlobalNamespace:    false,
+			FailoverVersionIncrement: 10,
+			MasterClusterName:        "active",
+			CurrentClusterName:       "active",
+			ClusterInformation: map[string]cluster.ClusterInformation{
+				"active": {Enabled: true, InitialFailoverVersion: 1, RPCAddress: frontendHostPort},
+			},
+		},
+		DCRedirectionPolicy: config.DCRedirectionPolicy{Policy: "noop"},
+		Services: map[string]config.Service{
+			"frontend": service(frontendPort, ports[0]),
+			"history":  service(ports[1], ports[2]),
+			"matching": service(ports[3], ports[4]),
+			"worker":   service(ports[5], ports[6]),
+		},
+		Archival: config.Archival{
+			History:    config.HistoryArchival{State: "disabled"},
+			Visibility: config.VisibilityArchival{State: "disabled"},
+		},
+		NamespaceDefaults: config.NamespaceDefaults{Archival: config.ArchivalNamespaceDefaults{
+			History:    config.HistoryArchivalNamespaceDefaults{State: "disabled"},
+			Visibility: config.VisibilityArchivalNamespaceDefaults{State: "disabled"},
+		}},
+		PublicClient: config.PublicClient{HostPort: frontendHostPort},
+	}, nil
+}
+
+// resolveAddr splits host:port, defaulting the host and picking a free port for 0.
+func resolveAddr(addr, defaultHost string) (string, int, error) {
+	if addr == "" {
+		addr = net.JoinHostPort(defaultHost, "0")
+	}
+	host, portText, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", 0, err
+	}
+	if host == "" {
+		host = defaultHost
+	}
+	port, err := strconv.Atoi(portText)
+	if err != nil || port < 0 || port > 65535 {
+		return "", 0, fmt.Errorf("port %q is not a number between 0 and 65535", portText)
+	}
+	if port == 0 {
+		ports, err := freePorts(host, 1)
+		if err != nil {
+			return "", 0, err
+		}
+		port = ports[0]
+	}
+	return host, port, nil
+}
+
+// freePorts asks the kernel for n distinct free TCP ports on host.
+func freePorts(host string, n int) ([]int, error) {
+	listeners := make([]net.Listener, 0, n)
+	defer func() {
+		for _, l := range listeners {
+			_ = l.Close()
+		}
+	}()
+	ports := make([]int, 0, n)
+	for range n {
+		l, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
+		if err != nil {
+			return nil, err
+		}
+		listeners = append(listeners, l)
+		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+	}
+	return ports, nil
+}

@@ -1,0 +1,122 @@
+// Package settings reads and changes the admin-tunable settings, which live in
+// the settings workflow so every API and worker process shares one durable,
+// audited copy. Values nobody changed come from config.yaml.
+package settings
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/handoff-chat/handoff/workflows"
+)
+
+// ErrInvalid wraps a change that failed validation.
+var ErrInvalid = errors.New("invalid settings")
+
+// Store reads and changes settings through Temporal.
+type Store struct {
+	client   client.Client
+	defaults workflows.Settings
+}
+
+// Current is the settings in force and how they came to be.
+type Current struct {
+	Settings   workflows.Settings        `json:"settings"`
+	Defaults   workflows.Settings        `json:"defaults"`
+	Overrides  workflows.SettingsPatch   `json:"overrides"`
+	LastChange *workflows.SettingsChange `json:"last_change,omitempty"`
+}
+
+// NewStore returns a store whose unchanged settings are defaults.
+func NewStore(c client.Client, defaults workflows.Settings) *Store {
+	return &Store{client: c, defaults: defaults}
+}
+
+// Defaults are the config.yaml values.
+func (s *Store) Defaults() workflows.Settings { return s.defaults }
+
+// Ensure starts the settings workflow unless it is already running.
+func (s *Store) Ensure(ctx context.Context) error {
+	_, err := s.client.ExecuteWorkflow(ctx, s.startOptions(), workflows.SettingsWorkflowName, workflows.SettingsState{})
+	if err != nil {
+		return fmt.Errorf("start settings workflow: %w", err)
+	}
+	return nil
+}
+
+func (s *Store) startOptions() client.StartWorkflowOptions {
+	return client.StartWorkflowOptions{
+		ID:                       workflows.SettingsWorkflowID,
+		TaskQueue:                workflows.TaskQueue,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+	}
+}
+
+// Current returns the settings in force.
+func (s *Store) Current(ctx context.Context) (Current, error) {
+	resp, err := s.client.QueryWorkflow(ctx, workflows.SettingsWorkflowID, "", workflows.QuerySettings)
+	if err != nil {
+		return Current{}, fmt.Errorf("query settings workflow: %w", err)
+	}
+	var view workflows.SettingsView
+	if err := resp.Get(&view); err != nil {
+		return Current{}, fmt.Errorf("decode settings: %w", err)
+	}
+	return s.current(view), nil
+}
+
+func (s *Store) current(view workflows.SettingsView) Current {
+	return Current{
+		Settings:   view.Overrides.Apply(s.defaults),
+		Defaults:   s.defaults,
+		Overrides:  view.Overrides,
+		LastChange: view.LastChange,
+	}
+}
+
+// Change validates and applies patch on behalf of author. requestID makes a
+// retried call idempotent. A validation failure wraps ErrInvalid.
+func (s *Store) Change(ctx context.Context, author, requestID string, patch workflows.SettingsPatch) (Current, error) {
+	if err := patch.Validate(); err != nil {
+		return Current{}, fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
+	startOp := s.client.NewWithStartWorkflowOperation(s.startOptions(), workflows.SettingsWorkflowName, workflows.SettingsState{})
+	handle, err := s.client.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
+		StartWorkflowOperation: startOp,
+		UpdateOptions: client.UpdateWorkflowOptions{
+			UpdateID:     requestID,
+			UpdateName:   workflows.UpdateSettings,
+			Args:         []any{workflows.SettingsChangeRequest{Patch: patch, Author: author, RequestID: requestID}},
+			WaitForStage: client.WorkflowUpdateStageCompleted,
+		},
+	})
+	if err == nil {
+		var view workflows.SettingsView
+		if err = handle.Get(ctx, &view); err == nil {
+			return s.current(view), nil
+		}
+	}
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) && appErr.Type() == workflows.ErrTypeInvalidInput {
+		return Current{}, fmt.Errorf("%w: %s", ErrInvalid, appErr.Message())
+	}
+	return Current{}, fmt.Errorf("change settings: %w", err)
+}
+
+// History returns the recorded changes, oldest first.
+func (s *Store) History(ctx context.Context) ([]workflows.SettingsChange, error) {
+	resp, err := s.client.QueryWorkflow(ctx, workflows.SettingsWorkflowID, "", workflows.QuerySettingsChange)
+	if err != nil {
+		return nil, fmt.Errorf("query settings history: %w", err)
+	}
+	var changes []workflows.SettingsChange
+	if err := resp.Get(&changes); err != nil {
+		return nil, fmt.Errorf("decode settings history: %w", err)
+	}
+	return changes, nil
+}

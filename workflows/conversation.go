@@ -1,0 +1,522 @@
+// Package workflows holds handoff's deterministic workflow code: the customer
+// conversation state machine with its timers, and the settings entity. It does
+// no I/O; everything with side effects runs as an activity.
+package workflows
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+)
+
+const (
+	// transcriptKept is how many recent messages the workflow state keeps for
+	// the web chat and the staff view; the full history stays in Temporal and
+	// the search index.
+	transcriptKept = 100
+	// recentIDsKept is how many recent message IDs are remembered to drop
+	// redelivered channel messages.
+	recentIDsKept = 500
+	// DefaultWindow is the Messenger standard messaging window.
+	DefaultWindow = 24 * time.Hour
+)
+
+// ConversationState is everything a conversation carries across
+// continue-as-new. It is serialized into the next run's input.
+type ConversationState struct {
+	Channel      string `json:"channel"`
+	CustomerID   string `json:"customer_id"`
+	CustomerName string `json:"customer_name,omitempty"`
+	Status       Status `json:"status"`
+	// Window is how long after the customer's last message staff may write.
+	Window time.Duration `json:"window"`
+	// WindowClosesAt is the last customer message + Window.
+	WindowClosesAt time.Time `json:"window_closes_at"`
+	// LiveChatExpiresAt is the last staff message (or live chat on) +
+	// InactivityTimeout; zero while live chat is off.
+	LiveChatExpiresAt time.Time `json:"live_chat_expires_at"`
+	// InactivityTimeout is the setting that was in force when the countdown last (re)started.
+	InactivityTimeout time.Duration `json:"inactivity_timeout"`
+	// AgentRequestedAt is when the customer asked for a human; zero when not flagged.
+	AgentRequestedAt time.Time `json:"agent_requested_at"`
+	NextSeq          int64     `json:"next_seq"`
+	Transcript       []Message `json:"transcript"`
+	RecentIDs        []string  `json:"recent_ids"`
+	// PendingBot holds customer events the bot has not reacted to yet.
+	PendingBot []pendingBotEvent `json:"pending_bot"`
+}
+
+type pendingBotEvent struct {
+	Event   BotEvent `json:"event"`
+	Message Message  `json:"message"`
+}
+
+// conversation is one run of the conversation workflow.
+type conversation struct {
+	state            ConversationState
+	workflowID       string
+	maxHistoryEvents int
+	botBusy          bool
+}
+
+// ConversationWorkflow is one customer's conversation on one channel. It starts
+// with the customer's first message (update-with-start) and ends when the
+// messaging window closes; a later message starts a new run.
+func ConversationWorkflow(ctx workflow.Context, start ConversationStart) (ConversationView, error) {
+	c := &conversation{
+		workflowID:       workflow.GetInfo(ctx).WorkflowExecution.ID,
+		maxHistoryEvents: start.MaxHistoryEvents,
+	}
+	if start.State != nil {
+		c.state = *start.State
+	} else {
+		window := start.Window
+		if window <= 0 {
+			window = DefaultWindow
+		}
+		c.state = ConversationState{
+			Channel:        start.Channel,
+			CustomerID:     start.CustomerID,
+			Status:         StatusBot,
+			Window:         window,
+			WindowClosesAt: workflow.Now(ctx).Add(window),
+			NextSeq:        1,
+		}
+	}
+	if err := c.registerHandlers(ctx); err != nil {
+		return ConversationView{}, err
+	}
+	c.upsertSearchAttributes(ctx)
+	workflow.Go(ctx, c.runBot)
+	return c.run(ctx, start)
+}
+
+func (c *conversation) registerHandlers(ctx workflow.Context) error {
+	if err := workflow.SetQueryHandler(ctx, QueryConversation, func() (ConversationView, error) {
+		return c.view(), nil
+	}); err != nil {
+		return fmt.Errorf("register %s query: %w", QueryConversation, err)
+	}
+	if err := workflow.SetQueryHandler(ctx, QueryTranscript, func(req TranscriptRequest) ([]Message, error) {
+		return c.transcriptAfter(req.AfterSeq), nil
+	}); err != nil {
+		return fmt.Errorf("register %s query: %w", QueryTranscript, err)
+	}
+	updates := []struct {
+		name      string
+		handler   any
+		validator any
+	}{
+		{UpdateCustomerMessage, c.onCustomerMessage, c.validateCustomerMessage},
+		{UpdateRequestAgent, c.onRequestAgent, c.validateRequestAgent},
+		{UpdateSetLiveChat, c.onSetLiveChat, c.validateSetLiveChat},
+		{UpdateStaffMessage, c.onStaffMessage, c.validateStaffMessage},
+	}
+	for _, u := range updates {
+		if err := workflow.SetUpdateHandlerWithOptions(ctx, u.name, u.handler,
+			workflow.UpdateHandlerOptions{Validator: u.validator}); err != nil {
+			return fmt.Errorf("register %s update: %w", u.name, err)
+		}
+	}
+	return nil
+}
+
+// run arms one timer for the earliest deadline and reacts when it fires or
+// when the deadline moves. It ends the run when the window closes and
+// continues as new when the history grows long.
+func (c *conversation) run(ctx workflow.Context, start ConversationStart) (ConversationView, error) {
+	for {
+		now := workflow.Now(ctx)
+		if !c.state.LiveChatExpiresAt.IsZero() && !now.Before(c.state.LiveChatExpiresAt) {
+			c.switchLiveChatOff(ctx)
+			continue
+		}
+		if !now.Before(c.state.WindowClosesAt) {
+			if err := c.awaitIdle(ctx); err != nil {
+				return c.view(), err
+			}
+			if workflow.Now(ctx).Before(c.state.WindowClosesAt) {
+				continue // the customer wrote again while handlers finished
+			}
+			if c.state.Status == StatusLiveChat {
+				c.switchLiveChatOff(ctx)
+			}
+			workflow.GetLogger(ctx).Info("messaging window closed", "conversation", c.workflowID)
+			return c.view(), nil
+		}
+
+		deadline := c.nextDeadline()
+		timerCtx, cancelTimer := workflow.WithCancel(ctx)
+		timer := workflow.NewTimer(timerCtx, deadline.Sub(now))
+		err := workflow.Await(ctx, func() bool {
+			return timer.IsReady() || !c.nextDeadline().Equal(deadline) || c.shouldContinueAsNew(ctx)
+		})
+		if !timer.IsReady() {
+			cancelTimer()
+		}
+		if err != nil {
+			return c.view(), err
+		}
+		if c.shouldContinueAsNew(ctx) {
+			if err := c.awaitIdle(ctx); err != nil {
+				return c.view(), err
+			}
+			next := start
+			state := c.state
+			next.State = &state
+			return ConversationView{}, workflow.NewContinueAsNewError(ctx, ConversationWorkflowName, next)
+		}
+	}
+}
+
+// awaitIdle waits until no update handler and no bot reply is in progress, so
+// nothing is lost when the run ends or continues as new.
+func (c *conversation) awaitIdle(ctx workflow.Context) error {
+	return workflow.Await(ctx, func() bool {
+		return workflow.AllHandlersFinished(ctx) && !c.botBusy && len(c.state.PendingBot) == 0
+	})
+}
+
+func (c *conversation) shouldContinueAsNew(ctx workflow.Context) bool {
+	info := workflow.GetInfo(ctx)
+	if info.GetContinueAsNewSuggested() {
+		return true
+	}
+	return c.maxHistoryEvents > 0 && info.GetCurrentHistoryLength() >= c.maxHistoryEvents
+}
+
+// nextDeadline is the earliest of the window close and the live-chat expiry.
+func (c *conversation) nextDeadline() time.Time {
+	d := c.state.WindowClosesAt
+	if !c.state.LiveChatExpiresAt.IsZero() && c.state.LiveChatExpiresAt.Before(d) {
+		d = c.state.LiveChatExpiresAt
+	}
+	return d
+}
+
+// --- customer side ---
+
+func (c *conversation) validateCustomerMessage(msg CustomerMessage) error {
+	if msg.ID == "" {
+		return invalidInput("a customer message needs the channel's message ID")
+	}
+	if msg.Text == "" && msg.Payload == "" {
+		return invalidInput("a customer message needs text or a button payload")
+	}
+	if c.seen(msg.ID) {
+		return duplicate(msg.ID)
+	}
+	return nil
+}
+
+func (c *conversation) onCustomerMessage(ctx workflow.Context, msg CustomerMessage) (ConversationView, error) {
+	if c.seen(msg.ID) {
+		return c.view(), duplicate(msg.ID)
+	}
+	now := workflow.Now(ctx)
+	if msg.CustomerName != "" {
+		c.state.CustomerName = msg.CustomerName
+	}
+	m := c.record(Message{ID: msg.ID, Sender: SenderCustomer, Text: msg.Text, Payload: msg.Payload, SentAt: now})
+	c.state.WindowClosesAt = now.Add(c.state.Window)
+	switch {
+	case msg.Payload == PayloadTalkToHuman:
+		c.requestAgent(ctx)
+	case c.aiEnabled():
+		c.state.PendingBot = append(c.state.PendingBot, pendingBotEvent{Event: BotEventMessage, Message: m})
+	}
+	c.upsertSearchAttributes(ctx)
+	return c.view(), nil
+}
+
+func (c *conversation) validateRequestAgent(req AgentRequest) error {
+	if req.ID == "" {
+		return invalidInput("an agent request needs an ID")
+	}
+	return nil
+}
+
+// onRequestAgent flags the conversation. Asking again while already flagged,
+// or while staff are already chatting, changes nothing.
+func (c *conversation) onRequestAgent(ctx workflow.Context, req AgentRequest) (ConversationView, error) {
+	if c.seen(req.ID) {
+		return c.view(), nil
+	}
+	c.remember(req.ID)
+	if c.requestAgent(ctx) {
+		c.upsertSearchAttributes(ctx)
+	}
+	return c.view(), nil
+}
+
+// requestAgent moves a bot conversation to agent_requested and has the bot
+// acknowledge it; it reports whether anything changed.
+func (c *conversation) requestAgent(ctx workflow.Context) bool {
+	if c.state.Status != StatusBot {
+		return false
+	}
+	c.state.Status = StatusAgentRequested
+	c.state.AgentRequestedAt = workflow.Now(ctx)
+	c.state.PendingBot = append(c.state.PendingBot, pendingBotEvent{Event: BotEventAgentRequested})
+	// Notifying the business (email, SMS) hooks in here as an activity.
+	return true
+}
+
+// --- staff side ---
+
+func (c *conversation) validateSetLiveChat(ctx workflow.Context, change LiveChatChange) error {
+	if err := c.requireWindowOpen(ctx); err != nil {
+		return err
+	}
+	if change.On && c.state.Status == StatusLiveChat {
+		return wrongState("live chat is already on for this customer")
+	}
+	if !change.On && c.state.Status != StatusLiveChat {
+		return wrongState("live chat is already off for this customer")
+	}
+	return nil
+}
+
+func (c *conversation) onSetLiveChat(ctx workflow.Context, change LiveChatChange) (ConversationView, error) {
+	if !change.On {
+		if c.state.Status != StatusLiveChat {
+			return c.view(), wrongState("live chat is already off for this customer")
+		}
+		c.switchLiveChatOff(ctx)
+		return c.view(), nil
+	}
+	settings, err := loadSettings(ctx)
+	if err != nil {
+		return c.view(), err
+	}
+	if c.state.Status == StatusLiveChat {
+		return c.view(), wrongState("live chat is already on for this customer")
+	}
+	c.switchLiveChatOn(ctx, settings.InactivityTimeout)
+	return c.view(), nil
+}
+
+func (c *conversation) validateStaffMessage(ctx workflow.Context, msg StaffMessage) error {
+	if msg.ID == "" {
+		return invalidInput("a staff message needs an ID")
+	}
+	if msg.Text == "" {
+		return invalidInput("a staff message needs text")
+	}
+	if c.seen(msg.ID) {
+		return duplicate(msg.ID)
+	}
+	return c.requireWindowOpen(ctx)
+}
+
+// onStaffMessage records the message and (re)starts the inactivity countdown,
+// switching live chat on if it was off.
+func (c *conversation) onStaffMessage(ctx workflow.Context, msg StaffMessage) (ConversationView, error) {
+	settings, err := loadSettings(ctx)
+	if err != nil {
+		return c.view(), err
+	}
+	if c.seen(msg.ID) {
+		return c.view(), duplicate(msg.ID)
+	}
+	if err := c.requireWindowOpen(ctx); err != nil {
+		return c.view(), err
+	}
+	c.record(Message{ID: msg.ID, Sender: SenderStaff, Author: msg.Author, Text: msg.Text, SentAt: workflow.Now(ctx)})
+	c.switchLiveChatOn(ctx, settings.InactivityTimeout)
+	return c.view(), nil
+}
+
+func (c *conversation) requireWindowOpen(ctx workflow.Context) error {
+	if !workflow.Now(ctx).Before(c.state.WindowClosesAt) {
+		return wrongState(fmt.Sprintf("the messaging window closed at %s; staff can write again after the customer's next message",
+			c.state.WindowClosesAt.UTC().Format(time.RFC3339)))
+	}
+	return nil
+}
+
+// switchLiveChatOn turns the AI off and (re)starts the inactivity countdown
+// with the timeout in force now.
+func (c *conversation) switchLiveChatOn(ctx workflow.Context, timeout time.Duration) {
+	now := workflow.Now(ctx)
+	c.state.Status = StatusLiveChat
+	c.state.AgentRequestedAt = time.Time{}
+	c.state.InactivityTimeout = timeout
+	c.state.LiveChatExpiresAt = now.Add(timeout)
+	c.upsertSearchAttributes(ctx)
+}
+
+// switchLiveChatOff hands the customer back to the bot and the AI.
+func (c *conversation) switchLiveChatOff(ctx workflow.Context) {
+	c.state.Status = StatusBot
+	c.state.LiveChatExpiresAt = time.Time{}
+	c.upsertSearchAttributes(ctx)
+}
+
+// --- the bot ---
+
+// runBot reacts to customer events one at a time, in the order they came, so
+// replies never overtake each other.
+func (c *conversation) runBot(ctx workflow.Context) {
+	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 30 * time.Second,
+		// A reply that cannot be produced within minutes is no longer useful.
+		ScheduleToCloseTimeout: 10 * time.Minute,
+		RetryPolicy:            &temporal.RetryPolicy{InitialInterval: time.Second, MaximumInterval: 30 * time.Second},
+	})
+	for {
+		if err := workflow.Await(ctx, func() bool { return len(c.state.PendingBot) > 0 }); err != nil {
+			return
+		}
+		c.botBusy = true
+		ev := c.state.PendingBot[0]
+		c.state.PendingBot = c.state.PendingBot[1:]
+		if ev.Event == BotEventMessage && !c.aiEnabled() {
+			c.botBusy = false
+			continue // staff took over before the bot got to it
+		}
+		var reply BotReply
+		err := workflow.ExecuteActivity(ctx, BotReplyActivity, BotReplyRequest{
+			ConversationID: c.workflowID,
+			Channel:        c.state.Channel,
+			CustomerID:     c.state.CustomerID,
+			Event:          ev.Event,
+			Message:        ev.Message,
+		}).Get(ctx, &reply)
+		if err != nil {
+			workflow.GetLogger(ctx).Error("bot reply failed", "conversation", c.workflowID, "error", err)
+		} else if ev.Event != BotEventMessage || c.aiEnabled() {
+			for _, m := range reply.Messages {
+				id := fmt.Sprintf("bot-%d", c.state.NextSeq)
+				c.record(Message{ID: id, Sender: SenderBot, Text: m.Text, Buttons: m.Buttons, SentAt: workflow.Now(ctx)})
+			}
+		}
+		c.botBusy = false
+	}
+}
+
+// --- state helpers ---
+
+func (c *conversation) aiEnabled() bool { return c.state.Status != StatusLiveChat }
+
+// record appends a message to the transcript with the next sequence number.
+func (c *conversation) record(m Message) Message {
+	m.Seq = c.state.NextSeq
+	c.state.NextSeq++
+	c.remember(m.ID)
+	c.state.Transcript = append(c.state.Transcript, m)
+	if len(c.state.Transcript) > transcriptKept {
+		c.state.Transcript = append([]Message(nil), c.state.Transcript[len(c.state.Transcript)-transcriptKept:]...)
+	}
+	return m
+}
+
+func (c *conversation) remember(id string) {
+	c.state.RecentIDs = append(c.state.RecentIDs, id)
+	if len(c.state.RecentIDs) > recentIDsKept {
+		c.state.RecentIDs = append([]string(nil), c.state.RecentIDs[len(c.state.RecentIDs)-recentIDsKept:]...)
+	}
+}
+
+func (c *conversation) seen(id string) bool {
+	for _, seen := range c.state.RecentIDs {
+		if seen == id {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *conversation) transcriptAfter(seq int64) []Message {
+	out := []Message{}
+	for _, m := range c.state.Transcript {
+		if m.Seq > seq {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+func (c *conversation) view() ConversationView {
+	s := c.state
+	v := ConversationView{
+		WorkflowID:        c.workflowID,
+		Channel:           s.Channel,
+		CustomerID:        s.CustomerID,
+		CustomerName:      s.CustomerName,
+		Status:            s.Status,
+		AIEnabled:         c.aiEnabled(),
+		WindowClosesAt:    s.WindowClosesAt,
+		InactivityTimeout: s.InactivityTimeout,
+		LastMessageSeq:    s.NextSeq - 1,
+	}
+	if !s.LiveChatExpiresAt.IsZero() {
+		t := s.LiveChatExpiresAt
+		v.LiveChatExpiresAt = &t
+	}
+	if !s.AgentRequestedAt.IsZero() {
+		t := s.AgentRequestedAt
+		v.AgentRequestedAt = &t
+	}
+	return v
+}
+
+// upsertSearchAttributes publishes the state for the Temporal UI and the staff list.
+func (c *conversation) upsertSearchAttributes(ctx workflow.Context) {
+	s := c.state
+	updates := []temporal.SearchAttributeUpdate{
+		SAState.ValueSet(string(s.Status)),
+		SAChannel.ValueSet(s.Channel),
+		SACustomerID.ValueSet(s.CustomerID),
+		SAWindowClosesAt.ValueSet(s.WindowClosesAt),
+		SAAgentRequested.ValueSet(!s.AgentRequestedAt.IsZero()),
+	}
+	if s.CustomerName != "" {
+		updates = append(updates, SACustomerName.ValueSet(s.CustomerName))
+	}
+	if s.LiveChatExpiresAt.IsZero() {
+		updates = append(updates, SALiveChatExpiresAt.ValueUnset())
+	} else {
+		updates = append(updates, SALiveChatExpiresAt.ValueSet(s.LiveChatExpiresAt))
+	}
+	if s.AgentRequestedAt.IsZero() {
+		updates = append(updates, SAAgentRequestedAt.ValueUnset())
+	} else {
+		updates = append(updates, SAAgentRequestedAt.ValueSet(s.AgentRequestedAt))
+	}
+	if err := workflow.UpsertTypedSearchAttributes(ctx, updates...); err != nil {
+		workflow.GetLogger(ctx).Error("upsert search attributes", "error", err)
+	}
+}
+
+// loadSettings reads the settings in force through a local activity, so the
+// value is recorded in history and replays the same.
+func loadSettings(ctx workflow.Context) (Settings, error) {
+	ctx = workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
+		StartToCloseTimeout:    5 * time.Second,
+		ScheduleToCloseTimeout: time.Minute,
+	})
+	var s Settings
+	if err := workflow.ExecuteLocalActivity(ctx, LoadSettingsActivity).Get(ctx, &s); err != nil {
+		return Settings{}, fmt.Errorf("load settings: %w", err)
+	}
+	if s.InactivityTimeout <= 0 {
+		return Settings{}, errors.New("load settings: inactivity timeout is not set")
+	}
+	return s, nil
+}
+
+func invalidInput(msg string) error {
+	return temporal.NewNonRetryableApplicationError(msg, ErrTypeInvalidInput, nil)
+}
+
+func wrongState(msg string) error {
+	return temporal.NewNonRetryableApplicationError(msg, ErrTypeWrongState, nil)
+}
+
+func duplicate(id string) error {
+	return temporal.NewNonRetryableApplicationError(fmt.Sprintf("message %q was already received", id), ErrTypeDuplicateMessage, nil)
+}

@@ -1,0 +1,271 @@
+package workflows
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+)
+
+// This file is the contract between the API, the worker and Temporal: workflow
+// and message names, workflow IDs, search attributes and payload types. Names
+// here are part of recorded histories; renaming one breaks replay.
+
+// TaskQueue is the task queue every handoff worker polls.
+const TaskQueue = "handoff"
+
+// Workflow type names.
+const (
+	ConversationWorkflowName = "Conversation"
+	SettingsWorkflowName     = "Settings"
+)
+
+// Conversation updates and queries.
+const (
+	// UpdateCustomerMessage records a customer message (used with update-with-start).
+	UpdateCustomerMessage = "customer-message"
+	// UpdateRequestAgent records that the customer asked for a human.
+	UpdateRequestAgent = "request-agent"
+	// UpdateSetLiveChat switches live chat on or off.
+	UpdateSetLiveChat = "set-live-chat"
+	// UpdateStaffMessage records a message from staff and restarts the countdown.
+	UpdateStaffMessage = "staff-message"
+	// QueryConversation returns a ConversationView.
+	QueryConversation = "conversation"
+	// QueryTranscript returns the messages after a sequence number.
+	QueryTranscript = "transcript"
+)
+
+// Activity names, so workflow code needs no import of the activities package.
+const (
+	// LoadSettingsActivity (local) returns the Settings in force.
+	LoadSettingsActivity = "LoadSettings"
+	// BotReplyActivity returns what the bot says to a customer event while the
+	// AI is on: the seam for the navigation bot and the AI answerer.
+	BotReplyActivity = "BotReply"
+)
+
+// Settings workflow updates and queries.
+const (
+	SettingsWorkflowID  = "settings"
+	UpdateSettings      = "update-settings"
+	QuerySettings       = "settings"
+	QuerySettingsChange = "settings-history"
+)
+
+// Error types carried by application errors, so callers can tell them apart.
+const (
+	ErrTypeDuplicateMessage = "DuplicateMessage"
+	ErrTypeWrongState       = "WrongState"
+	ErrTypeInvalidInput     = "InvalidInput"
+)
+
+// PayloadTalkToHuman is the button payload with which a customer asks for a human.
+const PayloadTalkToHuman = "HANDOFF_TALK_TO_HUMAN"
+
+// Channels.
+const (
+	ChannelWebChat   = "webchat"
+	ChannelMessenger = "messenger"
+)
+
+// ConversationWorkflowID is the one workflow ID of a customer on a channel.
+func ConversationWorkflowID(channel, customerID string) string {
+	return "conversation/" + channel + "/" + customerID
+}
+
+// ParseConversationWorkflowID splits a workflow ID made by ConversationWorkflowID.
+func ParseConversationWorkflowID(id string) (channel, customerID string, err error) {
+	rest, ok := strings.CutPrefix(id, "conversation/")
+	if !ok {
+		return "", "", fmt.Errorf("workflow ID %q does not start with conversation/", id)
+	}
+	channel, customerID, ok = strings.Cut(rest, "/")
+	if !ok || channel == "" || customerID == "" {
+		return "", "", fmt.Errorf("workflow ID %q is not conversation/<channel>/<customer id>", id)
+	}
+	return channel, customerID, nil
+}
+
+// Status is where a conversation stands.
+type Status string
+
+const (
+	StatusBot            Status = "bot"
+	StatusAgentRequested Status = "agent_requested"
+	StatusLiveChat       Status = "live_chat"
+)
+
+// Sender says who wrote a message.
+type Sender string
+
+const (
+	SenderCustomer Sender = "customer"
+	SenderStaff    Sender = "staff"
+	SenderBot      Sender = "bot"
+)
+
+// Custom search attributes set on conversation workflows, for auditors
+// filtering in the Temporal UI and for the staff list.
+var (
+	SAState             = temporal.NewSearchAttributeKeyKeyword("HandoffState")
+	SAChannel           = temporal.NewSearchAttributeKeyKeyword("HandoffChannel")
+	SACustomerID        = temporal.NewSearchAttributeKeyKeyword("HandoffCustomerID")
+	SACustomerName      = temporal.NewSearchAttributeKeyString("HandoffCustomerName")
+	SAWindowClosesAt    = temporal.NewSearchAttributeKeyTime("HandoffWindowClosesAt")
+	SALiveChatExpiresAt = temporal.NewSearchAttributeKeyTime("HandoffLiveChatExpiresAt")
+	SAAgentRequestedAt  = temporal.NewSearchAttributeKeyTime("HandoffAgentRequestedAt")
+	SAAgentRequested    = temporal.NewSearchAttributeKeyBool("HandoffAgentRequested")
+)
+
+// Message is one entry of a conversation transcript.
+type Message struct {
+	// Seq orders messages within a conversation; it never repeats, even across
+	// continue-as-new.
+	Seq int64 `json:"seq"`
+	// ID is the channel's message ID (customer) or the ID the API gave it (staff, bot).
+	ID     string `json:"id"`
+	Sender Sender `json:"sender"`
+	Author string `json:"author,omitempty"` // staff member who wrote it
+	Text   string `json:"text,omitempty"`
+	// Payload is the value of a button or quick reply the customer chose.
+	Payload string `json:"payload,omitempty"`
+	// Buttons offered with a bot message.
+	Buttons []Button  `json:"buttons,omitempty"`
+	SentAt  time.Time `json:"sent_at"`
+}
+
+// Button is a choice offered to the customer.
+type Button struct {
+	Title   string `json:"title"`
+	Payload string `json:"payload"`
+}
+
+// ConversationStart is the workflow input. A new conversation has only the
+// identity fields and Window; a continued run also carries State.
+type ConversationStart struct {
+	Channel    string        `json:"channel"`
+	CustomerID string        `json:"customer_id"`
+	Window     time.Duration `json:"window"`
+	// MaxHistoryEvents continues the run as new once its history reaches this
+	// length, in addition to whenever the server suggests it. Zero leaves it to
+	// the server.
+	MaxHistoryEvents int `json:"max_history_events,omitempty"`
+	// State is carried across continue-as-new; nil for a new conversation.
+	State *ConversationState `json:"state,omitempty"`
+}
+
+// CustomerMessage is the payload of UpdateCustomerMessage.
+type CustomerMessage struct {
+	ID           string `json:"id"`
+	CustomerName string `json:"customer_name,omitempty"`
+	Text         string `json:"text,omitempty"`
+	Payload      string `json:"payload,omitempty"`
+}
+
+// StaffMessage is the payload of UpdateStaffMessage.
+type StaffMessage struct {
+	ID     string `json:"id"`
+	Author string `json:"author"`
+	Text   string `json:"text"`
+}
+
+// LiveChatChange is the payload of UpdateSetLiveChat.
+type LiveChatChange struct {
+	On     bool   `json:"on"`
+	Author string `json:"author"`
+}
+
+// AgentRequest is the payload of UpdateRequestAgent.
+type AgentRequest struct {
+	// ID makes a repeated request idempotent (the channel's message or event ID).
+	ID string `json:"id"`
+}
+
+// BotEvent is what the bot is asked to react to.
+type BotEvent string
+
+const (
+	// BotEventMessage is a customer message while the AI is on.
+	BotEventMessage BotEvent = "message"
+	// BotEventAgentRequested is a customer's request for a human.
+	BotEventAgentRequested BotEvent = "agent_requested"
+)
+
+// BotReplyRequest is the input of BotReplyActivity.
+type BotReplyRequest struct {
+	ConversationID string   `json:"conversation_id"`
+	Channel        string   `json:"channel"`
+	CustomerID     string   `json:"customer_id"`
+	Event          BotEvent `json:"event"`
+	// Message is the customer message the bot reacts to (BotEventMessage).
+	Message Message `json:"message"`
+}
+
+// BotReply is what the bot says back; no messages means it stays silent.
+type BotReply struct {
+	Messages []BotMessage `json:"messages"`
+}
+
+// BotMessage is one message of a bot reply.
+type BotMessage struct {
+	Text    string   `json:"text"`
+	Buttons []Button `json:"buttons,omitempty"`
+}
+
+// TranscriptRequest is the argument of QueryTranscript.
+type TranscriptRequest struct {
+	AfterSeq int64 `json:"after_seq"`
+}
+
+// ConversationView is what queries and updates return: the state a caller may see.
+type ConversationView struct {
+	WorkflowID        string        `json:"id"`
+	Channel           string        `json:"channel"`
+	CustomerID        string        `json:"customer_id"`
+	CustomerName      string        `json:"customer_name,omitempty"`
+	Status            Status        `json:"state"`
+	AIEnabled         bool          `json:"ai_enabled"`
+	WindowClosesAt    time.Time     `json:"window_closes_at"`
+	LiveChatExpiresAt *time.Time    `json:"live_chat_expires_at,omitempty"`
+	AgentRequestedAt  *time.Time    `json:"agent_requested_at,omitempty"`
+	InactivityTimeout time.Duration `json:"-"`
+	LastMessageSeq    int64         `json:"last_message_seq"`
+}
+
+// Settings are the admin-tunable options. Every field has a default in config.yaml.
+type Settings struct {
+	InactivityTimeout time.Duration `json:"inactivity_timeout"`
+	NotificationEmail string        `json:"notification_email"`
+	NotificationPhone string        `json:"notification_phone"`
+}
+
+// SettingsPatch changes some settings; nil fields are left as they are.
+type SettingsPatch struct {
+	InactivityTimeout *time.Duration `json:"inactivity_timeout,omitempty"`
+	NotificationEmail *string        `json:"notification_email,omitempty"`
+	NotificationPhone *string        `json:"notification_phone,omitempty"`
+}
+
+// SettingsChangeRequest is the payload of UpdateSettings.
+type SettingsChangeRequest struct {
+	Patch  SettingsPatch `json:"patch"`
+	Author string        `json:"author"`
+	// RequestID makes a retried request idempotent.
+	RequestID string `json:"request_id"`
+}
+
+// SettingsChange is one entry of the settings audit trail.
+type SettingsChange struct {
+	RequestID string            `json:"request_id"`
+	Author    string            `json:"author"`
+	At        time.Time         `json:"at"`
+	Changes   map[string]Change `json:"changes"`
+}
+
+// Change is the old and new value of one setting.
+type Change struct {
+	From string `json:"from"`
+	To   string `json:"to"`
+}
