@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/mail"
 	"regexp"
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -26,7 +27,7 @@ var phonePattern = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
 // ValidateInactivityTimeout reports whether d is an allowed inactivity timeout.
 func ValidateInactivityTimeout(d time.Duration) error {
 	if d < MinInactivityTimeout || d > MaxInactivityTimeout {
-		return fmt.Errorf("inactivity_timeout must be between %s and %s, got %s", "1m", "24h", d)
+		return fmt.Errorf("inactivity_timeout must be between 1m and 24h, got %s", FormatDuration(d))
 	}
 	return nil
 }
@@ -52,6 +53,18 @@ func ValidateNotificationPhone(s string) error {
 		return fmt.Errorf("notification_phone must be in international E.164 form like +359888123456, got %q", s)
 	}
 	return nil
+}
+
+// FormatDuration writes a duration the way admins type it: 1h30m, 45m, 90s.
+func FormatDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }
 
 // Validate checks every complete setting.
@@ -179,10 +192,10 @@ func (s *SettingsState) apply(req SettingsChangeRequest, now time.Time) {
 	if p.InactivityTimeout != nil {
 		var from *string
 		if s.Overrides.InactivityTimeout != nil {
-			v := s.Overrides.InactivityTimeout.String()
+			v := FormatDuration(*s.Overrides.InactivityTimeout)
 			from = &v
 		}
-		record("inactivity_timeout", from, p.InactivityTimeout.String())
+		record("inactivity_timeout", from, FormatDuration(*p.InactivityTimeout))
 		s.Overrides.InactivityTimeout = p.InactivityTimeout
 	}
 	if p.NotificationEmail != nil {

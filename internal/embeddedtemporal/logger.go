@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
+	"strings"
+	"sync/atomic"
 
 	"go.temporal.io/server/common/log"
 	"go.temporal.io/server/common/log/tag"
@@ -15,6 +18,9 @@ import (
 type slogLogger struct {
 	logger   *slog.Logger
 	minLevel slog.Level
+	// quiet drops every record; set while the server shuts down, when its
+	// services report each other's disappearance as errors.
+	quiet atomic.Bool
 }
 
 var _ log.Logger = (*slogLogger)(nil)
@@ -24,8 +30,14 @@ func newSlogLogger(l *slog.Logger, minLevel slog.Level) *slogLogger {
 }
 
 func (l *slogLogger) log(level slog.Level, msg string, tags []tag.Tag) {
-	if level < l.minLevel || !l.logger.Enabled(context.Background(), level) {
+	if level < l.minLevel || l.quiet.Load() || !l.logger.Enabled(context.Background(), level) {
 		return
+	}
+	for _, t := range tags {
+		// Services that start before the frontend report it as an error.
+		if t.Key() == "error" && strings.Contains(fmt.Sprint(t.Value()), "Frontend is not healthy yet") {
+			return
+		}
 	}
 	attrs := make([]any, 0, 2*len(tags))
 	for _, t := range tags {
@@ -43,7 +55,9 @@ func (l *slogLogger) Panic(msg string, tags ...tag.Tag) {
 	l.log(slog.LevelError, msg, tags)
 	panic(msg)
 }
+
+// Fatal logs and exits, as the server's own logger does.
 func (l *slogLogger) Fatal(msg string, tags ...tag.Tag) {
 	l.log(slog.LevelError, msg, tags)
-	panic(msg)
+	os.Exit(1)
 }

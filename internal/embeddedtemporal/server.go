@@ -55,6 +55,7 @@ type Options struct {
 
 // Server is a running embedded Temporal server.
 type Server struct {
+	logger       *slogLogger
 	temporal     temporal.Server
 	ui           *uiserver.Server
 	frontendAddr string
@@ -79,6 +80,14 @@ func Start(opts Options) (*Server, error) {
 	host, frontendPort, err := resolveAddr(opts.FrontendAddr, "127.0.0.1")
 	if err != nil {
 		return nil, fmt.Errorf("embedded temporal frontend address %q: %w", opts.FrontendAddr, err)
+	}
+	if err := checkFree(net.JoinHostPort(host, strconv.Itoa(frontendPort))); err != nil {
+		return nil, fmt.Errorf("embedded temporal frontend: %w", err)
+	}
+	if opts.UIAddr != "" {
+		if err := checkFree(opts.UIAddr); err != nil {
+			return nil, fmt.Errorf("embedded temporal UI: %w", err)
+		}
 	}
 
 	sqlCfg := &config.SQL{
@@ -151,7 +160,7 @@ func Start(opts Options) (*Server, error) {
 	if err := srv.Start(); err != nil {
 		return nil, fmt.Errorf("embedded temporal: start server on %s: %w", frontendAddr, err)
 	}
-	s := &Server{temporal: srv, frontendAddr: frontendAddr}
+	s := &Server{temporal: srv, frontendAddr: frontendAddr, logger: logger}
 
 	if opts.UIAddr != "" {
 		if err := s.startUI(opts.UIAddr, opts.Namespace, opts.Logger); err != nil {
@@ -170,6 +179,7 @@ func (s *Server) UIAddr() string { return s.uiAddr }
 
 // Stop shuts the UI and the server down.
 func (s *Server) Stop() error {
+	s.logger.quiet.Store(true)
 	if s.ui != nil {
 		s.ui.Stop()
 	}
@@ -205,7 +215,7 @@ func (s *Server) startUI(addr, namespace string, logger *slog.Logger) error {
 }
 
 func serverConfig(sqlCfg *config.SQL, host string, frontendPort int) (*config.Config, error) {
-	ports, err := freePorts(host, 8)
+	ports, err := freePorts(host, 9)
 	if err != nil {
 		return nil, fmt.Errorf("embedded temporal: reserve ports: %w", err)
 	}
@@ -217,6 +227,8 @@ func serverConfig(sqlCfg *config.SQL, host string, frontendPort int) (*config.Co
 		}}
 	}
 	frontendHostPort := net.JoinHostPort(host, strconv.Itoa(frontendPort))
+	frontend := service(frontendPort, ports[0])
+	frontend.RPC.HTTPPort = ports[8] // Temporal's HTTP API, used by Nexus
 	return &config.Config{
 		Global: config.Global{
 			Membership: config.Membership{MaxJoinDuration: 30 * time.Second, BroadcastAddress: host},
@@ -242,7 +254,7 @@ func serverConfig(sqlCfg *config.SQL, host string, frontendPort int) (*config.Co
 		},
 		DCRedirectionPolicy: config.DCRedirectionPolicy{Policy: "noop"},
 		Services: map[string]config.Service{
-			"frontend": service(frontendPort, ports[0]),
+			"frontend": frontend,
 			"history":  service(ports[1], ports[2]),
 			"matching": service(ports[3], ports[4]),
 			"worker":   service(ports[5], ports[6]),
@@ -283,6 +295,16 @@ func resolveAddr(addr, defaultHost string) (string, int, error) {
 		port = ports[0]
 	}
 	return host, port, nil
+}
+
+// checkFree reports a clear error when addr is already taken, before the
+// server tries to bind it deep inside its start-up.
+func checkFree(addr string) error {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("cannot listen on %s (is another handoff or Temporal running?): %w", addr, err)
+	}
+	return l.Close()
 }
 
 // freePorts asks the kernel for n distinct free TCP ports on host.

@@ -1,0 +1,130 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/handoff-chat/handoff/internal/settings"
+	"github.com/handoff-chat/handoff/workflows"
+)
+
+// settingsJSON is the wire form of settings: durations as Go duration strings.
+type settingsJSON struct {
+	InactivityTimeout string `json:"inactivity_timeout"`
+	NotificationEmail string `json:"notification_email"`
+	NotificationPhone string `json:"notification_phone"`
+}
+
+func toSettingsJSON(s workflows.Settings) settingsJSON {
+	return settingsJSON{
+		InactivityTimeout: workflows.FormatDuration(s.InactivityTimeout),
+		NotificationEmail: s.NotificationEmail,
+		NotificationPhone: s.NotificationPhone,
+	}
+}
+
+type settingsResponse struct {
+	Settings   settingsJSON              `json:"settings"`
+	Defaults   settingsJSON              `json:"defaults"`
+	Overridden []string                  `json:"overridden"`
+	LastChange *workflows.SettingsChange `json:"last_change,omitempty"`
+}
+
+func toSettingsResponse(cur settings.Current) settingsResponse {
+	r := settingsResponse{
+		Settings:   toSettingsJSON(cur.Settings),
+		Defaults:   toSettingsJSON(cur.Defaults),
+		Overridden: []string{},
+		LastChange: cur.LastChange,
+	}
+	if cur.Overrides.InactivityTimeout != nil {
+		r.Overridden = append(r.Overridden, "inactivity_timeout")
+	}
+	if cur.Overrides.NotificationEmail != nil {
+		r.Overridden = append(r.Overridden, "notification_email")
+	}
+	if cur.Overrides.NotificationPhone != nil {
+		r.Overridden = append(r.Overridden, "notification_phone")
+	}
+	return r
+}
+
+func (s *server) getSettings(c *gin.Context) {
+	ctx, cancel := requestContext(c)
+	defer cancel()
+	cur, err := s.Settings.Current(ctx)
+	if err != nil {
+		s.writeConversationError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, toSettingsResponse(cur))
+}
+
+type settingsPatchRequest struct {
+	InactivityTimeout *string `json:"inactivity_timeout"`
+	NotificationEmail *string `json:"notification_email"`
+	NotificationPhone *string `json:"notification_phone"`
+	// RequestID lets a client retry a change without recording it twice.
+	RequestID string `json:"request_id"`
+}
+
+func (s *server) changeSettings(c *gin.Context) {
+	var req settingsPatchRequest
+	if !decodeJSON(c, &req) {
+		return
+	}
+	var patch workflows.SettingsPatch
+	if req.InactivityTimeout != nil {
+		d, err := time.ParseDuration(strings.TrimSpace(*req.InactivityTimeout))
+		if err != nil {
+			writeError(c, http.StatusBadRequest, `inactivity_timeout must be a duration like "30m" or "1h", got "`+*req.InactivityTimeout+`"`)
+			return
+		}
+		patch.InactivityTimeout = &d
+	}
+	if req.NotificationEmail != nil {
+		v := strings.TrimSpace(*req.NotificationEmail)
+		patch.NotificationEmail = &v
+	}
+	if req.NotificationPhone != nil {
+		v := strings.TrimSpace(*req.NotificationPhone)
+		patch.NotificationPhone = &v
+	}
+	if req.RequestID != "" && !messageIDPattern.MatchString(req.RequestID) {
+		writeError(c, http.StatusBadRequest, "request_id must be 1-128 letters, digits or . _ : -")
+		return
+	}
+	if req.RequestID == "" {
+		req.RequestID = newID()
+	}
+	ctx, cancel := requestContext(c)
+	defer cancel()
+	cur, err := s.Settings.Change(ctx, staffName(c), req.RequestID, patch)
+	if errors.Is(err, settings.ErrInvalid) {
+		writeError(c, http.StatusBadRequest, strings.ReplaceAll(strings.TrimPrefix(err.Error(), settings.ErrInvalid.Error()+": "), "\n", "; "))
+		return
+	}
+	if err != nil {
+		s.writeConversationError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, toSettingsResponse(cur))
+}
+
+func (s *server) settingsChanges(c *gin.Context) {
+	ctx, cancel := requestContext(c)
+	defer cancel()
+	changes, err := s.Settings.History(ctx)
+	if err != nil {
+		s.writeConversationError(c, err)
+		return
+	}
+	if changes == nil {
+		changes = []workflows.SettingsChange{}
+	}
+	c.JSON(http.StatusOK, gin.H{"changes": changes})
+}

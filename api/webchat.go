@@ -1,0 +1,151 @@
+package api
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/handoff-chat/handoff/workflows"
+)
+
+// maxTextRunes caps the length of one chat message.
+const maxTextRunes = 4000
+
+var (
+	visitorIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{22,64}$`)
+	messageIDPattern = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,128}$`)
+)
+
+// newID returns a random, URL-safe identifier of 128 bits.
+func newID() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// newVisitor issues a web chat visitor ID. It is random and unguessable: the
+// widget keeps it and it is the visitor's only credential.
+func (s *server) newVisitor(c *gin.Context) {
+	c.JSON(http.StatusCreated, gin.H{"visitor_id": newID()})
+}
+
+func visitorID(c *gin.Context) (string, bool) {
+	id := c.Param("visitor")
+	if !visitorIDPattern.MatchString(id) {
+		writeError(c, http.StatusBadRequest, "visitor ID "+strconv.Quote(id)+" is not one issued by POST /webchat/v1/visitors")
+		return "", false
+	}
+	return id, true
+}
+
+type visitorMessageRequest struct {
+	// ID is chosen by the widget so a retried send is recorded once.
+	ID      string `json:"id"`
+	Text    string `json:"text"`
+	Payload string `json:"payload"`
+	Name    string `json:"name"`
+}
+
+func (s *server) visitorMessage(c *gin.Context) {
+	visitor, ok := visitorID(c)
+	if !ok {
+		return
+	}
+	var req visitorMessageRequest
+	if !decodeJSON(c, &req) {
+		return
+	}
+	req.Text = strings.TrimSpace(req.Text)
+	switch {
+	case req.Text == "" && req.Payload == "":
+		writeError(c, http.StatusBadRequest, "a message needs text or a button payload")
+		return
+	case utf8.RuneCountInString(req.Text) > maxTextRunes:
+		writeError(c, http.StatusBadRequest, "text is longer than "+strconv.Itoa(maxTextRunes)+" characters")
+		return
+	case req.ID != "" && !messageIDPattern.MatchString(req.ID):
+		writeError(c, http.StatusBadRequest, "id must be 1-128 letters, digits or . _ : -")
+		return
+	case utf8.RuneCountInString(req.Name) > 200:
+		writeError(c, http.StatusBadRequest, "name is longer than 200 characters")
+		return
+	}
+	if req.ID == "" {
+		req.ID = newID()
+	}
+	ctx, cancel := requestContext(c)
+	defer cancel()
+	view, duplicate, err := s.Conversations.CustomerMessage(ctx, workflows.ChannelWebChat, visitor, workflows.CustomerMessage{
+		ID: req.ID, CustomerName: strings.TrimSpace(req.Name), Text: req.Text, Payload: req.Payload,
+	})
+	if err != nil {
+		s.writeConversationError(c, err)
+		return
+	}
+	c.JSON(http.StatusAccepted, gin.H{"message_id": req.ID, "duplicate": duplicate, "state": view.Status})
+}
+
+func (s *server) visitorTranscript(c *gin.Context) {
+	visitor, ok := visitorID(c)
+	if !ok {
+		return
+	}
+	after := int64(0)
+	if v := c.Query("after"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 {
+			writeError(c, http.StatusBadRequest, "after must be a non-negative message sequence number, got "+strconv.Quote(v))
+			return
+		}
+		after = n
+	}
+	ctx, cancel := requestContext(c)
+	defer cancel()
+	messages, err := s.Conversations.Transcript(ctx, workflows.ChannelWebChat, visitor, after)
+	if err != nil {
+		if isNotFound(err) {
+			// A visitor who has not written yet simply has no messages.
+			c.JSON(http.StatusOK, gin.H{"messages": []workflows.Message{}})
+			return
+		}
+		s.writeConversationError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"messages": messages})
+}
+
+type agentRequestBody struct {
+	ID string `json:"id"`
+}
+
+func (s *server) visitorAgentRequest(c *gin.Context) {
+	visitor, ok := visitorID(c)
+	if !ok {
+		return
+	}
+	var req agentRequestBody
+	if c.Request.ContentLength != 0 && !decodeJSON(c, &req) {
+		return
+	}
+	if req.ID != "" && !messageIDPattern.MatchString(req.ID) {
+		writeError(c, http.StatusBadRequest, "id must be 1-128 letters, digits or . _ : -")
+		return
+	}
+	if req.ID == "" {
+		req.ID = newID()
+	}
+	ctx, cancel := requestContext(c)
+	defer cancel()
+	view, err := s.Conversations.RequestAgent(ctx, workflows.ChannelWebChat, visitor, req.ID)
+	if err != nil {
+		s.writeConversationError(c, err)
+		return
+	}
+	c.JSON(http.StatusAccepted, gin.H{"state": view.Status, "agent_requested_at": view.AgentRequestedAt})
+}

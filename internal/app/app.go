@@ -1,0 +1,266 @@
+// Package app assembles handoff's roles from configuration: the embedded
+// Temporal server, the worker and the HTTP API, in one process or apart.
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/handoff-chat/handoff/activities"
+	"github.com/handoff-chat/handoff/api"
+	"github.com/handoff-chat/handoff/internal/config"
+	"github.com/handoff-chat/handoff/internal/conversations"
+	"github.com/handoff-chat/handoff/internal/embeddedtemporal"
+	"github.com/handoff-chat/handoff/internal/settings"
+	"github.com/handoff-chat/handoff/internal/temporalclient"
+	"github.com/handoff-chat/handoff/workflows"
+)
+
+// Role is what a process runs.
+type Role string
+
+const (
+	// RoleAll runs everything in one process (the default).
+	RoleAll Role = "all"
+	// RoleWorker runs workflows and activities against an external cluster.
+	RoleWorker Role = "worker"
+	// RoleAPI serves HTTP against an external cluster.
+	RoleAPI Role = "api"
+)
+
+// StaffTokenFile is where the all-in-one mode keeps a generated staff token
+// when auth.tokens is empty.
+const StaffTokenFile = "staff-token"
+
+// App is a running handoff process.
+type App struct {
+	cfg      *config.Config
+	logger   *slog.Logger
+	embedded *embeddedtemporal.Server
+	client   client.Client
+	worker   worker.Worker
+	http     *http.Server
+	httpAddr string
+	httpDone chan error
+}
+
+// Start brings up the parts of role and returns once they are serving.
+func Start(ctx context.Context, cfg *config.Config, role Role, logger *slog.Logger) (*App, error) {
+	a := &App{cfg: cfg, logger: logger}
+	if err := a.start(ctx, role); err != nil {
+		a.Stop()
+		return nil, err
+	}
+	return a, nil
+}
+
+func (a *App) start(ctx context.Context, role Role) error {
+	cfg := a.cfg
+	hostPort := cfg.Temporal.Address
+	if cfg.Embedded() {
+		if role != RoleAll {
+			return fmt.Errorf("the %s role needs an external Temporal cluster: set temporal.address (HANDOFF_TEMPORAL_ADDRESS)", role)
+		}
+		if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+			return fmt.Errorf("create data directory %s: %w", cfg.DataDir, err)
+		}
+		srv, err := embeddedtemporal.Start(embeddedtemporal.Options{
+			DatabaseFile:     filepath.Join(cfg.DataDir, "temporal.db"),
+			FrontendAddr:     cfg.Temporal.Embedded.FrontendAddr,
+			UIAddr:           cfg.Temporal.UI.Addr,
+			Namespace:        cfg.Temporal.Namespace,
+			Retention:        cfg.Temporal.Embedded.Retention,
+			SearchAttributes: temporalclient.SearchAttributes,
+			Logger:           a.logger,
+		})
+		if err != nil {
+			return err
+		}
+		a.embedded = srv
+		hostPort = srv.FrontendAddr()
+		a.logger.Info("embedded Temporal server started", "frontend", hostPort, "ui", uiURL(srv.UIAddr()),
+			"database", filepath.Join(cfg.DataDir, "temporal.db"))
+	}
+
+	dialCtx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	c, err := temporalclient.Dial(dialCtx, hostPort, cfg.Temporal, a.logger)
+	if err != nil {
+		return err
+	}
+	a.client = c
+	if err := temporalclient.EnsureSearchAttributes(dialCtx, c, cfg.Temporal.Namespace, a.logger); err != nil {
+		return err
+	}
+	store := settings.NewStore(c, cfg.DefaultSettings())
+	if err := store.Ensure(dialCtx); err != nil {
+		return err
+	}
+
+	if role == RoleAll || role == RoleWorker {
+		a.worker = NewWorker(c, Dependencies{Settings: store, Bot: &activities.Bot{
+			Reply: cfg.Bot.Reply, AgentRequestedReply: cfg.Bot.AgentRequestedReply,
+		}})
+		if err := a.worker.Start(); err != nil {
+			return fmt.Errorf("start worker: %w", err)
+		}
+		a.logger.Info("worker started", "task_queue", workflows.TaskQueue)
+	}
+
+	if role == RoleAll || role == RoleAPI {
+		tokens, err := a.staffTokens(role)
+		if err != nil {
+			return err
+		}
+		handler := api.NewHandler(api.Deps{
+			Conversations: conversations.NewClient(c, conversations.Options{
+				Window: cfg.Conversation.Window, MaxHistoryEvents: cfg.Temporal.MaxHistoryEvents,
+			}),
+			Settings:     store,
+			Temporal:     c,
+			StaffTokens:  tokens,
+			MaxBodyBytes: cfg.HTTP.MaxBodyBytes,
+			Logger:       a.logger,
+		})
+		if err := a.serveHTTP(handler); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Dependencies are what activities need.
+type Dependencies struct {
+	Settings *settings.Store
+	Bot      *activities.Bot
+}
+
+// NewWorker returns a worker with every workflow and activity registered.
+func NewWorker(c client.Client, deps Dependencies) worker.Worker {
+	w := worker.New(c, workflows.TaskQueue, worker.Options{})
+	w.RegisterWorkflowWithOptions(workflows.ConversationWorkflow, workflow.RegisterOptions{Name: workflows.ConversationWorkflowName})
+	w.RegisterWorkflowWithOptions(workflows.SettingsWorkflow, workflow.RegisterOptions{Name: workflows.SettingsWorkflowName})
+	settingsActivities := &activities.Settings{Store: deps.Settings}
+	w.RegisterActivityWithOptions(settingsActivities.LoadSettings, activity.RegisterOptions{Name: workflows.LoadSettingsActivity})
+	w.RegisterActivityWithOptions(deps.Bot.BotReply, activity.RegisterOptions{Name: workflows.BotReplyActivity})
+	return w
+}
+
+// staffTokens returns the configured tokens or, in the all-in-one mode with
+// none configured, a generated one kept in the data directory.
+func (a *App) staffTokens(role Role) (map[string]string, error) {
+	if len(a.cfg.Auth.Tokens) > 0 {
+		return a.cfg.StaffTokens(), nil
+	}
+	if role != RoleAll {
+		return nil, errors.New("config key auth.tokens must list at least one name:secret staff token when the api role runs on its own")
+	}
+	path := filepath.Join(a.cfg.DataDir, StaffTokenFile)
+	if b, err := os.ReadFile(path); err == nil {
+		if token := strings.TrimSpace(string(b)); len(token) >= 16 {
+			return map[string]string{token: "admin"}, nil
+		}
+	}
+	buf := make([]byte, 24)
+	if _, err := rand.Read(buf); err != nil {
+		return nil, fmt.Errorf("generate staff token: %w", err)
+	}
+	token := hex.EncodeToString(buf)
+	if err := os.WriteFile(path, []byte(token+"\n"), 0o600); err != nil {
+		return nil, fmt.Errorf("write staff token to %s: %w", path, err)
+	}
+	a.logger.Info("no auth.tokens configured; generated a staff API token", "file", path)
+	return map[string]string{token: "admin"}, nil
+}
+
+func (a *App) serveHTTP(handler http.Handler) error {
+	ln, err := net.Listen("tcp", a.cfg.HTTP.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on http.addr %s: %w", a.cfg.HTTP.Addr, err)
+	}
+	a.httpAddr = ln.Addr().String()
+	a.http = &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+	}
+	a.httpDone = make(chan error, 1)
+	go func() { a.httpDone <- a.http.Serve(ln) }()
+	a.logger.Info("HTTP API listening", "addr", a.httpAddr, "openapi", "/api/openapi.yaml")
+	return nil
+}
+
+// HTTPAddr is the address the API listens on, or "" when it does not run.
+func (a *App) HTTPAddr() string { return a.httpAddr }
+
+// Client is the Temporal client of this process.
+func (a *App) Client() client.Client { return a.client }
+
+// UIAddr is the embedded Temporal UI's address, or "".
+func (a *App) UIAddr() string {
+	if a.embedded == nil {
+		return ""
+	}
+	return a.embedded.UIAddr()
+}
+
+// Wait blocks until ctx is done or the HTTP server fails.
+func (a *App) Wait(ctx context.Context) error {
+	if a.httpDone == nil {
+		<-ctx.Done()
+		return nil
+	}
+	select {
+	case <-ctx.Done():
+		return nil
+	case err := <-a.httpDone:
+		return fmt.Errorf("HTTP server stopped: %w", err)
+	}
+}
+
+// Stop shuts down in reverse order: stop taking requests, let the worker
+// finish its tasks, close the client, stop the server.
+func (a *App) Stop() {
+	if a.http != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		if err := a.http.Shutdown(ctx); err != nil {
+			a.logger.Warn("HTTP shutdown", "error", err)
+		}
+		cancel()
+	}
+	if a.worker != nil {
+		a.worker.Stop()
+	}
+	if a.client != nil {
+		a.client.Close()
+	}
+	if a.embedded != nil {
+		if err := a.embedded.Stop(); err != nil {
+			a.logger.Warn("embedded Temporal shutdown", "error", err)
+		}
+	}
+}
+
+func uiURL(addr string) string {
+	if addr == "" {
+		return "disabled"
+	}
+	return "http://" + addr
+}
