@@ -56,6 +56,7 @@ type App struct {
 	worker   worker.Worker
 	http     *http.Server
 	httpAddr string
+	hostPort string
 	httpDone chan error
 }
 
@@ -97,6 +98,7 @@ func (a *App) start(ctx context.Context, role Role) error {
 			"database", filepath.Join(cfg.DataDir, "temporal.db"))
 	}
 
+	a.hostPort = hostPort
 	dialCtx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 	c, err := temporalclient.Dial(dialCtx, hostPort, cfg.Temporal, a.logger)
@@ -209,6 +211,9 @@ func (a *App) serveHTTP(handler http.Handler) error {
 
 // HTTPAddr is the address the API listens on, or "" when it does not run.
 func (a *App) HTTPAddr() string { return a.httpAddr }
+
+// FrontendAddr is the Temporal frontend this process uses.
+func (a *App) FrontendAddr() string { return a.hostPort }
 
 // Client is the Temporal client of this process.
 func (a *App) Client() client.Client { return a.client }

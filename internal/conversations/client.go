@@ -81,7 +81,7 @@ type Conversation struct {
 // needed. It returns once Temporal has durably recorded the message. A message
 // already received reports duplicate = true and no error.
 func (c *Client) CustomerMessage(ctx context.Context, channel, customerID string, msg workflows.CustomerMessage) (view workflows.ConversationView, duplicate bool, err error) {
-	err = c.updateWithStart(ctx, channel, customerID, workflows.UpdateCustomerMessage, "customer-"+msg.ID, msg, &view)
+	err = c.updateWithStart(ctx, channel, customerID, workflows.UpdateCustomerMessage, msg, &view)
 	if isDuplicate(err) {
 		return view, true, nil
 	}
@@ -92,7 +92,7 @@ func (c *Client) CustomerMessage(ctx context.Context, channel, customerID string
 // conversation if needed.
 func (c *Client) RequestAgent(ctx context.Context, channel, customerID, requestID string) (workflows.ConversationView, error) {
 	var view workflows.ConversationView
-	err := c.updateWithStart(ctx, channel, customerID, workflows.UpdateRequestAgent, "agent-"+requestID,
+	err := c.updateWithStart(ctx, channel, customerID, workflows.UpdateRequestAgent,
 		workflows.AgentRequest{ID: requestID}, &view)
 	return view, err
 }
@@ -100,7 +100,7 @@ func (c *Client) RequestAgent(ctx context.Context, channel, customerID, requestI
 // SetLiveChat switches live chat on or off.
 func (c *Client) SetLiveChat(ctx context.Context, channel, customerID string, on bool, author string) (workflows.ConversationView, error) {
 	var view workflows.ConversationView
-	err := c.update(ctx, channel, customerID, workflows.UpdateSetLiveChat, "",
+	err := c.update(ctx, channel, customerID, workflows.UpdateSetLiveChat,
 		workflows.LiveChatChange{On: on, Author: author}, &view)
 	return view, err
 }
@@ -109,7 +109,7 @@ func (c *Client) SetLiveChat(ctx context.Context, channel, customerID string, on
 // the inactivity countdown.
 func (c *Client) StaffMessage(ctx context.Context, channel, customerID string, msg workflows.StaffMessage) (workflows.ConversationView, error) {
 	var view workflows.ConversationView
-	err := c.update(ctx, channel, customerID, workflows.UpdateStaffMessage, "staff-"+msg.ID, msg, &view)
+	err := c.update(ctx, channel, customerID, workflows.UpdateStaffMessage, msg, &view)
 	if isDuplicate(err) {
 		return c.view(ctx, workflows.ConversationWorkflowID(channel, customerID))
 	}
@@ -242,7 +242,9 @@ func summaryOf(id string, started time.Time, attrs *commonpb.SearchAttributes) (
 	return s, nil
 }
 
-func (c *Client) updateWithStart(ctx context.Context, channel, customerID, update, updateID string, arg, result any) error {
+// Updates get IDs from the SDK; duplicates are recognised by the workflow from
+// the message IDs, which also holds across continue-as-new.
+func (c *Client) updateWithStart(ctx context.Context, channel, customerID, update string, arg, result any) error {
 	id := workflows.ConversationWorkflowID(channel, customerID)
 	startOp := c.temporal.NewWithStartWorkflowOperation(client.StartWorkflowOptions{
 		ID:                       id,
@@ -258,7 +260,6 @@ func (c *Client) updateWithStart(ctx context.Context, channel, customerID, updat
 	handle, err := c.temporal.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
 		StartWorkflowOperation: startOp,
 		UpdateOptions: client.UpdateWorkflowOptions{
-			UpdateID:     updateID,
 			UpdateName:   update,
 			Args:         []any{arg},
 			WaitForStage: client.WorkflowUpdateStageCompleted,
@@ -273,11 +274,10 @@ func (c *Client) updateWithStart(ctx context.Context, channel, customerID, updat
 	return nil
 }
 
-func (c *Client) update(ctx context.Context, channel, customerID, update, updateID string, arg, result any) error {
+func (c *Client) update(ctx context.Context, channel, customerID, update string, arg, result any) error {
 	id := workflows.ConversationWorkflowID(channel, customerID)
 	handle, err := c.temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
 		WorkflowID:   id,
-		UpdateID:     updateID,
 		UpdateName:   update,
 		Args:         []any{arg},
 		WaitForStage: client.WorkflowUpdateStageCompleted,

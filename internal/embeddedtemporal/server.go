@@ -81,8 +81,10 @@ func Start(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("embedded temporal frontend address %q: %w", opts.FrontendAddr, err)
 	}
-	if err := checkFree(net.JoinHostPort(host, strconv.Itoa(frontendPort))); err != nil {
-		return nil, fmt.Errorf("embedded temporal frontend: %w", err)
+	if frontendPort != 0 {
+		if err := checkFree(net.JoinHostPort(host, strconv.Itoa(frontendPort))); err != nil {
+			return nil, fmt.Errorf("embedded temporal frontend: %w", err)
+		}
 	}
 	if opts.UIAddr != "" {
 		if err := checkFree(opts.UIAddr); err != nil {
@@ -127,11 +129,12 @@ func Start(opts Options) (*Server, error) {
 		return nil, fmt.Errorf("embedded temporal: register namespace %q: %w", opts.Namespace, err)
 	}
 
-	frontendAddr := net.JoinHostPort(host, strconv.Itoa(frontendPort))
-	cfg, err := serverConfig(sqlCfg, host, frontendPort)
+	ports, err := servicePorts(opts.DatabaseFile, host, frontendPort, opts.Logger)
 	if err != nil {
 		return nil, err
 	}
+	frontendAddr := net.JoinHostPort(host, strconv.Itoa(ports.Frontend))
+	cfg := serverConfig(sqlCfg, host, ports)
 	logger := newSlogLogger(opts.Logger, opts.LogLevel)
 	authorizer, err := authorization.GetAuthorizerFromConfig(&cfg.Global.Authorization)
 	if err != nil {
@@ -194,6 +197,13 @@ func (s *Server) startUI(addr, namespace string, logger *slog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("embedded temporal UI address %q: %w", addr, err)
 	}
+	if port == 0 {
+		free, err := freePorts(host, 1)
+		if err != nil {
+			return fmt.Errorf("embedded temporal UI: pick a port: %w", err)
+		}
+		port = free[0]
+	}
 	cfg := &uiconfig.Config{
 		Host:                host,
 		Port:                port,
@@ -214,11 +224,7 @@ func (s *Server) startUI(addr, namespace string, logger *slog.Logger) error {
 	return nil
 }
 
-func serverConfig(sqlCfg *config.SQL, host string, frontendPort int) (*config.Config, error) {
-	ports, err := freePorts(host, 9)
-	if err != nil {
-		return nil, fmt.Errorf("embedded temporal: reserve ports: %w", err)
-	}
+func serverConfig(sqlCfg *config.SQL, host string, p ports) *config.Config {
 	service := func(grpcPort, membershipPort int) config.Service {
 		return config.Service{RPC: config.RPC{
 			GRPCPort:       grpcPort,
@@ -226,14 +232,14 @@ func serverConfig(sqlCfg *config.SQL, host string, frontendPort int) (*config.Co
 			BindOnIP:       host,
 		}}
 	}
-	frontendHostPort := net.JoinHostPort(host, strconv.Itoa(frontendPort))
-	frontend := service(frontendPort, ports[0])
-	frontend.RPC.HTTPPort = ports[8] // Temporal's HTTP API, used by Nexus
+	frontendHostPort := net.JoinHostPort(host, strconv.Itoa(p.Frontend))
+	frontend := service(p.Frontend, p.FrontendMembership)
+	frontend.RPC.HTTPPort = p.FrontendHTTP // Temporal's HTTP API, used by Nexus
 	return &config.Config{
 		Global: config.Global{
 			Membership: config.Membership{MaxJoinDuration: 30 * time.Second, BroadcastAddress: host},
 			Metrics: &metrics.Config{Prometheus: &metrics.PrometheusConfig{
-				ListenAddress: net.JoinHostPort(host, strconv.Itoa(ports[7])),
+				ListenAddress: net.JoinHostPort(host, strconv.Itoa(p.Metrics)),
 				HandlerPath:   "/metrics",
 			}},
 		},
@@ -255,9 +261,9 @@ func serverConfig(sqlCfg *config.SQL, host string, frontendPort int) (*config.Co
 		DCRedirectionPolicy: config.DCRedirectionPolicy{Policy: "noop"},
 		Services: map[string]config.Service{
 			"frontend": frontend,
-			"history":  service(ports[1], ports[2]),
-			"matching": service(ports[3], ports[4]),
-			"worker":   service(ports[5], ports[6]),
+			"history":  service(p.History, p.HistoryMembership),
+			"matching": service(p.Matching, p.MatchingMembership),
+			"worker":   service(p.Worker, p.WorkerMembership),
 		},
 		Archival: config.Archival{
 			History:    config.HistoryArchival{State: "disabled"},
@@ -268,10 +274,10 @@ func serverConfig(sqlCfg *config.SQL, host string, frontendPort int) (*config.Co
 			Visibility: config.VisibilityArchivalNamespaceDefaults{State: "disabled"},
 		}},
 		PublicClient: config.PublicClient{HostPort: frontendHostPort},
-	}, nil
+	}
 }
 
-// resolveAddr splits host:port, defaulting the host and picking a free port for 0.
+// resolveAddr splits host:port, defaulting the host; port 0 means any free port.
 func resolveAddr(addr, defaultHost string) (string, int, error) {
 	if addr == "" {
 		addr = net.JoinHostPort(defaultHost, "0")
@@ -286,13 +292,6 @@ func resolveAddr(addr, defaultHost string) (string, int, error) {
 	port, err := strconv.Atoi(portText)
 	if err != nil || port < 0 || port > 65535 {
 		return "", 0, fmt.Errorf("port %q is not a number between 0 and 65535", portText)
-	}
-	if port == 0 {
-		ports, err := freePorts(host, 1)
-		if err != nil {
-			return "", 0, err
-		}
-		port = ports[0]
 	}
 	return host, port, nil
 }
