@@ -1,0 +1,132 @@
+package workflows_test
+
+import (
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	sdklog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/handoff-chat/handoff/workflows"
+)
+
+func ptr[T any](v T) *T { return &v }
+
+func TestSettingsPatchValidation(t *testing.T) {
+	cases := []struct {
+		name    string
+		patch   workflows.SettingsPatch
+		mention string // empty = valid
+	}{
+		{"minimum timeout", workflows.SettingsPatch{InactivityTimeout: ptr(time.Minute)}, ""},
+		{"maximum timeout", workflows.SettingsPatch{InactivityTimeout: ptr(24 * time.Hour)}, ""},
+		{"timeout too short", workflows.SettingsPatch{InactivityTimeout: ptr(59 * time.Second)}, "inactivity_timeout"},
+		{"timeout too long", workflows.SettingsPatch{InactivityTimeout: ptr(24*time.Hour + time.Minute)}, "inactivity_timeout"},
+		{"email", workflows.SettingsPatch{NotificationEmail: ptr("ops@example.com")}, ""},
+		{"clear email", workflows.SettingsPatch{NotificationEmail: ptr("")}, ""},
+		{"email with name", workflows.SettingsPatch{NotificationEmail: ptr("Ops <ops@example.com>")}, "notification_email"},
+		{"not an email", workflows.SettingsPatch{NotificationEmail: ptr("ops.example.com")}, "notification_email"},
+		{"phone", workflows.SettingsPatch{NotificationPhone: ptr("+359888123456")}, ""},
+		{"local phone", workflows.SettingsPatch{NotificationPhone: ptr("0888123456")}, "notification_phone"},
+		{"empty", workflows.SettingsPatch{}, "no setting"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.patch.Validate()
+			switch {
+			case tc.mention == "" && err != nil:
+				t.Fatalf("valid patch rejected: %v", err)
+			case tc.mention != "" && err == nil:
+				t.Fatal("invalid patch accepted")
+			case tc.mention != "" && !strings.Contains(err.Error(), tc.mention):
+				t.Fatalf("error %q does not name %q", err, tc.mention)
+			}
+		})
+	}
+	err := workflows.SettingsPatch{InactivityTimeout: ptr(time.Second), NotificationPhone: ptr("x")}.Validate()
+	if err == nil || !strings.Contains(err.Error(), "inactivity_timeout") || !strings.Contains(err.Error(), "notification_phone") {
+		t.Errorf("two problems at once reported as %v", err)
+	}
+}
+
+func TestFormatDuration(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		time.Hour: "1h", 90 * time.Minute: "1h30m", 45 * time.Minute: "45m", 90 * time.Second: "1m30s", 24 * time.Hour: "24h",
+	} {
+		if got := workflows.FormatDuration(d); got != want {
+			t.Errorf("FormatDuration(%s) = %q, want %q", d, got, want)
+		}
+	}
+}
+
+func TestSettingsWorkflowRecordsWhoChangedWhatAndWhen(t *testing.T) {
+	var suite testsuite.WorkflowTestSuite
+	suite.SetLogger(sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler)))
+	env := suite.NewTestWorkflowEnvironment()
+	env.SetStartTime(start)
+	env.RegisterWorkflowWithOptions(workflows.SettingsWorkflow, workflow.RegisterOptions{Name: workflows.SettingsWorkflowName})
+
+	change := func(d time.Duration, req workflows.SettingsChangeRequest) *outcome {
+		o := &outcome{}
+		env.RegisterDelayedCallback(func() { env.UpdateWorkflow(workflows.UpdateSettings, "", o, req) }, d)
+		return o
+	}
+	first := change(time.Minute, workflows.SettingsChangeRequest{RequestID: "r1", Author: "alice",
+		Patch: workflows.SettingsPatch{InactivityTimeout: ptr(30 * time.Minute)}})
+	retried := change(2*time.Minute, workflows.SettingsChangeRequest{RequestID: "r1", Author: "alice",
+		Patch: workflows.SettingsPatch{InactivityTimeout: ptr(30 * time.Minute)}})
+	invalid := change(3*time.Minute, workflows.SettingsChangeRequest{RequestID: "r2", Author: "mallory",
+		Patch: workflows.SettingsPatch{InactivityTimeout: ptr(time.Second)}})
+	second := change(4*time.Minute, workflows.SettingsChangeRequest{RequestID: "r3", Author: "bob",
+		Patch: workflows.SettingsPatch{InactivityTimeout: ptr(2 * time.Hour), NotificationEmail: ptr("ops@example.com")}})
+	var history []workflows.SettingsChange
+	var view workflows.SettingsView
+	env.RegisterDelayedCallback(func() {
+		res, err := env.QueryWorkflow(workflows.QuerySettingsChange)
+		if err == nil {
+			err = res.Get(&history)
+		}
+		if err == nil {
+			res, err = env.QueryWorkflow(workflows.QuerySettings)
+		}
+		if err == nil {
+			err = res.Get(&view)
+		}
+		if err != nil {
+			t.Errorf("query: %v", err)
+		}
+		env.SetContinueAsNewSuggested(true)
+	}, 5*time.Minute)
+	env.ExecuteWorkflow(workflows.SettingsWorkflowName, workflows.SettingsState{})
+
+	if first.err != nil || first.rejected != nil || retried.err != nil || second.err != nil {
+		t.Fatalf("changes failed: %v %v %v %v", first.err, first.rejected, retried.err, second.err)
+	}
+	if invalid.rejected == nil || !strings.Contains(invalid.rejected.Error(), "inactivity_timeout") {
+		t.Errorf("invalid change: %v, want a rejection naming the setting", invalid.rejected)
+	}
+	if len(history) != 2 {
+		t.Fatalf("history %+v, want alice's change once (the retry is ignored) and bob's", history)
+	}
+	if h := history[0]; h.Author != "alice" || !h.At.Equal(start.Add(time.Minute)) ||
+		h.Changes["inactivity_timeout"] != (workflows.Change{From: "(default)", To: "30m"}) {
+		t.Errorf("first change %+v", h)
+	}
+	if h := history[1]; h.Author != "bob" || h.Changes["inactivity_timeout"] != (workflows.Change{From: "30m", To: "2h"}) ||
+		h.Changes["notification_email"].To != "ops@example.com" {
+		t.Errorf("second change %+v", h)
+	}
+	got := view.Overrides.Apply(workflows.Settings{InactivityTimeout: time.Hour, NotificationPhone: "+359888123456"})
+	if got.InactivityTimeout != 2*time.Hour || got.NotificationEmail != "ops@example.com" || got.NotificationPhone != "+359888123456" {
+		t.Errorf("settings in force %+v: overrides must win and untouched settings keep the config default", got)
+	}
+	if !env.IsWorkflowCompleted() {
+		t.Fatal("settings workflow did not continue as new when suggested")
+	}
+	if err := env.GetWorkflowError(); err == nil || !strings.Contains(err.Error(), "continue as new") {
+		t.Errorf("settings workflow ended with %v, want continue-as-new", err)
+	}
+}
