@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/json"
@@ -43,9 +44,9 @@ func (s *server) limitBody(c *gin.Context) {
 // requireStaff accepts only requests with a configured bearer token and
 // records the staff member's name for the handlers.
 func (s *server) requireStaff(c *gin.Context) {
-	header := c.GetHeader("Authorization")
-	token, ok := strings.CutPrefix(header, "Bearer ")
-	if !ok || token == "" {
+	scheme, token, _ := strings.Cut(c.GetHeader("Authorization"), " ")
+	token = strings.TrimSpace(token)
+	if !strings.EqualFold(scheme, "Bearer") || token == "" {
 		c.Header("WWW-Authenticate", `Bearer realm="handoff"`)
 		writeError(c, http.StatusUnauthorized, "staff endpoints need an Authorization: Bearer <token> header")
 		return
@@ -68,6 +69,25 @@ func (s *server) requireStaff(c *gin.Context) {
 }
 
 func staffName(c *gin.Context) string { return c.GetString(staffKey) }
+
+// decodeOptionalJSON is decodeJSON for endpoints whose body may be left out.
+func decodeOptionalJSON(c *gin.Context, v any) bool {
+	body, err := io.ReadAll(c.Request.Body)
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			writeError(c, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body is larger than %d bytes", tooLarge.Limit))
+		} else {
+			writeError(c, http.StatusBadRequest, "could not read the request body: "+err.Error())
+		}
+		return false
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return true
+	}
+	c.Request.Body = io.NopCloser(bytes.NewReader(body))
+	return decodeJSON(c, v)
+}
 
 // decodeJSON reads a JSON object into v, rejecting unknown fields, trailing
 // data and oversized bodies with a message that says what was wrong. It

@@ -110,11 +110,21 @@ func (s *server) writeConversationError(c *gin.Context, err error) {
 	case errors.As(err, &inputErr):
 		writeError(c, http.StatusBadRequest, inputErr.Reason)
 	case errors.Is(err, context.DeadlineExceeded):
-		writeError(c, http.StatusServiceUnavailable, "Temporal did not answer in time; nothing was changed, retry the request")
+		writeError(c, http.StatusServiceUnavailable, "Temporal did not answer in time, so the outcome is unknown; retrying with the same id is safe")
 	default:
 		s.Logger.Error("request failed", "path", c.Request.URL.Path, "error", err)
 		writeError(c, http.StatusServiceUnavailable, "the request could not be completed: "+err.Error())
 	}
+}
+
+// writeSettingsError answers a failed settings read or change.
+func (s *server) writeSettingsError(c *gin.Context, err error) {
+	s.Logger.Error("settings request failed", "error", err)
+	if errors.Is(err, context.DeadlineExceeded) {
+		writeError(c, http.StatusServiceUnavailable, "Temporal did not answer in time, so the outcome is unknown; retrying with the same request_id is safe")
+		return
+	}
+	writeError(c, http.StatusServiceUnavailable, "the settings could not be read or changed: "+err.Error())
 }
 
 func requestContext(c *gin.Context) (context.Context, context.CancelFunc) {

@@ -58,7 +58,7 @@ func (s *server) getSettings(c *gin.Context) {
 	defer cancel()
 	cur, err := s.Settings.Current(ctx)
 	if err != nil {
-		s.writeConversationError(c, err)
+		s.writeSettingsError(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, toSettingsResponse(cur))
@@ -109,7 +109,7 @@ func (s *server) changeSettings(c *gin.Context) {
 		return
 	}
 	if err != nil {
-		s.writeConversationError(c, err)
+		s.writeSettingsError(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, toSettingsResponse(cur))
@@ -120,7 +120,7 @@ func (s *server) settingsChanges(c *gin.Context) {
 	defer cancel()
 	changes, err := s.Settings.History(ctx)
 	if err != nil {
-		s.writeConversationError(c, err)
+		s.writeSettingsError(c, err)
 		return
 	}
 	if changes == nil {

@@ -24,7 +24,7 @@ func conversationKey(c *gin.Context) (channel, customer string, ok bool) {
 		writeError(c, http.StatusNotFound, "unknown channel "+strconv.Quote(channel)+"; channels are webchat and messenger")
 		return "", "", false
 	}
-	if customer == "" || len(customer) > 128 {
+	if customer == "" || utf8.RuneCountInString(customer) > 128 {
 		writeError(c, http.StatusBadRequest, "customer ID must be 1-128 characters")
 		return "", "", false
 	}
@@ -119,12 +119,12 @@ func (s *server) staffMessage(c *gin.Context) {
 	}
 	ctx, cancel := requestContext(c)
 	defer cancel()
-	view, err := s.Conversations.StaffMessage(ctx, channel, customer, workflows.StaffMessage{
+	view, duplicate, err := s.Conversations.StaffMessage(ctx, channel, customer, workflows.StaffMessage{
 		ID: req.ID, Author: staffName(c), Text: req.Text,
 	})
 	if err != nil {
 		s.writeConversationError(c, err)
 		return
 	}
-	c.JSON(http.StatusCreated, gin.H{"message_id": req.ID, "conversation": view})
+	c.JSON(http.StatusCreated, gin.H{"message_id": req.ID, "duplicate": duplicate, "conversation": view})
 }

@@ -14,8 +14,12 @@ import (
 	"github.com/handoff-chat/handoff/workflows"
 )
 
-// maxTextRunes caps the length of one chat message.
-const maxTextRunes = 4000
+// Length limits of one chat message. Messenger's own limits are 2000
+// characters of text and 1000 bytes of payload.
+const (
+	maxTextRunes    = 4000
+	maxPayloadBytes = 1000
+)
 
 var (
 	visitorIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{22,64}$`)
@@ -38,7 +42,7 @@ func (s *server) newVisitor(c *gin.Context) {
 func visitorID(c *gin.Context) (string, bool) {
 	id := c.Param("visitor")
 	if !visitorIDPattern.MatchString(id) {
-		writeError(c, http.StatusBadRequest, "visitor ID "+strconv.Quote(id)+" is not one issued by POST /webchat/v1/visitors")
+		writeError(c, http.StatusBadRequest, "visitor ID "+strconv.Quote(id)+" must be 22-64 letters, digits, _ or -, as issued by POST /webchat/v1/visitors")
 		return "", false
 	}
 	return id, true
@@ -62,6 +66,7 @@ func (s *server) visitorMessage(c *gin.Context) {
 		return
 	}
 	req.Text = strings.TrimSpace(req.Text)
+	req.Payload = strings.TrimSpace(req.Payload)
 	switch {
 	case req.Text == "" && req.Payload == "":
 		writeError(c, http.StatusBadRequest, "a message needs text or a button payload")
@@ -71,6 +76,9 @@ func (s *server) visitorMessage(c *gin.Context) {
 		return
 	case req.ID != "" && !messageIDPattern.MatchString(req.ID):
 		writeError(c, http.StatusBadRequest, "id must be 1-128 letters, digits or . _ : -")
+		return
+	case len(req.Payload) > maxPayloadBytes:
+		writeError(c, http.StatusBadRequest, "payload is longer than "+strconv.Itoa(maxPayloadBytes)+" bytes")
 		return
 	case utf8.RuneCountInString(req.Name) > 200:
 		writeError(c, http.StatusBadRequest, "name is longer than 200 characters")
@@ -130,7 +138,7 @@ func (s *server) visitorAgentRequest(c *gin.Context) {
 		return
 	}
 	var req agentRequestBody
-	if c.Request.ContentLength != 0 && !decodeJSON(c, &req) {
+	if !decodeOptionalJSON(c, &req) {
 		return
 	}
 	if req.ID != "" && !messageIDPattern.MatchString(req.ID) {

@@ -83,7 +83,10 @@ func ConversationWorkflow(ctx workflow.Context, start ConversationStart) (Conver
 			Status:         StatusBot,
 			Window:         window,
 			WindowClosesAt: workflow.Now(ctx).Add(window),
-			NextSeq:        1,
+			// Numbering starts at the run's start time in microseconds, so
+			// sequence numbers keep rising across runs: a web chat client's
+			// "after" cursor stays valid when the customer comes back.
+			NextSeq: workflow.Now(ctx).UnixMicro(),
 		}
 	}
 	if err := c.registerHandlers(ctx); err != nil {

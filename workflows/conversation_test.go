@@ -184,8 +184,8 @@ func TestCustomerMessageOpensWindowAndBotReplies(t *testing.T) {
 		t.Fatalf("transcript senders %v, want %v", senders, want)
 	}
 	for i := range want {
-		if senders[i] != want[i] || (*transcript)[i].Seq != int64(i+1) {
-			t.Fatalf("transcript %+v, want senders %v with seq 1..4", *transcript, want)
+		if senders[i] != want[i] || (*transcript)[i].Seq != start.UnixMicro()+int64(i) {
+			t.Fatalf("transcript %+v, want senders %v numbered from the start time on", *transcript, want)
 		}
 	}
 	if (*transcript)[1].Text != "bot reply" || len((*transcript)[1].Buttons) != 1 {
@@ -437,7 +437,7 @@ func TestStateSurvivesContinueAsNew(t *testing.T) {
 	if s.Status != workflows.StatusLiveChat || s.CustomerName != "Мария Петрова" || next.MaxHistoryEvents != 4000 {
 		t.Errorf("carried state %+v", *s)
 	}
-	if len(s.Transcript) < 4 || s.NextSeq != int64(len(s.Transcript)+1) {
+	if len(s.Transcript) < 4 || s.NextSeq != s.Transcript[0].Seq+int64(len(s.Transcript)) {
 		t.Errorf("carried transcript %d messages, next seq %d", len(s.Transcript), s.NextSeq)
 	}
 	if !s.WindowClosesAt.Equal(start.Add(time.Minute+24*time.Hour)) || s.LiveChatExpiresAt.IsZero() {

@@ -121,8 +121,9 @@ var (
 
 // Message is one entry of a conversation transcript.
 type Message struct {
-	// Seq orders messages within a conversation; it never repeats, even across
-	// continue-as-new.
+	// Seq orders a customer's messages on a channel. It rises with every
+	// message, across continue-as-new and across runs (a new run starts
+	// numbering at its start time in microseconds).
 	Seq int64 `json:"seq"`
 	// ID is the channel's message ID (customer) or the ID the API gave it (staff, bot).
 	ID     string `json:"id"`

@@ -342,7 +342,7 @@ func TestRedeliveredMessageIsProcessedOnce(t *testing.T) {
 	visitor := c.newVisitor()
 	first := c.say(visitor, map[string]any{"id": "same-1", "text": "hello"})
 	second := c.say(visitor, map[string]any{"id": "same-1", "text": "hello"})
-	if first["duplicate"] != false || second["duplicate"] != true {
+	if first["duplicate"] != false || second["duplicate"] != true || second["state"] != "bot" {
 		t.Fatalf("first %v second %v, want the second reported as a duplicate", first, second)
 	}
 	msgs := c.waitTranscript(visitor, func(m []message) bool { return len(m) >= 2 })
@@ -352,8 +352,12 @@ func TestRedeliveredMessageIsProcessedOnce(t *testing.T) {
 		t.Fatalf("transcript %+v, want one customer message and one reply", msgs)
 	}
 	staffID := map[string]any{"id": "staff-retry-1", "text": "hi"}
-	c.expect(http.StatusCreated, "POST", conversationPath(visitor)+"/messages", staffID, true)
-	c.expect(http.StatusCreated, "POST", conversationPath(visitor)+"/messages", staffID, true)
+	if r := c.expect(http.StatusCreated, "POST", conversationPath(visitor)+"/messages", staffID, true); r["duplicate"] != false {
+		t.Errorf("first staff message reported as %v", r)
+	}
+	if r := c.expect(http.StatusCreated, "POST", conversationPath(visitor)+"/messages", staffID, true); r["duplicate"] != true {
+		t.Errorf("retried staff message reported as %v, want duplicate", r)
+	}
 	if got := senders(c.transcript(visitor, 0)); got != "customer,bot,staff" {
 		t.Fatalf("after a retried staff message: %s, want it recorded once", got)
 	}
@@ -569,10 +573,14 @@ func TestRestartResumesConversationsAndTimers(t *testing.T) {
 	if r.status != http.StatusConflict || !strings.Contains(r.errorMessage(t), "window closed") {
 		t.Fatalf("staff message after the window closed: %d %s", r.status, r.body)
 	}
-	// The customer's next message starts a new run.
+	// The customer's next message starts a new run, numbered after the last.
+	lastSeq := int64(after["last_message_seq"].(float64))
 	c.say(visitor, map[string]any{"text": "back again"})
 	if got := c.expect(http.StatusOK, "GET", conversationPath(visitor), nil, true); got["open"] != true {
 		t.Fatalf("after the customer wrote again: %v", got)
+	}
+	if msgs := c.transcript(visitor, lastSeq); len(msgs) == 0 || msgs[0].Text != "back again" {
+		t.Fatalf("messages after the old cursor %d: %+v, want the new run's messages", lastSeq, msgs)
 	}
 }
 
@@ -701,11 +709,12 @@ func TestLongConversationContinuesAsNew(t *testing.T) {
 		t.Errorf("redelivery across continue-as-new: %v", again)
 	}
 	got := c.expect(http.StatusOK, "GET", conversationPath(visitor), nil, true)
-	if got["state"] != "live_chat" || got["customer_name"] != "Long Talker" || got["last_message_seq"] != float64(18) {
-		t.Errorf("after continue-as-new: %v", got)
+	msgs := c.transcript(visitor, 0)
+	if len(msgs) != 18 || msgs[len(msgs)-1].Text != "message 15" || msgs[17].Seq != msgs[0].Seq+17 {
+		t.Fatalf("transcript after continue-as-new has %d messages: %+v", len(msgs), msgs)
 	}
-	if msgs := c.transcript(visitor, 0); len(msgs) != 18 || msgs[len(msgs)-1].Text != "message 15" {
-		t.Errorf("transcript after continue-as-new has %d messages: %+v", len(msgs), msgs)
+	if got["state"] != "live_chat" || got["customer_name"] != "Long Talker" || int64(got["last_message_seq"].(float64)) != msgs[17].Seq {
+		t.Errorf("after continue-as-new: %v", got)
 	}
 }
 

@@ -83,7 +83,8 @@ type Conversation struct {
 func (c *Client) CustomerMessage(ctx context.Context, channel, customerID string, msg workflows.CustomerMessage) (view workflows.ConversationView, duplicate bool, err error) {
 	err = c.updateWithStart(ctx, channel, customerID, workflows.UpdateCustomerMessage, msg, &view)
 	if isDuplicate(err) {
-		return view, true, nil
+		view, err = c.view(ctx, workflows.ConversationWorkflowID(channel, customerID))
+		return view, true, err
 	}
 	return view, false, err
 }
@@ -106,14 +107,15 @@ func (c *Client) SetLiveChat(ctx context.Context, channel, customerID string, on
 }
 
 // StaffMessage sends a staff message; it switches live chat on and restarts
-// the inactivity countdown.
-func (c *Client) StaffMessage(ctx context.Context, channel, customerID string, msg workflows.StaffMessage) (workflows.ConversationView, error) {
-	var view workflows.ConversationView
-	err := c.update(ctx, channel, customerID, workflows.UpdateStaffMessage, msg, &view)
+// the inactivity countdown. A message ID already recorded reports duplicate =
+// true and changes nothing.
+func (c *Client) StaffMessage(ctx context.Context, channel, customerID string, msg workflows.StaffMessage) (view workflows.ConversationView, duplicate bool, err error) {
+	err = c.update(ctx, channel, customerID, workflows.UpdateStaffMessage, msg, &view)
 	if isDuplicate(err) {
-		return c.view(ctx, workflows.ConversationWorkflowID(channel, customerID))
+		view, err = c.view(ctx, workflows.ConversationWorkflowID(channel, customerID))
+		return view, true, err
 	}
-	return view, err
+	return view, false, err
 }
 
 // Get returns one conversation with its recent messages, open or closed.
