@@ -94,12 +94,9 @@ func (s *server) changeSettings(c *gin.Context) {
 		v := strings.TrimSpace(*req.NotificationPhone)
 		patch.NotificationPhone = &v
 	}
-	if req.RequestID != "" && !messageIDPattern.MatchString(req.RequestID) {
-		writeError(c, http.StatusBadRequest, "request_id must be 1-128 letters, digits or . _ : -")
+	var ok bool
+	if req.RequestID, ok = idOrNew(c, "request_id", req.RequestID); !ok {
 		return
-	}
-	if req.RequestID == "" {
-		req.RequestID = newID()
 	}
 	ctx, cancel := requestContext(c)
 	defer cancel()

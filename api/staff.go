@@ -107,15 +107,11 @@ func (s *server) staffMessage(c *gin.Context) {
 	case req.Text == "":
 		writeError(c, http.StatusBadRequest, `field "text" is required and must not be blank`)
 		return
-	case utf8.RuneCountInString(req.Text) > maxTextRunes:
-		writeError(c, http.StatusBadRequest, "text is longer than "+strconv.Itoa(maxTextRunes)+" characters")
-		return
-	case req.ID != "" && !messageIDPattern.MatchString(req.ID):
-		writeError(c, http.StatusBadRequest, "id must be 1-128 letters, digits or . _ : -")
+	case !checkTextLength(c, req.Text):
 		return
 	}
-	if req.ID == "" {
-		req.ID = newID()
+	if req.ID, ok = idOrNew(c, "id", req.ID); !ok {
+		return
 	}
 	ctx, cancel := requestContext(c)
 	defer cancel()

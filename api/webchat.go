@@ -33,6 +33,28 @@ func newID() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
+// idOrNew returns a client-chosen ID after checking it, or a new one when the
+// client chose none. On a bad ID it answers 400 naming field and returns false.
+func idOrNew(c *gin.Context, field, id string) (string, bool) {
+	if id == "" {
+		return newID(), true
+	}
+	if !messageIDPattern.MatchString(id) {
+		writeError(c, http.StatusBadRequest, field+" must be 1-128 letters, digits or . _ : -, got "+strconv.Quote(id))
+		return "", false
+	}
+	return id, true
+}
+
+// checkTextLength answers 400 and returns false when text is too long.
+func checkTextLength(c *gin.Context, text string) bool {
+	if utf8.RuneCountInString(text) > maxTextRunes {
+		writeError(c, http.StatusBadRequest, "text is longer than "+strconv.Itoa(maxTextRunes)+" characters")
+		return false
+	}
+	return true
+}
+
 // newVisitor issues a web chat visitor ID. It is random and unguessable: the
 // widget keeps it and it is the visitor's only credential.
 func (s *server) newVisitor(c *gin.Context) {
@@ -71,11 +93,7 @@ func (s *server) visitorMessage(c *gin.Context) {
 	case req.Text == "" && req.Payload == "":
 		writeError(c, http.StatusBadRequest, "a message needs text or a button payload")
 		return
-	case utf8.RuneCountInString(req.Text) > maxTextRunes:
-		writeError(c, http.StatusBadRequest, "text is longer than "+strconv.Itoa(maxTextRunes)+" characters")
-		return
-	case req.ID != "" && !messageIDPattern.MatchString(req.ID):
-		writeError(c, http.StatusBadRequest, "id must be 1-128 letters, digits or . _ : -")
+	case !checkTextLength(c, req.Text):
 		return
 	case len(req.Payload) > maxPayloadBytes:
 		writeError(c, http.StatusBadRequest, "payload is longer than "+strconv.Itoa(maxPayloadBytes)+" bytes")
@@ -84,8 +102,8 @@ func (s *server) visitorMessage(c *gin.Context) {
 		writeError(c, http.StatusBadRequest, "name is longer than 200 characters")
 		return
 	}
-	if req.ID == "" {
-		req.ID = newID()
+	if req.ID, ok = idOrNew(c, "id", req.ID); !ok {
+		return
 	}
 	ctx, cancel := requestContext(c)
 	defer cancel()
@@ -141,12 +159,8 @@ func (s *server) visitorAgentRequest(c *gin.Context) {
 	if !decodeOptionalJSON(c, &req) {
 		return
 	}
-	if req.ID != "" && !messageIDPattern.MatchString(req.ID) {
-		writeError(c, http.StatusBadRequest, "id must be 1-128 letters, digits or . _ : -")
+	if req.ID, ok = idOrNew(c, "id", req.ID); !ok {
 		return
-	}
-	if req.ID == "" {
-		req.ID = newID()
 	}
 	ctx, cancel := requestContext(c)
 	defer cancel()
