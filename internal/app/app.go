@@ -172,6 +172,9 @@ func (a *App) staffTokens(role Role) (map[string]string, error) {
 	if role != RoleAll {
 		return nil, errors.New("config key auth.tokens must list at least one name:secret staff token when the api role runs on its own")
 	}
+	if err := os.MkdirAll(a.cfg.DataDir, 0o750); err != nil {
+		return nil, fmt.Errorf("create data directory %s: %w", a.cfg.DataDir, err)
+	}
 	path := filepath.Join(a.cfg.DataDir, StaffTokenFile)
 	if b, err := os.ReadFile(path); err == nil {
 		if token := strings.TrimSpace(string(b)); len(token) >= 16 {

@@ -45,7 +45,7 @@ type Log struct {
 type HTTP struct {
 	Addr         string `mapstructure:"addr"`
 	MaxBodyBytes int64  `mapstructure:"max_body_bytes"`
-	// PublicURL is where staff reach the dashboard; used in links.
+	// PublicURL is where staff reach the dashboard, for links in notifications.
 	PublicURL string `mapstructure:"public_url"`
 }
 
@@ -226,7 +226,7 @@ func Load(path string) (*Config, error) {
 func checkUnknownKeys(v *viper.Viper) error {
 	var unknown []string
 	for _, key := range v.AllKeys() {
-		if _, ok := defaults[key]; !ok {
+		if _, ok := defaults[key]; !ok && !isSection(key) {
 			unknown = append(unknown, key)
 		}
 	}
@@ -234,6 +234,17 @@ func checkUnknownKeys(v *viper.Viper) error {
 		return fmt.Errorf("config: unknown key(s) %s (see config.yaml for the known keys)", strings.Join(unknown, ", "))
 	}
 	return nil
+}
+
+// isSection reports whether key is a section such as temporal.tls, which a
+// file may leave empty when every key in it is commented out.
+func isSection(key string) bool {
+	for known := range defaults {
+		if strings.HasPrefix(known, key+".") {
+			return true
+		}
+	}
+	return false
 }
 
 // Validate checks every value and names the key of each problem.
@@ -289,19 +300,22 @@ func (c *Config) Validate() error {
 			bad("temporal.embedded.retention", "must be at least 24h, got %s", c.Temporal.Embedded.Retention)
 		}
 	}
+	if c.Temporal.Address == "" && (c.Temporal.TLS != TLS{} || c.Temporal.APIKey != "") {
+		bad("temporal.tls / temporal.api_key", "apply only to an external cluster: set temporal.address, or remove them to use the embedded server")
+	}
 	if (c.Temporal.TLS.CertFile == "") != (c.Temporal.TLS.KeyFile == "") {
 		bad("temporal.tls.cert_file", "and temporal.tls.key_file must be set together for mTLS")
 	}
-	for key, file := range map[string]string{
-		"temporal.tls.ca_file":   c.Temporal.TLS.CAFile,
-		"temporal.tls.cert_file": c.Temporal.TLS.CertFile,
-		"temporal.tls.key_file":  c.Temporal.TLS.KeyFile,
+	for _, f := range []struct{ key, file string }{
+		{"temporal.tls.ca_file", c.Temporal.TLS.CAFile},
+		{"temporal.tls.cert_file", c.Temporal.TLS.CertFile},
+		{"temporal.tls.key_file", c.Temporal.TLS.KeyFile},
 	} {
-		if file == "" {
+		if f.file == "" {
 			continue
 		}
-		if _, err := os.Stat(file); err != nil {
-			bad(key, "cannot read %s: %v", file, errors.Unwrap(err))
+		if _, err := os.Stat(f.file); err != nil {
+			bad(f.key, "cannot read %s: %v", f.file, errors.Unwrap(err))
 		}
 	}
 	if c.Temporal.MaxHistoryEvents != 0 && c.Temporal.MaxHistoryEvents < 100 {

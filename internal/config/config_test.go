@@ -1,0 +1,655 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/handoff-chat/handoff/workflows"
+)
+
+// envNames are the environment variables Load looks at.
+func envNames() []string {
+	names := []string{EnvPrefix + "_CONFIG"}
+	for key := range defaults {
+		names = append(names, EnvPrefix+"_"+strings.ToUpper(strings.ReplaceAll(key, ".", "_")))
+	}
+	return names
+}
+
+// isolate gives the test an empty working directory and blanks every
+// HANDOFF_ variable, so neither the developer's environment nor a config.yaml
+// in the package directory leaks in. (Load ignores empty variables.)
+func isolate(t *testing.T) string {
+	t.Helper()
+	for _, name := range envNames() {
+		t.Setenv(name, "")
+	}
+	dir := t.TempDir()
+	t.Chdir(dir)
+	return dir
+}
+
+// writeConfig writes content to a file in dir and returns its path.
+func writeConfig(t *testing.T, dir, name, content string) string {
+	t.Helper()
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// withoutSource returns a copy of c with the unexported source cleared, for
+// comparing configurations read from different places.
+func withoutSource(c *Config) Config {
+	out := *c
+	out.source = ""
+	return out
+}
+
+func wantDefaults() Config {
+	return Config{
+		DataDir: "./data",
+		Log:     Log{Level: "info", Format: "text"},
+		HTTP: HTTP{
+			Addr:         ":8080",
+			MaxBodyBytes: 1 << 20,
+			PublicURL:    "http://localhost:8080",
+		},
+		Auth: Auth{Tokens: []string{}},
+		Temporal: Temporal{
+			Namespace: "default",
+			UI:        TemporalUI{Addr: "127.0.0.1:8233"},
+			Embedded: EmbeddedSetup{
+				FrontendAddr: "127.0.0.1:7233",
+				Retention:    720 * time.Hour,
+			},
+		},
+		Conversation: Conversation{Window: 24 * time.Hour},
+		LiveChat:     LiveChat{InactivityTimeout: time.Hour},
+		Bot: Bot{
+			Reply:               `Thanks for your message! Tap "Talk to a human" any time to reach our team.`,
+			AgentRequestedReply: "We have alerted our team and someone will reply here soon. Meanwhile, please leave any details about your case.",
+		},
+	}
+}
+
+func loadDefaults(t *testing.T) *Config {
+	t.Helper()
+	isolate(t)
+	cfg, err := Load("")
+	if err != nil {
+		t.Fatalf("Load with no file: %v", err)
+	}
+	return cfg
+}
+
+func TestLoadDefaults(t *testing.T) {
+	cfg := loadDefaults(t)
+	if cfg.Source() != "" {
+		t.Errorf("Source() = %q, want empty with no config file", cfg.Source())
+	}
+	if !cfg.Embedded() {
+		t.Error("Embedded() = false, want true by default")
+	}
+	if got, want := withoutSource(cfg), wantDefaults(); !reflect.DeepEqual(got, want) {
+		t.Errorf("defaults:\n got  %+v\n want %+v", got, want)
+	}
+	tests := []struct {
+		name      string
+		got, want any
+	}{
+		{"data_dir", cfg.DataDir, "./data"},
+		{"http.addr", cfg.HTTP.Addr, ":8080"},
+		{"temporal.namespace", cfg.Temporal.Namespace, "default"},
+		{"conversation.window", cfg.Conversation.Window, 24 * time.Hour},
+		{"livechat.inactivity_timeout", cfg.LiveChat.InactivityTimeout, time.Hour},
+		{"temporal.ui.addr", cfg.Temporal.UI.Addr, "127.0.0.1:8233"},
+		{"temporal.address", cfg.Temporal.Address, ""},
+		{"temporal.max_history_events", cfg.Temporal.MaxHistoryEvents, 0},
+		{"auth.tokens", len(cfg.Auth.Tokens), 0},
+		{"DefaultSettings", cfg.DefaultSettings(), workflows.Settings{InactivityTimeout: time.Hour}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if !reflect.DeepEqual(tt.got, tt.want) {
+				t.Errorf("%s = %v, want %v", tt.name, tt.got, tt.want)
+			}
+		})
+	}
+}
+
+// TestRepositoryConfigFile checks that the documented config.yaml at the
+// repository root sets exactly the built-in defaults and nothing else.
+func TestRepositoryConfigFile(t *testing.T) {
+	path, err := filepath.Abs(filepath.Join("..", "..", "config.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := loadDefaults(t) // changes the working directory, hence Abs above
+	got, err := Load(path)
+	if err != nil {
+		t.Fatalf("Load(%s): %v", path, err)
+	}
+	if got.Source() != path {
+		t.Errorf("Source() = %q, want %q", got.Source(), path)
+	}
+	if g, w := withoutSource(got), withoutSource(want); !reflect.DeepEqual(g, w) {
+		t.Errorf("config.yaml differs from the built-in defaults:\n file     %+v\n defaults %+v", g, w)
+	}
+}
+
+// TestRepositoryConfigFileSetsEveryKey checks that config.yaml documents every
+// key, so it stays the reference as keys are added.
+func TestRepositoryConfigFileSetsEveryKey(t *testing.T) {
+	content, err := os.ReadFile(filepath.Join("..", "..", "config.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(content)
+	for key := range defaults {
+		env := EnvPrefix + "_" + strings.ToUpper(strings.ReplaceAll(key, ".", "_"))
+		if !strings.Contains(text, "Env: "+env) {
+			t.Errorf("config.yaml does not document %s (%s)", key, env)
+		}
+		leaf := key[strings.LastIndex(key, ".")+1:]
+		if !strings.Contains(text, "\n"+strings.Repeat("  ", strings.Count(key, "."))+leaf+":") {
+			t.Errorf("config.yaml does not set %s", key)
+		}
+	}
+}
+
+func TestConfigFileDiscovery(t *testing.T) {
+	tests := []struct {
+		name       string
+		setup      func(t *testing.T, dir string) (arg string)
+		wantAddr   string
+		wantSource string // relative to dir, "" for none
+	}{
+		{
+			name:     "no file",
+			setup:    func(*testing.T, string) string { return "" },
+			wantAddr: ":8080",
+		},
+		{
+			name: "config.yaml in the working directory",
+			setup: func(t *testing.T, dir string) string {
+				writeConfig(t, dir, "config.yaml", "http:\n  addr: :9001\n")
+				return ""
+			},
+			wantAddr:   ":9001",
+			wantSource: "config.yaml",
+		},
+		{
+			name: "HANDOFF_CONFIG beats ./config.yaml",
+			setup: func(t *testing.T, dir string) string {
+				writeConfig(t, dir, "config.yaml", "http:\n  addr: :9001\n")
+				t.Setenv("HANDOFF_CONFIG", writeConfig(t, dir, "env.yaml", "http:\n  addr: :9002\n"))
+				return ""
+			},
+			wantAddr:   ":9002",
+			wantSource: "env.yaml",
+		},
+		{
+			name: "explicit path beats HANDOFF_CONFIG",
+			setup: func(t *testing.T, dir string) string {
+				writeConfig(t, dir, "config.yaml", "http:\n  addr: :9001\n")
+				t.Setenv("HANDOFF_CONFIG", writeConfig(t, dir, "env.yaml", "http:\n  addr: :9002\n"))
+				return writeConfig(t, dir, "flag.yaml", "http:\n  addr: :9003\n")
+			},
+			wantAddr:   ":9003",
+			wantSource: "flag.yaml",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := isolate(t)
+			cfg, err := Load(tt.setup(t, dir))
+			if err != nil {
+				t.Fatalf("Load: %v", err)
+			}
+			if cfg.HTTP.Addr != tt.wantAddr {
+				t.Errorf("http.addr = %q, want %q", cfg.HTTP.Addr, tt.wantAddr)
+			}
+			if filepath.Base(cfg.Source()) != filepath.Base(tt.wantSource) || (cfg.Source() == "") != (tt.wantSource == "") {
+				t.Errorf("Source() = %q, want %q", cfg.Source(), tt.wantSource)
+			}
+		})
+	}
+}
+
+func TestLoadMissingExplicitFile(t *testing.T) {
+	dir := isolate(t)
+	path := filepath.Join(dir, "nope.yaml")
+	_, err := Load(path)
+	if err == nil || !strings.Contains(err.Error(), path) {
+		t.Fatalf("Load(%s) error = %v, want one naming the file", path, err)
+	}
+}
+
+func TestEnvOverrides(t *testing.T) {
+	tests := []struct {
+		name  string
+		env   map[string]string
+		check func(t *testing.T, c *Config)
+	}{
+		{
+			name: "http.addr",
+			env:  map[string]string{"HANDOFF_HTTP_ADDR": "127.0.0.1:9999"},
+			check: func(t *testing.T, c *Config) {
+				if c.HTTP.Addr != "127.0.0.1:9999" {
+					t.Errorf("http.addr = %q", c.HTTP.Addr)
+				}
+			},
+		},
+		{
+			name: "data_dir",
+			env:  map[string]string{"HANDOFF_DATA_DIR": "/var/lib/handoff"},
+			check: func(t *testing.T, c *Config) {
+				if c.DataDir != "/var/lib/handoff" {
+					t.Errorf("data_dir = %q", c.DataDir)
+				}
+			},
+		},
+		{
+			name: "livechat.inactivity_timeout",
+			env:  map[string]string{"HANDOFF_LIVECHAT_INACTIVITY_TIMEOUT": "30m"},
+			check: func(t *testing.T, c *Config) {
+				if c.LiveChat.InactivityTimeout != 30*time.Minute {
+					t.Errorf("livechat.inactivity_timeout = %s", c.LiveChat.InactivityTimeout)
+				}
+				if c.DefaultSettings().InactivityTimeout != 30*time.Minute {
+					t.Errorf("DefaultSettings().InactivityTimeout = %s", c.DefaultSettings().InactivityTimeout)
+				}
+			},
+		},
+		{
+			name: "auth.tokens",
+			env:  map[string]string{"HANDOFF_AUTH_TOKENS": "alice:0123456789abcdef,bob:fedcba9876543210"},
+			check: func(t *testing.T, c *Config) {
+				if len(c.Auth.Tokens) != 2 {
+					t.Fatalf("auth.tokens = %q, want 2 entries", c.Auth.Tokens)
+				}
+				want := map[string]string{"0123456789abcdef": "alice", "fedcba9876543210": "bob"}
+				if got := c.StaffTokens(); !reflect.DeepEqual(got, want) {
+					t.Errorf("StaffTokens() = %v, want %v", got, want)
+				}
+			},
+		},
+		{
+			name: "auth.tokens with spaces after commas",
+			env:  map[string]string{"HANDOFF_AUTH_TOKENS": "alice:0123456789abcdef, bob:fedcba9876543210"},
+			check: func(t *testing.T, c *Config) {
+				want := map[string]string{"0123456789abcdef": "alice", "fedcba9876543210": "bob"}
+				if got := c.StaffTokens(); !reflect.DeepEqual(got, want) {
+					t.Errorf("StaffTokens() = %v, want %v", got, want)
+				}
+			},
+		},
+		{
+			name: "external Temporal",
+			env: map[string]string{
+				"HANDOFF_TEMPORAL_ADDRESS":            "temporal.example.com:7233",
+				"HANDOFF_TEMPORAL_TLS_ENABLED":        "true",
+				"HANDOFF_TEMPORAL_API_KEY":            "key",
+				"HANDOFF_TEMPORAL_MAX_HISTORY_EVENTS": "5000",
+			},
+			check: func(t *testing.T, c *Config) {
+				if c.Embedded() || c.Temporal.Address != "temporal.example.com:7233" {
+					t.Errorf("temporal.address = %q, Embedded() = %v", c.Temporal.Address, c.Embedded())
+				}
+				if !c.Temporal.TLS.Enabled || c.Temporal.APIKey != "key" || c.Temporal.MaxHistoryEvents != 5000 {
+					t.Errorf("temporal = %+v", c.Temporal)
+				}
+			},
+		},
+		{
+			name: "log.level",
+			env:  map[string]string{"HANDOFF_LOG_LEVEL": "debug", "HANDOFF_LOG_FORMAT": "json"},
+			check: func(t *testing.T, c *Config) {
+				if c.SlogLevel().String() != "DEBUG" || c.Log.Format != "json" {
+					t.Errorf("log = %+v, SlogLevel() = %s", c.Log, c.SlogLevel())
+				}
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			isolate(t)
+			for k, v := range tt.env {
+				t.Setenv(k, v)
+			}
+			cfg, err := Load("")
+			if err != nil {
+				t.Fatalf("Load: %v", err)
+			}
+			tt.check(t, cfg)
+		})
+	}
+}
+
+func TestEnvBeatsFile(t *testing.T) {
+	dir := isolate(t)
+	path := writeConfig(t, dir, "handoff.yaml", `
+data_dir: /from/file
+http:
+  addr: ":7000"
+livechat:
+  inactivity_timeout: 2h
+auth:
+  tokens: ["file:0123456789abcdef"]
+`)
+	t.Setenv("HANDOFF_HTTP_ADDR", ":7001")
+	t.Setenv("HANDOFF_LIVECHAT_INACTIVITY_TIMEOUT", "45m")
+	t.Setenv("HANDOFF_AUTH_TOKENS", "env:fedcba9876543210")
+	cfg, err := Load(path)
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	tests := []struct {
+		key       string
+		got, want any
+	}{
+		{"http.addr (env)", cfg.HTTP.Addr, ":7001"},
+		{"livechat.inactivity_timeout (env)", cfg.LiveChat.InactivityTimeout, 45 * time.Minute},
+		{"auth.tokens (env)", cfg.Auth.Tokens, []string{"env:fedcba9876543210"}},
+		{"data_dir (file)", cfg.DataDir, "/from/file"},
+		{"temporal.namespace (default)", cfg.Temporal.Namespace, "default"},
+	}
+	for _, tt := range tests {
+		if !reflect.DeepEqual(tt.got, tt.want) {
+			t.Errorf("%s = %v, want %v", tt.key, tt.got, tt.want)
+		}
+	}
+}
+
+func TestInvalidConfig(t *testing.T) {
+	tests := []struct {
+		name string
+		file string            // config file content; "" loads no file
+		env  map[string]string // extra environment
+		// want are strings the error must contain, usually the key.
+		want []string
+	}{
+		{
+			name: "inactivity timeout too short",
+			file: "livechat:\n  inactivity_timeout: 30s\n",
+			want: []string{"livechat.inactivity_timeout", "30s"},
+		},
+		{
+			name: "inactivity timeout too long",
+			file: "livechat:\n  inactivity_timeout: 25h\n",
+			want: []string{"livechat.inactivity_timeout", "25h"},
+		},
+		{
+			name: "inactivity timeout from env",
+			env:  map[string]string{"HANDOFF_LIVECHAT_INACTIVITY_TIMEOUT": "30s"},
+			want: []string{"livechat.inactivity_timeout"},
+		},
+		{
+			name: "zero window",
+			file: "conversation:\n  window: 0\n",
+			want: []string{"conversation.window"},
+		},
+		{
+			name: "window over a week",
+			file: "conversation:\n  window: 169h\n",
+			want: []string{"conversation.window"},
+		},
+		{
+			name: "http.addr without port",
+			file: "http:\n  addr: nonsense\n",
+			want: []string{"http.addr", "nonsense"},
+		},
+		{
+			name: "http.max_body_bytes too small",
+			file: "http:\n  max_body_bytes: 10\n",
+			want: []string{"http.max_body_bytes"},
+		},
+		{
+			name: "http.public_url not a URL",
+			file: "http:\n  public_url: localhost:8080\n",
+			want: []string{"http.public_url"},
+		},
+		{
+			name: "log.level",
+			file: "log:\n  level: loud\n",
+			want: []string{"log.level", "loud"},
+		},
+		{
+			name: "log.format",
+			file: "log:\n  format: xml\n",
+			want: []string{"log.format", "xml"},
+		},
+		{
+			name: "data_dir empty",
+			file: "data_dir: \"\"\n",
+			want: []string{"data_dir"},
+		},
+		{
+			name: "short token secret",
+			file: "auth:\n  tokens: [\"alice:short\"]\n",
+			want: []string{"auth.tokens", "alice"},
+		},
+		{
+			name: "short token secret from env",
+			env:  map[string]string{"HANDOFF_AUTH_TOKENS": "alice:short"},
+			want: []string{"auth.tokens", "alice"},
+		},
+		{
+			name: "token without name",
+			file: "auth:\n  tokens: [\"0123456789abcdef\"]\n",
+			want: []string{"auth.tokens", "name:secret"},
+		},
+		{
+			name: "notification email",
+			file: "notifications:\n  email: not-an-email\n",
+			want: []string{"notifications.email", "not-an-email"},
+		},
+		{
+			name: "notification email with display name",
+			file: "notifications:\n  email: \"Ops <ops@example.com>\"\n",
+			want: []string{"notifications.email"},
+		},
+		{
+			name: "notification phone not E.164",
+			file: "notifications:\n  phone: \"0888123\"\n",
+			want: []string{"notifications.phone", "0888123"},
+		},
+		{
+			name: "missing CA file",
+			file: "temporal:\n  address: temporal.example.com:7233\n  tls:\n    ca_file: /nonexistent/ca.pem\n",
+			want: []string{"temporal.tls.ca_file", "/nonexistent/ca.pem"},
+		},
+		{
+			name: "TLS without an external cluster",
+			file: "temporal:\n  api_key: secret\n",
+			want: []string{"temporal.api_key", "temporal.address"},
+		},
+		{
+			name: "client certificate without key",
+			file: "temporal:\n  address: temporal.example.com:7233\n  tls:\n    cert_file: " + os.Args[0] + "\n",
+			want: []string{"temporal.tls.cert_file", "temporal.tls.key_file"},
+		},
+		{
+			name: "temporal.address without port",
+			file: "temporal:\n  address: temporal.example.com\n",
+			want: []string{"temporal.address"},
+		},
+		{
+			name: "empty namespace",
+			file: "temporal:\n  namespace: \"\"\n",
+			want: []string{"temporal.namespace"},
+		},
+		{
+			name: "embedded frontend address",
+			file: "temporal:\n  embedded:\n    frontend_addr: localhost\n",
+			want: []string{"temporal.embedded.frontend_addr"},
+		},
+		{
+			name: "UI address",
+			file: "temporal:\n  ui:\n    addr: localhost\n",
+			want: []string{"temporal.ui.addr"},
+		},
+		{
+			name: "short retention",
+			file: "temporal:\n  embedded:\n    retention: 1h\n",
+			want: []string{"temporal.embedded.retention"},
+		},
+		{
+			name: "max_history_events between 1 and 99",
+			file: "temporal:\n  max_history_events: 50\n",
+			want: []string{"temporal.max_history_events"},
+		},
+		{
+			name: "empty bot reply",
+			file: "bot:\n  reply: \"  \"\n",
+			want: []string{"bot.reply"},
+		},
+		{
+			name: "empty agent requested reply",
+			file: "bot:\n  agent_requested_reply: \"\"\n",
+			want: []string{"bot.agent_requested_reply"},
+		},
+		{
+			name: "unknown key (typo)",
+			file: "htpp: {addr: x}\n",
+			want: []string{"htpp.addr", "unknown"},
+		},
+		{
+			name: "unknown nested key",
+			file: "temporal:\n  tls:\n    enable: true\n",
+			want: []string{"temporal.tls.enable"},
+		},
+		{
+			name: "malformed YAML",
+			file: "http:\n  addr: [\":8080\"\nlog: {\n",
+			want: []string{"handoff.yaml", "yaml"},
+		},
+		{
+			name: "duration that does not parse",
+			file: "livechat:\n  inactivity_timeout: abc\n",
+			want: []string{"livechat.inactivity_timeout", "invalid duration"},
+		},
+		{
+			name: "duration from env that does not parse",
+			env:  map[string]string{"HANDOFF_CONVERSATION_WINDOW": "abc"},
+			want: []string{"conversation.window", "invalid duration"},
+		},
+		{
+			name: "number that does not parse",
+			env:  map[string]string{"HANDOFF_HTTP_MAX_BODY_BYTES": "lots"},
+			want: []string{"http.max_body_bytes"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := isolate(t)
+			for k, v := range tt.env {
+				t.Setenv(k, v)
+			}
+			path := ""
+			if tt.file != "" {
+				path = writeConfig(t, dir, "handoff.yaml", tt.file)
+			}
+			cfg, err := Load(path)
+			if err == nil {
+				t.Fatalf("Load succeeded with %+v, want an error containing %q", cfg, tt.want)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not contain %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestSeveralProblemsAreAllReported(t *testing.T) {
+	dir := isolate(t)
+	path := writeConfig(t, dir, "handoff.yaml", `
+http:
+  addr: nonsense
+log:
+  level: loud
+auth:
+  tokens: ["alice:short", "bob:0123456789abcdef"]
+conversation:
+  window: 0s
+livechat:
+  inactivity_timeout: 25h
+notifications:
+  email: not-an-email
+  phone: "0888123"
+temporal:
+  address: temporal.example.com:7233
+  tls:
+    ca_file: /nonexistent/ca.pem
+`)
+	t.Setenv("HANDOFF_DATA_DIR", "") // ignored: empty variables do not override
+	t.Setenv("HANDOFF_TEMPORAL_MAX_HISTORY_EVENTS", "10")
+	_, err := Load(path)
+	if err == nil {
+		t.Fatal("Load succeeded, want an error")
+	}
+	for _, key := range []string{
+		"http.addr",
+		"log.level",
+		"auth.tokens[0]",
+		"conversation.window",
+		"livechat.inactivity_timeout",
+		"notifications.email",
+		"notifications.phone",
+		"temporal.tls.ca_file",
+		"temporal.max_history_events",
+	} {
+		if !strings.Contains(err.Error(), "config key "+key+":") {
+			t.Errorf("error does not report %s:\n%v", key, err)
+		}
+	}
+	if strings.Contains(err.Error(), "auth.tokens[1]") {
+		t.Errorf("error reports the valid second token:\n%v", err)
+	}
+	if got := strings.Count(err.Error(), "config key "); got != 9 {
+		t.Errorf("error reports %d problems, want 9:\n%v", got, err)
+	}
+}
+
+func TestValidExternalTemporal(t *testing.T) {
+	dir := isolate(t)
+	ca := writeConfig(t, dir, "ca.pem", "not checked here")
+	path := writeConfig(t, dir, "handoff.yaml", `
+temporal:
+  address: ns.acct.tmprl.cloud:7233
+  namespace: ns.acct
+  tls:
+    enabled: true
+    ca_file: `+ca+`
+    cert_file: `+ca+`
+    key_file: `+ca+`
+    server_name: ns.acct.tmprl.cloud
+  ui:
+    addr: not-checked-without-embedded-server
+  embedded:
+    retention: 1h
+auth:
+  tokens:
+    - "alice:0123456789abcdef"
+    - "bob:with:colons:in:secret"
+`)
+	cfg, err := Load(path)
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	if cfg.Embedded() {
+		t.Error("Embedded() = true with temporal.address set")
+	}
+	want := map[string]string{"0123456789abcdef": "alice", "with:colons:in:secret": "bob"}
+	if got := cfg.StaffTokens(); !reflect.DeepEqual(got, want) {
+		t.Errorf("StaffTokens() = %v, want %v", got, want)
+	}
+}
