@@ -48,6 +48,17 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// startApp starts a handoff process for one test and stops it afterwards.
+func startApp(t *testing.T, cfg *config.Config, role app.Role) *app.App {
+	t.Helper()
+	a, err := app.Start(context.Background(), cfg, role, testLogger())
+	if err != nil {
+		t.Fatalf("start %s role: %v", role, err)
+	}
+	t.Cleanup(a.Stop)
+	return a
+}
+
 func testLogger() *slog.Logger {
 	if os.Getenv("HANDOFF_TEST_LOG") != "" {
 		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -463,11 +474,7 @@ func TestSettingsAreSharedAuditedAndApplied(t *testing.T) {
 	cfg := testConfig(t.TempDir())
 	cfg.Temporal.Address = sharedFrontend(t)
 	cfg.Auth.Tokens = []string{"bob:" + staffToken + "-bob"}
-	second, err := app.Start(context.Background(), cfg, app.RoleAPI, testLogger())
-	if err != nil {
-		t.Fatalf("start api role: %v", err)
-	}
-	defer second.Stop()
+	second := startApp(t, cfg, app.RoleAPI)
 	c2 := newAPI(t, second)
 	c2.token = staffToken + "-bob"
 
@@ -688,11 +695,7 @@ func freeAddr(t *testing.T) string {
 func TestLongConversationContinuesAsNew(t *testing.T) {
 	cfg := testConfig(t.TempDir())
 	cfg.Temporal.MaxHistoryEvents = 60
-	a, err := app.Start(context.Background(), cfg, app.RoleAll, testLogger())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Stop()
+	a := startApp(t, cfg, app.RoleAll)
 	c := newAPI(t, a)
 	visitor := c.newVisitor()
 	c.say(visitor, map[string]any{"text": "message 0", "name": "Long Talker"})

@@ -32,11 +32,7 @@ func TestRecordHistories(t *testing.T) {
 	// run out; config validation is bypassed on purpose here.
 	cfg.Conversation.Window = 40 * time.Second
 	cfg.LiveChat.InactivityTimeout = 10 * time.Second
-	a, err := app.Start(context.Background(), cfg, app.RoleAll, testLogger())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Stop()
+	a := startApp(t, cfg, app.RoleAll)
 	c := newAPI(t, a)
 	visitor := c.newVisitor()
 	c.say(visitor, map[string]any{"id": "rec-1", "text": "Здравейте", "name": "Replay Customer"})
