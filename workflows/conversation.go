@@ -47,6 +47,13 @@ type ConversationState struct {
 	RecentIDs        []string  `json:"recent_ids"`
 	// PendingBot holds customer events the bot has not reacted to yet.
 	PendingBot []pendingBotEvent `json:"pending_bot"`
+	// LastMessageAt is the time of the last customer or staff message.
+	LastMessageAt time.Time `json:"last_message_at"`
+	// PendingIndex holds customer and staff messages not in the search index
+	// yet; IndexDirty says the conversation document changed since it was
+	// last written there.
+	PendingIndex []Message `json:"pending_index"`
+	IndexDirty   bool      `json:"index_dirty"`
 }
 
 type pendingBotEvent struct {
@@ -60,6 +67,9 @@ type conversation struct {
 	workflowID       string
 	maxHistoryEvents int
 	botBusy          bool
+	// indexing is on for runs started by code that indexes (see runIndexer).
+	indexing     bool
+	indexingBusy bool
 }
 
 // ConversationWorkflow is one customer's conversation on one channel. It starts
@@ -94,6 +104,7 @@ func ConversationWorkflow(ctx workflow.Context, start ConversationStart) (Conver
 	}
 	c.upsertSearchAttributes(ctx)
 	workflow.Go(ctx, c.runBot)
+	workflow.Go(ctx, c.runIndexer)
 	return c.run(ctx, start)
 }
 
@@ -138,14 +149,14 @@ func (c *conversation) run(ctx workflow.Context, start ConversationStart) (Conve
 			continue
 		}
 		if !now.Before(c.state.WindowClosesAt) {
+			if c.state.Status == StatusLiveChat {
+				c.switchLiveChatOff(ctx)
+			}
 			if err := c.awaitIdle(ctx); err != nil {
 				return c.view(), err
 			}
 			if workflow.Now(ctx).Before(c.state.WindowClosesAt) {
 				continue // the customer wrote again while handlers finished
-			}
-			if c.state.Status == StatusLiveChat {
-				c.switchLiveChatOff(ctx)
 			}
 			workflow.GetLogger(ctx).Info("messaging window closed", "conversation", c.workflowID)
 			return c.view(), nil
@@ -179,7 +190,8 @@ func (c *conversation) run(ctx workflow.Context, start ConversationStart) (Conve
 // nothing is lost when the run ends or continues as new.
 func (c *conversation) awaitIdle(ctx workflow.Context) error {
 	return workflow.Await(ctx, func() bool {
-		return workflow.AllHandlersFinished(ctx) && !c.botBusy && len(c.state.PendingBot) == 0
+		indexed := !c.indexing || (!c.indexingBusy && len(c.state.PendingIndex) == 0 && !c.state.IndexDirty)
+		return workflow.AllHandlersFinished(ctx) && !c.botBusy && len(c.state.PendingBot) == 0 && indexed
 	})
 }
 
@@ -410,6 +422,11 @@ func (c *conversation) record(m Message) Message {
 	m.Seq = c.state.NextSeq
 	c.state.NextSeq++
 	c.remember(m.ID)
+	if m.Sender != SenderBot {
+		c.state.LastMessageAt = m.SentAt
+		c.state.PendingIndex = append(c.state.PendingIndex, m)
+		c.state.IndexDirty = true
+	}
 	c.state.Transcript = append(c.state.Transcript, m)
 	if len(c.state.Transcript) > transcriptKept {
 		c.state.Transcript = append([]Message(nil), c.state.Transcript[len(c.state.Transcript)-transcriptKept:]...)
@@ -492,6 +509,60 @@ func (c *conversation) upsertSearchAttributes(ctx workflow.Context) {
 	}
 	if err := workflow.UpsertTypedSearchAttributes(ctx, updates...); err != nil {
 		workflow.GetLogger(ctx).Error("upsert search attributes", "error", err)
+	}
+	c.state.IndexDirty = true
+}
+
+// runIndexer keeps the search index current: it writes the messages not yet
+// indexed and the conversation document, one activity per batch. The activity
+// is retried until the search backend takes it, so an outage delays indexing
+// and loses nothing.
+func (c *conversation) runIndexer(ctx workflow.Context) {
+	// Runs recorded before indexing existed replay without it.
+	if workflow.GetVersion(ctx, "search-index", workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return
+	}
+	c.indexing = true
+	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 30 * time.Second,
+		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, MaximumInterval: time.Minute},
+	})
+	for {
+		if err := workflow.Await(ctx, func() bool { return len(c.state.PendingIndex) > 0 || c.state.IndexDirty }); err != nil {
+			return
+		}
+		c.indexingBusy = true
+		batch := c.state.PendingIndex
+		c.state.PendingIndex = nil
+		c.state.IndexDirty = false
+		err := workflow.ExecuteActivity(ctx, IndexActivity, IndexRequest{
+			Conversation: c.document(workflow.Now(ctx)), Messages: batch,
+		}).Get(ctx, nil)
+		if err != nil {
+			// Only cancellation ends the retries; keep the work for the next run.
+			c.state.PendingIndex = append(batch, c.state.PendingIndex...)
+			c.state.IndexDirty = true
+			c.indexingBusy = false
+			return
+		}
+		c.indexingBusy = false
+	}
+}
+
+// document is the conversation as the search index keeps it.
+func (c *conversation) document(now time.Time) ConversationDocument {
+	v := c.view()
+	return ConversationDocument{
+		ID:                c.workflowID,
+		Channel:           c.state.Channel,
+		CustomerID:        c.state.CustomerID,
+		CustomerName:      c.state.CustomerName,
+		State:             c.state.Status,
+		LastMessageAt:     c.state.LastMessageAt,
+		WindowClosesAt:    c.state.WindowClosesAt,
+		AgentRequestedAt:  v.AgentRequestedAt,
+		LiveChatExpiresAt: v.LiveChatExpiresAt,
+		UpdatedAt:         now,
 	}
 }
 

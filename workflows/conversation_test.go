@@ -3,6 +3,7 @@ package workflows_test
 import (
 	"errors"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -27,6 +28,10 @@ type harness struct {
 	env      *testsuite.TestWorkflowEnvironment
 	settings workflows.Settings
 	loads    int
+	// indexed records what the workflow sent to the search index; the first
+	// indexFailures calls fail as if the backend were down.
+	indexed       []workflows.IndexRequest
+	indexFailures int
 }
 
 func newHarness(t *testing.T) *harness {
@@ -40,6 +45,14 @@ func newHarness(t *testing.T) *harness {
 		h.loads++
 		return h.settings, nil
 	}, activity.RegisterOptions{Name: workflows.LoadSettingsActivity})
+	h.env.RegisterActivityWithOptions(func(req workflows.IndexRequest) error {
+		if h.indexFailures > 0 {
+			h.indexFailures--
+			return errors.New("search backend unavailable")
+		}
+		h.indexed = append(h.indexed, req)
+		return nil
+	}, activity.RegisterOptions{Name: workflows.IndexActivity})
 	bot := &activities.Bot{Reply: "bot reply", AgentRequestedReply: "staff alerted"}
 	h.env.RegisterActivityWithOptions(bot.BotReply, activity.RegisterOptions{Name: workflows.BotReplyActivity})
 	return h
@@ -459,5 +472,36 @@ func TestStateSurvivesContinueAsNew(t *testing.T) {
 	last := (*transcript)[len(*transcript)-1]
 	if last.ID != "m3" || last.Seq != s.NextSeq {
 		t.Errorf("first new message %+v, want m3 with seq %d", last, s.NextSeq)
+	}
+}
+
+func TestMessagesAndStateReachTheSearchIndexDespiteOutages(t *testing.T) {
+	h := newHarness(t)
+	h.indexFailures = 3
+	h.customer(0, "m1", "Доставката закъснява")
+	h.staff(10*time.Minute, "s1", "Проверявам")
+	h.update(20*time.Minute, workflows.UpdateRequestAgent, workflows.AgentRequest{ID: "r1"})
+	h.run()
+
+	var ids []string
+	var last workflows.ConversationDocument
+	for _, req := range h.indexed {
+		for _, m := range req.Messages {
+			ids = append(ids, m.ID)
+		}
+		if req.Conversation.UpdatedAt.Before(last.UpdatedAt) {
+			t.Errorf("conversation documents went back in time: %s after %s", req.Conversation.UpdatedAt, last.UpdatedAt)
+		}
+		last = req.Conversation
+	}
+	if strings.Join(ids, ",") != "m1,s1" {
+		t.Errorf("indexed messages %v, want the customer's and the staff message once each and no bot replies", ids)
+	}
+	if last.CustomerName != "Мария Петрова" || last.ID != "default-test-workflow-id" ||
+		!last.LastMessageAt.Equal(start.Add(10*time.Minute)) || !last.WindowClosesAt.Equal(start.Add(24*time.Hour)) {
+		t.Errorf("last conversation document %+v", last)
+	}
+	if last.State != workflows.StatusBot || last.LiveChatExpiresAt != nil {
+		t.Errorf("last document state %s, want bot after live chat ended", last.State)
 	}
 }

@@ -44,6 +44,9 @@ const (
 	// BotReplyActivity returns what the bot says to a customer event while the
 	// AI is on: the seam for the navigation bot and the AI answerer.
 	BotReplyActivity = "BotReply"
+	// IndexActivity writes messages and the conversation document to the
+	// search index.
+	IndexActivity = "IndexConversation"
 )
 
 // Settings workflow updates and queries.
@@ -213,6 +216,28 @@ type BotReply struct {
 type BotMessage struct {
 	Text    string   `json:"text"`
 	Buttons []Button `json:"buttons,omitempty"`
+}
+
+// IndexRequest is the input of IndexActivity: customer and staff messages not
+// indexed yet, and the conversation as it stands.
+type IndexRequest struct {
+	Conversation ConversationDocument `json:"conversation"`
+	Messages     []Message            `json:"messages"`
+}
+
+// ConversationDocument is the conversation as the staff list shows it.
+type ConversationDocument struct {
+	ID                string     `json:"id"`
+	Channel           string     `json:"channel"`
+	CustomerID        string     `json:"customer_id"`
+	CustomerName      string     `json:"customer_name"`
+	State             Status     `json:"state"`
+	LastMessageAt     time.Time  `json:"last_message_at"`
+	WindowClosesAt    time.Time  `json:"window_closes_at"`
+	AgentRequestedAt  *time.Time `json:"agent_requested_at,omitempty"`
+	LiveChatExpiresAt *time.Time `json:"live_chat_expires_at,omitempty"`
+	// UpdatedAt orders writes of the same conversation.
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // TranscriptRequest is the argument of QueryTranscript.

@@ -1,0 +1,108 @@
+// Package search makes every customer and staff message, and every
+// conversation, findable by staff: keyword search within one conversation and
+// customer search by name, in Bulgarian and English. One interface, two
+// backends: Bleve (embedded, files under the data directory; the default) and
+// Elasticsearch 8. The conformance suite in search/searchtest runs against both.
+package search
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// ErrUnavailable wraps errors of a backend that cannot be reached; callers
+// retry (activities) or answer 503 (API).
+var ErrUnavailable = errors.New("search backend unavailable")
+
+// Message is one indexed customer or staff message. ID is the channel's
+// message ID, so indexing the same message again replaces it.
+type Message struct {
+	ID             string    `json:"id"`
+	ConversationID string    `json:"conversation_id"`
+	Channel        string    `json:"channel"`
+	CustomerID     string    `json:"customer_id"`
+	Sender         string    `json:"sender"` // customer | staff
+	Author         string    `json:"author,omitempty"`
+	Text           string    `json:"text"`
+	Links          []string  `json:"links,omitempty"`
+	Attachments    []string  `json:"attachments,omitempty"`
+	TemplateID     string    `json:"template_id,omitempty"`
+	SentAt         time.Time `json:"sent_at"`
+}
+
+// Conversation is the per-conversation document behind the staff list and
+// name search.
+type Conversation struct {
+	ID                string     `json:"id"`
+	Channel           string     `json:"channel"`
+	CustomerID        string     `json:"customer_id"`
+	CustomerName      string     `json:"customer_name"`
+	State             string     `json:"state"`
+	LastMessageAt     time.Time  `json:"last_message_at"`
+	WindowClosesAt    time.Time  `json:"window_closes_at"`
+	AgentRequestedAt  *time.Time `json:"agent_requested_at,omitempty"`
+	LiveChatExpiresAt *time.Time `json:"live_chat_expires_at,omitempty"`
+	// UpdatedAt orders writes: a write older than the stored document is ignored,
+	// so a retried or late activity never rolls the projection back.
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// Sort orders message search results.
+type Sort string
+
+const (
+	SortNewest    Sort = "newest"
+	SortRelevance Sort = "relevance"
+)
+
+// MessageQuery searches the messages of one conversation.
+type MessageQuery struct {
+	ConversationID string
+	Text           string
+	Sort           Sort
+	// Page counts from 1; Size is at most MaxPageSize.
+	Page, Size int
+}
+
+// MaxPageSize caps one page of results.
+const MaxPageSize = 100
+
+// MessageHit is one matching message with highlighted fragments of its text:
+// matched words are wrapped in <mark></mark>, everything else is HTML-escaped.
+type MessageHit struct {
+	Message    Message  `json:"message"`
+	Highlights []string `json:"highlights"`
+	Score      float64  `json:"score"`
+}
+
+// MessageResults is one page of message hits.
+type MessageResults struct {
+	Total int          `json:"total"`
+	Hits  []MessageHit `json:"hits"`
+}
+
+// ConversationQuery lists conversations, optionally by customer name.
+type ConversationQuery struct {
+	// Name matches customer names word by word, by prefix, ignoring case and
+	// diacritics; Cyrillic names are also found by their Latin transliteration.
+	Name string
+	// OpenAt keeps conversations whose window closes after it (zero = all).
+	OpenAt time.Time
+	Size   int
+}
+
+// Index is a search backend.
+type Index interface {
+	// IndexMessages stores messages; storing one again replaces it. The
+	// messages are searchable within about a second.
+	IndexMessages(ctx context.Context, msgs []Message) error
+	// UpsertConversation stores the conversation document unless a newer one
+	// (by UpdatedAt) is already stored.
+	UpsertConversation(ctx context.Context, c Conversation) error
+	SearchMessages(ctx context.Context, q MessageQuery) (MessageResults, error)
+	// SearchConversations returns agent-requested conversations first (oldest
+	// request first), then the rest by last message, newest first.
+	SearchConversations(ctx context.Context, q ConversationQuery) ([]Conversation, error)
+	Close() error
+}

@@ -1,0 +1,289 @@
+// Package searchtest is the conformance suite every search backend must pass.
+// Each backend's tests call Run with a function that opens a fresh, empty index.
+package searchtest
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/handoff-chat/handoff/search"
+)
+
+// visibleWithin bounds how long a backend may take to make a write searchable.
+const visibleWithin = 10 * time.Second
+
+var base = time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+
+// Run runs every conformance test against indexes made by open.
+func Run(t *testing.T, open func(t *testing.T) search.Index) {
+	tests := []struct {
+		name string
+		fn   func(t *testing.T, idx search.Index)
+	}{
+		{"KeywordSearchStaysInsideOneConversation", testInsideOneConversation},
+		{"BulgarianWordForms", testBulgarianWordForms},
+		{"EnglishWordForms", testEnglishWordForms},
+		{"HighlightsMarkMatchesAndEscapeHTML", testHighlights},
+		{"NewestFirstAndByRelevance", testSort},
+		{"Paging", testPaging},
+		{"IndexingTheSameMessageTwiceKeepsOne", testIdempotentMessages},
+		{"NameSearchPrefixCaseDiacriticsAndScripts", testNameSearch},
+		{"ConversationOrderAndOpenFilter", testConversationOrder},
+		{"OlderConversationWriteIsIgnored", testConversationVersioning},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			idx := open(t)
+			tc.fn(t, idx)
+		})
+	}
+}
+
+func msg(conv, id, sender, text string, minute int) search.Message {
+	return search.Message{
+		ID: id, ConversationID: conv, Channel: "webchat", CustomerID: strings.TrimPrefix(conv, "conversation/webchat/"),
+		Sender: sender, Text: text, SentAt: base.Add(time.Duration(minute) * time.Minute),
+	}
+}
+
+func index(t *testing.T, idx search.Index, msgs ...search.Message) {
+	t.Helper()
+	if err := idx.IndexMessages(context.Background(), msgs); err != nil {
+		t.Fatalf("index messages: %v", err)
+	}
+}
+
+// eventually runs query until check passes or the visibility bound runs out.
+func eventually[T any](t *testing.T, what string, query func() (T, error), check func(T) error) T {
+	t.Helper()
+	deadline := time.Now().Add(visibleWithin)
+	for {
+		got, err := query()
+		if err == nil {
+			err = check(got)
+		}
+		if err == nil {
+			return got
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: %v", what, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func searchIDs(t *testing.T, idx search.Index, q search.MessageQuery, want ...string) search.MessageResults {
+	t.Helper()
+	if q.Size == 0 {
+		q.Size = 20
+	}
+	if q.Page == 0 {
+		q.Page = 1
+	}
+	return eventually(t, fmt.Sprintf("search %q in %s", q.Text, q.ConversationID),
+		func() (search.MessageResults, error) { return idx.SearchMessages(context.Background(), q) },
+		func(r search.MessageResults) error {
+			got := ids(r)
+			if strings.Join(got, ",") != strings.Join(want, ",") {
+				return fmt.Errorf("found %v, want %v", got, want)
+			}
+			return nil
+		})
+}
+
+func ids(r search.MessageResults) []string {
+	out := []string{}
+	for _, h := range r.Hits {
+		out = append(out, h.Message.ID)
+	}
+	return out
+}
+
+func testInsideOneConversation(t *testing.T, idx search.Index) {
+	a, b := "conversation/webchat/a", "conversation/webchat/b"
+	index(t, idx,
+		msg(a, "a1", "customer", "Where is my parcel?", 1),
+		msg(a, "a2", "staff", "Your parcel left the warehouse today.", 2),
+		msg(b, "b1", "customer", "My parcel is damaged", 3),
+	)
+	r := searchIDs(t, idx, search.MessageQuery{ConversationID: a, Text: "parcel", Sort: search.SortNewest}, "a2", "a1")
+	if r.Total != 2 {
+		t.Errorf("total %d, want 2", r.Total)
+	}
+	got := r.Hits[0].Message
+	want := msg(a, "a2", "staff", "Your parcel left the warehouse today.", 2)
+	if got.ConversationID != want.ConversationID || got.Sender != "staff" || got.Text != want.Text || !got.SentAt.Equal(want.SentAt) {
+		t.Errorf("stored message %+v, want %+v", got, want)
+	}
+	searchIDs(t, idx, search.MessageQuery{ConversationID: a, Text: "damaged"})
+}
+
+func testBulgarianWordForms(t *testing.T, idx search.Index) {
+	c := "conversation/webchat/bg"
+	index(t, idx,
+		msg(c, "m1", "customer", "Доставката още не е пристигнала", 1),
+		msg(c, "m2", "staff", "Доставки до офис на Еконт отнемат 2 дни", 2),
+		msg(c, "m3", "customer", "Искам връщане на продукта", 3),
+		msg(c, "m4", "customer", "Нямам връзка с куриера", 4),
+	)
+	searchIDs(t, idx, search.MessageQuery{ConversationID: c, Text: "доставка", Sort: search.SortNewest}, "m2", "m1")
+	searchIDs(t, idx, search.MessageQuery{ConversationID: c, Text: "ДОСТАВКИТЕ", Sort: search.SortNewest}, "m2", "m1")
+	searchIDs(t, idx, search.MessageQuery{ConversationID: c, Text: "връщане", Sort: search.SortNewest}, "m3")
+	searchIDs(t, idx, search.MessageQuery{ConversationID: c, Text: "куриер", Sort: search.SortNewest}, "m4")
+}
+
+func testEnglishWordForms(t *testing.T, idx search.Index) {
+	c := "conversation/webchat/en"
+	index(t, idx,
+		msg(c, "m1", "customer", "Deliveries to Varna take too long", 1),
+		msg(c, "m2", "staff", "We are delivering your order tomorrow", 2),
+		msg(c, "m3", "customer", "Thanks!", 3),
+	)
+	searchIDs(t, idx, search.MessageQuery{ConversationID: c, Text: "delivery", Sort: search.SortNewest}, "m1")
+	searchIDs(t, idx, search.MessageQuery{ConversationID: c, Text: "orders", Sort: search.SortNewest}, "m2")
+}
+
+func testHighlights(t *testing.T, idx search.Index) {
+	c := "conversation/webchat/hl"
+	index(t, idx, msg(c, "m1", "customer", "<b>Hi</b> the refund for my refrigerator never came", 1))
+	r := searchIDs(t, idx, search.MessageQuery{ConversationID: c, Text: "refund", Sort: search.SortRelevance}, "m1")
+	h := strings.Join(r.Hits[0].Highlights, " … ")
+	if !strings.Contains(h, "<mark>refund</mark>") {
+		t.Errorf("highlights %q do not mark the match", h)
+	}
+	if strings.Contains(h, "<b>") {
+		t.Errorf("highlights %q let the message's HTML through", h)
+	}
+}
+
+func testSort(t *testing.T, idx search.Index) {
+	c := "conversation/webchat/sort"
+	index(t, idx,
+		msg(c, "old", "customer", "warranty warranty warranty: how long is the warranty?", 1),
+		msg(c, "mid", "staff", "The warranty is two years", 2),
+		msg(c, "new", "customer", "ok, and is the warranty valid abroad? I travel a lot and want to know before I order anything big", 3),
+	)
+	searchIDs(t, idx, search.MessageQuery{ConversationID: c, Text: "warranty", Sort: search.SortNewest}, "new", "mid", "old")
+	r := searchIDs(t, idx, search.MessageQuery{ConversationID: c, Text: "warranty", Sort: search.SortRelevance}, "old", "mid", "new")
+	if r.Hits[0].Score < r.Hits[2].Score {
+		t.Errorf("relevance scores %v are not descending", []float64{r.Hits[0].Score, r.Hits[1].Score, r.Hits[2].Score})
+	}
+}
+
+func testPaging(t *testing.T, idx search.Index) {
+	c := "conversation/webchat/pages"
+	var msgs []search.Message
+	for i := 1; i <= 5; i++ {
+		msgs = append(msgs, msg(c, fmt.Sprintf("m%d", i), "customer", fmt.Sprintf("order number %d", i), i))
+	}
+	index(t, idx, msgs...)
+	r := searchIDs(t, idx, search.MessageQuery{ConversationID: c, Text: "order", Sort: search.SortNewest, Page: 2, Size: 2}, "m3", "m2")
+	if r.Total != 5 {
+		t.Errorf("total %d, want 5 across pages", r.Total)
+	}
+	searchIDs(t, idx, search.MessageQuery{ConversationID: c, Text: "order", Sort: search.SortNewest, Page: 3, Size: 2}, "m1")
+}
+
+func testIdempotentMessages(t *testing.T, idx search.Index) {
+	c := "conversation/webchat/dup"
+	m := msg(c, "mid.123", "customer", "invoice please", 1)
+	index(t, idx, m)
+	index(t, idx, m, m)
+	r := searchIDs(t, idx, search.MessageQuery{ConversationID: c, Text: "invoice", Sort: search.SortNewest}, "mid.123")
+	if r.Total != 1 {
+		t.Errorf("total %d after indexing one message three times", r.Total)
+	}
+}
+
+func conv(id, name string, lastMinute int, agentMinute int) search.Conversation {
+	c := search.Conversation{
+		ID: "conversation/webchat/" + id, Channel: "webchat", CustomerID: id, CustomerName: name, State: "bot",
+		LastMessageAt:  base.Add(time.Duration(lastMinute) * time.Minute),
+		WindowClosesAt: base.Add(time.Duration(lastMinute)*time.Minute + 24*time.Hour),
+		UpdatedAt:      base.Add(time.Duration(lastMinute) * time.Minute),
+	}
+	if agentMinute > 0 {
+		at := base.Add(time.Duration(agentMinute) * time.Minute)
+		c.AgentRequestedAt = &at
+		c.State = "agent_requested"
+	}
+	return c
+}
+
+func upsert(t *testing.T, idx search.Index, cs ...search.Conversation) {
+	t.Helper()
+	for _, c := range cs {
+		if err := idx.UpsertConversation(context.Background(), c); err != nil {
+			t.Fatalf("upsert %s: %v", c.ID, err)
+		}
+	}
+}
+
+func findNames(t *testing.T, idx search.Index, q search.ConversationQuery, want ...string) []search.Conversation {
+	t.Helper()
+	if q.Size == 0 {
+		q.Size = 50
+	}
+	return eventually(t, fmt.Sprintf("conversations named %q open at %v", q.Name, q.OpenAt),
+		func() ([]search.Conversation, error) { return idx.SearchConversations(context.Background(), q) },
+		func(cs []search.Conversation) error {
+			var got []string
+			for _, c := range cs {
+				got = append(got, c.CustomerID)
+			}
+			if strings.Join(got, ",") != strings.Join(want, ",") {
+				return fmt.Errorf("found %v, want %v", got, want)
+			}
+			return nil
+		})
+}
+
+func testNameSearch(t *testing.T, idx search.Index) {
+	upsert(t, idx,
+		conv("ivan", "Иван Петров", 1, 0),
+		conv("maria", "Мария Иванова", 2, 0),
+		conv("jose", "José Pérez", 3, 0),
+		conv("peter", "Peter Smith", 4, 0),
+	)
+	findNames(t, idx, search.ConversationQuery{Name: "ив"}, "maria", "ivan")   // both have a word starting with ив
+	findNames(t, idx, search.ConversationQuery{Name: "Иван П"}, "ivan")        // every word is a prefix
+	findNames(t, idx, search.ConversationQuery{Name: "ПЕТРОВ"}, "ivan")        // case
+	findNames(t, idx, search.ConversationQuery{Name: "ivan"}, "maria", "ivan") // Latin finds Cyrillic
+	findNames(t, idx, search.ConversationQuery{Name: "jose pe"}, "jose")       // diacritics ignored
+	findNames(t, idx, search.ConversationQuery{Name: "Pér"}, "jose")
+	findNames(t, idx, search.ConversationQuery{Name: "pet"}, "peter", "ivan")
+	findNames(t, idx, search.ConversationQuery{Name: "nobody"})
+}
+
+func testConversationOrder(t *testing.T, idx search.Index) {
+	upsert(t, idx,
+		conv("quiet-old", "A", 10, 0),
+		conv("quiet-new", "B", 30, 0),
+		conv("asked-late", "C", 20, 25),
+		conv("asked-early", "D", 5, 6),
+		conv("closed", "E", -2*24*60, 0),
+	)
+	findNames(t, idx, search.ConversationQuery{}, "asked-early", "asked-late", "quiet-new", "quiet-old", "closed")
+	findNames(t, idx, search.ConversationQuery{OpenAt: base.Add(time.Hour)}, "asked-early", "asked-late", "quiet-new", "quiet-old")
+	cs := findNames(t, idx, search.ConversationQuery{Name: "c"}, "asked-late")
+	if got := cs[0]; got.State != "agent_requested" || got.AgentRequestedAt == nil || !got.AgentRequestedAt.Equal(base.Add(25*time.Minute)) ||
+		!got.WindowClosesAt.Equal(base.Add(20*time.Minute+24*time.Hour)) {
+		t.Errorf("stored conversation %+v", got)
+	}
+}
+
+func testConversationVersioning(t *testing.T, idx search.Index) {
+	newer := conv("v", "New Name", 10, 0)
+	newer.State = "live_chat"
+	older := conv("v", "Old Name", 5, 0)
+	upsert(t, idx, newer)
+	upsert(t, idx, older)
+	cs := findNames(t, idx, search.ConversationQuery{Name: "new"}, "v")
+	if cs[0].State != "live_chat" {
+		t.Errorf("state %s, want the newer write's live_chat", cs[0].State)
+	}
+	findNames(t, idx, search.ConversationQuery{Name: "old"})
+}
