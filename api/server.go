@@ -15,6 +15,7 @@ import (
 
 	"github.com/handoff-chat/handoff/internal/conversations"
 	"github.com/handoff-chat/handoff/internal/settings"
+	"github.com/handoff-chat/handoff/search"
 )
 
 //go:embed openapi.yaml
@@ -25,6 +26,8 @@ type Deps struct {
 	Conversations *conversations.Client
 	Settings      *settings.Store
 	Temporal      client.Client
+	// Search holds messages and the conversation list.
+	Search search.Index
 	// StaffTokens maps a bearer token to the staff member's name.
 	StaffTokens map[string]string
 	// MaxBodyBytes caps request bodies; larger ones get 413.
@@ -71,6 +74,7 @@ func NewHandler(deps Deps) http.Handler {
 	staff := r.Group("/api/v1", s.requireStaff)
 	staff.GET("/conversations", s.listConversations)
 	staff.GET("/conversations/:channel/:customer", s.getConversation)
+	staff.GET("/conversations/:channel/:customer/search", s.searchConversation)
 	staff.POST("/conversations/:channel/:customer/live-chat", s.setLiveChat)
 	staff.POST("/conversations/:channel/:customer/messages", s.staffMessage)
 	staff.GET("/settings", s.getSettings)
@@ -109,6 +113,8 @@ func (s *server) writeConversationError(c *gin.Context, err error) {
 		writeError(c, http.StatusConflict, stateErr.Reason)
 	case errors.As(err, &inputErr):
 		writeError(c, http.StatusBadRequest, inputErr.Reason)
+	case errors.Is(err, search.ErrUnavailable):
+		writeError(c, http.StatusServiceUnavailable, "the search backend is unavailable: "+err.Error())
 	case errors.Is(err, context.DeadlineExceeded):
 		writeError(c, http.StatusServiceUnavailable, "Temporal did not answer in time, so the outcome is unknown; retrying with the same id is safe")
 	default:

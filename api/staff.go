@@ -2,14 +2,17 @@ package api
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/handoff-chat/handoff/internal/conversations"
+	"github.com/handoff-chat/handoff/search"
 	"github.com/handoff-chat/handoff/workflows"
 )
 
@@ -31,18 +34,88 @@ func conversationKey(c *gin.Context) (channel, customer string, ok bool) {
 	return channel, customer, true
 }
 
+// conversationRow is one row of the staff list.
+type conversationRow struct {
+	search.Conversation
+	AgentRequested bool `json:"agent_requested"`
+}
+
+// listConversations lists customers whose messaging window is open, from the
+// search index: those who asked for a human first, then by last message.
 func (s *server) listConversations(c *gin.Context) {
+	limit, ok := intParam(c, "limit", 200, 1, 1000)
+	if !ok {
+		return
+	}
 	ctx, cancel := requestContext(c)
 	defer cancel()
-	list, err := s.Conversations.ListOpen(ctx, strings.TrimSpace(c.Query("name")))
+	list, err := s.Search.SearchConversations(ctx, search.ConversationQuery{
+		Name: strings.TrimSpace(c.Query("name")), OpenAt: time.Now(), Size: limit,
+	})
 	if err != nil {
 		s.writeConversationError(c, err)
 		return
 	}
-	if list == nil {
-		list = []conversations.Summary{}
+	rows := make([]conversationRow, 0, len(list))
+	for _, conv := range list {
+		rows = append(rows, conversationRow{Conversation: conv, AgentRequested: conv.AgentRequestedAt != nil})
 	}
-	c.JSON(http.StatusOK, gin.H{"conversations": list})
+	c.JSON(http.StatusOK, gin.H{"conversations": rows})
+}
+
+// searchConversation finds messages of one conversation by keyword.
+func (s *server) searchConversation(c *gin.Context) {
+	channel, customer, ok := conversationKey(c)
+	if !ok {
+		return
+	}
+	q := strings.TrimSpace(c.Query("q"))
+	if q == "" {
+		writeError(c, http.StatusBadRequest, `query parameter "q" is required: the words to find`)
+		return
+	}
+	sort := search.Sort(c.DefaultQuery("sort", string(search.SortNewest)))
+	if sort != search.SortNewest && sort != search.SortRelevance {
+		writeError(c, http.StatusBadRequest, `sort must be "newest" or "relevance", got `+strconv.Quote(string(sort)))
+		return
+	}
+	pageNo, ok := intParam(c, "page", 1, 1, 1000)
+	if !ok {
+		return
+	}
+	size, ok := intParam(c, "size", 20, 1, search.MaxPageSize)
+	if !ok {
+		return
+	}
+	ctx, cancel := requestContext(c)
+	defer cancel()
+	if err := s.Conversations.Exists(ctx, channel, customer); err != nil {
+		s.writeConversationError(c, err)
+		return
+	}
+	res, err := s.Search.SearchMessages(ctx, search.MessageQuery{
+		ConversationID: workflows.ConversationWorkflowID(channel, customer),
+		Text:           q, Sort: sort, Page: pageNo, Size: size,
+	})
+	if err != nil {
+		s.writeConversationError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"total": res.Total, "page": pageNo, "size": size, "hits": res.Hits})
+}
+
+// intParam reads an optional integer query parameter within [lo, hi].
+func intParam(c *gin.Context, name string, def, lo, hi int) (int, bool) {
+	v := c.Query(name)
+	if v == "" {
+		return def, true
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		writeError(c, http.StatusBadRequest, fmt.Sprintf("%s must be a whole number from %d to %d, got %q", name, lo, hi, v))
+		return 0, false
+	}
+	return n, true
 }
 
 func (s *server) getConversation(c *gin.Context) {

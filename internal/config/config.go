@@ -32,6 +32,7 @@ type Config struct {
 	LiveChat     LiveChat     `mapstructure:"livechat"`
 	Notification Notification `mapstructure:"notifications"`
 	Bot          Bot          `mapstructure:"bot"`
+	Search       Search       `mapstructure:"search"`
 	source       string       // the config file read, if any
 }
 
@@ -111,6 +112,28 @@ type Bot struct {
 	AgentRequestedReply string `mapstructure:"agent_requested_reply"`
 }
 
+// Search configures the search backend.
+type Search struct {
+	Backend       string        `mapstructure:"backend"`
+	Elasticsearch Elasticsearch `mapstructure:"elasticsearch"`
+}
+
+// Search backends.
+const (
+	SearchBleve         = "bleve"
+	SearchElasticsearch = "elasticsearch"
+)
+
+// Elasticsearch configures the Elasticsearch backend.
+type Elasticsearch struct {
+	Addresses   []string `mapstructure:"addresses"`
+	APIKey      string   `mapstructure:"api_key"`
+	Username    string   `mapstructure:"username"`
+	Password    string   `mapstructure:"password"`
+	CAFile      string   `mapstructure:"ca_file"`
+	IndexPrefix string   `mapstructure:"index_prefix"`
+}
+
 // Embedded reports whether handoff runs its own Temporal server.
 func (c *Config) Embedded() bool { return c.Temporal.Address == "" }
 
@@ -144,31 +167,38 @@ func (c *Config) SlogLevel() slog.Level {
 }
 
 var defaults = map[string]any{
-	"data_dir":                        "./data",
-	"log.level":                       "info",
-	"log.format":                      "text",
-	"http.addr":                       ":8080",
-	"http.max_body_bytes":             1 << 20,
-	"http.public_url":                 "http://localhost:8080",
-	"auth.tokens":                     []string{},
-	"temporal.address":                "",
-	"temporal.namespace":              "default",
-	"temporal.api_key":                "",
-	"temporal.tls.enabled":            false,
-	"temporal.tls.ca_file":            "",
-	"temporal.tls.cert_file":          "",
-	"temporal.tls.key_file":           "",
-	"temporal.tls.server_name":        "",
-	"temporal.ui.addr":                "127.0.0.1:8233",
-	"temporal.embedded.frontend_addr": "127.0.0.1:7233",
-	"temporal.embedded.retention":     "720h",
-	"temporal.max_history_events":     0,
-	"conversation.window":             "24h",
-	"livechat.inactivity_timeout":     "1h",
-	"notifications.email":             "",
-	"notifications.phone":             "",
-	"bot.reply":                       "Thanks for your message! Tap \"Talk to a human\" any time to reach our team.",
-	"bot.agent_requested_reply":       "We have alerted our team and someone will reply here soon. Meanwhile, please leave any details about your case.",
+	"data_dir":                          "./data",
+	"log.level":                         "info",
+	"log.format":                        "text",
+	"http.addr":                         ":8080",
+	"http.max_body_bytes":               1 << 20,
+	"http.public_url":                   "http://localhost:8080",
+	"auth.tokens":                       []string{},
+	"temporal.address":                  "",
+	"temporal.namespace":                "default",
+	"temporal.api_key":                  "",
+	"temporal.tls.enabled":              false,
+	"temporal.tls.ca_file":              "",
+	"temporal.tls.cert_file":            "",
+	"temporal.tls.key_file":             "",
+	"temporal.tls.server_name":          "",
+	"temporal.ui.addr":                  "127.0.0.1:8233",
+	"temporal.embedded.frontend_addr":   "127.0.0.1:7233",
+	"temporal.embedded.retention":       "720h",
+	"temporal.max_history_events":       0,
+	"conversation.window":               "24h",
+	"livechat.inactivity_timeout":       "1h",
+	"notifications.email":               "",
+	"notifications.phone":               "",
+	"bot.reply":                         "Thanks for your message! Tap \"Talk to a human\" any time to reach our team.",
+	"search.backend":                    "bleve",
+	"search.elasticsearch.addresses":    []string{},
+	"search.elasticsearch.api_key":      "",
+	"search.elasticsearch.username":     "",
+	"search.elasticsearch.password":     "",
+	"search.elasticsearch.ca_file":      "",
+	"search.elasticsearch.index_prefix": "handoff",
+	"bot.agent_requested_reply":         "We have alerted our team and someone will reply here soon. Meanwhile, please leave any details about your case.",
 }
 
 // Load reads the config file (explicit path, or ./config.yaml when present),
@@ -338,6 +368,32 @@ func (c *Config) Validate() error {
 	}
 	if strings.TrimSpace(c.Bot.AgentRequestedReply) == "" {
 		bad("bot.agent_requested_reply", "must not be empty")
+	}
+	switch c.Search.Backend {
+	case SearchBleve:
+	case SearchElasticsearch:
+		es := c.Search.Elasticsearch
+		if len(es.Addresses) == 0 {
+			bad("search.elasticsearch.addresses", "must list at least one URL like https://es.example.com:9200 when search.backend is elasticsearch")
+		}
+		for i, a := range es.Addresses {
+			if !strings.HasPrefix(a, "http://") && !strings.HasPrefix(a, "https://") {
+				bad(fmt.Sprintf("search.elasticsearch.addresses[%d]", i), "must be an http:// or https:// URL, got %q", a)
+			}
+		}
+		if es.APIKey != "" && (es.Username != "" || es.Password != "") {
+			bad("search.elasticsearch.api_key", "and username/password are alternatives; set one of them")
+		}
+		if es.CAFile != "" {
+			if _, err := os.Stat(es.CAFile); err != nil {
+				bad("search.elasticsearch.ca_file", "cannot read %s: %v", es.CAFile, errors.Unwrap(err))
+			}
+		}
+		if es.IndexPrefix == "" || strings.ToLower(es.IndexPrefix) != es.IndexPrefix || strings.ContainsAny(es.IndexPrefix, " \"*\\<|,>/?#:") {
+			bad("search.elasticsearch.index_prefix", "must be a non-empty lower-case name without spaces or any of \"*\\<|,>/?#:, got %q", es.IndexPrefix)
+		}
+	default:
+		bad("search.backend", "must be bleve or elasticsearch, got %q", c.Search.Backend)
 	}
 	return errors.Join(errs...)
 }

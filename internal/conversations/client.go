@@ -1,6 +1,5 @@
 // Package conversations is how the API talks to conversation workflows: it
-// starts or feeds them with updates, reads them with queries and lists the open
-// ones from Temporal's visibility store. It turns Temporal's errors into the
+// starts or feeds them with updates and reads them with queries. It turns Temporal's errors into the
 // three outcomes callers act on: not found, wrong state, invalid input.
 package conversations
 
@@ -8,16 +7,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
-	"strings"
 	"time"
 
-	commonpb "go.temporal.io/api/common/v1"
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
-	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/handoff-chat/handoff/workflows"
@@ -54,20 +48,6 @@ type Options struct {
 // NewClient returns a client for conversation workflows.
 func NewClient(c client.Client, opts Options) *Client {
 	return &Client{temporal: c, window: opts.Window, maxHistoryEvents: opts.MaxHistoryEvents}
-}
-
-// Summary is one row of the open-conversations list.
-type Summary struct {
-	ID                string     `json:"id"`
-	Channel           string     `json:"channel"`
-	CustomerID        string     `json:"customer_id"`
-	CustomerName      string     `json:"customer_name,omitempty"`
-	Status            string     `json:"state"`
-	AgentRequested    bool       `json:"agent_requested"`
-	AgentRequestedAt  *time.Time `json:"agent_requested_at,omitempty"`
-	WindowClosesAt    time.Time  `json:"window_closes_at"`
-	LiveChatExpiresAt *time.Time `json:"live_chat_expires_at,omitempty"`
-	StartedAt         time.Time  `json:"started_at"`
 }
 
 // Conversation is one conversation as staff see it.
@@ -163,85 +143,18 @@ func (c *Client) view(ctx context.Context, id string) (workflows.ConversationVie
 	return view, nil
 }
 
-// ListOpen returns every conversation whose window is open: customers who
-// asked for a human first (oldest request first), then the most recently
-// active. nameFilter, when set, keeps customers whose name contains it.
-func (c *Client) ListOpen(ctx context.Context, nameFilter string) ([]Summary, error) {
-	query := fmt.Sprintf("WorkflowType = '%s' AND ExecutionStatus = 'Running'", workflows.ConversationWorkflowName)
-	var out []Summary
-	var token []byte
-	for {
-		resp, err := c.temporal.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
-			Query: query, PageSize: 1000, NextPageToken: token,
-		})
-		if err != nil {
-			return nil, fmt.Errorf("list open conversations: %w", err)
+// Exists returns nil when the conversation has a workflow (open or closed)
+// and ErrNotFound otherwise.
+func (c *Client) Exists(ctx context.Context, channel, customerID string) error {
+	id := workflows.ConversationWorkflowID(channel, customerID)
+	if _, err := c.temporal.DescribeWorkflowExecution(ctx, id, ""); err != nil {
+		var notFound *serviceerror.NotFound
+		if errors.As(err, &notFound) {
+			return ErrNotFound
 		}
-		for _, exec := range resp.GetExecutions() {
-			s, err := summaryOf(exec.GetExecution().GetWorkflowId(), exec.GetStartTime().AsTime(), exec.GetSearchAttributes())
-			if err != nil {
-				return nil, err
-			}
-			if nameFilter != "" && !strings.Contains(strings.ToLower(s.CustomerName), strings.ToLower(nameFilter)) {
-				continue
-			}
-			out = append(out, s)
-		}
-		token = resp.GetNextPageToken()
-		if len(token) == 0 {
-			break
-		}
+		return fmt.Errorf("conversation %s: %w", id, err)
 	}
-	sort.SliceStable(out, func(i, j int) bool {
-		a, b := out[i], out[j]
-		if a.AgentRequested != b.AgentRequested {
-			return a.AgentRequested
-		}
-		if a.AgentRequested {
-			return a.AgentRequestedAt.Before(*b.AgentRequestedAt)
-		}
-		return a.WindowClosesAt.After(b.WindowClosesAt)
-	})
-	return out, nil
-}
-
-func summaryOf(id string, started time.Time, attrs *commonpb.SearchAttributes) (Summary, error) {
-	s := Summary{ID: id, StartedAt: started}
-	fields := attrs.GetIndexedFields()
-	decode := func(name string, into any) error {
-		p, ok := fields[name]
-		if !ok {
-			return nil
-		}
-		if err := converter.GetDefaultDataConverter().FromPayload(p, into); err != nil {
-			return fmt.Errorf("decode search attribute %s of %s: %w", name, id, err)
-		}
-		return nil
-	}
-	var agentRequestedAt, liveChatExpiresAt time.Time
-	err := errors.Join(
-		decode(workflows.SAChannel.GetName(), &s.Channel),
-		decode(workflows.SACustomerID.GetName(), &s.CustomerID),
-		decode(workflows.SACustomerName.GetName(), &s.CustomerName),
-		decode(workflows.SAState.GetName(), &s.Status),
-		decode(workflows.SAAgentRequested.GetName(), &s.AgentRequested),
-		decode(workflows.SAWindowClosesAt.GetName(), &s.WindowClosesAt),
-		decode(workflows.SAAgentRequestedAt.GetName(), &agentRequestedAt),
-		decode(workflows.SALiveChatExpiresAt.GetName(), &liveChatExpiresAt),
-	)
-	if err != nil {
-		return Summary{}, err
-	}
-	if !agentRequestedAt.IsZero() {
-		s.AgentRequestedAt = &agentRequestedAt
-	}
-	if !liveChatExpiresAt.IsZero() {
-		s.LiveChatExpiresAt = &liveChatExpiresAt
-	}
-	if s.AgentRequested && s.AgentRequestedAt == nil {
-		s.AgentRequestedAt = &started
-	}
-	return s, nil
+	return nil
 }
 
 // Updates get IDs from the SDK; duplicates are recognised by the workflow from
