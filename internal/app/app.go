@@ -28,6 +28,7 @@ import (
 	"github.com/handoff-chat/handoff/internal/embeddedtemporal"
 	"github.com/handoff-chat/handoff/internal/settings"
 	"github.com/handoff-chat/handoff/internal/temporalclient"
+	"github.com/handoff-chat/handoff/search"
 	"github.com/handoff-chat/handoff/workflows"
 )
 
@@ -53,6 +54,7 @@ type App struct {
 	logger   *slog.Logger
 	embedded *embeddedtemporal.Server
 	client   client.Client
+	search   search.Index
 	worker   worker.Worker
 	http     *http.Server
 	httpAddr string
@@ -113,9 +115,14 @@ func (a *App) start(ctx context.Context, role Role) error {
 	if err := store.Ensure(dialCtx); err != nil {
 		return err
 	}
+	idx, err := a.openSearch(dialCtx, role)
+	if err != nil {
+		return err
+	}
+	a.search = idx
 
 	if role == RoleAll || role == RoleWorker {
-		a.worker = NewWorker(c, Dependencies{Settings: store, Bot: &activities.Bot{
+		a.worker = NewWorker(c, Dependencies{Settings: store, Search: idx, Bot: &activities.Bot{
 			Reply: cfg.Bot.Reply, AgentRequestedReply: cfg.Bot.AgentRequestedReply,
 		}})
 		if err := a.worker.Start(); err != nil {
@@ -135,6 +142,7 @@ func (a *App) start(ctx context.Context, role Role) error {
 			}),
 			Settings:     store,
 			Temporal:     c,
+			Search:       idx,
 			StaffTokens:  tokens,
 			MaxBodyBytes: cfg.HTTP.MaxBodyBytes,
 			Logger:       a.logger,
@@ -149,6 +157,7 @@ func (a *App) start(ctx context.Context, role Role) error {
 // Dependencies are what activities need.
 type Dependencies struct {
 	Settings *settings.Store
+	Search   search.Index
 	Bot      *activities.Bot
 }
 
@@ -160,6 +169,8 @@ func NewWorker(c client.Client, deps Dependencies) worker.Worker {
 	settingsActivities := &activities.Settings{Store: deps.Settings}
 	w.RegisterActivityWithOptions(settingsActivities.LoadSettings, activity.RegisterOptions{Name: workflows.LoadSettingsActivity})
 	w.RegisterActivityWithOptions(deps.Bot.BotReply, activity.RegisterOptions{Name: workflows.BotReplyActivity})
+	searchActivities := &activities.Search{Index: deps.Search}
+	w.RegisterActivityWithOptions(searchActivities.IndexConversation, activity.RegisterOptions{Name: workflows.IndexActivity})
 	return w
 }
 
@@ -258,6 +269,11 @@ func (a *App) Stop() {
 	}
 	if a.client != nil {
 		a.client.Close()
+	}
+	if a.search != nil {
+		if err := a.search.Close(); err != nil {
+			a.logger.Warn("search index close", "error", err)
+		}
 	}
 	if a.embedded != nil {
 		if err := a.embedded.Stop(); err != nil {

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -273,9 +274,7 @@ func TestWebChatToLiveChatAndBack(t *testing.T) {
 	if row["state"] != "bot" || row["agent_requested"] != false || row["window_closes_at"] == nil {
 		t.Errorf("list row %v", row)
 	}
-	if named := c.expect(http.StatusOK, "GET", "/api/v1/conversations?name=иван", nil, true); findConversation(t, named, visitor) == nil {
-		t.Errorf("name filter did not find the customer: %v", named)
-	}
+	c.waitListed("/api/v1/conversations?name="+url.QueryEscape("иван"), visitor, func(map[string]any) bool { return true })
 
 	// Staff reply: live chat switches on, the AI goes quiet.
 	reply := c.expect(http.StatusCreated, "POST", conversationPath(visitor)+"/messages", map[string]any{"text": "Здравейте, аз съм Алиса"}, true)
@@ -467,14 +466,14 @@ func TestHealthAndReadiness(t *testing.T) {
 	}
 }
 
-// A second process running only the API against the same Temporal sees and
-// changes the same settings, and serves the same conversations.
+// A second process against the same Temporal cluster sees and changes the
+// same settings.
 func TestSettingsAreSharedAuditedAndApplied(t *testing.T) {
 	c := newAPI(t, shared)
 	cfg := testConfig(t.TempDir())
 	cfg.Temporal.Address = sharedFrontend(t)
 	cfg.Auth.Tokens = []string{"bob:" + staffToken + "-bob"}
-	second := startApp(t, cfg, app.RoleAPI)
+	second := startApp(t, cfg, app.RoleAll)
 	c2 := newAPI(t, second)
 	c2.token = staffToken + "-bob"
 
@@ -729,4 +728,58 @@ func runID(t *testing.T, a *app.App, visitor string) string {
 		t.Fatal(err)
 	}
 	return desc.GetWorkflowExecutionInfo().GetExecution().GetRunId()
+}
+
+// Messages are searchable by keyword within their conversation, in any word
+// form, and the staff list finds customers by name as staff type it.
+func TestSearchMessagesAndCustomers(t *testing.T) {
+	c := newAPI(t, shared)
+	visitor := c.newVisitor()
+	c.say(visitor, map[string]any{"id": "s1", "text": "Здравейте, доставката ми закъснява", "name": "Жана Стоянова"})
+	c.expect(http.StatusCreated, "POST", conversationPath(visitor)+"/messages", map[string]any{"text": "Проверявам доставките за днес"}, true)
+	c.say(visitor, map[string]any{"id": "s2", "text": "Thanks, the deliveries are usually on time"})
+	other := c.newVisitor()
+	c.say(other, map[string]any{"text": "доставка до Варна?"})
+
+	path := conversationPath(visitor) + "/search?q=" + url.QueryEscape("доставка")
+	deadline := time.Now().Add(20 * time.Second)
+	var res map[string]any
+	for {
+		res = c.expect(http.StatusOK, "GET", path, nil, true)
+		if res["total"] == float64(2) || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	hits := res["hits"].([]any)
+	if res["total"] != float64(2) || len(hits) != 2 {
+		t.Fatalf("search for доставка: %v, want the customer's and the staff message of this conversation only", res)
+	}
+	newest := hits[0].(map[string]any)
+	if msg := newest["message"].(map[string]any); msg["sender"] != "staff" || msg["author"] != "alice" {
+		t.Errorf("newest hit %v, want the staff message first", newest)
+	}
+	if h := newest["highlights"].([]any); len(h) == 0 || !strings.Contains(h[0].(string), "<mark>доставките</mark>") {
+		t.Errorf("highlights %v", newest["highlights"])
+	}
+	en := c.expect(http.StatusOK, "GET", conversationPath(visitor)+"/search?q=delivery&sort=relevance", nil, true)
+	if en["total"] != float64(1) {
+		t.Errorf("search for delivery: %v", en)
+	}
+	if r := c.do("GET", conversationPath(visitor)+"/search", nil, true); r.status != http.StatusBadRequest {
+		t.Errorf("search without q: %d", r.status)
+	}
+	if r := c.do("GET", conversationPath(visitor)+"/search?q=x&sort=oldest", nil, true); r.status != http.StatusBadRequest {
+		t.Errorf("search with a bad sort: %d", r.status)
+	}
+	if r := c.do("GET", "/api/v1/conversations/webchat/nobody-here/search?q=x", nil, true); r.status != http.StatusNotFound {
+		t.Errorf("search in an unknown conversation: %d", r.status)
+	}
+
+	for _, typed := range []string{"жан", "Стоя", "zhana st", "ZHANA"} {
+		list := c.waitListed("/api/v1/conversations?name="+url.QueryEscape(typed), visitor, func(map[string]any) bool { return true })
+		if findConversation(t, list, other) != nil {
+			t.Errorf("name %q also found the other customer", typed)
+		}
+	}
 }

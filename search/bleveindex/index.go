@@ -1,0 +1,350 @@
+// Package bleveindex is the embedded search backend: two Bleve indexes
+// (messages and conversations) in a directory under handoff's data directory,
+// with Bulgarian and English analysis written in the project.
+package bleveindex
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
+	"github.com/blevesearch/bleve/v2/mapping"
+	bsearch "github.com/blevesearch/bleve/v2/search"
+	"github.com/blevesearch/bleve/v2/search/query"
+
+	"github.com/handoff-chat/handoff/search"
+)
+
+// Index is a search.Index stored in Bleve.
+type Index struct {
+	messages      bleve.Index
+	conversations bleve.Index
+	// upserts serialises conversation writes so the UpdatedAt check and the
+	// write are one step.
+	upserts sync.Mutex
+}
+
+var _ search.Index = (*Index)(nil)
+
+// Field names.
+const (
+	fieldDoc            = "doc" // the whole document as JSON, stored only
+	fieldConversationID = "conversation_id"
+	fieldText           = "text"
+	fieldSentAt         = "sent_at"
+	fieldName           = "customer_name"
+	fieldWindowClosesAt = "window_closes_at"
+	fieldLastMessageAt  = "last_message_at"
+	fieldAgentRequested = "agent_requested"
+	fieldAgentAt        = "agent_requested_at"
+)
+
+// messageDoc and conversationDoc are what Bleve indexes.
+type messageDoc struct {
+	Doc            string    `json:"doc"`
+	ConversationID string    `json:"conversation_id"`
+	Text           string    `json:"text"`
+	SentAt         time.Time `json:"sent_at"`
+}
+
+type conversationDoc struct {
+	Doc            string     `json:"doc"`
+	CustomerName   string     `json:"customer_name"`
+	WindowClosesAt time.Time  `json:"window_closes_at"`
+	LastMessageAt  time.Time  `json:"last_message_at"`
+	AgentRequested float64    `json:"agent_requested"`
+	AgentAt        *time.Time `json:"agent_requested_at,omitempty"`
+}
+
+// Open opens the indexes under dir, creating them on first use.
+func Open(dir string) (*Index, error) {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("bleve: create %s: %w", dir, err)
+	}
+	messages, err := openOrCreate(filepath.Join(dir, "messages.bleve"), messageMapping())
+	if err != nil {
+		return nil, err
+	}
+	conversations, err := openOrCreate(filepath.Join(dir, "conversations.bleve"), conversationMapping())
+	if err != nil {
+		_ = messages.Close()
+		return nil, err
+	}
+	return &Index{messages: messages, conversations: conversations}, nil
+}
+
+// OpenInMemory returns indexes that live only in memory (tests, benchmarks).
+func OpenInMemory() (*Index, error) {
+	messages, err := bleve.NewMemOnly(messageMapping())
+	if err != nil {
+		return nil, fmt.Errorf("bleve: %w", err)
+	}
+	conversations, err := bleve.NewMemOnly(conversationMapping())
+	if err != nil {
+		return nil, fmt.Errorf("bleve: %w", err)
+	}
+	return &Index{messages: messages, conversations: conversations}, nil
+}
+
+func openOrCreate(path string, m mapping.IndexMapping) (bleve.Index, error) {
+	idx, err := bleve.Open(path)
+	if errors.Is(err, bleve.ErrorIndexPathDoesNotExist) {
+		idx, err = bleve.New(path, m)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("bleve: open %s: %w", path, err)
+	}
+	return idx, nil
+}
+
+func storedOnly() *mapping.FieldMapping {
+	f := bleve.NewTextFieldMapping()
+	f.Index = false
+	f.Store = true
+	f.IncludeInAll = false
+	f.DocValues = false
+	return f
+}
+
+func keywordField() *mapping.FieldMapping {
+	f := bleve.NewTextFieldMapping()
+	f.Analyzer = keyword.Name
+	f.Store = false
+	f.IncludeInAll = false
+	return f
+}
+
+func dateField() *mapping.FieldMapping {
+	f := bleve.NewDateTimeFieldMapping()
+	f.Store = false
+	f.IncludeInAll = false
+	return f
+}
+
+func messageMapping() mapping.IndexMapping {
+	doc := bleve.NewDocumentStaticMapping()
+	doc.AddFieldMappingsAt(fieldDoc, storedOnly())
+	doc.AddFieldMappingsAt(fieldConversationID, keywordField())
+	text := bleve.NewTextFieldMapping()
+	text.Analyzer = TextAnalyzer
+	text.Store = true
+	text.IncludeTermVectors = true
+	text.IncludeInAll = false
+	doc.AddFieldMappingsAt(fieldText, text)
+	doc.AddFieldMappingsAt(fieldSentAt, dateField())
+	m := bleve.NewIndexMapping()
+	m.DefaultMapping = doc
+	m.DefaultAnalyzer = TextAnalyzer
+	return m
+}
+
+func conversationMapping() mapping.IndexMapping {
+	doc := bleve.NewDocumentStaticMapping()
+	doc.AddFieldMappingsAt(fieldDoc, storedOnly())
+	name := bleve.NewTextFieldMapping()
+	name.Analyzer = NameAnalyzer
+	name.Store = false
+	name.IncludeInAll = false
+	doc.AddFieldMappingsAt(fieldName, name)
+	doc.AddFieldMappingsAt(fieldWindowClosesAt, dateField())
+	doc.AddFieldMappingsAt(fieldLastMessageAt, dateField())
+	doc.AddFieldMappingsAt(fieldAgentAt, dateField())
+	agent := bleve.NewNumericFieldMapping()
+	agent.Store = false
+	agent.IncludeInAll = false
+	doc.AddFieldMappingsAt(fieldAgentRequested, agent)
+	m := bleve.NewIndexMapping()
+	m.DefaultMapping = doc
+	return m
+}
+
+// IndexMessages stores messages in one batch; a stored ID is replaced.
+func (x *Index) IndexMessages(_ context.Context, msgs []search.Message) error {
+	if len(msgs) == 0 {
+		return nil
+	}
+	batch := x.messages.NewBatch()
+	for _, m := range msgs {
+		if m.ID == "" || m.ConversationID == "" {
+			return fmt.Errorf("bleve: message needs an ID and a conversation ID: %+v", m)
+		}
+		raw, err := json.Marshal(m)
+		if err != nil {
+			return fmt.Errorf("bleve: encode message %s: %w", m.ID, err)
+		}
+		if err := batch.Index(m.ID, messageDoc{Doc: string(raw), ConversationID: m.ConversationID, Text: m.Text, SentAt: m.SentAt}); err != nil {
+			return fmt.Errorf("bleve: index message %s: %w", m.ID, err)
+		}
+	}
+	if err := x.messages.Batch(batch); err != nil {
+		return fmt.Errorf("bleve: write %d messages: %w", len(msgs), err)
+	}
+	return nil
+}
+
+// UpsertConversation stores c unless a document with a later UpdatedAt is stored.
+func (x *Index) UpsertConversation(_ context.Context, c search.Conversation) error {
+	if c.ID == "" {
+		return errors.New("bleve: conversation needs an ID")
+	}
+	x.upserts.Lock()
+	defer x.upserts.Unlock()
+	stored, found, err := x.storedConversation(c.ID)
+	if err != nil {
+		return err
+	}
+	if found && stored.UpdatedAt.After(c.UpdatedAt) {
+		return nil
+	}
+	raw, err := json.Marshal(c)
+	if err != nil {
+		return fmt.Errorf("bleve: encode conversation %s: %w", c.ID, err)
+	}
+	doc := conversationDoc{
+		Doc: string(raw), CustomerName: c.CustomerName, WindowClosesAt: c.WindowClosesAt,
+		LastMessageAt: c.LastMessageAt, AgentAt: c.AgentRequestedAt,
+	}
+	if c.AgentRequestedAt != nil {
+		doc.AgentRequested = 1
+	}
+	if err := x.conversations.Index(c.ID, doc); err != nil {
+		return fmt.Errorf("bleve: index conversation %s: %w", c.ID, err)
+	}
+	return nil
+}
+
+func (x *Index) storedConversation(id string) (search.Conversation, bool, error) {
+	req := bleve.NewSearchRequestOptions(bleve.NewDocIDQuery([]string{id}), 1, 0, false)
+	req.Fields = []string{fieldDoc}
+	res, err := x.conversations.Search(req)
+	if err != nil {
+		return search.Conversation{}, false, fmt.Errorf("bleve: read conversation %s: %w", id, err)
+	}
+	if len(res.Hits) == 0 {
+		return search.Conversation{}, false, nil
+	}
+	var c search.Conversation
+	if err := decodeStored(res.Hits[0], &c); err != nil {
+		return search.Conversation{}, false, err
+	}
+	return c, true, nil
+}
+
+func decodeStored(hit *bsearch.DocumentMatch, into any) error {
+	raw, ok := hit.Fields[fieldDoc].(string)
+	if !ok {
+		return fmt.Errorf("bleve: document %s has no stored source", hit.ID)
+	}
+	if err := json.Unmarshal([]byte(raw), into); err != nil {
+		return fmt.Errorf("bleve: decode document %s: %w", hit.ID, err)
+	}
+	return nil
+}
+
+// SearchMessages finds messages of one conversation containing every word of
+// the query (in any of its word forms).
+func (x *Index) SearchMessages(_ context.Context, q search.MessageQuery) (search.MessageResults, error) {
+	if q.ConversationID == "" {
+		return search.MessageResults{}, errors.New("search needs a conversation ID")
+	}
+	size, from := page(q.Page, q.Size, 20, search.MaxPageSize)
+	conv := bleve.NewTermQuery(q.ConversationID)
+	conv.SetField(fieldConversationID)
+	text := bleve.NewMatchQuery(q.Text)
+	text.SetField(fieldText)
+	text.Analyzer = TextAnalyzer
+	text.SetOperator(query.MatchQueryOperatorAnd)
+	req := bleve.NewSearchRequestOptions(bleve.NewConjunctionQuery(conv, text), size, from, false)
+	req.Fields = []string{fieldDoc}
+	req.Highlight = bleve.NewHighlightWithStyle("html")
+	req.Highlight.AddField(fieldText)
+	if q.Sort == search.SortRelevance {
+		req.SortBy([]string{"-_score", "-" + fieldSentAt})
+	} else {
+		req.SortBy([]string{"-" + fieldSentAt, "-_score"})
+	}
+	res, err := x.messages.Search(req)
+	if err != nil {
+		return search.MessageResults{}, fmt.Errorf("bleve: search messages: %w", err)
+	}
+	out := search.MessageResults{Total: int(res.Total), Hits: make([]search.MessageHit, 0, len(res.Hits))}
+	for _, hit := range res.Hits {
+		var m search.Message
+		if err := decodeStored(hit, &m); err != nil {
+			return search.MessageResults{}, err
+		}
+		highlights := hit.Fragments[fieldText]
+		if len(highlights) == 0 {
+			highlights = []string{html.EscapeString(m.Text)}
+		}
+		out.Hits = append(out.Hits, search.MessageHit{Message: m, Highlights: highlights, Score: hit.Score})
+	}
+	return out, nil
+}
+
+// SearchConversations lists conversations, agent requests first.
+func (x *Index) SearchConversations(_ context.Context, q search.ConversationQuery) ([]search.Conversation, error) {
+	size, _ := page(1, q.Size, 50, 1000)
+	var must []query.Query
+	for _, word := range AnalyzeName(q.Name) {
+		p := bleve.NewPrefixQuery(word)
+		p.SetField(fieldName)
+		must = append(must, p)
+	}
+	if !q.OpenAt.IsZero() {
+		inclusive := false
+		r := bleve.NewDateRangeInclusiveQuery(q.OpenAt, time.Time{}, &inclusive, nil)
+		r.SetField(fieldWindowClosesAt)
+		must = append(must, r)
+	}
+	var qq query.Query = bleve.NewMatchAllQuery()
+	if len(must) > 0 {
+		qq = bleve.NewConjunctionQuery(must...)
+	}
+	req := bleve.NewSearchRequestOptions(qq, size, 0, false)
+	req.Fields = []string{fieldDoc}
+	req.SortByCustom(bsearch.SortOrder{
+		&bsearch.SortField{Field: fieldAgentRequested, Desc: true, Type: bsearch.SortFieldAsNumber, Missing: bsearch.SortFieldMissingLast},
+		&bsearch.SortField{Field: fieldAgentAt, Type: bsearch.SortFieldAsDate, Missing: bsearch.SortFieldMissingLast},
+		&bsearch.SortField{Field: fieldLastMessageAt, Desc: true, Type: bsearch.SortFieldAsDate, Missing: bsearch.SortFieldMissingLast},
+		&bsearch.SortDocID{},
+	})
+	res, err := x.conversations.Search(req)
+	if err != nil {
+		return nil, fmt.Errorf("bleve: search conversations: %w", err)
+	}
+	out := make([]search.Conversation, 0, len(res.Hits))
+	for _, hit := range res.Hits {
+		var c search.Conversation
+		if err := decodeStored(hit, &c); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// page turns a 1-based page and a size into Bleve's size and offset.
+func page(p, size, def, maxSize int) (int, int) {
+	if size <= 0 {
+		size = def
+	}
+	size = min(size, maxSize)
+	if p < 1 {
+		p = 1
+	}
+	return size, (p - 1) * size
+}
+
+// Close closes both indexes.
+func (x *Index) Close() error {
+	return errors.Join(x.messages.Close(), x.conversations.Close())
+}
