@@ -704,8 +704,14 @@ func TestLongConversationContinuesAsNew(t *testing.T) {
 	for i := 1; i <= 15; i++ {
 		c.say(visitor, map[string]any{"id": fmt.Sprintf("long-%d", i), "text": fmt.Sprintf("message %d", i)})
 	}
-	if runID(t, a, visitor) == firstRun {
-		t.Fatal("the conversation never continued as new")
+	// The run continues as new once its pending work (bot replies, indexing)
+	// is done, which may be a moment after the last message was accepted.
+	deadline := time.Now().Add(20 * time.Second)
+	for runID(t, a, visitor) == firstRun {
+		if time.Now().After(deadline) {
+			t.Fatal("the conversation never continued as new")
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 	// A redelivery of a message from the first run is still recognised.
 	if again := c.say(visitor, map[string]any{"id": "long-1", "text": "message 1"}); again["duplicate"] != true {
