@@ -12,6 +12,7 @@ import (
 	"github.com/elastic/go-elasticsearch/v8/esutil"
 
 	"github.com/handoff-chat/handoff/search"
+	"github.com/handoff-chat/handoff/search/textanalysis"
 )
 
 const maxNameWords = 10
@@ -40,7 +41,7 @@ func (x *Index) UpsertConversation(ctx context.Context, c search.Conversation) e
 	}
 	doc, err := json.Marshal(conversationDoc{
 		Conversation:      c,
-		CustomerNameLatin: latinForms(c.CustomerName),
+		CustomerNameLatin: textanalysis.LatinSpellings(c.CustomerName),
 		AgentRequested:    c.AgentRequestedAt != nil,
 	})
 	if err != nil {
@@ -133,7 +134,7 @@ func conversationQuery(q search.ConversationQuery, size int) map[string]any {
 	}
 	for _, w := range queryWords(q.Name, maxNameWords) {
 		should := []any{nameMatch("customer_name", w), nameMatch("customer_name_latin", w)}
-		for _, latin := range latinForms(w) {
+		for _, latin := range textanalysis.LatinSpellings(w) {
 			if latin != w {
 				should = append(should, nameMatch("customer_name_latin", latin))
 			}
