@@ -65,8 +65,25 @@ type MessageQuery struct {
 	Page, Size int
 }
 
-// MaxPageSize caps one page of results.
-const MaxPageSize = 100
+// Page sizes.
+const (
+	// MaxPageSize caps one page of message results.
+	MaxPageSize            = 100
+	defaultMessagePageSize = 20
+	maxConversations       = 1000
+	defaultConversations   = 50
+)
+
+// Window is how many hits to return and how many to skip, with Size
+// defaulting to 20 and capped at MaxPageSize, and Page counting from 1.
+func (q MessageQuery) Window() (size, from int) {
+	size = q.Size
+	if size <= 0 {
+		size = defaultMessagePageSize
+	}
+	size = min(size, MaxPageSize)
+	return size, (max(q.Page, 1) - 1) * size
+}
 
 // MessageHit is one matching message with highlighted fragments of its text:
 // matched words are wrapped in <mark></mark>, everything else is HTML-escaped.
@@ -90,6 +107,14 @@ type ConversationQuery struct {
 	// OpenAt keeps conversations whose window closes after it (zero = all).
 	OpenAt time.Time
 	Size   int
+}
+
+// Limit is Size, defaulting to 50 and capped at 1000.
+func (q ConversationQuery) Limit() int {
+	if q.Size <= 0 {
+		return defaultConversations
+	}
+	return min(q.Size, maxConversations)
 }
 
 // Index is a search backend.

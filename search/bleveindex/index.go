@@ -255,7 +255,7 @@ func (x *Index) SearchMessages(_ context.Context, q search.MessageQuery) (search
 	if q.ConversationID == "" {
 		return search.MessageResults{}, errors.New("search needs a conversation ID")
 	}
-	size, from := page(q.Page, q.Size, 20, search.MaxPageSize)
+	size, from := q.Window()
 	conv := bleve.NewTermQuery(q.ConversationID)
 	conv.SetField(fieldConversationID)
 	text := bleve.NewMatchQuery(q.Text)
@@ -292,7 +292,7 @@ func (x *Index) SearchMessages(_ context.Context, q search.MessageQuery) (search
 
 // SearchConversations lists conversations, agent requests first.
 func (x *Index) SearchConversations(_ context.Context, q search.ConversationQuery) ([]search.Conversation, error) {
-	size, _ := page(1, q.Size, 50, 1000)
+	size := q.Limit()
 	var must []query.Query
 	for _, word := range AnalyzeName(q.Name) {
 		p := bleve.NewPrefixQuery(word)
@@ -330,18 +330,6 @@ func (x *Index) SearchConversations(_ context.Context, q search.ConversationQuer
 		out = append(out, c)
 	}
 	return out, nil
-}
-
-// page turns a 1-based page and a size into Bleve's size and offset.
-func page(p, size, def, maxSize int) (int, int) {
-	if size <= 0 {
-		size = def
-	}
-	size = min(size, maxSize)
-	if p < 1 {
-		p = 1
-	}
-	return size, (p - 1) * size
 }
 
 // Close closes both indexes.

@@ -101,7 +101,7 @@ func conversationVersion(updatedAt time.Time) int64 {
 // SearchConversations lists conversations, agent requests first (oldest
 // request first), then by last message, newest first.
 func (x *Index) SearchConversations(ctx context.Context, q search.ConversationQuery) ([]search.Conversation, error) {
-	size, _ := page(1, q.Size, defaultConversation, maxConversations)
+	size := q.Limit()
 	body, err := json.Marshal(conversationQuery(q, size))
 	if err != nil {
 		return nil, fmt.Errorf("elasticsearch: encode conversation search: %w", err)

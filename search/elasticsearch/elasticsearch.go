@@ -78,9 +78,6 @@ const (
 
 	bulkWorkers = 2
 
-	defaultMessagePage  = 20
-	defaultConversation = 50
-	maxConversations    = 1000
 	// maxResultWindow is Elasticsearch's default index.max_result_window:
 	// from+size beyond it is an error, so deeper pages come back empty.
 	maxResultWindow = 10000

@@ -706,8 +706,8 @@ func TestHelpers(t *testing.T) {
 	for _, tc := range []struct{ p, size, wantSize, wantFrom int }{
 		{0, 0, 20, 0}, {1, 10, 10, 0}, {3, 2, 2, 4}, {2, 500, 100, 100},
 	} {
-		if size, from := page(tc.p, tc.size, 20, 100); size != tc.wantSize || from != tc.wantFrom {
-			t.Errorf("page(%d, %d) = %d, %d", tc.p, tc.size, size, from)
+		if size, from := (search.MessageQuery{Page: tc.p, Size: tc.size}).Window(); size != tc.wantSize || from != tc.wantFrom {
+			t.Errorf("Window(page %d, size %d) = %d, %d", tc.p, tc.size, size, from)
 		}
 	}
 	if got := queryWords(" a  — b\tc ", 2); !reflect.DeepEqual(got, []string{"a", "b"}) {

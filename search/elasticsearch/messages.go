@@ -221,7 +221,7 @@ func (x *Index) SearchMessages(ctx context.Context, q search.MessageQuery) (sear
 	if len(words) == 0 {
 		return out, nil
 	}
-	size, from := page(q.Page, q.Size, defaultMessagePage, search.MaxPageSize)
+	size, from := q.Window()
 	if from+size > maxResultWindow {
 		from = min(from, maxResultWindow)
 		size = maxResultWindow - from
@@ -358,18 +358,6 @@ func queryWords(s string, limit int) []string {
 		}
 	}
 	return out
-}
-
-// page turns a 1-based page and a size into a size and an offset.
-func page(p, size, def, maxSize int) (int, int) {
-	if size <= 0 {
-		size = def
-	}
-	size = min(size, maxSize)
-	if p < 1 {
-		p = 1
-	}
-	return size, (p - 1) * size
 }
 
 // routing is the search routing for one conversation's documents. Search
