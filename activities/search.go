@@ -31,6 +31,7 @@ func (a *Search) IndexConversation(ctx context.Context, req workflows.IndexReque
 			Sender:         string(m.Sender),
 			Author:         m.Author,
 			Text:           m.Text,
+			Attachments:    attachmentURLs(m.Attachments),
 			SentAt:         m.SentAt,
 		})
 	}
@@ -54,4 +55,12 @@ func (a *Search) IndexConversation(ctx context.Context, req workflows.IndexReque
 		return fmt.Errorf("index conversation %s: %w", d.ID, err)
 	}
 	return nil
+}
+
+func attachmentURLs(as []workflows.Attachment) []string {
+	var urls []string
+	for _, a := range as {
+		urls = append(urls, a.URL)
+	}
+	return urls
 }

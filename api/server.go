@@ -28,6 +28,8 @@ type Deps struct {
 	Temporal      client.Client
 	// Search holds messages and the conversation list.
 	Search search.Index
+	// Messenger configures the Facebook Messenger webhook.
+	Messenger Messenger
 	// StaffTokens maps a bearer token to the staff member's name.
 	StaffTokens map[string]string
 	// MaxBodyBytes caps request bodies; larger ones get 413.
@@ -64,6 +66,9 @@ func NewHandler(deps Deps) http.Handler {
 	r.GET("/api/openapi.yaml", func(c *gin.Context) {
 		c.Data(http.StatusOK, "application/yaml", openAPIDocument)
 	})
+
+	r.GET("/webhooks/messenger", s.messengerVerify)
+	r.POST("/webhooks/messenger", s.messengerWebhook)
 
 	chat := r.Group("/webchat/v1")
 	chat.POST("/visitors", s.newVisitor)

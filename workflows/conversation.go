@@ -218,8 +218,8 @@ func (c *conversation) validateCustomerMessage(msg CustomerMessage) error {
 	if msg.ID == "" {
 		return invalidInput("a customer message needs the channel's message ID")
 	}
-	if msg.Text == "" && msg.Payload == "" {
-		return invalidInput("a customer message needs text or a button payload")
+	if msg.Text == "" && msg.Payload == "" && len(msg.Attachments) == 0 {
+		return invalidInput("a customer message needs text, a button payload or an attachment")
 	}
 	if c.seen(msg.ID) {
 		return duplicate(msg.ID)
@@ -235,7 +235,7 @@ func (c *conversation) onCustomerMessage(ctx workflow.Context, msg CustomerMessa
 	if msg.CustomerName != "" {
 		c.state.CustomerName = msg.CustomerName
 	}
-	m := c.record(Message{ID: msg.ID, Sender: SenderCustomer, Text: msg.Text, Payload: msg.Payload, SentAt: now})
+	m := c.record(Message{ID: msg.ID, Sender: SenderCustomer, Text: msg.Text, Payload: msg.Payload, Attachments: msg.Attachments, SentAt: now})
 	c.state.WindowClosesAt = now.Add(c.state.Window)
 	switch {
 	case msg.Payload == PayloadTalkToHuman:

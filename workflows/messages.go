@@ -135,9 +135,17 @@ type Message struct {
 	Text   string `json:"text,omitempty"`
 	// Payload is the value of a button or quick reply the customer chose.
 	Payload string `json:"payload,omitempty"`
+	// Attachments the customer sent (images, files, locations as links).
+	Attachments []Attachment `json:"attachments,omitempty"`
 	// Buttons offered with a bot message.
 	Buttons []Button  `json:"buttons,omitempty"`
 	SentAt  time.Time `json:"sent_at"`
+}
+
+// Attachment is a file or link a customer sent.
+type Attachment struct {
+	Type string `json:"type"` // image, video, audio, file, ...
+	URL  string `json:"url"`
 }
 
 // Button is a choice offered to the customer.
@@ -162,10 +170,11 @@ type ConversationStart struct {
 
 // CustomerMessage is the payload of UpdateCustomerMessage.
 type CustomerMessage struct {
-	ID           string `json:"id"`
-	CustomerName string `json:"customer_name,omitempty"`
-	Text         string `json:"text,omitempty"`
-	Payload      string `json:"payload,omitempty"`
+	ID           string       `json:"id"`
+	CustomerName string       `json:"customer_name,omitempty"`
+	Text         string       `json:"text,omitempty"`
+	Payload      string       `json:"payload,omitempty"`
+	Attachments  []Attachment `json:"attachments,omitempty"`
 }
 
 // StaffMessage is the payload of UpdateStaffMessage.

@@ -143,6 +143,7 @@ func (a *App) start(ctx context.Context, role Role) error {
 			Settings:     store,
 			Temporal:     c,
 			Search:       idx,
+			Messenger:    api.Messenger{AppSecret: cfg.Messenger.AppSecret, VerifyToken: cfg.Messenger.VerifyToken},
 			StaffTokens:  tokens,
 			MaxBodyBytes: cfg.HTTP.MaxBodyBytes,
 			Logger:       a.logger,

@@ -33,6 +33,7 @@ type Config struct {
 	Notification Notification `mapstructure:"notifications"`
 	Bot          Bot          `mapstructure:"bot"`
 	Search       Search       `mapstructure:"search"`
+	Messenger    Messenger    `mapstructure:"messenger"`
 	source       string       // the config file read, if any
 }
 
@@ -110,6 +111,12 @@ type Notification struct {
 type Bot struct {
 	Reply               string `mapstructure:"reply"`
 	AgentRequestedReply string `mapstructure:"agent_requested_reply"`
+}
+
+// Messenger configures the Facebook Messenger channel.
+type Messenger struct {
+	AppSecret   string `mapstructure:"app_secret"`
+	VerifyToken string `mapstructure:"verify_token"`
 }
 
 // Search configures the search backend.
@@ -191,6 +198,8 @@ var defaults = map[string]any{
 	"notifications.email":               "",
 	"notifications.phone":               "",
 	"bot.reply":                         "Thanks for your message! Tap \"Talk to a human\" any time to reach our team.",
+	"messenger.app_secret":              "",
+	"messenger.verify_token":            "",
 	"search.backend":                    "bleve",
 	"search.elasticsearch.addresses":    []string{},
 	"search.elasticsearch.api_key":      "",
@@ -368,6 +377,9 @@ func (c *Config) Validate() error {
 	}
 	if strings.TrimSpace(c.Bot.AgentRequestedReply) == "" {
 		bad("bot.agent_requested_reply", "must not be empty")
+	}
+	if (c.Messenger.AppSecret == "") != (c.Messenger.VerifyToken == "") {
+		bad("messenger.app_secret", "and messenger.verify_token must be set together to receive Messenger webhooks")
 	}
 	switch c.Search.Backend {
 	case SearchBleve:

@@ -75,7 +75,8 @@ func wantDefaults() Config {
 			Reply:               `Thanks for your message! Tap "Talk to a human" any time to reach our team.`,
 			AgentRequestedReply: "We have alerted our team and someone will reply here soon. Meanwhile, please leave any details about your case.",
 		},
-		Search: Search{Backend: SearchBleve, Elasticsearch: Elasticsearch{Addresses: []string{}, IndexPrefix: "handoff"}},
+		Search:    Search{Backend: SearchBleve, Elasticsearch: Elasticsearch{Addresses: []string{}, IndexPrefix: "handoff"}},
+		Messenger: Messenger{},
 	}
 }
 

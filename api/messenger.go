@@ -1,0 +1,172 @@
+package api
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/handoff-chat/handoff/workflows"
+)
+
+// Messenger configures the Facebook Messenger webhook.
+type Messenger struct {
+	// AppSecret signs every webhook delivery (X-Hub-Signature-256).
+	AppSecret string
+	// VerifyToken is what Meta echoes when the webhook is registered.
+	VerifyToken string
+}
+
+func (m Messenger) configured() bool { return m.AppSecret != "" && m.VerifyToken != "" }
+
+// webhookEvent is the part of Meta's webhook format handoff reads.
+type webhookEvent struct {
+	Object string `json:"object"`
+	Entry  []struct {
+		ID        string           `json:"id"`
+		Messaging []messagingEvent `json:"messaging"`
+	} `json:"entry"`
+}
+
+type messagingEvent struct {
+	Sender    struct{ ID string } `json:"sender"`
+	Recipient struct{ ID string } `json:"recipient"`
+	Timestamp int64               `json:"timestamp"`
+	Message   *struct {
+		MID        string `json:"mid"`
+		Text       string `json:"text"`
+		IsEcho     bool   `json:"is_echo"`
+		QuickReply *struct {
+			Payload string `json:"payload"`
+		} `json:"quick_reply"`
+		Attachments []struct {
+			Type    string `json:"type"`
+			Payload struct {
+				URL string `json:"url"`
+			} `json:"payload"`
+		} `json:"attachments"`
+	} `json:"message"`
+	Postback *struct {
+		MID     string `json:"mid"`
+		Title   string `json:"title"`
+		Payload string `json:"payload"`
+	} `json:"postback"`
+}
+
+// messengerVerify answers Meta's subscription check.
+func (s *server) messengerVerify(c *gin.Context) {
+	if !s.Messenger.configured() {
+		writeError(c, http.StatusServiceUnavailable, "Messenger is not configured: set messenger.app_secret and messenger.verify_token")
+		return
+	}
+	token := c.Query("hub.verify_token")
+	if c.Query("hub.mode") != "subscribe" ||
+		subtle.ConstantTimeCompare([]byte(token), []byte(s.Messenger.VerifyToken)) != 1 {
+		writeError(c, http.StatusForbidden, "hub.mode must be subscribe and hub.verify_token must match messenger.verify_token")
+		return
+	}
+	c.String(http.StatusOK, c.Query("hub.challenge"))
+}
+
+// messengerWebhook receives a batch of events. It answers 200 only after
+// Temporal has durably accepted every customer message in the batch, so Meta
+// redelivers the batch when anything failed; redelivered messages are
+// recognised by their message IDs.
+func (s *server) messengerWebhook(c *gin.Context) {
+	if !s.Messenger.configured() {
+		writeError(c, http.StatusServiceUnavailable, "Messenger is not configured: set messenger.app_secret and messenger.verify_token")
+		return
+	}
+	body, err := io.ReadAll(c.Request.Body)
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			writeError(c, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body is larger than %d bytes", tooLarge.Limit))
+			return
+		}
+		writeError(c, http.StatusBadRequest, "could not read the request body: "+err.Error())
+		return
+	}
+	if err := verifySignature(c.GetHeader("X-Hub-Signature-256"), body, s.Messenger.AppSecret); err != nil {
+		writeError(c, http.StatusUnauthorized, err.Error())
+		return
+	}
+	var event webhookEvent
+	if err := json.Unmarshal(body, &event); err != nil {
+		writeError(c, http.StatusBadRequest, "malformed webhook JSON: "+err.Error())
+		return
+	}
+	if event.Object != "page" {
+		writeError(c, http.StatusBadRequest, fmt.Sprintf("object must be \"page\", got %q", event.Object))
+		return
+	}
+	ctx, cancel := requestContext(c)
+	defer cancel()
+	accepted := 0
+	for _, entry := range event.Entry {
+		for _, ev := range entry.Messaging {
+			msg, ok := customerMessage(ev)
+			if !ok {
+				continue // read and delivery receipts, echoes of the page's own messages
+			}
+			if _, _, err := s.Conversations.CustomerMessage(ctx, workflows.ChannelMessenger, ev.Sender.ID, msg); err != nil {
+				s.writeConversationError(c, err)
+				return
+			}
+			accepted++
+		}
+	}
+	c.JSON(http.StatusOK, gin.H{"accepted": accepted})
+}
+
+// verifySignature checks X-Hub-Signature-256: "sha256=" and the hex HMAC-SHA256
+// of the raw body keyed with the app secret.
+func verifySignature(header string, body []byte, secret string) error {
+	hexSig, ok := strings.CutPrefix(header, "sha256=")
+	if !ok {
+		return errors.New("missing X-Hub-Signature-256 header (sha256=<hex HMAC of the body>)")
+	}
+	got, err := hex.DecodeString(hexSig)
+	if err != nil {
+		return errors.New("X-Hub-Signature-256 is not hexadecimal")
+	}
+	mac := hmac.New(sha256.New, []byte(secret))
+	mac.Write(body)
+	if !hmac.Equal(got, mac.Sum(nil)) {
+		return errors.New("X-Hub-Signature-256 does not match the body signed with messenger.app_secret")
+	}
+	return nil
+}
+
+// customerMessage turns a customer's message or postback into the workflow's
+// form; other events report false.
+func customerMessage(ev messagingEvent) (workflows.CustomerMessage, bool) {
+	switch {
+	case ev.Message != nil && !ev.Message.IsEcho && ev.Message.MID != "":
+		m := workflows.CustomerMessage{ID: ev.Message.MID, Text: ev.Message.Text}
+		if ev.Message.QuickReply != nil {
+			m.Payload = ev.Message.QuickReply.Payload
+		}
+		for _, a := range ev.Message.Attachments {
+			if a.Payload.URL != "" {
+				m.Attachments = append(m.Attachments, workflows.Attachment{Type: a.Type, URL: a.Payload.URL})
+			}
+		}
+		return m, m.Text != "" || m.Payload != "" || len(m.Attachments) > 0
+	case ev.Postback != nil && ev.Postback.Payload != "":
+		id := ev.Postback.MID
+		if id == "" {
+			id = fmt.Sprintf("postback-%s-%d", ev.Sender.ID, ev.Timestamp)
+		}
+		return workflows.CustomerMessage{ID: id, Text: ev.Postback.Title, Payload: ev.Postback.Payload}, true
+	}
+	return workflows.CustomerMessage{}, false
+}

@@ -1,0 +1,140 @@
+package app_test
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/handoff-chat/handoff/internal/app"
+)
+
+const (
+	appSecret   = "messenger-app-secret-for-tests"
+	verifyToken = "verify-me-please"
+)
+
+func sign(body string) string {
+	mac := hmac.New(sha256.New, []byte(appSecret))
+	mac.Write([]byte(body))
+	return "sha256=" + hex.EncodeToString(mac.Sum(nil))
+}
+
+func postWebhook(t *testing.T, base, body, signature string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest("POST", base+"/webhooks/messenger", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if signature != "" {
+		req.Header.Set("X-Hub-Signature-256", signature)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(raw)
+}
+
+// A batched delivery in Meta's format: two pages' entries, a text message, a
+// quick reply, an image, a postback, an echo of the page's own message, and
+// read and delivery receipts.
+func batch(psid string, n int) string {
+	return fmt.Sprintf(`{"object":"page","entry":[
+  {"id":"PAGE1","time":1763900000000,"messaging":[
+    {"sender":{"id":"%[1]s"},"recipient":{"id":"PAGE1"},"timestamp":1763900000001,
+     "message":{"mid":"m_%[1]s_%[2]d_text","text":"Здравейте, къде е пратката ми?"}},
+    {"sender":{"id":"%[1]s"},"recipient":{"id":"PAGE1"},"timestamp":1763900000002,
+     "message":{"mid":"m_%[1]s_%[2]d_qr","text":"Доставка","quick_reply":{"payload":"DELIVERY"}}},
+    {"sender":{"id":"%[1]s"},"recipient":{"id":"PAGE1"},"timestamp":1763900000003,
+     "message":{"mid":"m_%[1]s_%[2]d_img","attachments":[{"type":"image","payload":{"url":"https://cdn.example/photo.jpg"}}]}},
+    {"sender":{"id":"PAGE1"},"recipient":{"id":"%[1]s"},"timestamp":1763900000004,
+     "message":{"mid":"m_page_echo_%[2]d","is_echo":true,"app_id":1517776481860111,"text":"Hi from the inbox"}},
+    {"sender":{"id":"%[1]s"},"recipient":{"id":"PAGE1"},"timestamp":1763900000005,"read":{"watermark":1763900000004}},
+    {"sender":{"id":"%[1]s"},"recipient":{"id":"PAGE1"},"timestamp":1763900000006,"delivery":{"mids":["m_page_echo_%[2]d"],"watermark":1763900000004}}
+  ]},
+  {"id":"PAGE2","time":1763900000000,"messaging":[
+    {"sender":{"id":"%[1]s"},"recipient":{"id":"PAGE2"},"timestamp":1763900000007,
+     "postback":{"mid":"m_%[1]s_%[2]d_pb","title":"Talk to a human","payload":"HANDOFF_TALK_TO_HUMAN"}}
+  ]}
+]}`, psid, n)
+}
+
+func TestMessengerWebhook(t *testing.T) {
+	cfg := testConfig(t.TempDir())
+	cfg.Messenger.AppSecret = appSecret
+	cfg.Messenger.VerifyToken = verifyToken
+	a := startApp(t, cfg, app.RoleAll)
+	c := newAPI(t, a)
+	base := c.base
+
+	// Subscription check.
+	resp, err := http.Get(base + "/webhooks/messenger?hub.mode=subscribe&hub.verify_token=" + verifyToken + "&hub.challenge=1158201444")
+	if err != nil {
+		t.Fatal(err)
+	}
+	challenge, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || string(challenge) != "1158201444" {
+		t.Errorf("verification: %d %q, want the challenge echoed", resp.StatusCode, challenge)
+	}
+	if resp, err := http.Get(base + "/webhooks/messenger?hub.mode=subscribe&hub.verify_token=wrong&hub.challenge=1"); err != nil || resp.StatusCode != http.StatusForbidden {
+		t.Errorf("verification with a wrong token: %v %v, want 403", err, resp)
+	}
+
+	psid := fmt.Sprintf("2%015d", time.Now().UnixNano()%1e15)
+	body := batch(psid, 1)
+	for _, tc := range []struct {
+		name, body, signature string
+		status                int
+		mentions              string
+	}{
+		{"unsigned", body, "", 401, "X-Hub-Signature-256"},
+		{"wrong signature", body, sign(body + " "), 401, "does not match"},
+		{"not hex", body, "sha256=zz", 401, "hexadecimal"},
+		{"malformed JSON", `{"object":"page","entry":[`, sign(`{"object":"page","entry":[`), 400, "malformed"},
+		{"not a page", `{"object":"user","entry":[]}`, sign(`{"object":"user","entry":[]}`), 400, "page"},
+		{"oversized", `{"object":"page","pad":"` + strings.Repeat("x", 2<<20) + `"}`, "sha256=00", 413, "larger than"},
+	} {
+		status, got := postWebhook(t, base, tc.body, tc.signature)
+		if status != tc.status || !strings.Contains(got, tc.mentions) {
+			t.Errorf("%s: %d %s, want %d mentioning %q", tc.name, status, got, tc.status, tc.mentions)
+		}
+	}
+	// Nothing was processed by the rejected deliveries.
+	if r := c.do("GET", "/api/v1/conversations/messenger/"+psid, nil, true); r.status != http.StatusNotFound {
+		t.Fatalf("a rejected delivery created the conversation: %d %s", r.status, r.body)
+	}
+
+	status, got := postWebhook(t, base, body, sign(body))
+	if status != http.StatusOK || !strings.Contains(got, `"accepted":4`) {
+		t.Fatalf("signed batch: %d %s, want 200 with the four customer events accepted", status, got)
+	}
+	// Meta redelivers the same batch: 200 again, nothing processed twice.
+	if status, got := postWebhook(t, base, body, sign(body)); status != http.StatusOK {
+		t.Fatalf("redelivery: %d %s", status, got)
+	}
+	conv := c.expect(http.StatusOK, "GET", "/api/v1/conversations/messenger/"+psid, nil, true)
+	if conv["state"] != "agent_requested" {
+		t.Errorf("after the talk-to-a-human postback: state %v", conv["state"])
+	}
+	var customer []string
+	for _, m := range conv["messages"].([]any) {
+		msg := m.(map[string]any)
+		if msg["sender"] == "customer" {
+			customer = append(customer, msg["id"].(string))
+		}
+	}
+	want := []string{"m_" + psid + "_1_text", "m_" + psid + "_1_qr", "m_" + psid + "_1_img", "m_" + psid + "_1_pb"}
+	if strings.Join(customer, ",") != strings.Join(want, ",") {
+		t.Errorf("customer messages %v, want %v once each, in order, without the echo or receipts", customer, want)
+	}
+}
