@@ -14,6 +14,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/handoff-chat/handoff/internal/conversations"
 	"github.com/handoff-chat/handoff/workflows"
 )
 
@@ -23,7 +24,14 @@ type Messenger struct {
 	AppSecret string
 	// VerifyToken is what Meta echoes when the webhook is registered.
 	VerifyToken string
+	// AppID is handoff's own Meta app: echoes of messages it sent itself are
+	// already recorded and are skipped.
+	AppID string
 }
+
+// InboxAuthor is the author recorded for messages the page sent outside
+// handoff (Meta's inbox, the Page app), which reach handoff as echoes.
+const InboxAuthor = "Messenger inbox"
 
 func (m Messenger) configured() bool { return m.AppSecret != "" && m.VerifyToken != "" }
 
@@ -41,9 +49,10 @@ type messagingEvent struct {
 	Recipient struct{ ID string } `json:"recipient"`
 	Timestamp int64               `json:"timestamp"`
 	Message   *struct {
-		MID        string `json:"mid"`
-		Text       string `json:"text"`
-		IsEcho     bool   `json:"is_echo"`
+		MID        string      `json:"mid"`
+		Text       string      `json:"text"`
+		IsEcho     bool        `json:"is_echo"`
+		AppID      json.Number `json:"app_id"`
 		QuickReply *struct {
 			Payload string `json:"payload"`
 		} `json:"quick_reply"`
@@ -113,9 +122,16 @@ func (s *server) messengerWebhook(c *gin.Context) {
 	accepted := 0
 	for _, entry := range event.Entry {
 		for _, ev := range entry.Messaging {
+			if echo, ok := s.inboxEcho(ev); ok {
+				if err := s.recordInboxEcho(c, ev.Recipient.ID, echo); err != nil {
+					s.writeConversationError(c, err)
+					return
+				}
+				continue
+			}
 			msg, ok := customerMessage(ev)
 			if !ok {
-				continue // read and delivery receipts, echoes of the page's own messages
+				continue // read and delivery receipts, echoes of handoff's own messages
 			}
 			if _, _, err := s.Conversations.CustomerMessage(ctx, workflows.ChannelMessenger, ev.Sender.ID, msg); err != nil {
 				s.writeConversationError(c, err)
@@ -169,4 +185,34 @@ func customerMessage(ev messagingEvent) (workflows.CustomerMessage, bool) {
 		return workflows.CustomerMessage{ID: id, Text: ev.Postback.Title, Payload: ev.Postback.Payload}, true
 	}
 	return workflows.CustomerMessage{}, false
+}
+
+// inboxEcho returns the echo of a message the page sent outside handoff.
+func (s *server) inboxEcho(ev messagingEvent) (workflows.StaffMessage, bool) {
+	m := ev.Message
+	if m == nil || !m.IsEcho || m.MID == "" || (s.Messenger.AppID != "" && m.AppID.String() == s.Messenger.AppID) {
+		return workflows.StaffMessage{}, false
+	}
+	text := m.Text
+	if text == "" {
+		text = "(attachment)"
+	}
+	return workflows.StaffMessage{ID: m.MID, Author: InboxAuthor, Text: text}, true
+}
+
+// recordInboxEcho records a message staff sent from Meta's inbox as staff
+// activity: it restarts the live-chat countdown like any staff message. An
+// echo that cannot apply (no conversation, window closed) is acknowledged and
+// dropped, so Meta does not redeliver it forever.
+func (s *server) recordInboxEcho(c *gin.Context, customer string, msg workflows.StaffMessage) error {
+	ctx, cancel := requestContext(c)
+	defer cancel()
+	_, _, err := s.Conversations.StaffMessage(ctx, workflows.ChannelMessenger, customer, msg)
+	var stateErr *conversations.StateError
+	var inputErr *conversations.InputError
+	if errors.Is(err, conversations.ErrNotFound) || errors.As(err, &stateErr) || errors.As(err, &inputErr) {
+		s.Logger.Info("Messenger inbox echo not recorded", "customer", customer, "mid", msg.ID, "reason", err)
+		return nil
+	}
+	return err
 }

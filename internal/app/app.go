@@ -140,10 +140,12 @@ func (a *App) start(ctx context.Context, role Role) error {
 			Conversations: conversations.NewClient(c, conversations.Options{
 				Window: cfg.Conversation.Window, MaxHistoryEvents: cfg.Temporal.MaxHistoryEvents,
 			}),
-			Settings:     store,
-			Temporal:     c,
-			Search:       idx,
-			Messenger:    api.Messenger{AppSecret: cfg.Messenger.AppSecret, VerifyToken: cfg.Messenger.VerifyToken},
+			Settings: store,
+			Temporal: c,
+			Search:   idx,
+			Messenger: api.Messenger{
+				AppSecret: cfg.Messenger.AppSecret, VerifyToken: cfg.Messenger.VerifyToken, AppID: cfg.Messenger.AppID,
+			},
 			StaffTokens:  tokens,
 			MaxBodyBytes: cfg.HTTP.MaxBodyBytes,
 			Logger:       a.logger,

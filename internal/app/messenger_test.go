@@ -45,8 +45,9 @@ func postWebhook(t *testing.T, base, body, signature string) (int, string) {
 }
 
 // A batched delivery in Meta's format: two pages' entries, a text message, a
-// quick reply, an image, a postback, an echo of the page's own message, and
-// read and delivery receipts.
+// quick reply, an image, a postback, an echo of a message staff sent from
+// Meta's inbox, an echo of handoff's own message, and read and delivery
+// receipts.
 func batch(psid string, n int) string {
 	return fmt.Sprintf(`{"object":"page","entry":[
   {"id":"PAGE1","time":1763900000000,"messaging":[
@@ -58,6 +59,8 @@ func batch(psid string, n int) string {
      "message":{"mid":"m_%[1]s_%[2]d_img","attachments":[{"type":"image","payload":{"url":"https://cdn.example/photo.jpg"}}]}},
     {"sender":{"id":"PAGE1"},"recipient":{"id":"%[1]s"},"timestamp":1763900000004,
      "message":{"mid":"m_page_echo_%[2]d","is_echo":true,"app_id":1517776481860111,"text":"Hi from the inbox"}},
+    {"sender":{"id":"PAGE1"},"recipient":{"id":"%[1]s"},"timestamp":1763900000004,
+     "message":{"mid":"m_own_echo_%[2]d","is_echo":true,"app_id":999000111,"text":"sent by handoff itself"}},
     {"sender":{"id":"%[1]s"},"recipient":{"id":"PAGE1"},"timestamp":1763900000005,"read":{"watermark":1763900000004}},
     {"sender":{"id":"%[1]s"},"recipient":{"id":"PAGE1"},"timestamp":1763900000006,"delivery":{"mids":["m_page_echo_%[2]d"],"watermark":1763900000004}}
   ]},
@@ -72,6 +75,7 @@ func TestMessengerWebhook(t *testing.T) {
 	cfg := testConfig(t.TempDir())
 	cfg.Messenger.AppSecret = appSecret
 	cfg.Messenger.VerifyToken = verifyToken
+	cfg.Messenger.AppID = "999000111"
 	a := startApp(t, cfg, app.RoleAll)
 	c := newAPI(t, a)
 	base := c.base
@@ -123,15 +127,22 @@ func TestMessengerWebhook(t *testing.T) {
 		t.Fatalf("redelivery: %d %s", status, got)
 	}
 	conv := c.expect(http.StatusOK, "GET", "/api/v1/conversations/messenger/"+psid, nil, true)
-	if conv["state"] != "agent_requested" {
-		t.Errorf("after the talk-to-a-human postback: state %v", conv["state"])
+	// The inbox echo is staff activity: live chat is on, with a countdown.
+	if conv["state"] != "live_chat" || conv["live_chat_expires_at"] == nil {
+		t.Errorf("after a message from Meta's inbox: state %v, countdown %v", conv["state"], conv["live_chat_expires_at"])
 	}
-	var customer []string
+	var customer, staff []string
 	for _, m := range conv["messages"].([]any) {
 		msg := m.(map[string]any)
-		if msg["sender"] == "customer" {
+		switch msg["sender"] {
+		case "customer":
 			customer = append(customer, msg["id"].(string))
+		case "staff":
+			staff = append(staff, fmt.Sprint(msg["id"], " by ", msg["author"]))
 		}
+	}
+	if want := "m_page_echo_1 by Messenger inbox"; strings.Join(staff, ",") != want {
+		t.Errorf("staff messages %v, want only the inbox echo (%s), once", staff, want)
 	}
 	want := []string{"m_" + psid + "_1_text", "m_" + psid + "_1_qr", "m_" + psid + "_1_img", "m_" + psid + "_1_pb"}
 	if strings.Join(customer, ",") != strings.Join(want, ",") {

@@ -117,6 +117,7 @@ type Bot struct {
 type Messenger struct {
 	AppSecret   string `mapstructure:"app_secret"`
 	VerifyToken string `mapstructure:"verify_token"`
+	AppID       string `mapstructure:"app_id"`
 }
 
 // Search configures the search backend.
@@ -200,6 +201,7 @@ var defaults = map[string]any{
 	"bot.reply":                         "Thanks for your message! Tap \"Talk to a human\" any time to reach our team.",
 	"messenger.app_secret":              "",
 	"messenger.verify_token":            "",
+	"messenger.app_id":                  "",
 	"search.backend":                    "bleve",
 	"search.elasticsearch.addresses":    []string{},
 	"search.elasticsearch.api_key":      "",
