@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 
@@ -94,14 +93,8 @@ func (s *server) messengerWebhook(c *gin.Context) {
 		writeError(c, http.StatusServiceUnavailable, "Messenger is not configured: set messenger.app_secret and messenger.verify_token")
 		return
 	}
-	body, err := io.ReadAll(c.Request.Body)
-	if err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			writeError(c, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body is larger than %d bytes", tooLarge.Limit))
-			return
-		}
-		writeError(c, http.StatusBadRequest, "could not read the request body: "+err.Error())
+	body, ok := readBody(c)
+	if !ok {
 		return
 	}
 	if err := verifySignature(c.GetHeader("X-Hub-Signature-256"), body, s.Messenger.AppSecret); err != nil {

@@ -70,16 +70,26 @@ func (s *server) requireStaff(c *gin.Context) {
 
 func staffName(c *gin.Context) string { return c.GetString(staffKey) }
 
+// readBody reads the whole request body; on failure it answers 413 or 400
+// and returns false.
+func readBody(c *gin.Context) ([]byte, bool) {
+	body, err := io.ReadAll(c.Request.Body)
+	if err == nil {
+		return body, true
+	}
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		writeError(c, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body is larger than %d bytes", tooLarge.Limit))
+	} else {
+		writeError(c, http.StatusBadRequest, "could not read the request body: "+err.Error())
+	}
+	return nil, false
+}
+
 // decodeOptionalJSON is decodeJSON for endpoints whose body may be left out.
 func decodeOptionalJSON(c *gin.Context, v any) bool {
-	body, err := io.ReadAll(c.Request.Body)
-	if err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			writeError(c, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body is larger than %d bytes", tooLarge.Limit))
-		} else {
-			writeError(c, http.StatusBadRequest, "could not read the request body: "+err.Error())
-		}
+	body, ok := readBody(c)
+	if !ok {
 		return false
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
