@@ -47,10 +47,9 @@ type Options struct {
 	Retention time.Duration
 	// SearchAttributes are registered on the namespace at start-up.
 	SearchAttributes map[string]enumspb.IndexedValueType
-	// Logger receives the server's warnings and errors.
+	// Logger receives the server's warnings and errors; its chatter at info
+	// level and below is dropped.
 	Logger *slog.Logger
-	// LogLevel is the lowest level of server log records passed on (default warn).
-	LogLevel slog.Level
 }
 
 // Server is a running embedded Temporal server.
@@ -70,9 +69,6 @@ func Start(opts Options) (*Server, error) {
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
-	}
-	if opts.LogLevel == 0 {
-		opts.LogLevel = slog.LevelWarn
 	}
 	if opts.Retention <= 0 {
 		opts.Retention = 30 * 24 * time.Hour
@@ -135,7 +131,7 @@ func Start(opts Options) (*Server, error) {
 	}
 	frontendAddr := net.JoinHostPort(host, strconv.Itoa(ports.Frontend))
 	cfg := serverConfig(sqlCfg, host, ports)
-	logger := newSlogLogger(opts.Logger, opts.LogLevel)
+	logger := newSlogLogger(opts.Logger, slog.LevelWarn)
 	authorizer, err := authorization.GetAuthorizerFromConfig(&cfg.Global.Authorization)
 	if err != nil {
 		return nil, fmt.Errorf("embedded temporal: authorizer: %w", err)
