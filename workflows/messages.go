@@ -137,10 +137,37 @@ type Message struct {
 	Payload string `json:"payload,omitempty"`
 	// Attachments the customer sent (images, files, locations as links).
 	Attachments []Attachment `json:"attachments,omitempty"`
-	// Buttons offered with a bot message.
+	// Buttons offered with a bot or staff message.
 	Buttons []Button  `json:"buttons,omitempty"`
 	SentAt  time.Time `json:"sent_at"`
+	// Block is the flow block a bot or staff message was made from.
+	Block string `json:"block,omitempty"`
+	// Delivery says how a message to the customer fared on channels that
+	// are sent to (Messenger); nil on web chat, where the widget reads the
+	// transcript.
+	Delivery *Delivery `json:"delivery,omitempty"`
 }
+
+// Delivery is the outcome of sending a bot or staff message to the channel.
+type Delivery struct {
+	Status DeliveryStatus `json:"status"`
+	// ChannelMessageIDs are the IDs the channel gave the sent messages.
+	ChannelMessageIDs []string `json:"channel_message_ids,omitempty"`
+	// Tag is the message tag it was sent with (HUMAN_AGENT), if any.
+	Tag string `json:"tag,omitempty"`
+	// Error says why the message did not reach the customer.
+	Error string    `json:"error,omitempty"`
+	At    time.Time `json:"at,omitempty"`
+}
+
+// DeliveryStatus is where sending a message stands.
+type DeliveryStatus string
+
+const (
+	DeliveryPending DeliveryStatus = "pending"
+	DeliverySent    DeliveryStatus = "sent"
+	DeliveryFailed  DeliveryStatus = "failed"
+)
 
 // Attachment is a file or link a customer sent.
 type Attachment struct {
@@ -148,10 +175,13 @@ type Attachment struct {
 	URL  string `json:"url"`
 }
 
-// Button is a choice offered to the customer.
+// Button is a choice offered to the customer: either a payload sent back when
+// chosen (a quick reply or postback) or a link opened in the browser.
 type Button struct {
 	Title   string `json:"title"`
-	Payload string `json:"payload"`
+	Payload string `json:"payload,omitempty"`
+	// URL makes the button a link.
+	URL string `json:"url,omitempty"`
 }
 
 // ConversationStart is the workflow input. A new conversation has only the
@@ -170,11 +200,16 @@ type ConversationStart struct {
 
 // CustomerMessage is the payload of UpdateCustomerMessage.
 type CustomerMessage struct {
-	ID           string       `json:"id"`
-	CustomerName string       `json:"customer_name,omitempty"`
-	Text         string       `json:"text,omitempty"`
-	Payload      string       `json:"payload,omitempty"`
-	Attachments  []Attachment `json:"attachments,omitempty"`
+	ID           string `json:"id"`
+	CustomerName string `json:"customer_name,omitempty"`
+	// PageID is the Messenger page the customer wrote to.
+	PageID string `json:"page_id,omitempty"`
+	// Locale is the customer's language as the channel reports it (web chat:
+	// the browser's language), e.g. "bg-BG".
+	Locale      string       `json:"locale,omitempty"`
+	Text        string       `json:"text,omitempty"`
+	Payload     string       `json:"payload,omitempty"`
+	Attachments []Attachment `json:"attachments,omitempty"`
 }
 
 // StaffMessage is the payload of UpdateStaffMessage.
@@ -182,6 +217,15 @@ type StaffMessage struct {
 	ID     string `json:"id"`
 	Author string `json:"author"`
 	Text   string `json:"text"`
+	// Attachments are images sent with the text.
+	Attachments []Attachment `json:"attachments,omitempty"`
+	// Buttons are links or (for a flow block) choices the customer can make.
+	Buttons []Button `json:"buttons,omitempty"`
+	// Block is the flow block the message was made from, if any.
+	Block string `json:"block,omitempty"`
+	// Echo marks a message staff sent outside handoff (Messenger's own
+	// inbox): it is recorded but not sent again.
+	Echo bool `json:"echo,omitempty"`
 }
 
 // LiveChatChange is the payload of UpdateSetLiveChat.
@@ -223,8 +267,11 @@ type BotReply struct {
 
 // BotMessage is one message of a bot reply.
 type BotMessage struct {
-	Text    string   `json:"text"`
-	Buttons []Button `json:"buttons,omitempty"`
+	Text        string       `json:"text"`
+	Attachments []Attachment `json:"attachments,omitempty"`
+	Buttons     []Button     `json:"buttons,omitempty"`
+	// Block is the flow block the message was made from, if any.
+	Block string `json:"block,omitempty"`
 }
 
 // IndexRequest is the input of IndexActivity: customer and staff messages not
