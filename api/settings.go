@@ -17,13 +17,17 @@ type settingsJSON struct {
 	InactivityTimeout string `json:"inactivity_timeout"`
 	NotificationEmail string `json:"notification_email"`
 	NotificationPhone string `json:"notification_phone"`
+	// MessengerHumanAgent lets staff answer Messenger customers for 7 days
+	// with the HUMAN_AGENT tag.
+	MessengerHumanAgent bool `json:"messenger_human_agent"`
 }
 
 func toSettingsJSON(s workflows.Settings) settingsJSON {
 	return settingsJSON{
-		InactivityTimeout: workflows.FormatDuration(s.InactivityTimeout),
-		NotificationEmail: s.NotificationEmail,
-		NotificationPhone: s.NotificationPhone,
+		InactivityTimeout:   workflows.FormatDuration(s.InactivityTimeout),
+		NotificationEmail:   s.NotificationEmail,
+		NotificationPhone:   s.NotificationPhone,
+		MessengerHumanAgent: s.MessengerHumanAgent,
 	}
 }
 
@@ -50,6 +54,9 @@ func toSettingsResponse(cur settings.Current) settingsResponse {
 	if cur.Overrides.NotificationPhone != nil {
 		r.Overridden = append(r.Overridden, "notification_phone")
 	}
+	if cur.Overrides.MessengerHumanAgent != nil {
+		r.Overridden = append(r.Overridden, "messenger_human_agent")
+	}
 	return r
 }
 
@@ -65,9 +72,10 @@ func (s *server) getSettings(c *gin.Context) {
 }
 
 type settingsPatchRequest struct {
-	InactivityTimeout *string `json:"inactivity_timeout"`
-	NotificationEmail *string `json:"notification_email"`
-	NotificationPhone *string `json:"notification_phone"`
+	InactivityTimeout   *string `json:"inactivity_timeout"`
+	NotificationEmail   *string `json:"notification_email"`
+	NotificationPhone   *string `json:"notification_phone"`
+	MessengerHumanAgent *bool   `json:"messenger_human_agent"`
 	// RequestID lets a client retry a change without recording it twice.
 	RequestID string `json:"request_id"`
 }
@@ -94,6 +102,7 @@ func (s *server) changeSettings(c *gin.Context) {
 		v := strings.TrimSpace(*req.NotificationPhone)
 		patch.NotificationPhone = &v
 	}
+	patch.MessengerHumanAgent = req.MessengerHumanAgent
 	var ok bool
 	if req.RequestID, ok = idOrNew(c, "request_id", req.RequestID); !ok {
 		return

@@ -321,13 +321,17 @@ type Settings struct {
 	InactivityTimeout time.Duration `json:"inactivity_timeout"`
 	NotificationEmail string        `json:"notification_email"`
 	NotificationPhone string        `json:"notification_phone"`
+	// MessengerHumanAgent lets staff answer Messenger customers for up to 7
+	// days after their last message, sent with the HUMAN_AGENT tag.
+	MessengerHumanAgent bool `json:"messenger_human_agent"`
 }
 
 // SettingsPatch changes some settings; nil fields are left as they are.
 type SettingsPatch struct {
-	InactivityTimeout *time.Duration `json:"inactivity_timeout,omitempty"`
-	NotificationEmail *string        `json:"notification_email,omitempty"`
-	NotificationPhone *string        `json:"notification_phone,omitempty"`
+	InactivityTimeout   *time.Duration `json:"inactivity_timeout,omitempty"`
+	NotificationEmail   *string        `json:"notification_email,omitempty"`
+	NotificationPhone   *string        `json:"notification_phone,omitempty"`
+	MessengerHumanAgent *bool          `json:"messenger_human_agent,omitempty"`
 }
 
 // SettingsChangeRequest is the payload of UpdateSettings.

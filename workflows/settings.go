@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/mail"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -78,8 +79,8 @@ func (s Settings) Validate() error {
 
 // Validate checks the fields a patch sets; an empty patch is an error.
 func (p SettingsPatch) Validate() error {
-	if p.InactivityTimeout == nil && p.NotificationEmail == nil && p.NotificationPhone == nil {
-		return errors.New("the change sets no setting; known settings: inactivity_timeout, notification_email, notification_phone")
+	if p.InactivityTimeout == nil && p.NotificationEmail == nil && p.NotificationPhone == nil && p.MessengerHumanAgent == nil {
+		return errors.New("the change sets no setting; known settings: inactivity_timeout, notification_email, notification_phone, messenger_human_agent")
 	}
 	var errs []error
 	if p.InactivityTimeout != nil {
@@ -105,6 +106,9 @@ func (p SettingsPatch) Apply(defaults Settings) Settings {
 	}
 	if p.NotificationPhone != nil {
 		s.NotificationPhone = *p.NotificationPhone
+	}
+	if p.MessengerHumanAgent != nil {
+		s.MessengerHumanAgent = *p.MessengerHumanAgent
 	}
 	return s
 }
@@ -205,6 +209,15 @@ func (s *SettingsState) apply(req SettingsChangeRequest, now time.Time) {
 	if p.NotificationPhone != nil {
 		record("notification_phone", s.Overrides.NotificationPhone, *p.NotificationPhone)
 		s.Overrides.NotificationPhone = p.NotificationPhone
+	}
+	if p.MessengerHumanAgent != nil {
+		var from *string
+		if s.Overrides.MessengerHumanAgent != nil {
+			v := strconv.FormatBool(*s.Overrides.MessengerHumanAgent)
+			from = &v
+		}
+		record("messenger_human_agent", from, strconv.FormatBool(*p.MessengerHumanAgent))
+		s.Overrides.MessengerHumanAgent = p.MessengerHumanAgent
 	}
 	s.Changes = append(s.Changes, SettingsChange{RequestID: req.RequestID, Author: req.Author, At: now, Changes: changes})
 	if len(s.Changes) > settingsHistoryKept {

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"regexp"
 	"strings"
 	"time"
 
@@ -16,6 +17,11 @@ import (
 	"github.com/spf13/viper"
 
 	"github.com/handoff-chat/handoff/workflows"
+)
+
+var (
+	graphVersionPattern = regexp.MustCompile(`^v[0-9]+\.[0-9]+$`)
+	originPattern       = regexp.MustCompile(`^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$`)
 )
 
 // EnvPrefix prefixes every environment override.
@@ -34,6 +40,7 @@ type Config struct {
 	Bot          Bot          `mapstructure:"bot"`
 	Search       Search       `mapstructure:"search"`
 	Messenger    Messenger    `mapstructure:"messenger"`
+	WebChat      WebChat      `mapstructure:"webchat"`
 	source       string       // the config file read, if any
 }
 
@@ -107,10 +114,14 @@ type Notification struct {
 	Phone string `mapstructure:"phone"`
 }
 
-// Bot holds the bot's fixed texts.
+// Bot holds the bot's fixed texts and its navigation flows.
 type Bot struct {
 	Reply               string `mapstructure:"reply"`
 	AgentRequestedReply string `mapstructure:"agent_requested_reply"`
+	// Flows is the YAML file of navigation flows; empty runs without flows.
+	Flows string `mapstructure:"flows"`
+	// FlowsCheckInterval is how often the flows file is checked for changes.
+	FlowsCheckInterval time.Duration `mapstructure:"flows_check_interval"`
 }
 
 // Messenger configures the Facebook Messenger channel.
@@ -118,6 +129,20 @@ type Messenger struct {
 	AppSecret   string `mapstructure:"app_secret"`
 	VerifyToken string `mapstructure:"verify_token"`
 	AppID       string `mapstructure:"app_id"`
+	// Pages are "page ID:page access token" pairs.
+	Pages        []string `mapstructure:"pages"`
+	GraphURL     string   `mapstructure:"graph_url"`
+	GraphVersion string   `mapstructure:"graph_version"`
+	// HumanAgent is the default of the messenger_human_agent setting.
+	HumanAgent bool `mapstructure:"human_agent"`
+}
+
+// WebChat configures the web chat widget's endpoints.
+type WebChat struct {
+	// AllowedOrigins may embed the widget (CORS); the app's own origin always may.
+	AllowedOrigins []string `mapstructure:"allowed_origins"`
+	// Secret signs visitor tokens; empty uses a key generated once under data_dir.
+	Secret string `mapstructure:"secret"`
 }
 
 // Search configures the search backend.
@@ -151,10 +176,21 @@ func (c *Config) Source() string { return c.source }
 // DefaultSettings are the settings in force where admins changed nothing.
 func (c *Config) DefaultSettings() workflows.Settings {
 	return workflows.Settings{
-		InactivityTimeout: c.LiveChat.InactivityTimeout,
-		NotificationEmail: c.Notification.Email,
-		NotificationPhone: c.Notification.Phone,
+		InactivityTimeout:   c.LiveChat.InactivityTimeout,
+		NotificationEmail:   c.Notification.Email,
+		NotificationPhone:   c.Notification.Phone,
+		MessengerHumanAgent: c.Messenger.HumanAgent,
 	}
+}
+
+// PageTokens parses messenger.pages into page ID → page access token.
+func (c *Config) PageTokens() map[string]string {
+	out := make(map[string]string, len(c.Messenger.Pages))
+	for _, entry := range c.Messenger.Pages {
+		page, token, _ := strings.Cut(strings.TrimSpace(entry), ":")
+		out[page] = token
+	}
+	return out
 }
 
 // StaffTokens parses auth.tokens into secret → name.
@@ -202,6 +238,14 @@ var defaults = map[string]any{
 	"messenger.app_secret":              "",
 	"messenger.verify_token":            "",
 	"messenger.app_id":                  "",
+	"messenger.pages":                   []string{},
+	"messenger.graph_url":               "https://graph.facebook.com",
+	"messenger.graph_version":           "v21.0",
+	"messenger.human_agent":             false,
+	"webchat.allowed_origins":           []string{},
+	"webchat.secret":                    "",
+	"bot.flows":                         "",
+	"bot.flows_check_interval":          "5s",
 	"search.backend":                    "bleve",
 	"search.elasticsearch.addresses":    []string{},
 	"search.elasticsearch.api_key":      "",
@@ -382,6 +426,36 @@ func (c *Config) Validate() error {
 	}
 	if (c.Messenger.AppSecret == "") != (c.Messenger.VerifyToken == "") {
 		bad("messenger.app_secret", "and messenger.verify_token must be set together to receive Messenger webhooks")
+	}
+	seenPages := map[string]bool{}
+	for i, entry := range c.Messenger.Pages {
+		page, token, ok := strings.Cut(strings.TrimSpace(entry), ":")
+		switch {
+		case !ok || page == "" || token == "":
+			bad(fmt.Sprintf("messenger.pages[%d]", i), "must be \"page ID:page access token\"")
+		case strings.Trim(page, "0123456789") != "":
+			bad(fmt.Sprintf("messenger.pages[%d]", i), "page ID must be the numeric ID of the Facebook page, got %q", page)
+		case seenPages[page]:
+			bad(fmt.Sprintf("messenger.pages[%d]", i), "page %s is listed twice", page)
+		}
+		seenPages[page] = true
+	}
+	if !strings.HasPrefix(c.Messenger.GraphURL, "http://") && !strings.HasPrefix(c.Messenger.GraphURL, "https://") {
+		bad("messenger.graph_url", "must be an http:// or https:// URL like https://graph.facebook.com, got %q", c.Messenger.GraphURL)
+	}
+	if !graphVersionPattern.MatchString(c.Messenger.GraphVersion) {
+		bad("messenger.graph_version", "must be a Graph API version like v21.0, got %q", c.Messenger.GraphVersion)
+	}
+	for i, origin := range c.WebChat.AllowedOrigins {
+		if !originPattern.MatchString(origin) {
+			bad(fmt.Sprintf("webchat.allowed_origins[%d]", i), "must be an origin like https://shop.example.com (scheme and host, optional port, no path), got %q", origin)
+		}
+	}
+	if c.WebChat.Secret != "" && len(c.WebChat.Secret) < 32 {
+		bad("webchat.secret", "must be at least 32 characters, or empty to use a key generated under data_dir")
+	}
+	if c.Bot.FlowsCheckInterval < time.Second {
+		bad("bot.flows_check_interval", "must be at least 1s, got %s", c.Bot.FlowsCheckInterval)
 	}
 	switch c.Search.Backend {
 	case SearchBleve:

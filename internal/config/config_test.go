@@ -74,9 +74,15 @@ func wantDefaults() Config {
 		Bot: Bot{
 			Reply:               `Thanks for your message! Tap "Talk to a human" any time to reach our team.`,
 			AgentRequestedReply: "We have alerted our team and someone will reply here soon. Meanwhile, please leave any details about your case.",
+			FlowsCheckInterval:  5 * time.Second,
 		},
-		Search:    Search{Backend: SearchBleve, Elasticsearch: Elasticsearch{Addresses: []string{}, IndexPrefix: "handoff"}},
-		Messenger: Messenger{},
+		Search: Search{Backend: SearchBleve, Elasticsearch: Elasticsearch{Addresses: []string{}, IndexPrefix: "handoff"}},
+		Messenger: Messenger{
+			Pages:        []string{},
+			GraphURL:     "https://graph.facebook.com",
+			GraphVersion: "v21.0",
+		},
+		WebChat: WebChat{AllowedOrigins: []string{}},
 	}
 }
 
@@ -133,6 +139,9 @@ func TestRepositoryConfigFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := loadDefaults(t) // changes the working directory, hence Abs above
+	// The one deliberate difference: the repository's config runs the
+	// example shop flow, which the built-in default (no flows) does not.
+	want.Bot.Flows = "flows/shop.yaml"
 	got, err := Load(path)
 	if err != nil {
 		t.Fatalf("Load(%s): %v", path, err)
@@ -541,6 +550,46 @@ func TestInvalidConfig(t *testing.T) {
 			name: "duration from env that does not parse",
 			env:  map[string]string{"HANDOFF_CONVERSATION_WINDOW": "abc"},
 			want: []string{"conversation.window", "invalid duration"},
+		},
+		{
+			name: "messenger page without token",
+			file: "messenger:\n  pages: [\"1234567890\"]\n",
+			want: []string{"messenger.pages[0]", "page ID:page access token"},
+		},
+		{
+			name: "messenger page ID not numeric",
+			env:  map[string]string{"HANDOFF_MESSENGER_PAGES": "mypage:EAAB"},
+			want: []string{"messenger.pages[0]", "numeric", "mypage"},
+		},
+		{
+			name: "messenger page listed twice",
+			file: "messenger:\n  pages: [\"123:EAAB\", \"123:EAAC\"]\n",
+			want: []string{"messenger.pages[1]", "listed twice"},
+		},
+		{
+			name: "graph version",
+			file: "messenger:\n  graph_version: \"21\"\n",
+			want: []string{"messenger.graph_version", "v21.0"},
+		},
+		{
+			name: "graph URL",
+			file: "messenger:\n  graph_url: graph.facebook.com\n",
+			want: []string{"messenger.graph_url"},
+		},
+		{
+			name: "web chat origin with a path",
+			file: "webchat:\n  allowed_origins: [\"https://shop.example.com/page\"]\n",
+			want: []string{"webchat.allowed_origins[0]", "https://shop.example.com/page"},
+		},
+		{
+			name: "web chat secret too short",
+			env:  map[string]string{"HANDOFF_WEBCHAT_SECRET": "short"},
+			want: []string{"webchat.secret", "32"},
+		},
+		{
+			name: "flows check interval",
+			file: "bot:\n  flows_check_interval: 100ms\n",
+			want: []string{"bot.flows_check_interval", "100ms"},
 		},
 		{
 			name: "number that does not parse",
