@@ -126,6 +126,10 @@ func (s *server) messengerWebhook(c *gin.Context) {
 			if !ok {
 				continue // read and delivery receipts, echoes of handoff's own messages
 			}
+			msg.PageID = ev.Recipient.ID
+			if msg.PageID == "" {
+				msg.PageID = entry.ID
+			}
 			if _, _, err := s.Conversations.CustomerMessage(ctx, workflows.ChannelMessenger, ev.Sender.ID, msg); err != nil {
 				s.writeConversationError(c, err)
 				return
@@ -186,11 +190,16 @@ func (s *server) inboxEcho(ev messagingEvent) (workflows.StaffMessage, bool) {
 	if m == nil || !m.IsEcho || m.MID == "" || (s.Messenger.AppID != "" && m.AppID.String() == s.Messenger.AppID) {
 		return workflows.StaffMessage{}, false
 	}
-	text := m.Text
-	if text == "" {
-		text = "(attachment)"
+	msg := workflows.StaffMessage{ID: m.MID, Author: InboxAuthor, Text: m.Text, Echo: true}
+	for _, a := range m.Attachments {
+		if a.Type == "image" && a.Payload.URL != "" {
+			msg.Attachments = append(msg.Attachments, workflows.Attachment{Type: a.Type, URL: a.Payload.URL})
+		}
 	}
-	return workflows.StaffMessage{ID: m.MID, Author: InboxAuthor, Text: text}, true
+	if msg.Text == "" && len(msg.Attachments) == 0 {
+		msg.Text = "(attachment)"
+	}
+	return msg, true
 }
 
 // recordInboxEcho records a message staff sent from Meta's inbox as staff

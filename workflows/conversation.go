@@ -6,6 +6,7 @@ package workflows
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -54,6 +55,20 @@ type ConversationState struct {
 	// last written there.
 	PendingIndex []Message `json:"pending_index"`
 	IndexDirty   bool      `json:"index_dirty"`
+	// PageID is the Messenger page the customer wrote to; replies go out
+	// through it.
+	PageID string `json:"page_id,omitempty"`
+	// Locale is the customer's language as the channel last reported it.
+	Locale string `json:"locale,omitempty"`
+	// PendingDelivery holds bot and staff messages not yet sent to the
+	// channel, oldest first.
+	PendingDelivery []Message `json:"pending_delivery,omitempty"`
+	// ProfileFetched says the customer's name was asked of the channel.
+	ProfileFetched bool `json:"profile_fetched,omitempty"`
+	// HumanAgentChecked says the HUMAN_AGENT setting was read when the
+	// window last closed; HumanAgentUntil is set when it was on.
+	HumanAgentChecked bool      `json:"human_agent_checked,omitempty"`
+	HumanAgentUntil   time.Time `json:"human_agent_until,omitempty"`
 }
 
 type pendingBotEvent struct {
@@ -70,6 +85,11 @@ type conversation struct {
 	// indexing is on for runs started by code that indexes (see runIndexer).
 	indexing     bool
 	indexingBusy bool
+	// delivering is on for Messenger runs started by code that sends to the
+	// channel (see startChannelWork).
+	delivering   bool
+	deliveryBusy bool
+	profileBusy  bool
 }
 
 // ConversationWorkflow is one customer's conversation on one channel. It starts
@@ -105,6 +125,7 @@ func ConversationWorkflow(ctx workflow.Context, start ConversationStart) (Conver
 	c.upsertSearchAttributes(ctx)
 	workflow.Go(ctx, c.runBot)
 	workflow.Go(ctx, c.runIndexer)
+	c.startChannelWork(ctx)
 	return c.run(ctx, start)
 }
 
@@ -148,7 +169,12 @@ func (c *conversation) run(ctx workflow.Context, start ConversationStart) (Conve
 			c.switchLiveChatOff(ctx)
 			continue
 		}
-		if !now.Before(c.state.WindowClosesAt) {
+		if !now.Before(c.state.WindowClosesAt) && !c.state.HumanAgentChecked {
+			c.state.HumanAgentChecked = true
+			c.extendForHumanAgent(ctx)
+			continue
+		}
+		if !now.Before(c.staffDeadline()) {
 			if c.state.Status == StatusLiveChat {
 				c.switchLiveChatOff(ctx)
 			}
@@ -191,7 +217,8 @@ func (c *conversation) run(ctx workflow.Context, start ConversationStart) (Conve
 func (c *conversation) awaitIdle(ctx workflow.Context) error {
 	return workflow.Await(ctx, func() bool {
 		indexed := !c.indexing || (!c.indexingBusy && len(c.state.PendingIndex) == 0 && !c.state.IndexDirty)
-		return workflow.AllHandlersFinished(ctx) && !c.botBusy && len(c.state.PendingBot) == 0 && indexed
+		delivered := !c.deliveryBusy && !c.profileBusy && len(c.state.PendingDelivery) == 0
+		return workflow.AllHandlersFinished(ctx) && !c.botBusy && len(c.state.PendingBot) == 0 && indexed && delivered
 	})
 }
 
@@ -203,9 +230,21 @@ func (c *conversation) shouldContinueAsNew(ctx workflow.Context) bool {
 	return c.maxHistoryEvents > 0 && info.GetCurrentHistoryLength() >= c.maxHistoryEvents
 }
 
-// nextDeadline is the earliest of the window close and the live-chat expiry.
+// staffDeadline is when staff can no longer write: the window close, or the
+// end of the HUMAN_AGENT period when that applies.
+func (c *conversation) staffDeadline() time.Time {
+	if c.state.HumanAgentUntil.After(c.state.WindowClosesAt) {
+		return c.state.HumanAgentUntil
+	}
+	return c.state.WindowClosesAt
+}
+
+// nextDeadline is the earliest of the staff deadline and the live-chat expiry.
 func (c *conversation) nextDeadline() time.Time {
-	d := c.state.WindowClosesAt
+	d := c.staffDeadline()
+	if !c.state.HumanAgentChecked && c.state.WindowClosesAt.Before(d) {
+		d = c.state.WindowClosesAt
+	}
 	if !c.state.LiveChatExpiresAt.IsZero() && c.state.LiveChatExpiresAt.Before(d) {
 		d = c.state.LiveChatExpiresAt
 	}
@@ -221,6 +260,9 @@ func (c *conversation) validateCustomerMessage(msg CustomerMessage) error {
 	if msg.Text == "" && msg.Payload == "" && len(msg.Attachments) == 0 {
 		return invalidInput("a customer message needs text, a button payload or an attachment")
 	}
+	if msg.PageID != "" && c.state.PageID != "" && msg.PageID != c.state.PageID {
+		return invalidInput(fmt.Sprintf("the customer wrote to page %s, but this conversation is with page %s", msg.PageID, c.state.PageID))
+	}
 	if c.seen(msg.ID) {
 		return duplicate(msg.ID)
 	}
@@ -235,8 +277,16 @@ func (c *conversation) onCustomerMessage(ctx workflow.Context, msg CustomerMessa
 	if msg.CustomerName != "" {
 		c.state.CustomerName = msg.CustomerName
 	}
+	if msg.PageID != "" {
+		c.state.PageID = msg.PageID
+	}
+	if msg.Locale != "" {
+		c.state.Locale = msg.Locale
+	}
 	m := c.record(Message{ID: msg.ID, Sender: SenderCustomer, Text: msg.Text, Payload: msg.Payload, Attachments: msg.Attachments, SentAt: now})
 	c.state.WindowClosesAt = now.Add(c.state.Window)
+	c.state.HumanAgentChecked = false
+	c.state.HumanAgentUntil = time.Time{}
 	switch {
 	case msg.Payload == PayloadTalkToHuman:
 		c.requestAgent(ctx)
@@ -318,13 +368,48 @@ func (c *conversation) validateStaffMessage(ctx workflow.Context, msg StaffMessa
 	if msg.ID == "" {
 		return invalidInput("a staff message needs an ID")
 	}
-	if msg.Text == "" {
-		return invalidInput("a staff message needs text")
+	if err := validateContent(msg.Text, msg.Attachments, msg.Buttons); err != nil {
+		return err
 	}
 	if c.seen(msg.ID) {
 		return duplicate(msg.ID)
 	}
-	return c.requireWindowOpen(ctx)
+	return c.requireStaffWindow(ctx)
+}
+
+// validateContent checks what staff send: text or an image, and buttons that
+// are either a payload or a web link.
+func validateContent(text string, attachments []Attachment, buttons []Button) error {
+	if text == "" && len(attachments) == 0 {
+		return invalidInput("a staff message needs text or an image")
+	}
+	for i, a := range attachments {
+		if a.Type != "image" {
+			return invalidInput(fmt.Sprintf("attachment %d: only images can be sent, got type %q", i+1, a.Type))
+		}
+		if !isWebURL(a.URL) {
+			return invalidInput(fmt.Sprintf("attachment %d: the image URL must start with http:// or https://, got %q", i+1, a.URL))
+		}
+	}
+	for i, b := range buttons {
+		switch {
+		case b.Title == "":
+			return invalidInput(fmt.Sprintf("button %d needs a title", i+1))
+		case (b.Payload == "") == (b.URL == ""):
+			return invalidInput(fmt.Sprintf("button %d (%q) needs either a payload or a URL", i+1, b.Title))
+		case b.URL != "" && !isWebURL(b.URL):
+			return invalidInput(fmt.Sprintf("button %d (%q): the URL must start with http:// or https://, got %q", i+1, b.Title, b.URL))
+		}
+	}
+	return nil
+}
+
+func isWebURL(s string) bool {
+	rest, ok := strings.CutPrefix(s, "https://")
+	if !ok {
+		rest, ok = strings.CutPrefix(s, "http://")
+	}
+	return ok && rest != "" && !strings.ContainsAny(s, " \t\n")
 }
 
 // onStaffMessage records the message and (re)starts the inactivity countdown,
@@ -337,12 +422,39 @@ func (c *conversation) onStaffMessage(ctx workflow.Context, msg StaffMessage) (C
 	if c.seen(msg.ID) {
 		return c.view(), duplicate(msg.ID)
 	}
-	if err := c.requireWindowOpen(ctx); err != nil {
+	if err := c.requireStaffWindow(ctx); err != nil {
 		return c.view(), err
 	}
-	c.record(Message{ID: msg.ID, Sender: SenderStaff, Author: msg.Author, Text: msg.Text, SentAt: workflow.Now(ctx)})
+	m := Message{
+		ID: msg.ID, Sender: SenderStaff, Author: msg.Author, Text: msg.Text,
+		Attachments: msg.Attachments, Buttons: msg.Buttons, Block: msg.Block, SentAt: workflow.Now(ctx),
+	}
+	if msg.Echo {
+		c.record(m) // already on the channel: sent from Meta's inbox
+	} else {
+		c.recordOutgoing(m)
+	}
 	c.switchLiveChatOn(ctx, settings.InactivityTimeout)
 	return c.view(), nil
+}
+
+// requireStaffWindow allows staff messages inside the window, and after it
+// while the HUMAN_AGENT period runs.
+func (c *conversation) requireStaffWindow(ctx workflow.Context) error {
+	now := workflow.Now(ctx)
+	if now.Before(c.state.WindowClosesAt) || now.Before(c.state.HumanAgentUntil) {
+		return nil
+	}
+	if c.state.Channel == ChannelMessenger && c.delivering && c.state.HumanAgentUntil.IsZero() {
+		return wrongState(fmt.Sprintf("the 24-hour messaging window closed at %s; Messenger allows later replies only with the HUMAN_AGENT tag, "+
+			"which is off (setting messenger_human_agent); staff can write again after the customer's next message",
+			c.state.WindowClosesAt.UTC().Format(time.RFC3339)))
+	}
+	if !c.state.HumanAgentUntil.IsZero() {
+		return wrongState(fmt.Sprintf("the 7-day HUMAN_AGENT period ended at %s; staff can write again after the customer's next message",
+			c.state.HumanAgentUntil.UTC().Format(time.RFC3339)))
+	}
+	return c.requireWindowOpen(ctx)
 }
 
 func (c *conversation) requireWindowOpen(ctx workflow.Context) error {
@@ -400,13 +512,15 @@ func (c *conversation) runBot(ctx workflow.Context) {
 			CustomerID:     c.state.CustomerID,
 			Event:          ev.Event,
 			Message:        ev.Message,
+			Locale:         c.state.Locale,
 		}).Get(ctx, &reply)
 		if err != nil {
 			workflow.GetLogger(ctx).Error("bot reply failed", "conversation", c.workflowID, "error", err)
 		} else if ev.Event != BotEventMessage || c.aiEnabled() {
 			for _, m := range reply.Messages {
 				id := fmt.Sprintf("bot-%d", c.state.NextSeq)
-				c.record(Message{ID: id, Sender: SenderBot, Text: m.Text, Buttons: m.Buttons, SentAt: workflow.Now(ctx)})
+				c.recordOutgoing(Message{ID: id, Sender: SenderBot, Text: m.Text, Attachments: m.Attachments,
+					Buttons: m.Buttons, Block: m.Block, SentAt: workflow.Now(ctx)})
 			}
 		}
 		c.botBusy = false
@@ -416,6 +530,19 @@ func (c *conversation) runBot(ctx workflow.Context) {
 // --- state helpers ---
 
 func (c *conversation) aiEnabled() bool { return c.state.Status != StatusLiveChat }
+
+// recordOutgoing records a bot or staff message and, on channels that are
+// sent to, queues it for delivery.
+func (c *conversation) recordOutgoing(m Message) Message {
+	if c.delivering {
+		m.Delivery = &Delivery{Status: DeliveryPending}
+	}
+	m = c.record(m)
+	if c.delivering {
+		c.state.PendingDelivery = append(c.state.PendingDelivery, m)
+	}
+	return m
+}
 
 // record appends a message to the transcript with the next sequence number.
 func (c *conversation) record(m Message) Message {
@@ -472,6 +599,12 @@ func (c *conversation) view() ConversationView {
 		WindowClosesAt:    s.WindowClosesAt,
 		InactivityTimeout: s.InactivityTimeout,
 		LastMessageSeq:    s.NextSeq - 1,
+		PageID:            s.PageID,
+		Locale:            s.Locale,
+	}
+	if s.HumanAgentUntil.After(s.WindowClosesAt) {
+		t := s.HumanAgentUntil
+		v.HumanAgentUntil = &t
 	}
 	if !s.LiveChatExpiresAt.IsZero() {
 		t := s.LiveChatExpiresAt

@@ -32,6 +32,16 @@ type harness struct {
 	// indexFailures calls fail as if the backend were down.
 	indexed       []workflows.IndexRequest
 	indexFailures int
+	// channel is the conversation's channel (web chat unless a test sets it).
+	channel string
+	// delivered records what was sent to Messenger; deliver decides each
+	// attempt's outcome (nil: success).
+	delivered []workflows.DeliveryRequest
+	attempts  int
+	deliver   func(attempt int, req workflows.DeliveryRequest) error
+	// profileName is what the profile activity answers.
+	profileName     string
+	profileRequests []workflows.ProfileRequest
 }
 
 func newHarness(t *testing.T) *harness {
@@ -39,6 +49,7 @@ func newHarness(t *testing.T) *harness {
 	suite.SetLogger(sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler)))
 	h := &harness{t: t, env: suite.NewTestWorkflowEnvironment()}
 	h.settings = workflows.Settings{InactivityTimeout: time.Hour}
+	h.channel = workflows.ChannelWebChat
 	h.env.SetStartTime(start)
 	h.env.RegisterWorkflowWithOptions(workflows.ConversationWorkflow, workflow.RegisterOptions{Name: workflows.ConversationWorkflowName})
 	h.env.RegisterActivityWithOptions(func() (workflows.Settings, error) {
@@ -53,6 +64,20 @@ func newHarness(t *testing.T) *harness {
 		h.indexed = append(h.indexed, req)
 		return nil
 	}, activity.RegisterOptions{Name: workflows.IndexActivity})
+	h.env.RegisterActivityWithOptions(func(req workflows.DeliveryRequest) (workflows.DeliveryResult, error) {
+		h.attempts++
+		if h.deliver != nil {
+			if err := h.deliver(h.attempts, req); err != nil {
+				return workflows.DeliveryResult{}, err
+			}
+		}
+		h.delivered = append(h.delivered, req)
+		return workflows.DeliveryResult{ChannelMessageIDs: []string{"mid." + req.Message.ID}}, nil
+	}, activity.RegisterOptions{Name: workflows.DeliverActivity})
+	h.env.RegisterActivityWithOptions(func(req workflows.ProfileRequest) (workflows.CustomerProfile, error) {
+		h.profileRequests = append(h.profileRequests, req)
+		return workflows.CustomerProfile{Name: h.profileName}, nil
+	}, activity.RegisterOptions{Name: workflows.ProfileActivity})
 	bot := &activities.Bot{Reply: "bot reply", AgentRequestedReply: "staff alerted"}
 	h.env.RegisterActivityWithOptions(bot.BotReply, activity.RegisterOptions{Name: workflows.BotReplyActivity})
 	return h
@@ -132,7 +157,7 @@ func (h *harness) transcriptAt(d time.Duration) *[]workflows.Message {
 func (h *harness) run() workflows.ConversationView {
 	h.t.Helper()
 	h.env.ExecuteWorkflow(workflows.ConversationWorkflowName, workflows.ConversationStart{
-		Channel: workflows.ChannelWebChat, CustomerID: "visitor-1", Window: 24 * time.Hour,
+		Channel: h.channel, CustomerID: "visitor-1", Window: 24 * time.Hour,
 	})
 	if !h.env.IsWorkflowCompleted() {
 		h.t.Fatal("workflow did not complete")

@@ -47,6 +47,11 @@ const (
 	// IndexActivity writes messages and the conversation document to the
 	// search index.
 	IndexActivity = "IndexConversation"
+	// DeliverActivity sends a bot or staff message to a channel that is sent
+	// to (Messenger).
+	DeliverActivity = "DeliverMessage"
+	// ProfileActivity fetches the customer's name from the channel.
+	ProfileActivity = "FetchCustomerProfile"
 )
 
 // Settings workflow updates and queries.
@@ -62,6 +67,19 @@ const (
 	ErrTypeDuplicateMessage = "DuplicateMessage"
 	ErrTypeWrongState       = "WrongState"
 	ErrTypeInvalidInput     = "InvalidInput"
+	// ErrTypeDeliveryRefused means the channel refused a message for good;
+	// the error message is the reason shown to staff.
+	ErrTypeDeliveryRefused = "DeliveryRefused"
+)
+
+// Messenger's rules for writing to a customer.
+const (
+	// TagHumanAgent is the Messenger message tag for staff replies after the
+	// 24-hour window.
+	TagHumanAgent = "HUMAN_AGENT"
+	// HumanAgentWindow is how long after the customer's last message staff
+	// may answer with TagHumanAgent.
+	HumanAgentWindow = 7 * 24 * time.Hour
 )
 
 // PayloadTalkToHuman is the button payload with which a customer asks for a human.
@@ -258,6 +276,8 @@ type BotReplyRequest struct {
 	Event          BotEvent `json:"event"`
 	// Message is the customer message the bot reacts to (BotEventMessage).
 	Message Message `json:"message"`
+	// Locale is the customer's language as last reported by the channel.
+	Locale string `json:"locale,omitempty"`
 }
 
 // BotReply is what the bot says back; no messages means it stays silent.
@@ -296,6 +316,35 @@ type ConversationDocument struct {
 	UpdatedAt time.Time `json:"updated_at"`
 }
 
+// DeliveryRequest is the input of DeliverActivity.
+type DeliveryRequest struct {
+	ConversationID string `json:"conversation_id"`
+	Channel        string `json:"channel"`
+	// PageID is the Messenger page the customer wrote to.
+	PageID     string  `json:"page_id"`
+	CustomerID string  `json:"customer_id"`
+	Message    Message `json:"message"`
+	// Tag is the message tag to send with; empty sends a standard response.
+	Tag string `json:"tag,omitempty"`
+}
+
+// DeliveryResult is what DeliverActivity returns.
+type DeliveryResult struct {
+	ChannelMessageIDs []string `json:"channel_message_ids"`
+}
+
+// ProfileRequest is the input of ProfileActivity.
+type ProfileRequest struct {
+	Channel    string `json:"channel"`
+	PageID     string `json:"page_id"`
+	CustomerID string `json:"customer_id"`
+}
+
+// CustomerProfile is what ProfileActivity returns.
+type CustomerProfile struct {
+	Name string `json:"name"`
+}
+
 // TranscriptRequest is the argument of QueryTranscript.
 type TranscriptRequest struct {
 	AfterSeq int64 `json:"after_seq"`
@@ -303,15 +352,22 @@ type TranscriptRequest struct {
 
 // ConversationView is what queries and updates return: the state a caller may see.
 type ConversationView struct {
-	WorkflowID        string        `json:"id"`
-	Channel           string        `json:"channel"`
-	CustomerID        string        `json:"customer_id"`
-	CustomerName      string        `json:"customer_name,omitempty"`
-	Status            Status        `json:"state"`
-	AIEnabled         bool          `json:"ai_enabled"`
-	WindowClosesAt    time.Time     `json:"window_closes_at"`
-	LiveChatExpiresAt *time.Time    `json:"live_chat_expires_at,omitempty"`
-	AgentRequestedAt  *time.Time    `json:"agent_requested_at,omitempty"`
+	WorkflowID        string     `json:"id"`
+	Channel           string     `json:"channel"`
+	CustomerID        string     `json:"customer_id"`
+	CustomerName      string     `json:"customer_name,omitempty"`
+	Status            Status     `json:"state"`
+	AIEnabled         bool       `json:"ai_enabled"`
+	WindowClosesAt    time.Time  `json:"window_closes_at"`
+	LiveChatExpiresAt *time.Time `json:"live_chat_expires_at,omitempty"`
+	AgentRequestedAt  *time.Time `json:"agent_requested_at,omitempty"`
+	// HumanAgentUntil is set while staff may still answer with the
+	// HUMAN_AGENT tag after the window closed.
+	HumanAgentUntil *time.Time `json:"human_agent_until,omitempty"`
+	// PageID is the Messenger page the customer wrote to.
+	PageID string `json:"page_id,omitempty"`
+	// Locale is the customer's language as the channel last reported it.
+	Locale            string        `json:"locale,omitempty"`
 	InactivityTimeout time.Duration `json:"-"`
 	LastMessageSeq    int64         `json:"last_message_seq"`
 }

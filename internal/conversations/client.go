@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
@@ -231,8 +232,11 @@ func (c *Client) mapError(ctx context.Context, id string, err error) error {
 		if info := desc.GetWorkflowExecutionInfo(); info.GetCloseTime() != nil {
 			closes = " at " + info.GetCloseTime().AsTime().UTC().Format(time.RFC3339)
 		}
-		return &StateError{Reason: "the messaging window closed" + closes +
-			"; staff can write again after the customer's next message"}
+		reason := "the messaging window closed" + closes + "; staff can write again after the customer's next message"
+		if strings.HasPrefix(id, workflows.ConversationWorkflowID(workflows.ChannelMessenger, "")) {
+			reason += " (with the messenger_human_agent setting on, Messenger replies stay possible for 7 days after it)"
+		}
+		return &StateError{Reason: reason}
 	}
 	return fmt.Errorf("conversation %s: %w", id, err)
 }
