@@ -3,15 +3,20 @@ package activities
 import (
 	"context"
 	"fmt"
+	"unicode"
 
+	"github.com/handoff-chat/handoff/internal/flows"
 	"github.com/handoff-chat/handoff/workflows"
 )
 
-// Bot decides what the bot says while the AI is on. It answers every customer
-// message with a fixed text and acknowledges a request for a human; the
-// navigation flows and the AI answerer plug in here.
+// Bot decides what the bot says while the AI is on. With navigation flows, a
+// button press shows the block it leads to and anything else gets the flow's
+// fallback block; without flows every message gets the fixed Reply. It
+// acknowledges a request for a human with AgentRequestedReply.
 type Bot struct {
-	// Reply answers any customer message.
+	// Flows are the navigation flows in force; nil runs without flows.
+	Flows *flows.Registry
+	// Reply answers any customer message when there are no flows.
 	Reply string
 	// AgentRequestedReply tells the customer staff were alerted.
 	AgentRequestedReply string
@@ -22,13 +27,53 @@ type Bot struct {
 func (b *Bot) BotReply(_ context.Context, req workflows.BotReplyRequest) (workflows.BotReply, error) {
 	switch req.Event {
 	case workflows.BotEventMessage:
-		return workflows.BotReply{Messages: []workflows.BotMessage{{
-			Text:    b.Reply,
-			Buttons: []workflows.Button{{Title: "Talk to a human", Payload: workflows.PayloadTalkToHuman}},
-		}}}, nil
+		if b.Flows == nil {
+			return workflows.BotReply{Messages: []workflows.BotMessage{{
+				Text:    b.Reply,
+				Buttons: []workflows.Button{{Title: "Talk to a human", Payload: workflows.PayloadTalkToHuman}},
+			}}}, nil
+		}
+		msg, err := b.navigate(req)
+		if err != nil {
+			return workflows.BotReply{}, err
+		}
+		return workflows.BotReply{Messages: []workflows.BotMessage{msg}}, nil
 	case workflows.BotEventAgentRequested:
 		return workflows.BotReply{Messages: []workflows.BotMessage{{Text: b.AgentRequestedReply}}}, nil
 	default:
 		return workflows.BotReply{}, fmt.Errorf("bot reply: unknown event %q", req.Event)
 	}
+}
+
+// navigate answers from the flows: the block a button leads to, or the
+// fallback block in the customer's language.
+func (b *Bot) navigate(req workflows.BotReplyRequest) (workflows.BotMessage, error) {
+	f := b.Flows.Current()
+	if lang, block, ok := flows.ParseNavigationPayload(req.Message.Payload); ok && f.Has(block) {
+		return f.Render(block, lang)
+	}
+	// A button of a block that no longer exists, or free text.
+	msg, err := f.Render(f.Fallback(), f.Language(customerLanguage(req)))
+	if err != nil {
+		return workflows.BotMessage{}, fmt.Errorf("bot reply: %w", err)
+	}
+	return msg, nil
+}
+
+// customerLanguage guesses the language to answer in: Cyrillic text is
+// Bulgarian; otherwise the channel's locale; otherwise Latin text is taken
+// as English.
+func customerLanguage(req workflows.BotReplyRequest) string {
+	if lang := flows.DetectLanguage(req.Message.Text); lang != "" {
+		return lang
+	}
+	if req.Locale != "" {
+		return req.Locale
+	}
+	for _, r := range req.Message.Text {
+		if unicode.IsLetter(r) {
+			return "en"
+		}
+	}
+	return ""
 }

@@ -14,6 +14,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/handoff-chat/handoff/internal/conversations"
+	"github.com/handoff-chat/handoff/internal/flows"
 	"github.com/handoff-chat/handoff/internal/settings"
 	"github.com/handoff-chat/handoff/search"
 )
@@ -30,8 +31,15 @@ type Deps struct {
 	Search search.Index
 	// Messenger configures the Facebook Messenger webhook.
 	Messenger Messenger
+	// Flows are the navigation flows staff can send blocks of; nil when none
+	// are configured.
+	Flows *flows.Registry
+	// WebChat configures the widget's endpoints.
+	WebChat WebChat
 	// StaffTokens maps a bearer token to the staff member's name.
 	StaffTokens map[string]string
+	// Closing is closed when the server shuts down; long-lived streams end.
+	Closing <-chan struct{}
 	// MaxBodyBytes caps request bodies; larger ones get 413.
 	MaxBodyBytes int64
 	Logger       *slog.Logger
@@ -42,6 +50,8 @@ const requestTimeout = 15 * time.Second
 
 type server struct {
 	Deps
+	// activity wakes web chat event streams.
+	activity activity
 }
 
 // NewHandler returns the HTTP handler with every route.
@@ -52,7 +62,7 @@ func NewHandler(deps Deps) http.Handler {
 	}
 	s := &server{Deps: deps}
 	r := gin.New()
-	r.Use(s.recoverPanics, s.logRequests, s.limitBody)
+	r.Use(s.recoverPanics, s.logRequests, s.limitBody, s.webChatCORS)
 	r.HandleMethodNotAllowed = true
 	r.NoRoute(func(c *gin.Context) {
 		writeError(c, http.StatusNotFound, "no route for "+c.Request.Method+" "+c.Request.URL.Path)
@@ -70,11 +80,15 @@ func NewHandler(deps Deps) http.Handler {
 	r.GET("/webhooks/messenger", s.messengerVerify)
 	r.POST("/webhooks/messenger", s.messengerWebhook)
 
+	r.GET("/webchat/widget.js", s.serveWidget)
+	r.GET("/chat", s.serveChatPage)
 	chat := r.Group("/webchat/v1")
 	chat.POST("/visitors", s.newVisitor)
-	chat.POST("/visitors/:visitor/messages", s.visitorMessage)
-	chat.GET("/visitors/:visitor/messages", s.visitorTranscript)
-	chat.POST("/visitors/:visitor/agent-request", s.visitorAgentRequest)
+	visitor := chat.Group("/visitors/:visitor", s.requireVisitor)
+	visitor.POST("/messages", s.visitorMessage)
+	visitor.GET("/messages", s.visitorTranscript)
+	visitor.GET("/events", s.visitorEvents)
+	visitor.POST("/agent-request", s.visitorAgentRequest)
 
 	staff := r.Group("/api/v1", s.requireStaff)
 	staff.GET("/conversations", s.listConversations)
@@ -82,6 +96,9 @@ func NewHandler(deps Deps) http.Handler {
 	staff.GET("/conversations/:channel/:customer/search", s.searchConversation)
 	staff.POST("/conversations/:channel/:customer/live-chat", s.setLiveChat)
 	staff.POST("/conversations/:channel/:customer/messages", s.staffMessage)
+	staff.POST("/conversations/:channel/:customer/blocks", s.sendBlock)
+	staff.GET("/flows", s.listFlows)
+	staff.POST("/flows/reload", s.reloadFlows)
 	staff.GET("/settings", s.getSettings)
 	staff.PATCH("/settings", s.changeSettings)
 	staff.GET("/settings/changes", s.settingsChanges)

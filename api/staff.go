@@ -162,8 +162,10 @@ func (s *server) setLiveChat(c *gin.Context) {
 
 type staffMessageRequest struct {
 	// ID is optional; a client that sets it can retry without sending twice.
-	ID   string `json:"id"`
-	Text string `json:"text"`
+	ID          string                 `json:"id"`
+	Text        string                 `json:"text"`
+	Attachments []workflows.Attachment `json:"attachments"`
+	Buttons     []workflows.Button     `json:"buttons"`
 }
 
 func (s *server) staffMessage(c *gin.Context) {
@@ -177,23 +179,40 @@ func (s *server) staffMessage(c *gin.Context) {
 	}
 	req.Text = strings.TrimSpace(req.Text)
 	switch {
-	case req.Text == "":
-		writeError(c, http.StatusBadRequest, `field "text" is required and must not be blank`)
+	case req.Text == "" && len(req.Attachments) == 0:
+		writeError(c, http.StatusBadRequest, `field "text" (or an image in "attachments") is required and must not be blank`)
 		return
 	case !checkTextLength(c, req.Text):
 		return
+	case len(req.Attachments) > 10 || len(req.Buttons) > 13:
+		writeError(c, http.StatusBadRequest, "a message carries at most 10 attachments and 13 buttons")
+		return
+	}
+	for i := range req.Attachments {
+		if req.Attachments[i].Type == "" {
+			req.Attachments[i].Type = "image"
+		}
 	}
 	if req.ID, ok = idOrNew(c, "id", req.ID); !ok {
 		return
 	}
+	s.sendStaffMessage(c, channel, customer, workflows.StaffMessage{
+		ID: req.ID, Author: staffName(c), Text: req.Text, Attachments: req.Attachments, Buttons: req.Buttons,
+	})
+}
+
+// sendStaffMessage records a staff message and answers 201 with the
+// conversation; the workflow checks the content and the window.
+func (s *server) sendStaffMessage(c *gin.Context, channel, customer string, msg workflows.StaffMessage) {
 	ctx, cancel := requestContext(c)
 	defer cancel()
-	view, duplicate, err := s.Conversations.StaffMessage(ctx, channel, customer, workflows.StaffMessage{
-		ID: req.ID, Author: staffName(c), Text: req.Text,
-	})
+	view, duplicate, err := s.Conversations.StaffMessage(ctx, channel, customer, msg)
 	if err != nil {
 		s.writeConversationError(c, err)
 		return
 	}
-	c.JSON(http.StatusCreated, gin.H{"message_id": req.ID, "duplicate": duplicate, "conversation": view})
+	if channel == workflows.ChannelWebChat {
+		s.activity.notify(customer)
+	}
+	c.JSON(http.StatusCreated, gin.H{"message_id": msg.ID, "duplicate": duplicate, "conversation": view})
 }

@@ -24,6 +24,7 @@ const (
 var (
 	visitorIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{22,64}$`)
 	messageIDPattern = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,128}$`)
+	localePattern    = regexp.MustCompile(`^([A-Za-z]{2,3}([_-][A-Za-z0-9]{2,8})*)?$`)
 )
 
 // newID returns a random, URL-safe identifier of 128 bits.
@@ -55,10 +56,11 @@ func checkTextLength(c *gin.Context, text string) bool {
 	return true
 }
 
-// newVisitor issues a web chat visitor ID. It is random and unguessable: the
-// widget keeps it and it is the visitor's only credential.
+// newVisitor issues a web chat visitor: a random ID, which names the
+// conversation, and the token that proves it (see WebChat.visitorToken).
 func (s *server) newVisitor(c *gin.Context) {
-	c.JSON(http.StatusCreated, gin.H{"visitor_id": newID()})
+	id := newID()
+	c.JSON(http.StatusCreated, gin.H{"visitor_id": id, "token": s.WebChat.visitorToken(id)})
 }
 
 func visitorID(c *gin.Context) (string, bool) {
@@ -76,6 +78,8 @@ type visitorMessageRequest struct {
 	Text    string `json:"text"`
 	Payload string `json:"payload"`
 	Name    string `json:"name"`
+	// Locale is the browser's language, e.g. "bg-BG".
+	Locale string `json:"locale"`
 }
 
 func (s *server) visitorMessage(c *gin.Context) {
@@ -101,6 +105,9 @@ func (s *server) visitorMessage(c *gin.Context) {
 	case utf8.RuneCountInString(req.Name) > 200:
 		writeError(c, http.StatusBadRequest, "name is longer than 200 characters")
 		return
+	case !localePattern.MatchString(req.Locale):
+		writeError(c, http.StatusBadRequest, "locale must be a language tag like bg or en-GB, got "+strconv.Quote(req.Locale))
+		return
 	}
 	if req.ID, ok = idOrNew(c, "id", req.ID); !ok {
 		return
@@ -108,12 +115,13 @@ func (s *server) visitorMessage(c *gin.Context) {
 	ctx, cancel := requestContext(c)
 	defer cancel()
 	view, duplicate, err := s.Conversations.CustomerMessage(ctx, workflows.ChannelWebChat, visitor, workflows.CustomerMessage{
-		ID: req.ID, CustomerName: strings.TrimSpace(req.Name), Text: req.Text, Payload: req.Payload,
+		ID: req.ID, CustomerName: strings.TrimSpace(req.Name), Text: req.Text, Payload: req.Payload, Locale: req.Locale,
 	})
 	if err != nil {
 		s.writeConversationError(c, err)
 		return
 	}
+	s.activity.notify(visitor)
 	c.JSON(http.StatusAccepted, gin.H{"message_id": req.ID, "duplicate": duplicate, "state": view.Status})
 }
 
@@ -169,5 +177,6 @@ func (s *server) visitorAgentRequest(c *gin.Context) {
 		s.writeConversationError(c, err)
 		return
 	}
+	s.activity.notify(visitor)
 	c.JSON(http.StatusAccepted, gin.H{"state": view.Status, "agent_requested_at": view.AgentRequestedAt})
 }

@@ -55,8 +55,8 @@ type ConversationState struct {
 	// last written there.
 	PendingIndex []Message `json:"pending_index"`
 	IndexDirty   bool      `json:"index_dirty"`
-	// PageID is the Messenger page the customer wrote to; replies go out
-	// through it.
+	// PageID is the Messenger page the customer last wrote to; replies go
+	// out through it. (A PSID belongs to one page, so it does not change.)
 	PageID string `json:"page_id,omitempty"`
 	// Locale is the customer's language as the channel last reported it.
 	Locale string `json:"locale,omitempty"`
@@ -259,9 +259,6 @@ func (c *conversation) validateCustomerMessage(msg CustomerMessage) error {
 	}
 	if msg.Text == "" && msg.Payload == "" && len(msg.Attachments) == 0 {
 		return invalidInput("a customer message needs text, a button payload or an attachment")
-	}
-	if msg.PageID != "" && c.state.PageID != "" && msg.PageID != c.state.PageID {
-		return invalidInput(fmt.Sprintf("the customer wrote to page %s, but this conversation is with page %s", msg.PageID, c.state.PageID))
 	}
 	if c.seen(msg.ID) {
 		return duplicate(msg.ID)

@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"go.temporal.io/sdk/activity"
@@ -26,6 +27,8 @@ import (
 	"github.com/handoff-chat/handoff/internal/config"
 	"github.com/handoff-chat/handoff/internal/conversations"
 	"github.com/handoff-chat/handoff/internal/embeddedtemporal"
+	"github.com/handoff-chat/handoff/internal/flows"
+	"github.com/handoff-chat/handoff/internal/graphapi"
 	"github.com/handoff-chat/handoff/internal/settings"
 	"github.com/handoff-chat/handoff/internal/temporalclient"
 	"github.com/handoff-chat/handoff/search"
@@ -60,6 +63,8 @@ type App struct {
 	httpAddr string
 	hostPort string
 	httpDone chan error
+	// stopWatching ends the flows file watch.
+	stopWatching context.CancelFunc
 }
 
 // Start brings up the parts of role and returns once they are serving.
@@ -121,10 +126,25 @@ func (a *App) start(ctx context.Context, role Role) error {
 	}
 	a.search = idx
 
+	flowRegistry, err := a.loadFlows()
+	if err != nil {
+		return err
+	}
+
 	if role == RoleAll || role == RoleWorker {
-		a.worker = NewWorker(c, Dependencies{Settings: store, Search: idx, Bot: &activities.Bot{
-			Reply: cfg.Bot.Reply, AgentRequestedReply: cfg.Bot.AgentRequestedReply,
-		}})
+		graph, err := graphapi.New(graphapi.Options{
+			BaseURL: cfg.Messenger.GraphURL, Version: cfg.Messenger.GraphVersion, PageTokens: cfg.PageTokens(),
+		})
+		if err != nil {
+			return fmt.Errorf("config key messenger.graph_url / graph_version: %w", err)
+		}
+		a.worker = NewWorker(c, Dependencies{
+			Settings: store, Search: idx,
+			Bot: &activities.Bot{
+				Flows: flowRegistry, Reply: cfg.Bot.Reply, AgentRequestedReply: cfg.Bot.AgentRequestedReply,
+			},
+			Messenger: &activities.Messenger{Graph: graph},
+		})
 		if err := a.worker.Start(); err != nil {
 			return fmt.Errorf("start worker: %w", err)
 		}
@@ -136,21 +156,29 @@ func (a *App) start(ctx context.Context, role Role) error {
 		if err != nil {
 			return err
 		}
+		webChatKey, err := a.webChatKey(role)
+		if err != nil {
+			return err
+		}
+		closing := make(chan struct{})
 		handler := api.NewHandler(api.Deps{
+			Closing: closing,
 			Conversations: conversations.NewClient(c, conversations.Options{
 				Window: cfg.Conversation.Window, MaxHistoryEvents: cfg.Temporal.MaxHistoryEvents,
 			}),
 			Settings: store,
+			Flows:    flowRegistry,
 			Temporal: c,
 			Search:   idx,
 			Messenger: api.Messenger{
 				AppSecret: cfg.Messenger.AppSecret, VerifyToken: cfg.Messenger.VerifyToken, AppID: cfg.Messenger.AppID,
 			},
+			WebChat:      api.WebChat{AllowedOrigins: cfg.WebChat.AllowedOrigins, TokenKey: webChatKey},
 			StaffTokens:  tokens,
 			MaxBodyBytes: cfg.HTTP.MaxBodyBytes,
 			Logger:       a.logger,
 		})
-		if err := a.serveHTTP(handler); err != nil {
+		if err := a.serveHTTP(handler, sync.OnceFunc(func() { close(closing) })); err != nil {
 			return err
 		}
 	}
@@ -159,9 +187,10 @@ func (a *App) start(ctx context.Context, role Role) error {
 
 // Dependencies are what activities need.
 type Dependencies struct {
-	Settings *settings.Store
-	Search   search.Index
-	Bot      *activities.Bot
+	Settings  *settings.Store
+	Search    search.Index
+	Bot       *activities.Bot
+	Messenger *activities.Messenger
 }
 
 // NewWorker returns a worker with every workflow and activity registered.
@@ -174,6 +203,8 @@ func NewWorker(c client.Client, deps Dependencies) worker.Worker {
 	w.RegisterActivityWithOptions(deps.Bot.BotReply, activity.RegisterOptions{Name: workflows.BotReplyActivity})
 	searchActivities := &activities.Search{Index: deps.Search}
 	w.RegisterActivityWithOptions(searchActivities.IndexConversation, activity.RegisterOptions{Name: workflows.IndexActivity})
+	w.RegisterActivityWithOptions(deps.Messenger.DeliverMessage, activity.RegisterOptions{Name: workflows.DeliverActivity})
+	w.RegisterActivityWithOptions(deps.Messenger.FetchCustomerProfile, activity.RegisterOptions{Name: workflows.ProfileActivity})
 	return w
 }
 
@@ -207,7 +238,7 @@ func (a *App) staffTokens(role Role) (map[string]string, error) {
 	return map[string]string{token: "admin"}, nil
 }
 
-func (a *App) serveHTTP(handler http.Handler) error {
+func (a *App) serveHTTP(handler http.Handler, closeStreams func()) error {
 	ln, err := net.Listen("tcp", a.cfg.HTTP.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on http.addr %s: %w", a.cfg.HTTP.Addr, err)
@@ -220,6 +251,9 @@ func (a *App) serveHTTP(handler http.Handler) error {
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 	}
+	// Long-lived web chat streams end when shutdown begins; other requests
+	// are waited for.
+	a.http.RegisterOnShutdown(closeStreams)
 	a.httpDone = make(chan error, 1)
 	go func() { a.httpDone <- a.http.Serve(ln) }()
 	a.logger.Info("HTTP API listening", "addr", a.httpAddr, "openapi", "/api/openapi.yaml")
@@ -257,9 +291,29 @@ func (a *App) Wait(ctx context.Context) error {
 	}
 }
 
+// loadFlows loads bot.flows, if set, and watches the file for changes.
+func (a *App) loadFlows() (*flows.Registry, error) {
+	if a.cfg.Bot.Flows == "" {
+		a.logger.Info("no navigation flows (bot.flows is empty): the bot answers with bot.reply")
+		return nil, nil
+	}
+	reg, err := flows.NewRegistry(a.cfg.Bot.Flows, a.logger)
+	if err != nil {
+		return nil, fmt.Errorf("config key bot.flows: %w", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	a.stopWatching = cancel
+	go reg.Watch(ctx, a.cfg.Bot.FlowsCheckInterval)
+	a.logger.Info("navigation flows loaded", "file", a.cfg.Bot.Flows, "blocks", reg.Status().Blocks)
+	return reg, nil
+}
+
 // Stop shuts down in reverse order: stop taking requests, let the worker
 // finish its tasks, close the client, stop the server.
 func (a *App) Stop() {
+	if a.stopWatching != nil {
+		a.stopWatching()
+	}
 	if a.http != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		if err := a.http.Shutdown(ctx); err != nil {

@@ -90,10 +90,13 @@ type api struct {
 	t     *testing.T
 	base  string
 	token string
+	// visitorTokens holds the token of every visitor this client created;
+	// web chat calls for that visitor carry it.
+	visitorTokens map[string]string
 }
 
 func newAPI(t *testing.T, a *app.App) *api {
-	return &api{t: t, base: "http://" + a.HTTPAddr(), token: staffToken}
+	return &api{t: t, base: "http://" + a.HTTPAddr(), token: staffToken, visitorTokens: map[string]string{}}
 }
 
 type response struct {
@@ -142,6 +145,11 @@ func (a *api) do(method, path string, body any, staff bool) response {
 	req.Header.Set("Content-Type", "application/json")
 	if staff {
 		req.Header.Set("Authorization", "Bearer "+a.token)
+	} else if rest, ok := strings.CutPrefix(path, "/webchat/v1/visitors/"); ok {
+		visitor, _, _ := strings.Cut(rest, "/")
+		if token := a.visitorTokens[visitor]; token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -167,7 +175,9 @@ func (a *api) expect(status int, method, path string, body any, staff bool) map[
 func (a *api) newVisitor() string {
 	a.t.Helper()
 	v := a.expect(http.StatusCreated, "POST", "/webchat/v1/visitors", nil, false)
-	return v["visitor_id"].(string)
+	id := v["visitor_id"].(string)
+	a.visitorTokens[id] = v["token"].(string)
+	return id
 }
 
 func (a *api) say(visitor string, body map[string]any) map[string]any {

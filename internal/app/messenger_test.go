@@ -7,11 +7,13 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/handoff-chat/handoff/internal/app"
+	"github.com/handoff-chat/handoff/internal/graphapi/graphapitest"
 )
 
 const (
@@ -148,4 +150,147 @@ func TestMessengerWebhook(t *testing.T) {
 	if strings.Join(customer, ",") != strings.Join(want, ",") {
 		t.Errorf("customer messages %v, want %v once each, in order, without the echo or receipts", customer, want)
 	}
+}
+
+// messengerEvent is one signed delivery with a single customer event.
+func messengerEvent(page, psid, messageJSON string) string {
+	return fmt.Sprintf(`{"object":"page","entry":[{"id":%q,"time":1763900000000,"messaging":[
+  {"sender":{"id":%q},"recipient":{"id":%q},"timestamp":1763900000001,"message":%s}]}]}`, page, psid, page, messageJSON)
+}
+
+func deliver(t *testing.T, base, body string) {
+	t.Helper()
+	if status, got := postWebhook(t, base, body, sign(body)); status != http.StatusOK {
+		t.Fatalf("webhook: %d %s", status, got)
+	}
+}
+
+// quickReplies returns the quick replies of a Send API call's message.
+func quickReplies(r graphapitest.Request) []map[string]any {
+	msg, _ := r.Body["message"].(map[string]any)
+	list, _ := msg["quick_replies"].([]any)
+	var out []map[string]any
+	for _, q := range list {
+		out = append(out, q.(map[string]any))
+	}
+	return out
+}
+
+func messageText(r graphapitest.Request) string {
+	msg, _ := r.Body["message"].(map[string]any)
+	text, _ := msg["text"].(string)
+	return text
+}
+
+func TestMessengerRepliesGoThroughTheSendAPI(t *testing.T) {
+	const page, pageToken = "1000000001", "EAAB-test-page-token"
+	graph := graphapitest.NewServer(t, map[string]string{page: pageToken})
+	cfg := testConfig(t.TempDir())
+	cfg.Messenger.AppSecret = appSecret
+	cfg.Messenger.VerifyToken = verifyToken
+	cfg.Messenger.Pages = []string{page + ":" + pageToken}
+	cfg.Messenger.GraphURL = graph.URL
+	cfg.Bot.Flows = shopFlows(t)
+	a := startApp(t, cfg, app.RoleAll)
+	c := newAPI(t, a)
+	psid := fmt.Sprintf("3%015d", time.Now().UnixNano()%1e15)
+	graph.SetProfile(psid, "Мария", "Петрова")
+
+	// A customer writes; the bot answers in Bulgarian with the fallback block.
+	deliver(t, c.base, messengerEvent(page, psid, `{"mid":"m_in_1","text":"Здравейте, имам въпрос"}`))
+	sent := graph.WaitForRequests(t, 1, 20*time.Second)
+	last := sent[len(sent)-1]
+	if last.PageID != page || last.AccessToken != pageToken || last.Body["messaging_type"] != "RESPONSE" {
+		t.Fatalf("bot reply went %+v, want a response through page %s with its token", last, page)
+	}
+	if got := last.Body["recipient"].(map[string]any)["id"]; got != psid {
+		t.Errorf("recipient %v, want %s", got, psid)
+	}
+	replies := quickReplies(last)
+	if len(replies) == 0 || !strings.HasPrefix(replies[0]["payload"].(string), "FLOW:bg:") {
+		t.Fatalf("bot reply %s, want Bulgarian quick replies leading to flow blocks", last.RawBody)
+	}
+
+	// The customer taps the first quick reply; the bot shows that block.
+	choice := replies[0]
+	deliver(t, c.base, messengerEvent(page, psid, fmt.Sprintf(`{"mid":"m_in_2","text":%q,"quick_reply":{"payload":%q}}`, choice["title"], choice["payload"])))
+	sent = graph.WaitForRequests(t, len(sent)+1, 20*time.Second)
+	if text := messageText(sent[len(sent)-1]); text == "" || text == messageText(last) {
+		t.Errorf("after choosing %q the bot sent %s, want the next block", choice["title"], sent[len(sent)-1].RawBody)
+	}
+
+	// The staff list names the customer from the Graph API profile.
+	c.waitListed("/api/v1/conversations", psid, func(row map[string]any) bool { return row["customer_name"] == "Мария Петрова" })
+
+	// Staff send a flow block; it goes out with its buttons.
+	path := "/api/v1/conversations/messenger/" + psid
+	before := len(graph.Requests())
+	c.expect(http.StatusCreated, "POST", path+"/blocks", map[string]any{"id": "blk-1", "block": "welcome"}, true)
+	sent = graph.WaitForRequests(t, before+1, 20*time.Second)
+	if !strings.Contains(string(sent[len(sent)-1].RawBody), "FLOW:bg:") {
+		t.Errorf("block sent as %s, want its navigation buttons", sent[len(sent)-1].RawBody)
+	}
+	blockMsg := waitMessage(t, c, path, "blk-1", func(m map[string]any) bool { return delivery(m)["status"] == "sent" })
+	ids := delivery(blockMsg)["channel_message_ids"].([]any)
+	if len(ids) == 0 || blockMsg["block"] != "welcome" {
+		t.Fatalf("block message %v, want it sent with the channel's message IDs", blockMsg)
+	}
+
+	// Meta echoes the message handoff sent: it is not recorded again.
+	echo := fmt.Sprintf(`{"object":"page","entry":[{"id":%q,"time":1,"messaging":[{"sender":{"id":%q},"recipient":{"id":%q},"timestamp":2,
+  "message":{"mid":%q,"is_echo":true,"app_id":424242,"text":"echo"}}]}]}`, page, page, psid, ids[len(ids)-1])
+	deliver(t, c.base, echo)
+	conv := c.expect(http.StatusOK, "GET", path, nil, true)
+	for _, m := range conv["messages"].([]any) {
+		if m.(map[string]any)["author"] == "Messenger inbox" {
+			t.Errorf("the echo of handoff's own message was recorded as an inbox message: %v", m)
+		}
+	}
+
+	// Meta refuses the next message: staff see why.
+	graph.FailNext(400, 551, 1545041, "This person isn't available right now.")
+	c.expect(http.StatusCreated, "POST", path+"/messages", map[string]any{"id": "stf-1", "text": "Здравейте, Мария!"}, true)
+	failed := waitMessage(t, c, path, "stf-1", func(m map[string]any) bool { return delivery(m)["status"] == "failed" })
+	if reason, _ := delivery(failed)["error"].(string); !strings.Contains(reason, "can't be reached") {
+		t.Errorf("delivery error %q, want Meta's reason for staff", reason)
+	}
+
+	// A transient error (Meta's 500) is retried until it goes through.
+	graph.FailNext(500, 2, 0, "Service temporarily unavailable")
+	c.expect(http.StatusCreated, "POST", path+"/messages", map[string]any{"id": "stf-2", "text": "Пробваме пак"}, true)
+	waitMessage(t, c, path, "stf-2", func(m map[string]any) bool { return delivery(m)["status"] == "sent" })
+}
+
+func delivery(m map[string]any) map[string]any {
+	d, _ := m["delivery"].(map[string]any)
+	return d
+}
+
+// waitMessage polls the staff view of a conversation until message id
+// satisfies ok.
+func waitMessage(t *testing.T, c *api, path, id string, ok func(map[string]any) bool) map[string]any {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		conv := c.expect(http.StatusOK, "GET", path, nil, true)
+		for _, m := range conv["messages"].([]any) {
+			if msg := m.(map[string]any); msg["id"] == id && ok(msg) {
+				return msg
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("message %s never reached the expected state: %v", id, conv["messages"])
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// shopFlows is the repository's example flow file.
+func shopFlows(t *testing.T) string {
+	t.Helper()
+	path, err := filepath.Abs(filepath.Join("..", "..", "flows", "shop.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return path
 }

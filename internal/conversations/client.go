@@ -118,6 +118,11 @@ func (c *Client) Get(ctx context.Context, channel, customerID string) (Conversat
 	return Conversation{ConversationView: view, Open: open, Messages: messages}, nil
 }
 
+// View returns the conversation's state without its messages.
+func (c *Client) View(ctx context.Context, channel, customerID string) (workflows.ConversationView, error) {
+	return c.view(ctx, workflows.ConversationWorkflowID(channel, customerID))
+}
+
 // Transcript returns the kept messages with a sequence number above afterSeq.
 func (c *Client) Transcript(ctx context.Context, channel, customerID string, afterSeq int64) ([]workflows.Message, error) {
 	id := workflows.ConversationWorkflowID(channel, customerID)

@@ -1,0 +1,80 @@
+package activities
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/handoff-chat/handoff/internal/graphapi"
+	"github.com/handoff-chat/handoff/workflows"
+)
+
+// Messenger sends bot and staff messages through Messenger's Send API and
+// reads customer profiles from the Graph API.
+type Messenger struct {
+	Graph *graphapi.Client
+}
+
+// DeliverMessage sends one handoff message, which may take several Send API
+// calls (images first, then the text with its buttons). Each call's message
+// ID is recorded as heartbeat progress, so a retry after a failure resumes
+// with the next call instead of sending the earlier ones again. The Send API
+// has no idempotency key: a call that timed out may still have been
+// delivered, and its retry then sends that part twice.
+func (m *Messenger) DeliverMessage(ctx context.Context, req workflows.DeliveryRequest) (workflows.DeliveryResult, error) {
+	if req.Channel != workflows.ChannelMessenger {
+		return workflows.DeliveryResult{}, refused(fmt.Sprintf("channel %q is not sent to", req.Channel), nil)
+	}
+	if req.PageID == "" {
+		return workflows.DeliveryResult{}, refused("not sent: the page this customer wrote to is not known", nil)
+	}
+	content := graphapi.Content{Text: req.Message.Text, Attachments: req.Message.Attachments, Buttons: req.Message.Buttons}
+	parts, err := graphapi.Parts(content)
+	if err != nil {
+		return workflows.DeliveryResult{}, refused("not sent: "+err.Error(), err)
+	}
+	var sent []string
+	if activity.HasHeartbeatDetails(ctx) {
+		if err := activity.GetHeartbeatDetails(ctx, &sent); err != nil {
+			sent = nil
+		}
+	}
+	for part := len(sent); part < parts; part++ {
+		id, err := m.Graph.SendPart(ctx, req.PageID, req.CustomerID, content, graphapi.Tag(req.Tag), part)
+		if err != nil {
+			return workflows.DeliveryResult{}, classify(fmt.Sprintf("send part %d of %d of message %s", part+1, parts, req.Message.ID), err)
+		}
+		sent = append(sent, id)
+		activity.RecordHeartbeat(ctx, sent)
+	}
+	return workflows.DeliveryResult{ChannelMessageIDs: sent}, nil
+}
+
+// FetchCustomerProfile returns the customer's name as Messenger shows it.
+func (m *Messenger) FetchCustomerProfile(ctx context.Context, req workflows.ProfileRequest) (workflows.CustomerProfile, error) {
+	p, err := m.Graph.Profile(ctx, req.PageID, req.CustomerID)
+	if err != nil {
+		return workflows.CustomerProfile{}, classify("fetch profile of "+req.CustomerID, err)
+	}
+	return workflows.CustomerProfile{Name: p.Name}, nil
+}
+
+// classify returns transient errors for Temporal to retry and turns
+// permanent ones into a non-retryable error whose message staff will read.
+func classify(what string, err error) error {
+	if graphapi.IsTemporary(err) {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	var graphErr *graphapi.Error
+	if errors.As(err, &graphErr) {
+		return refused(graphErr.Reason(), err)
+	}
+	return refused("not sent: "+err.Error(), err)
+}
+
+func refused(reason string, cause error) error {
+	return temporal.NewNonRetryableApplicationError(reason, workflows.ErrTypeDeliveryRefused, cause)
+}
