@@ -176,6 +176,9 @@ func (a *api) newVisitor() string {
 	a.t.Helper()
 	v := a.expect(http.StatusCreated, "POST", "/webchat/v1/visitors", nil, false)
 	id := v["visitor_id"].(string)
+	if a.visitorTokens == nil {
+		a.visitorTokens = map[string]string{}
+	}
 	a.visitorTokens[id] = v["token"].(string)
 	return id
 }
