@@ -287,7 +287,7 @@ func (c *conversation) onCustomerMessage(ctx workflow.Context, msg CustomerMessa
 	switch {
 	case msg.Payload == PayloadTalkToHuman:
 		c.requestAgent(ctx)
-	case c.aiEnabled():
+	case c.aiEnabled() || isNavigation(m):
 		c.state.PendingBot = append(c.state.PendingBot, pendingBotEvent{Event: BotEventMessage, Message: m})
 	}
 	c.upsertSearchAttributes(ctx)
@@ -498,7 +498,7 @@ func (c *conversation) runBot(ctx workflow.Context) {
 		c.botBusy = true
 		ev := c.state.PendingBot[0]
 		c.state.PendingBot = c.state.PendingBot[1:]
-		if ev.Event == BotEventMessage && !c.aiEnabled() {
+		if ev.Event == BotEventMessage && !c.aiEnabled() && !isNavigation(ev.Message) {
 			c.botBusy = false
 			continue // staff took over before the bot got to it
 		}
@@ -513,7 +513,7 @@ func (c *conversation) runBot(ctx workflow.Context) {
 		}).Get(ctx, &reply)
 		if err != nil {
 			workflow.GetLogger(ctx).Error("bot reply failed", "conversation", c.workflowID, "error", err)
-		} else if ev.Event != BotEventMessage || c.aiEnabled() {
+		} else if ev.Event != BotEventMessage || c.aiEnabled() || isNavigation(ev.Message) {
 			for _, m := range reply.Messages {
 				id := fmt.Sprintf("bot-%d", c.state.NextSeq)
 				c.recordOutgoing(Message{ID: id, Sender: SenderBot, Text: m.Text, Attachments: m.Attachments,
@@ -525,6 +525,9 @@ func (c *conversation) runBot(ctx workflow.Context) {
 }
 
 // --- state helpers ---
+
+// isNavigation reports whether a customer message is a flow button press.
+func isNavigation(m Message) bool { return strings.HasPrefix(m.Payload, PayloadNavigationPrefix) }
 
 func (c *conversation) aiEnabled() bool { return c.state.Status != StatusLiveChat }
 

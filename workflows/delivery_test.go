@@ -224,3 +224,19 @@ func TestStaffMessageContentIsChecked(t *testing.T) {
 		})
 	}
 }
+
+func TestFlowButtonsWorkDuringLiveChat(t *testing.T) {
+	h := newHarness(t)
+	h.customer(0, "m1", "hello")
+	h.staff(time.Minute, "s1", "here is our delivery info")
+	press := h.update(2*time.Minute, workflows.UpdateCustomerMessage, workflows.CustomerMessage{ID: "m2", Text: "Delivery", Payload: "FLOW:en:delivery"})
+	text := h.customer(3*time.Minute, "m3", "thanks")
+	transcript := h.transcriptAt(4 * time.Minute)
+	h.run()
+
+	mustSucceed(t, "button press", press)
+	mustSucceed(t, "free text", text)
+	if got := senders(*transcript); got != "customer,bot,staff,customer,bot,customer" {
+		t.Errorf("transcript %s, want the bot to answer the button press during live chat but not the free text", got)
+	}
+}

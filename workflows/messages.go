@@ -85,6 +85,11 @@ const (
 // PayloadTalkToHuman is the button payload with which a customer asks for a human.
 const PayloadTalkToHuman = "HANDOFF_TALK_TO_HUMAN"
 
+// PayloadNavigationPrefix starts the payload of a flow button. The bot
+// answers such a choice even while staff have live chat on, so a customer can
+// navigate on from a block staff sent.
+const PayloadNavigationPrefix = "FLOW:"
+
 // Channels.
 const (
 	ChannelWebChat   = "webchat"

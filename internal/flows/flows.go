@@ -138,7 +138,7 @@ func (f *Flow) Render(blockID, lang string) (workflows.BotMessage, error) {
 	return msg, nil
 }
 
-const payloadPrefix = "FLOW:"
+const payloadPrefix = workflows.PayloadNavigationPrefix
 
 // NavigationPayload is the button payload that leads to a block.
 func NavigationPayload(lang, blockID string) string {
