@@ -1,188 +1,248 @@
 package flows_test
 
 import (
-	"context"
-	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
-	"time"
+	"unicode/utf8"
 
 	"github.com/handoff-chat/handoff/internal/flows"
 	"github.com/handoff-chat/handoff/workflows"
 )
 
-const valid = `languages: [bg, en]
-default_language: bg
-start: menu
-blocks:
-  - id: menu
-    text: {bg: "Здравейте", en: "Hello"}
-    image: https://example.com/a.jpg
-    links:
-      - title: {bg: "Магазин", en: "Shop"}
-        url: https://example.com
-    buttons:
-      - title: {bg: "Доставка", en: "Delivery"}
-        goto: delivery
-      - title: {bg: "Човек", en: "Human"}
-        action: talk_to_human
-  - id: delivery
-    text: {bg: "До 2 дни", en: "Within 2 days"}
-`
+func loadValid(t *testing.T) *flows.Flow {
+	t.Helper()
+	f, err := flows.Load(filepath.Join("testdata", "valid.yaml"))
+	if err != nil {
+		t.Fatalf("load testdata/valid.yaml: %v", err)
+	}
+	return f
+}
 
-func TestRender(t *testing.T) {
-	f, err := flows.Parse("valid.yaml", []byte(valid))
-	if err != nil {
-		t.Fatal(err)
+func TestParseValidFlow(t *testing.T) {
+	f := loadValid(t)
+	if got := f.Languages(); !reflect.DeepEqual(got, []string{"bg", "en"}) {
+		t.Errorf("Languages() = %v, want [bg en]", got)
 	}
-	got, err := f.Render("menu", "en-GB")
-	if err != nil {
-		t.Fatal(err)
+	if f.DefaultLanguage() != "en" || f.Start() != "menu" || f.Fallback() != "help" {
+		t.Errorf("default %q, start %q, fallback %q; want en, menu, help", f.DefaultLanguage(), f.Start(), f.Fallback())
 	}
-	want := workflows.BotMessage{
-		Text:        "Hello",
-		Attachments: []workflows.Attachment{{Type: "image", URL: "https://example.com/a.jpg"}},
-		Buttons: []workflows.Button{
-			{Title: "Delivery", Payload: "FLOW:en:delivery"},
-			{Title: "Human", Payload: workflows.PayloadTalkToHuman},
-			{Title: "Shop", URL: "https://example.com"},
+	if !f.Has("photo") || f.Has("nope") || f.Has("") {
+		t.Error("Has does not match the file's blocks")
+	}
+
+	want := []flows.BlockSummary{
+		{
+			ID:      "menu",
+			Text:    map[string]string{"bg": "Здравейте! С какво да помогна?", "en": "Hello! How can I help?"},
+			Preview: map[string]string{"bg": "Здравейте! С какво да помогна?", "en": "Hello! How can I help?"},
+			Image:   "https://example.com/images/menu.jpg",
+			Line:    7,
 		},
-		Block: "menu",
+		{
+			ID:      "delivery",
+			Text:    map[string]string{"bg": "Доставяме до 2 работни дни в цялата страна.", "en": "We deliver within 2 working days across the country."},
+			Preview: map[string]string{"bg": "Доставяме до 2 работни дни в цялата страна.", "en": "We deliver within 2 working days across the country."},
+			Line:    21,
+		},
+		{
+			ID:      "help",
+			Text:    map[string]string{"bg": "Не разбрах.", "en": "I did not understand."},
+			Preview: map[string]string{"bg": "Не разбрах.", "en": "I did not understand."},
+			Line:    35,
+		},
+		{ID: "photo", Image: "https://example.com/images/parcel.jpg", Line: 41},
 	}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("Render:\n got  %+v\n want %+v", got, want)
+	if got := f.Blocks(); !reflect.DeepEqual(got, want) {
+		t.Errorf("Blocks():\n got  %+v\n want %+v", got, want)
 	}
-	if m, _ := f.Render("delivery", "fr"); m.Text != "До 2 дни" {
-		t.Errorf("an unknown language renders %q, want the default language", m.Text)
-	}
-	if _, err := f.Render("nope", "bg"); err == nil || !strings.Contains(err.Error(), `"nope"`) {
-		t.Errorf("unknown block: %v", err)
-	}
-	if f.Fallback() != "menu" || f.Start() != "menu" || len(f.Blocks()) != 2 || f.Blocks()[1].Line != 16 {
-		t.Errorf("fallback %q start %q blocks %+v", f.Fallback(), f.Start(), f.Blocks())
+
+	// What the accessors return cannot change the flow.
+	f.Languages()[0] = "xx"
+	f.Blocks()[0].Text["en"] = "changed"
+	if m, _ := f.Render("menu", "en"); m.Text != "Hello! How can I help?" || f.Languages()[0] != "bg" {
+		t.Error("changing returned values changed the flow")
 	}
 }
 
-func TestPayloadsAndLanguages(t *testing.T) {
-	lang, block, ok := flows.ParseNavigationPayload(flows.NavigationPayload("bg", "delivery"))
-	if !ok || lang != "bg" || block != "delivery" {
-		t.Errorf("round trip: %q %q %v", lang, block, ok)
+func TestRender(t *testing.T) {
+	f := loadValid(t)
+	tests := []struct {
+		block, lang string
+		want        workflows.BotMessage
+	}{
+		{"menu", "bg-BG", workflows.BotMessage{
+			Text:        "Здравейте! С какво да помогна?",
+			Attachments: []workflows.Attachment{{Type: "image", URL: "https://example.com/images/menu.jpg"}},
+			Buttons: []workflows.Button{
+				{Title: "Доставка", Payload: "FLOW:bg:delivery"},
+				{Title: "Говори с човек", Payload: workflows.PayloadTalkToHuman},
+				{Title: "Магазин", URL: "https://example.com/shop"},
+			},
+			Block: "menu",
+		}},
+		{"menu", "en", workflows.BotMessage{
+			Text:        "Hello! How can I help?",
+			Attachments: []workflows.Attachment{{Type: "image", URL: "https://example.com/images/menu.jpg"}},
+			Buttons: []workflows.Button{
+				{Title: "Delivery", Payload: "FLOW:en:delivery"},
+				{Title: "Talk to a human", Payload: workflows.PayloadTalkToHuman},
+				{Title: "Shop", URL: "https://example.com/shop"},
+			},
+			Block: "menu",
+		}},
+		// An unknown language gets the default language, in the payloads too.
+		{"delivery", "fr", workflows.BotMessage{
+			Text: "We deliver within 2 working days across the country.",
+			Buttons: []workflows.Button{
+				{Title: "Menu", Payload: "FLOW:en:menu"},
+				{Title: "Photo", Payload: "FLOW:en:photo"},
+			},
+			Block: "delivery",
+		}},
+		{"photo", "BG", workflows.BotMessage{
+			Attachments: []workflows.Attachment{{Type: "image", URL: "https://example.com/images/parcel.jpg"}},
+			Block:       "photo",
+		}},
 	}
-	for _, p := range []string{"DELIVERY", "FLOW:bg:", "HANDOFF_TALK_TO_HUMAN"} {
-		if _, _, ok := flows.ParseNavigationPayload(p); ok {
-			t.Errorf("%q parsed as a navigation payload", p)
+	for _, tt := range tests {
+		got, err := f.Render(tt.block, tt.lang)
+		if err != nil {
+			t.Errorf("Render(%q, %q): %v", tt.block, tt.lang, err)
+			continue
+		}
+		if !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("Render(%q, %q):\n got  %+v\n want %+v", tt.block, tt.lang, got, tt.want)
 		}
 	}
-	if flows.DetectLanguage("Къде е пратката?") != "bg" || flows.DetectLanguage("where is it") != "" {
-		t.Error("DetectLanguage")
+
+	if _, err := f.Render("nope", "bg"); err == nil || !strings.Contains(err.Error(), `no block "nope"`) {
+		t.Errorf("Render of an unknown block: error %v, want one naming the block", err)
 	}
-	f, _ := flows.Parse("valid.yaml", []byte(valid))
-	for hint, want := range map[string]string{"bg-BG": "bg", "EN": "en", "en_US": "en", "": "bg", "de": "bg"} {
+}
+
+func TestAliasesAreResolved(t *testing.T) {
+	const data = `languages: [en]
+start: a
+blocks:
+  - id: a
+    text: {en: "A"}
+    buttons:
+      - &human {title: {en: "Human"}, action: talk_to_human}
+      - {title: {en: "To B"}, goto: b}
+  - id: b
+    text: {en: "B"}
+    buttons:
+      - *human
+`
+	f, err := flows.Parse("alias.yaml", []byte(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := f.Render("b", "en")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []workflows.Button{{Title: "Human", Payload: workflows.PayloadTalkToHuman}}; !reflect.DeepEqual(m.Buttons, want) {
+		t.Errorf("buttons of b = %+v, want %+v", m.Buttons, want)
+	}
+}
+
+func TestNavigationPayload(t *testing.T) {
+	p := flows.NavigationPayload("bg", "delivery_abroad")
+	if p != "FLOW:bg:delivery_abroad" {
+		t.Errorf("NavigationPayload = %q", p)
+	}
+	if !strings.HasPrefix(p, workflows.PayloadNavigationPrefix) {
+		t.Errorf("payload %q does not start with %q", p, workflows.PayloadNavigationPrefix)
+	}
+	lang, block, ok := flows.ParseNavigationPayload(p)
+	if !ok || lang != "bg" || block != "delivery_abroad" {
+		t.Errorf("ParseNavigationPayload(%q) = %q, %q, %v", p, lang, block, ok)
+	}
+	for _, p := range []string{"", "DELIVERY", "FLOW:", "FLOW:bg", "FLOW:bg:", "flow:bg:menu", workflows.PayloadTalkToHuman} {
+		if lang, block, ok := flows.ParseNavigationPayload(p); ok || lang != "" || block != "" {
+			t.Errorf("ParseNavigationPayload(%q) = %q, %q, %v; want no navigation", p, lang, block, ok)
+		}
+	}
+}
+
+func TestLanguage(t *testing.T) {
+	f := loadValid(t) // languages bg, en; default en
+	for hint, want := range map[string]string{
+		"bg": "bg", "bg-BG": "bg", "bg_BG": "bg", "BG": "bg", " bg ": "bg",
+		"en-GB": "en", "EN": "en",
+		"":   "en", // unknown: the default
+		"de": "en", "bgx": "en", "b": "en", "-bg": "en",
+	} {
 		if got := f.Language(hint); got != want {
 			t.Errorf("Language(%q) = %q, want %q", hint, got, want)
 		}
 	}
 }
 
-func TestValidationErrorsNameFileAndLine(t *testing.T) {
-	tests := []struct {
-		name, yaml string
-		want       []string
-	}{
-		{"empty", "", []string{"bad.yaml", "empty"}},
-		{"unknown key", "languages: [en]\nstart: a\nblokcs: []\n", []string{"bad.yaml:3:", `unknown key "blokcs"`}},
-		{"unknown block reference", "languages: [en]\nstart: a\nblocks:\n  - id: a\n    text: {en: hi}\n    buttons:\n      - title: {en: Go}\n        goto: b\n",
-			[]string{"bad.yaml:8:", `goto names block "b"`}},
-		{"duplicate ID", "languages: [en]\nstart: a\nblocks:\n  - id: a\n    text: {en: hi}\n  - id: a\n    text: {en: again}\n",
-			[]string{"bad.yaml:6:", `"a" is used twice`, "line 4"}},
-		{"missing translation", "languages: [bg, en]\nstart: a\nblocks:\n  - id: a\n    text: {bg: здравей}\n",
-			[]string{"bad.yaml:5:", "missing its en translation"}},
-		{"unlisted language", "languages: [en]\nstart: a\nblocks:\n  - id: a\n    text: {en: hi, de: hallo}\n",
-			[]string{"bad.yaml:5:", `"de"`}},
-		{"start missing", "languages: [en]\nblocks:\n  - id: a\n    text: {en: hi}\n", []string{"start is missing"}},
-		{"button with both", "languages: [en]\nstart: a\nblocks:\n  - id: a\n    text: {en: hi}\n    buttons:\n      - title: {en: Go}\n        goto: a\n        action: talk_to_human\n",
-			[]string{"bad.yaml:7:", "either goto"}},
-		{"unknown action", "languages: [en]\nstart: a\nblocks:\n  - id: a\n    text: {en: hi}\n    buttons:\n      - title: {en: Go}\n        action: dance\n",
-			[]string{"bad.yaml:8:", `unknown action "dance"`}},
-		{"long title", "languages: [en]\nstart: a\nblocks:\n  - id: a\n    text: {en: hi}\n    buttons:\n      - title: {en: This title is far too long}\n        goto: a\n",
-			[]string{"bad.yaml:7:", "20"}},
-		{"bad image URL", "languages: [en]\nstart: a\nblocks:\n  - id: a\n    image: ftp://x/y.jpg\n", []string{"bad.yaml:5:", "http"}},
-		{"default language", "languages: [en]\ndefault_language: bg\nstart: a\nblocks:\n  - id: a\n    text: {en: hi}\n", []string{"bad.yaml:2:", "default_language"}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			_, err := flows.Parse("bad.yaml", []byte(tt.yaml))
-			if err == nil {
-				t.Fatal("parsed without an error")
-			}
-			for _, w := range tt.want {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("error %q does not contain %q", err, w)
-				}
-			}
-		})
+func TestDetectLanguage(t *testing.T) {
+	for text, want := range map[string]string{
+		"Къде е пратката ми?":        "bg",
+		"Hello, където е поръчката?": "bg",
+		"Where is my parcel?":        "",
+		"12345 !?":                   "",
+		"":                           "",
+	} {
+		if got := flows.DetectLanguage(text); got != want {
+			t.Errorf("DetectLanguage(%q) = %q, want %q", text, got, want)
+		}
 	}
 }
 
-func TestShopFlowRendersEveryBlockInBothLanguages(t *testing.T) {
+// The repository's example flow loads, and every block renders in both
+// languages within Messenger's limits.
+func TestShopFlow(t *testing.T) {
 	f, err := flows.Load(filepath.Join("..", "..", "flows", "shop.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	if !reflect.DeepEqual(f.Languages(), []string{"bg", "en"}) {
+		t.Errorf("shop.yaml languages %v, want [bg en]", f.Languages())
+	}
+	if !f.Has(f.Start()) || !f.Has(f.Fallback()) || f.Start() == f.Fallback() {
+		t.Errorf("start %q and fallback %q must be two blocks", f.Start(), f.Fallback())
+	}
 	for _, b := range f.Blocks() {
-		for _, lang := range []string{"bg", "en"} {
+		for _, lang := range f.Languages() {
 			m, err := f.Render(b.ID, lang)
-			if err != nil || m.Text == "" {
-				t.Errorf("block %s in %s: %+v %v", b.ID, lang, m, err)
+			if err != nil {
+				t.Errorf("render %s in %s: %v", b.ID, lang, err)
+				continue
+			}
+			if m.Text == "" || m.Block != b.ID {
+				t.Errorf("block %s in %s renders as %+v", b.ID, lang, m)
+			}
+			links, human := 0, false
+			for _, btn := range m.Buttons {
+				if btn.Title == "" || utf8.RuneCountInString(btn.Title) > 20 {
+					t.Errorf("block %s in %s has button title %q", b.ID, lang, btn.Title)
+				}
+				if btn.URL != "" {
+					links++
+				}
+				human = human || btn.Payload == workflows.PayloadTalkToHuman
+				if l, target, ok := flows.ParseNavigationPayload(btn.Payload); ok && (l != lang || !f.Has(target)) {
+					t.Errorf("block %s in %s: button %q leads to %s in %s", b.ID, lang, btn.Title, target, l)
+				}
+			}
+			if links > 0 && len(m.Buttons) > 3 {
+				t.Errorf("block %s has %d buttons with links; a button template takes 3", b.ID, len(m.Buttons))
+			}
+			if !human {
+				t.Errorf("block %s in %s has no talk-to-a-human button", b.ID, lang)
 			}
 		}
 	}
-}
-
-func TestRegistryReloadsAndKeepsTheLastGoodFlows(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "flows.yaml")
-	write := func(content string) {
-		if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	write(valid)
-	reg, err := flows.NewRegistry(path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	write(strings.Replace(valid, "До 2 дни", "До 3 дни", 1))
-	if err := reg.Reload(); err != nil {
-		t.Fatal(err)
-	}
-	if m, _ := reg.Current().Render("delivery", "bg"); m.Text != "До 3 дни" {
-		t.Errorf("after reload: %q", m.Text)
-	}
-	write(strings.Replace(valid, "goto: delivery", "goto: nowhere", 1))
-	if err := reg.Reload(); err == nil || !strings.Contains(reg.Status().LastError, "nowhere") {
-		t.Errorf("broken edit: err %v, status %+v", err, reg.Status())
-	}
-	if m, _ := reg.Current().Render("delivery", "bg"); m.Text != "До 3 дни" {
-		t.Errorf("a broken edit replaced the flows: %q", m.Text)
-	}
-
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go reg.Watch(ctx, 10*time.Millisecond)
-	write(strings.Replace(valid, "До 2 дни", "До 4 дни", 1))
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		if m, _ := reg.Current().Render("delivery", "bg"); m.Text == "До 4 дни" {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("Watch did not pick up the change")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	if st := reg.Status(); st.LastError != "" || st.Blocks != 2 {
-		t.Errorf("status after a good reload: %+v", st)
+	// The fallback answers free text: its buttons are quick replies, led by a topic.
+	m, _ := f.Render(f.Fallback(), "bg")
+	if len(m.Buttons) == 0 || m.Buttons[0].URL != "" || !strings.HasPrefix(m.Buttons[0].Payload, "FLOW:bg:") {
+		t.Errorf("fallback %s renders buttons %+v, want navigation quick replies first", f.Fallback(), m.Buttons)
 	}
 }
