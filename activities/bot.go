@@ -3,6 +3,9 @@ package activities
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
+	"strings"
 	"unicode"
 
 	"github.com/handoff-chat/handoff/internal/flows"
@@ -12,14 +15,16 @@ import (
 // Bot decides what the bot says while the AI is on. With navigation flows, a
 // button press shows the block it leads to and anything else gets the flow's
 // fallback block; without flows every message gets the fixed Reply. It
-// acknowledges a request for a human with AgentRequestedReply.
+// acknowledges a request for a human with AgentRequestedReply in the
+// customer's language.
 type Bot struct {
 	// Flows are the navigation flows in force; nil runs without flows.
 	Flows *flows.Registry
 	// Reply answers any customer message when there are no flows.
 	Reply string
-	// AgentRequestedReply tells the customer staff were alerted.
-	AgentRequestedReply string
+	// AgentRequestedReply tells the customer staff were alerted and invites
+	// them to describe their case, by language code.
+	AgentRequestedReply map[string]string
 }
 
 // BotReply returns the bot's reply to one customer event. It has no side
@@ -39,7 +44,7 @@ func (b *Bot) BotReply(_ context.Context, req workflows.BotReplyRequest) (workfl
 		}
 		return workflows.BotReply{Messages: []workflows.BotMessage{msg}}, nil
 	case workflows.BotEventAgentRequested:
-		return workflows.BotReply{Messages: []workflows.BotMessage{{Text: b.AgentRequestedReply}}}, nil
+		return workflows.BotReply{Messages: []workflows.BotMessage{{Text: b.acknowledgement(req)}}}, nil
 	default:
 		return workflows.BotReply{}, fmt.Errorf("bot reply: unknown event %q", req.Event)
 	}
@@ -58,6 +63,33 @@ func (b *Bot) navigate(req workflows.BotReplyRequest) (workflows.BotMessage, err
 		return workflows.BotMessage{}, fmt.Errorf("bot reply: %w", err)
 	}
 	return msg, nil
+}
+
+// acknowledgement is AgentRequestedReply in the customer's language, else
+// the flows' default language, else English, else the first language in
+// alphabetical order.
+func (b *Bot) acknowledgement(req workflows.BotReplyRequest) string {
+	candidates := []string{primaryLanguage(customerLanguage(req))}
+	if b.Flows != nil {
+		candidates = append(candidates, b.Flows.Current().DefaultLanguage())
+	}
+	candidates = append(candidates, "en")
+	for _, lang := range candidates {
+		if text, ok := b.AgentRequestedReply[lang]; ok {
+			return text
+		}
+	}
+	langs := slices.Sorted(maps.Keys(b.AgentRequestedReply))
+	if len(langs) == 0 {
+		return ""
+	}
+	return b.AgentRequestedReply[langs[0]]
+}
+
+// primaryLanguage is the language of a locale: "bg-BG" and "bg_BG" are "bg".
+func primaryLanguage(locale string) string {
+	lang, _, _ := strings.Cut(strings.ReplaceAll(locale, "_", "-"), "-")
+	return strings.ToLower(lang)
 }
 
 // customerLanguage guesses the language to answer in: Cyrillic text is

@@ -20,14 +20,18 @@ type settingsJSON struct {
 	// MessengerHumanAgent lets staff answer Messenger customers for 7 days
 	// with the HUMAN_AGENT tag.
 	MessengerHumanAgent bool `json:"messenger_human_agent"`
+	// NotificationCooldown: repeated requests for a human from one customer
+	// within this long alert the business only once.
+	NotificationCooldown string `json:"notification_cooldown"`
 }
 
 func toSettingsJSON(s workflows.Settings) settingsJSON {
 	return settingsJSON{
-		InactivityTimeout:   workflows.FormatDuration(s.InactivityTimeout),
-		NotificationEmail:   s.NotificationEmail,
-		NotificationPhone:   s.NotificationPhone,
-		MessengerHumanAgent: s.MessengerHumanAgent,
+		InactivityTimeout:    workflows.FormatDuration(s.InactivityTimeout),
+		NotificationEmail:    s.NotificationEmail,
+		NotificationPhone:    s.NotificationPhone,
+		MessengerHumanAgent:  s.MessengerHumanAgent,
+		NotificationCooldown: workflows.FormatDuration(s.NotificationCooldown),
 	}
 }
 
@@ -57,6 +61,9 @@ func toSettingsResponse(cur settings.Current) settingsResponse {
 	if cur.Overrides.MessengerHumanAgent != nil {
 		r.Overridden = append(r.Overridden, "messenger_human_agent")
 	}
+	if cur.Overrides.NotificationCooldown != nil {
+		r.Overridden = append(r.Overridden, "notification_cooldown")
+	}
 	return r
 }
 
@@ -72,10 +79,11 @@ func (s *server) getSettings(c *gin.Context) {
 }
 
 type settingsPatchRequest struct {
-	InactivityTimeout   *string `json:"inactivity_timeout"`
-	NotificationEmail   *string `json:"notification_email"`
-	NotificationPhone   *string `json:"notification_phone"`
-	MessengerHumanAgent *bool   `json:"messenger_human_agent"`
+	InactivityTimeout    *string `json:"inactivity_timeout"`
+	NotificationEmail    *string `json:"notification_email"`
+	NotificationPhone    *string `json:"notification_phone"`
+	MessengerHumanAgent  *bool   `json:"messenger_human_agent"`
+	NotificationCooldown *string `json:"notification_cooldown"`
 	// RequestID lets a client retry a change without recording it twice.
 	RequestID string `json:"request_id"`
 }
@@ -93,6 +101,14 @@ func (s *server) changeSettings(c *gin.Context) {
 			return
 		}
 		patch.InactivityTimeout = &d
+	}
+	if req.NotificationCooldown != nil {
+		d, err := time.ParseDuration(strings.TrimSpace(*req.NotificationCooldown))
+		if err != nil {
+			writeError(c, http.StatusBadRequest, `notification_cooldown must be a duration like "0s", "30m" or "2h", got "`+*req.NotificationCooldown+`"`)
+			return
+		}
+		patch.NotificationCooldown = &d
 	}
 	if req.NotificationEmail != nil {
 		v := strings.TrimSpace(*req.NotificationEmail)

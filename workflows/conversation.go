@@ -69,6 +69,12 @@ type ConversationState struct {
 	// window last closed; HumanAgentUntil is set when it was on.
 	HumanAgentChecked bool      `json:"human_agent_checked,omitempty"`
 	HumanAgentUntil   time.Time `json:"human_agent_until,omitempty"`
+	// PendingAlerts are requests for a human the business has not been
+	// alerted about yet; LastAlertAt is when it last was (for the cooldown);
+	// Notifications are the outcomes of the latest alerts.
+	PendingAlerts []pendingAlert `json:"pending_alerts,omitempty"`
+	LastAlertAt   time.Time      `json:"last_alert_at,omitempty"`
+	Notifications []Notification `json:"notifications,omitempty"`
 }
 
 type pendingBotEvent struct {
@@ -90,6 +96,10 @@ type conversation struct {
 	delivering   bool
 	deliveryBusy bool
 	profileBusy  bool
+	// alerting is on for runs started by code that alerts the business
+	// (see startAlerter).
+	alerting  bool
+	alertBusy bool
 }
 
 // ConversationWorkflow is one customer's conversation on one channel. It starts
@@ -119,6 +129,7 @@ func ConversationWorkflow(ctx workflow.Context, start ConversationStart) (Conver
 			NextSeq: workflow.Now(ctx).UnixMicro(),
 		}
 	}
+	c.alertsVersion(ctx)
 	if err := c.registerHandlers(ctx); err != nil {
 		return ConversationView{}, err
 	}
@@ -126,6 +137,7 @@ func ConversationWorkflow(ctx workflow.Context, start ConversationStart) (Conver
 	workflow.Go(ctx, c.runBot)
 	workflow.Go(ctx, c.runIndexer)
 	c.startChannelWork(ctx)
+	c.startAlerter(ctx)
 	return c.run(ctx, start)
 }
 
@@ -218,7 +230,8 @@ func (c *conversation) awaitIdle(ctx workflow.Context) error {
 	return workflow.Await(ctx, func() bool {
 		indexed := !c.indexing || (!c.indexingBusy && len(c.state.PendingIndex) == 0 && !c.state.IndexDirty)
 		delivered := !c.deliveryBusy && !c.profileBusy && len(c.state.PendingDelivery) == 0
-		return workflow.AllHandlersFinished(ctx) && !c.botBusy && len(c.state.PendingBot) == 0 && indexed && delivered
+		alerted := !c.alerting || (!c.alertBusy && len(c.state.PendingAlerts) == 0)
+		return workflow.AllHandlersFinished(ctx) && !c.botBusy && len(c.state.PendingBot) == 0 && indexed && delivered && alerted
 	})
 }
 
@@ -285,8 +298,8 @@ func (c *conversation) onCustomerMessage(ctx workflow.Context, msg CustomerMessa
 	c.state.HumanAgentChecked = false
 	c.state.HumanAgentUntil = time.Time{}
 	switch {
-	case msg.Payload == PayloadTalkToHuman:
-		c.requestAgent(ctx)
+	case msg.Payload == PayloadTalkToHuman || msg.AsksForHuman:
+		c.requestAgent(ctx, m)
 	case c.aiEnabled() || isNavigation(m):
 		c.state.PendingBot = append(c.state.PendingBot, pendingBotEvent{Event: BotEventMessage, Message: m})
 	}
@@ -308,23 +321,33 @@ func (c *conversation) onRequestAgent(ctx workflow.Context, req AgentRequest) (C
 		return c.view(), nil
 	}
 	c.remember(req.ID)
-	if c.requestAgent(ctx) {
+	if c.requestAgent(ctx, Message{ID: req.ID}) {
 		c.upsertSearchAttributes(ctx)
 	}
 	return c.view(), nil
 }
 
-// requestAgent moves a bot conversation to agent_requested and has the bot
-// acknowledge it; it reports whether anything changed.
-func (c *conversation) requestAgent(ctx workflow.Context) bool {
-	if c.state.Status != StatusBot {
-		return false
+// requestAgent moves a bot conversation to agent_requested, has the bot
+// acknowledge it and queues the alert to the business; it reports whether
+// the state changed. trigger is the customer message (or request) that
+// asked. Asking again while flagged is acknowledged again but alerts no one;
+// asking during live chat changes nothing, as staff are already there.
+func (c *conversation) requestAgent(ctx workflow.Context, trigger Message) bool {
+	switch c.state.Status {
+	case StatusBot:
+		c.state.Status = StatusAgentRequested
+		c.state.AgentRequestedAt = workflow.Now(ctx)
+		c.state.PendingBot = append(c.state.PendingBot, pendingBotEvent{Event: BotEventAgentRequested, Message: trigger})
+		if c.alerting {
+			c.queueAlert(ctx, trigger.ID)
+		}
+		return true
+	case StatusAgentRequested:
+		if c.alerting {
+			c.state.PendingBot = append(c.state.PendingBot, pendingBotEvent{Event: BotEventAgentRequested, Message: trigger})
+		}
 	}
-	c.state.Status = StatusAgentRequested
-	c.state.AgentRequestedAt = workflow.Now(ctx)
-	c.state.PendingBot = append(c.state.PendingBot, pendingBotEvent{Event: BotEventAgentRequested})
-	// Notifying the business (email, SMS) hooks in here as an activity.
-	return true
+	return false
 }
 
 // --- staff side ---
@@ -601,6 +624,9 @@ func (c *conversation) view() ConversationView {
 		LastMessageSeq:    s.NextSeq - 1,
 		PageID:            s.PageID,
 		Locale:            s.Locale,
+	}
+	if len(s.Notifications) > 0 {
+		v.Notifications = append([]Notification(nil), s.Notifications...)
 	}
 	if s.HumanAgentUntil.After(s.WindowClosesAt) {
 		t := s.HumanAgentUntil

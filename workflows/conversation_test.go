@@ -42,6 +42,28 @@ type harness struct {
 	// profileName is what the profile activity answers.
 	profileName     string
 	profileRequests []workflows.ProfileRequest
+	// alerts records every attempt to alert the business; alert decides
+	// each attempt's outcome (nil: success).
+	alerts []alertAttempt
+	alert  func(medium workflows.NotificationMedium, attempt int) error
+}
+
+// alertAttempt is one call of a notify activity.
+type alertAttempt struct {
+	medium workflows.NotificationMedium
+	req    workflows.AgentAlert
+	err    error
+}
+
+// sentAlerts are the alerts that went out, by medium.
+func (h *harness) sentAlerts(medium workflows.NotificationMedium) []workflows.AgentAlert {
+	var out []workflows.AgentAlert
+	for _, a := range h.alerts {
+		if a.medium == medium && a.err == nil {
+			out = append(out, a.req)
+		}
+	}
+	return out
 }
 
 func newHarness(t *testing.T) *harness {
@@ -78,7 +100,29 @@ func newHarness(t *testing.T) *harness {
 		h.profileRequests = append(h.profileRequests, req)
 		return workflows.CustomerProfile{Name: h.profileName}, nil
 	}, activity.RegisterOptions{Name: workflows.ProfileActivity})
-	bot := &activities.Bot{Reply: "bot reply", AgentRequestedReply: "staff alerted"}
+	for medium, name := range map[workflows.NotificationMedium]string{
+		workflows.MediumEmail: workflows.NotifyEmailActivity,
+		workflows.MediumSMS:   workflows.NotifySMSActivity,
+	} {
+		h.env.RegisterActivityWithOptions(func(req workflows.AgentAlert) (workflows.AlertResult, error) {
+			attempt := 1
+			for _, a := range h.alerts {
+				if a.medium == medium && a.req.ID == req.ID {
+					attempt++
+				}
+			}
+			var err error
+			if h.alert != nil {
+				err = h.alert(medium, attempt)
+			}
+			h.alerts = append(h.alerts, alertAttempt{medium: medium, req: req, err: err})
+			if err != nil {
+				return workflows.AlertResult{}, err
+			}
+			return workflows.AlertResult{Receipt: "receipt-" + req.ID}, nil
+		}, activity.RegisterOptions{Name: name})
+	}
+	bot := &activities.Bot{Reply: "bot reply", AgentRequestedReply: map[string]string{"en": "staff alerted", "bg": "екипът е уведомен"}}
 	h.env.RegisterActivityWithOptions(bot.BotReply, activity.RegisterOptions{Name: workflows.BotReplyActivity})
 	return h
 }
@@ -382,8 +426,8 @@ func TestAgentRequestFlagsConversationUntilLiveChat(t *testing.T) {
 			acks++
 		}
 	}
-	if acks != 1 {
-		t.Errorf("transcript %+v, want exactly one acknowledgement", *transcript)
+	if acks != 2 {
+		t.Errorf("transcript %+v, want each request acknowledged", *transcript)
 	}
 	mustSucceed(t, "live chat on", on)
 	if on.view.Status != workflows.StatusLiveChat || on.view.AgentRequestedAt != nil {

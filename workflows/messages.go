@@ -52,6 +52,10 @@ const (
 	DeliverActivity = "DeliverMessage"
 	// ProfileActivity fetches the customer's name from the channel.
 	ProfileActivity = "FetchCustomerProfile"
+	// NotifyEmailActivity emails the business that a customer asks for a human.
+	NotifyEmailActivity = "NotifyByEmail"
+	// NotifySMSActivity texts the business that a customer asks for a human.
+	NotifySMSActivity = "NotifyBySMS"
 )
 
 // Settings workflow updates and queries.
@@ -70,6 +74,10 @@ const (
 	// ErrTypeDeliveryRefused means the channel refused a message for good;
 	// the error message is the reason shown to staff.
 	ErrTypeDeliveryRefused = "DeliveryRefused"
+	// ErrTypeNotificationRefused means an email or SMS to the business
+	// failed for good (bad address, rejected, not configured); the error
+	// message is the reason shown to staff.
+	ErrTypeNotificationRefused = "NotificationRefused"
 )
 
 // Messenger's rules for writing to a customer.
@@ -233,6 +241,9 @@ type CustomerMessage struct {
 	Text        string       `json:"text,omitempty"`
 	Payload     string       `json:"payload,omitempty"`
 	Attachments []Attachment `json:"attachments,omitempty"`
+	// AsksForHuman says the text contains one of the configured phrases
+	// with which customers ask for a human ("оператор", "talk to a human").
+	AsksForHuman bool `json:"asks_for_human,omitempty"`
 }
 
 // StaffMessage is the payload of UpdateStaffMessage.
@@ -279,7 +290,9 @@ type BotReplyRequest struct {
 	Channel        string   `json:"channel"`
 	CustomerID     string   `json:"customer_id"`
 	Event          BotEvent `json:"event"`
-	// Message is the customer message the bot reacts to (BotEventMessage).
+	// Message is the customer message the bot reacts to: the message itself
+	// (BotEventMessage), or the one with which the customer asked for a human
+	// (BotEventAgentRequested; empty when the request came without one).
 	Message Message `json:"message"`
 	// Locale is the customer's language as last reported by the channel.
 	Locale string `json:"locale,omitempty"`
@@ -372,9 +385,79 @@ type ConversationView struct {
 	// PageID is the Messenger page the customer wrote to.
 	PageID string `json:"page_id,omitempty"`
 	// Locale is the customer's language as the channel last reported it.
-	Locale            string        `json:"locale,omitempty"`
-	InactivityTimeout time.Duration `json:"-"`
-	LastMessageSeq    int64         `json:"last_message_seq"`
+	Locale string `json:"locale,omitempty"`
+	// Notifications are the latest alerts to the business about this
+	// customer asking for a human, newest last, with how each fared.
+	Notifications     []Notification `json:"notifications,omitempty"`
+	InactivityTimeout time.Duration  `json:"-"`
+	LastMessageSeq    int64          `json:"last_message_seq"`
+}
+
+// AgentAlert is the input of NotifyEmailActivity and NotifySMSActivity: who
+// asked for a human, what they wrote, and whom to tell.
+type AgentAlert struct {
+	// ID identifies the alert: the conversation, the request and the
+	// medium. It is the same on every retry, so receivers can recognise a
+	// re-send (email Message-ID, Vonage client-ref).
+	ID             string    `json:"id"`
+	ConversationID string    `json:"conversation_id"`
+	Channel        string    `json:"channel"`
+	CustomerID     string    `json:"customer_id"`
+	CustomerName   string    `json:"customer_name,omitempty"`
+	RequestedAt    time.Time `json:"requested_at"`
+	// Recent are the customer's last messages up to the request, oldest first.
+	Recent []QuotedMessage `json:"recent,omitempty"`
+	// To is the email address or phone number in settings at the request.
+	To string `json:"to"`
+}
+
+// QuotedMessage is a customer message quoted in an alert.
+type QuotedMessage struct {
+	Text   string    `json:"text"`
+	SentAt time.Time `json:"sent_at"`
+}
+
+// AlertResult is what the notify activities return.
+type AlertResult struct {
+	// Receipt is what the receiving server gave back: the email's
+	// Message-ID, or Vonage's message ID.
+	Receipt string `json:"receipt,omitempty"`
+}
+
+// NotificationMedium is how the business is alerted.
+type NotificationMedium string
+
+const (
+	MediumEmail NotificationMedium = "email"
+	MediumSMS   NotificationMedium = "sms"
+)
+
+// NotificationStatus is where one alert stands.
+type NotificationStatus string
+
+const (
+	// NotificationSending: being sent, or retried after a temporary failure.
+	NotificationSending NotificationStatus = "sending"
+	NotificationSent    NotificationStatus = "sent"
+	// NotificationFailed: failed for good; Reason says why.
+	NotificationFailed NotificationStatus = "failed"
+	// NotificationSkipped: not sent on purpose (cooldown, nothing
+	// configured); Reason says why.
+	NotificationSkipped NotificationStatus = "skipped"
+)
+
+// Notification is how one alert about a request for a human fared.
+type Notification struct {
+	// RequestID is the message or request with which the customer asked.
+	RequestID   string    `json:"request_id"`
+	RequestedAt time.Time `json:"requested_at"`
+	// Medium is email or sms; empty when nothing was sent at all.
+	Medium NotificationMedium `json:"medium,omitempty"`
+	To     string             `json:"to,omitempty"`
+	Status NotificationStatus `json:"status"`
+	Reason string             `json:"reason,omitempty"`
+	// At is when the status was last set.
+	At time.Time `json:"at"`
 }
 
 // Settings are the admin-tunable options. Every field has a default in config.yaml.
@@ -385,14 +468,18 @@ type Settings struct {
 	// MessengerHumanAgent lets staff answer Messenger customers for up to 7
 	// days after their last message, sent with the HUMAN_AGENT tag.
 	MessengerHumanAgent bool `json:"messenger_human_agent"`
+	// NotificationCooldown is how long after alerting the business about a
+	// customer a new request from the same customer alerts no one again.
+	NotificationCooldown time.Duration `json:"notification_cooldown"`
 }
 
 // SettingsPatch changes some settings; nil fields are left as they are.
 type SettingsPatch struct {
-	InactivityTimeout   *time.Duration `json:"inactivity_timeout,omitempty"`
-	NotificationEmail   *string        `json:"notification_email,omitempty"`
-	NotificationPhone   *string        `json:"notification_phone,omitempty"`
-	MessengerHumanAgent *bool          `json:"messenger_human_agent,omitempty"`
+	InactivityTimeout    *time.Duration `json:"inactivity_timeout,omitempty"`
+	NotificationEmail    *string        `json:"notification_email,omitempty"`
+	NotificationPhone    *string        `json:"notification_phone,omitempty"`
+	MessengerHumanAgent  *bool          `json:"messenger_human_agent,omitempty"`
+	NotificationCooldown *time.Duration `json:"notification_cooldown,omitempty"`
 }
 
 // SettingsChangeRequest is the payload of UpdateSettings.

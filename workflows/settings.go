@@ -19,6 +19,11 @@ const (
 	MaxInactivityTimeout = 24 * time.Hour
 )
 
+// MaxNotificationCooldown bounds the notification cooldown: a run of the
+// conversation workflow never outlives a day without a customer message, and
+// the cooldown is counted within one run.
+const MaxNotificationCooldown = 24 * time.Hour
+
 // settingsHistoryKept is how many changes the settings workflow keeps in its
 // state for the API; every change stays in the workflow history regardless.
 const settingsHistoryKept = 200
@@ -56,6 +61,14 @@ func ValidateNotificationPhone(s string) error {
 	return nil
 }
 
+// ValidateNotificationCooldown accepts 0 (alert on every request) up to 24h.
+func ValidateNotificationCooldown(d time.Duration) error {
+	if d < 0 || d > MaxNotificationCooldown {
+		return fmt.Errorf("notification_cooldown must be between 0s and 24h, got %s", FormatDuration(d))
+	}
+	return nil
+}
+
 // FormatDuration writes a duration the way admins type it: 1h30m, 45m, 90s.
 func FormatDuration(d time.Duration) string {
 	s := d.String()
@@ -74,13 +87,14 @@ func (s Settings) Validate() error {
 		ValidateInactivityTimeout(s.InactivityTimeout),
 		ValidateNotificationEmail(s.NotificationEmail),
 		ValidateNotificationPhone(s.NotificationPhone),
+		ValidateNotificationCooldown(s.NotificationCooldown),
 	)
 }
 
 // Validate checks the fields a patch sets; an empty patch is an error.
 func (p SettingsPatch) Validate() error {
-	if p.InactivityTimeout == nil && p.NotificationEmail == nil && p.NotificationPhone == nil && p.MessengerHumanAgent == nil {
-		return errors.New("the change sets no setting; known settings: inactivity_timeout, notification_email, notification_phone, messenger_human_agent")
+	if p == (SettingsPatch{}) {
+		return errors.New("the change sets no setting; known settings: inactivity_timeout, notification_email, notification_phone, notification_cooldown, messenger_human_agent")
 	}
 	var errs []error
 	if p.InactivityTimeout != nil {
@@ -91,6 +105,9 @@ func (p SettingsPatch) Validate() error {
 	}
 	if p.NotificationPhone != nil {
 		errs = append(errs, ValidateNotificationPhone(*p.NotificationPhone))
+	}
+	if p.NotificationCooldown != nil {
+		errs = append(errs, ValidateNotificationCooldown(*p.NotificationCooldown))
 	}
 	return errors.Join(errs...)
 }
@@ -109,6 +126,9 @@ func (p SettingsPatch) Apply(defaults Settings) Settings {
 	}
 	if p.MessengerHumanAgent != nil {
 		s.MessengerHumanAgent = *p.MessengerHumanAgent
+	}
+	if p.NotificationCooldown != nil {
+		s.NotificationCooldown = *p.NotificationCooldown
 	}
 	return s
 }
@@ -218,6 +238,15 @@ func (s *SettingsState) apply(req SettingsChangeRequest, now time.Time) {
 		}
 		record("messenger_human_agent", from, strconv.FormatBool(*p.MessengerHumanAgent))
 		s.Overrides.MessengerHumanAgent = p.MessengerHumanAgent
+	}
+	if p.NotificationCooldown != nil {
+		var from *string
+		if s.Overrides.NotificationCooldown != nil {
+			v := FormatDuration(*s.Overrides.NotificationCooldown)
+			from = &v
+		}
+		record("notification_cooldown", from, FormatDuration(*p.NotificationCooldown))
+		s.Overrides.NotificationCooldown = p.NotificationCooldown
 	}
 	s.Changes = append(s.Changes, SettingsChange{RequestID: req.RequestID, Author: req.Author, At: now, Changes: changes})
 	if len(s.Changes) > settingsHistoryKept {

@@ -24,6 +24,7 @@ import (
 
 	"github.com/handoff-chat/handoff/activities"
 	"github.com/handoff-chat/handoff/api"
+	"github.com/handoff-chat/handoff/internal/askhuman"
 	"github.com/handoff-chat/handoff/internal/config"
 	"github.com/handoff-chat/handoff/internal/conversations"
 	"github.com/handoff-chat/handoff/internal/embeddedtemporal"
@@ -138,12 +139,18 @@ func (a *App) start(ctx context.Context, role Role) error {
 		if err != nil {
 			return fmt.Errorf("config key messenger.graph_url / graph_version: %w", err)
 		}
+		alerter, err := newAlerter(cfg)
+		if err != nil {
+			return err
+		}
+		a.warnIfNobodyIsAlerted(dialCtx, store)
 		a.worker = NewWorker(c, Dependencies{
 			Settings: store, Search: idx,
 			Bot: &activities.Bot{
 				Flows: flowRegistry, Reply: cfg.Bot.Reply, AgentRequestedReply: cfg.Bot.AgentRequestedReply,
 			},
 			Messenger: &activities.Messenger{Graph: graph},
+			Alerter:   alerter,
 		})
 		if err := a.worker.Start(); err != nil {
 			return fmt.Errorf("start worker: %w", err)
@@ -160,11 +167,16 @@ func (a *App) start(ctx context.Context, role Role) error {
 		if err != nil {
 			return err
 		}
+		phrases, err := askhuman.New(cfg.Bot.AgentPhrases)
+		if err != nil {
+			return fmt.Errorf("config key bot.agent_phrases: %w", err)
+		}
 		closing := make(chan struct{})
 		handler := api.NewHandler(api.Deps{
 			Closing: closing,
 			Conversations: conversations.NewClient(c, conversations.Options{
 				Window: cfg.Conversation.Window, MaxHistoryEvents: cfg.Temporal.MaxHistoryEvents,
+				AgentPhrases: phrases,
 			}),
 			Settings: store,
 			Flows:    flowRegistry,
@@ -191,6 +203,7 @@ type Dependencies struct {
 	Search    search.Index
 	Bot       *activities.Bot
 	Messenger *activities.Messenger
+	Alerter   *activities.Alerter
 }
 
 // NewWorker returns a worker with every workflow and activity registered.
@@ -205,6 +218,8 @@ func NewWorker(c client.Client, deps Dependencies) worker.Worker {
 	w.RegisterActivityWithOptions(searchActivities.IndexConversation, activity.RegisterOptions{Name: workflows.IndexActivity})
 	w.RegisterActivityWithOptions(deps.Messenger.DeliverMessage, activity.RegisterOptions{Name: workflows.DeliverActivity})
 	w.RegisterActivityWithOptions(deps.Messenger.FetchCustomerProfile, activity.RegisterOptions{Name: workflows.ProfileActivity})
+	w.RegisterActivityWithOptions(deps.Alerter.NotifyByEmail, activity.RegisterOptions{Name: workflows.NotifyEmailActivity})
+	w.RegisterActivityWithOptions(deps.Alerter.NotifyBySMS, activity.RegisterOptions{Name: workflows.NotifySMSActivity})
 	return w
 }
 

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/mail"
 	"os"
 	"regexp"
 	"strings"
@@ -16,10 +17,12 @@ import (
 	"github.com/go-viper/mapstructure/v2"
 	"github.com/spf13/viper"
 
+	"github.com/handoff-chat/handoff/internal/askhuman"
 	"github.com/handoff-chat/handoff/workflows"
 )
 
 var (
+	languagePattern     = regexp.MustCompile(`^[a-z]{2,3}$`)
 	graphVersionPattern = regexp.MustCompile(`^v[0-9]+\.[0-9]+$`)
 	originPattern       = regexp.MustCompile(`^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$`)
 )
@@ -108,16 +111,54 @@ type LiveChat struct {
 	InactivityTimeout time.Duration `mapstructure:"inactivity_timeout"`
 }
 
-// Notification holds the defaults of the notification settings.
+// Notification holds the defaults of the notification settings and how
+// alerts are sent.
 type Notification struct {
 	Email string `mapstructure:"email"`
 	Phone string `mapstructure:"phone"`
+	// Cooldown is the default of the notification_cooldown setting.
+	Cooldown time.Duration `mapstructure:"cooldown"`
+	SMTP     SMTP          `mapstructure:"smtp"`
+	Vonage   Vonage        `mapstructure:"vonage"`
 }
+
+// SMTP configures the mail server alerts are emailed through.
+type SMTP struct {
+	// Host is empty when no email is sent.
+	Host string `mapstructure:"host"`
+	Port int    `mapstructure:"port"`
+	// Security is starttls, tls (implicit, usually port 465) or none.
+	Security string `mapstructure:"security"`
+	Username string `mapstructure:"username"`
+	Password string `mapstructure:"password"`
+	// From is the sender, "Name <address>" or a plain address.
+	From string `mapstructure:"from"`
+}
+
+// Configured reports whether email can be sent.
+func (s SMTP) Configured() bool { return s.Host != "" }
+
+// Vonage configures the Vonage SMS API alerts are texted through.
+type Vonage struct {
+	// APIKey is empty when no SMS is sent.
+	APIKey    string `mapstructure:"api_key"`
+	APISecret string `mapstructure:"api_secret"`
+	// From is the sender ID or number.
+	From    string `mapstructure:"from"`
+	BaseURL string `mapstructure:"base_url"`
+}
+
+// Configured reports whether SMS can be sent.
+func (v Vonage) Configured() bool { return v.APIKey != "" }
 
 // Bot holds the bot's fixed texts and its navigation flows.
 type Bot struct {
-	Reply               string `mapstructure:"reply"`
-	AgentRequestedReply string `mapstructure:"agent_requested_reply"`
+	Reply string `mapstructure:"reply"`
+	// AgentRequestedReply is the acknowledgement of a request for a human,
+	// by language code.
+	AgentRequestedReply map[string]string `mapstructure:"agent_requested_reply"`
+	// AgentPhrases are the words with which a customer asks for a human.
+	AgentPhrases []string `mapstructure:"agent_phrases"`
 	// Flows is the YAML file of navigation flows; empty runs without flows.
 	Flows string `mapstructure:"flows"`
 	// FlowsCheckInterval is how often the flows file is checked for changes.
@@ -176,10 +217,11 @@ func (c *Config) Source() string { return c.source }
 // DefaultSettings are the settings in force where admins changed nothing.
 func (c *Config) DefaultSettings() workflows.Settings {
 	return workflows.Settings{
-		InactivityTimeout:   c.LiveChat.InactivityTimeout,
-		NotificationEmail:   c.Notification.Email,
-		NotificationPhone:   c.Notification.Phone,
-		MessengerHumanAgent: c.Messenger.HumanAgent,
+		InactivityTimeout:    c.LiveChat.InactivityTimeout,
+		NotificationEmail:    c.Notification.Email,
+		NotificationPhone:    c.Notification.Phone,
+		MessengerHumanAgent:  c.Messenger.HumanAgent,
+		NotificationCooldown: c.Notification.Cooldown,
 	}
 }
 
@@ -211,29 +253,45 @@ func (c *Config) SlogLevel() slog.Level {
 }
 
 var defaults = map[string]any{
-	"data_dir":                          "./data",
-	"log.level":                         "info",
-	"log.format":                        "text",
-	"http.addr":                         ":8080",
-	"http.max_body_bytes":               1 << 20,
-	"http.public_url":                   "http://localhost:8080",
-	"auth.tokens":                       []string{},
-	"temporal.address":                  "",
-	"temporal.namespace":                "default",
-	"temporal.api_key":                  "",
-	"temporal.tls.enabled":              false,
-	"temporal.tls.ca_file":              "",
-	"temporal.tls.cert_file":            "",
-	"temporal.tls.key_file":             "",
-	"temporal.tls.server_name":          "",
-	"temporal.ui.addr":                  "127.0.0.1:8233",
-	"temporal.embedded.frontend_addr":   "127.0.0.1:7233",
-	"temporal.embedded.retention":       "720h",
-	"temporal.max_history_events":       0,
-	"conversation.window":               "24h",
-	"livechat.inactivity_timeout":       "1h",
-	"notifications.email":               "",
-	"notifications.phone":               "",
+	"data_dir":                        "./data",
+	"log.level":                       "info",
+	"log.format":                      "text",
+	"http.addr":                       ":8080",
+	"http.max_body_bytes":             1 << 20,
+	"http.public_url":                 "http://localhost:8080",
+	"auth.tokens":                     []string{},
+	"temporal.address":                "",
+	"temporal.namespace":              "default",
+	"temporal.api_key":                "",
+	"temporal.tls.enabled":            false,
+	"temporal.tls.ca_file":            "",
+	"temporal.tls.cert_file":          "",
+	"temporal.tls.key_file":           "",
+	"temporal.tls.server_name":        "",
+	"temporal.ui.addr":                "127.0.0.1:8233",
+	"temporal.embedded.frontend_addr": "127.0.0.1:7233",
+	"temporal.embedded.retention":     "720h",
+	"temporal.max_history_events":     0,
+	"conversation.window":             "24h",
+	"livechat.inactivity_timeout":     "1h",
+	"notifications.email":             "",
+	"notifications.phone":             "",
+	"notifications.cooldown":          "30m",
+	"notifications.smtp.host":         "",
+	"notifications.smtp.port":         587,
+	"notifications.smtp.security":     "starttls",
+	"notifications.smtp.username":     "",
+	"notifications.smtp.password":     "",
+	"notifications.smtp.from":         "",
+	"notifications.vonage.api_key":    "",
+	"notifications.vonage.api_secret": "",
+	"notifications.vonage.from":       "",
+	"notifications.vonage.base_url":   "https://rest.nexmo.com",
+	"bot.agent_phrases": []string{
+		"оператор", "служител", "консултант", "жив човек", "истински човек", "говоря с човек", "пиша с човек",
+		"operator", "talk to a human", "speak to a human", "talk to someone", "speak to someone",
+		"human agent", "live agent", "real person", "customer service",
+	},
 	"bot.reply":                         "Thanks for your message! Tap \"Talk to a human\" any time to reach our team.",
 	"messenger.app_secret":              "",
 	"messenger.verify_token":            "",
@@ -253,7 +311,10 @@ var defaults = map[string]any{
 	"search.elasticsearch.password":     "",
 	"search.elasticsearch.ca_file":      "",
 	"search.elasticsearch.index_prefix": "handoff",
-	"bot.agent_requested_reply":         "We have alerted our team and someone will reply here soon. Meanwhile, please leave any details about your case.",
+	"bot.agent_requested_reply": map[string]any{
+		"en": "We have alerted our team and someone will reply here soon. Meanwhile, please leave any details about your case: your order number, what happened and how we can reach you.",
+		"bg": "Уведомихме екипа си и колега ще ви отговори тук скоро. Дотогава, моля, опишете случая си: номер на поръчката, какво се е случило и как да се свържем с вас.",
+	},
 }
 
 // Load reads the config file (explicit path, or ./config.yaml when present),
@@ -311,7 +372,7 @@ func Load(path string) (*Config, error) {
 func checkUnknownKeys(v *viper.Viper) error {
 	var unknown []string
 	for _, key := range v.AllKeys() {
-		if _, ok := defaults[key]; !ok && !isSection(key) {
+		if _, ok := defaults[key]; !ok && !isSection(key) && !isMapEntry(key) {
 			unknown = append(unknown, key)
 		}
 	}
@@ -319,6 +380,14 @@ func checkUnknownKeys(v *viper.Viper) error {
 		return fmt.Errorf("config: unknown key(s) %s (see config.yaml for the known keys)", strings.Join(unknown, ", "))
 	}
 	return nil
+}
+
+// isMapEntry reports whether key is an entry of a key whose value is a map
+// with free keys, such as bot.agent_requested_reply.de.
+func isMapEntry(key string) bool {
+	parent := key[:max(strings.LastIndex(key, "."), 0)]
+	_, isMap := defaults[parent].(map[string]any)
+	return isMap
 }
 
 // isSection reports whether key is a section such as temporal.tls, which a
@@ -421,9 +490,24 @@ func (c *Config) Validate() error {
 	if strings.TrimSpace(c.Bot.Reply) == "" {
 		bad("bot.reply", "must not be empty")
 	}
-	if strings.TrimSpace(c.Bot.AgentRequestedReply) == "" {
-		bad("bot.agent_requested_reply", "must not be empty")
+	if len(c.Bot.AgentRequestedReply) == 0 {
+		bad("bot.agent_requested_reply", "must give the acknowledgement in at least one language, like en: \"We have alerted our team…\"")
 	}
+	for lang, text := range c.Bot.AgentRequestedReply {
+		if !languagePattern.MatchString(lang) {
+			bad("bot.agent_requested_reply."+lang, "must be keyed by a 2 or 3 letter lower-case language code like en or bg, got %q", lang)
+		} else if strings.TrimSpace(text) == "" {
+			bad("bot.agent_requested_reply."+lang, "must not be empty")
+		}
+	}
+	if _, err := askhuman.New(c.Bot.AgentPhrases); err != nil {
+		bad("bot.agent_phrases", "%v", err)
+	}
+	if err := workflows.ValidateNotificationCooldown(c.Notification.Cooldown); err != nil {
+		bad("notifications.cooldown", "%v", err)
+	}
+	c.validateSMTP(bad)
+	c.validateVonage(bad)
 	if (c.Messenger.AppSecret == "") != (c.Messenger.VerifyToken == "") {
 		bad("messenger.app_secret", "and messenger.verify_token must be set together to receive Messenger webhooks")
 	}
@@ -484,4 +568,56 @@ func (c *Config) Validate() error {
 		bad("search.backend", "must be bleve or elasticsearch, got %q", c.Search.Backend)
 	}
 	return errors.Join(errs...)
+}
+
+// SMTP security modes.
+const (
+	SMTPStartTLS = "starttls"
+	SMTPTLS      = "tls"
+	SMTPNone     = "none"
+)
+
+func (c *Config) validateSMTP(bad func(key, format string, args ...any)) {
+	m := c.Notification.SMTP
+	if !m.Configured() {
+		if m.Username != "" || m.Password != "" || m.From != "" {
+			bad("notifications.smtp.host", "must be set when other notifications.smtp keys are (or remove them to send no email)")
+		}
+		return
+	}
+	if m.Port < 1 || m.Port > 65535 {
+		bad("notifications.smtp.port", "must be a TCP port like 587 (STARTTLS) or 465 (TLS), got %d", m.Port)
+	}
+	switch m.Security {
+	case SMTPStartTLS, SMTPTLS, SMTPNone:
+	default:
+		bad("notifications.smtp.security", "must be starttls, tls or none, got %q", m.Security)
+	}
+	if (m.Username == "") != (m.Password == "") {
+		bad("notifications.smtp.username", "and notifications.smtp.password must be set together, or both left empty for a server without login")
+	}
+	if m.From == "" {
+		bad("notifications.smtp.from", "must be the sender address like \"handoff <alerts@example.com>\" when notifications.smtp.host is set")
+	} else if _, err := mail.ParseAddress(m.From); err != nil {
+		bad("notifications.smtp.from", "must be an address like alerts@example.com or \"handoff <alerts@example.com>\", got %q", m.From)
+	}
+}
+
+func (c *Config) validateVonage(bad func(key, format string, args ...any)) {
+	v := c.Notification.Vonage
+	if !strings.HasPrefix(v.BaseURL, "http://") && !strings.HasPrefix(v.BaseURL, "https://") {
+		bad("notifications.vonage.base_url", "must be an http:// or https:// URL like https://rest.nexmo.com, got %q", v.BaseURL)
+	}
+	if !v.Configured() {
+		if v.APISecret != "" || v.From != "" {
+			bad("notifications.vonage.api_key", "must be set when other notifications.vonage keys are (or remove them to send no SMS)")
+		}
+		return
+	}
+	if v.APISecret == "" {
+		bad("notifications.vonage.api_secret", "must be set when notifications.vonage.api_key is")
+	}
+	if v.From == "" {
+		bad("notifications.vonage.from", "must be the sender: a number like 359888123456 or a name of up to 11 letters and digits")
+	}
 }

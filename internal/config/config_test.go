@@ -71,10 +71,19 @@ func wantDefaults() Config {
 		},
 		Conversation: Conversation{Window: 24 * time.Hour},
 		LiveChat:     LiveChat{InactivityTimeout: time.Hour},
+		Notification: Notification{
+			Cooldown: 30 * time.Minute,
+			SMTP:     SMTP{Port: 587, Security: SMTPStartTLS},
+			Vonage:   Vonage{BaseURL: "https://rest.nexmo.com"},
+		},
 		Bot: Bot{
-			Reply:               `Thanks for your message! Tap "Talk to a human" any time to reach our team.`,
-			AgentRequestedReply: "We have alerted our team and someone will reply here soon. Meanwhile, please leave any details about your case.",
-			FlowsCheckInterval:  5 * time.Second,
+			Reply: `Thanks for your message! Tap "Talk to a human" any time to reach our team.`,
+			AgentRequestedReply: map[string]string{
+				"en": defaults["bot.agent_requested_reply"].(map[string]any)["en"].(string),
+				"bg": defaults["bot.agent_requested_reply"].(map[string]any)["bg"].(string),
+			},
+			AgentPhrases:       defaults["bot.agent_phrases"].([]string),
+			FlowsCheckInterval: 5 * time.Second,
 		},
 		Search: Search{Backend: SearchBleve, Elasticsearch: Elasticsearch{Addresses: []string{}, IndexPrefix: "handoff"}},
 		Messenger: Messenger{
@@ -120,7 +129,7 @@ func TestLoadDefaults(t *testing.T) {
 		{"temporal.address", cfg.Temporal.Address, ""},
 		{"temporal.max_history_events", cfg.Temporal.MaxHistoryEvents, 0},
 		{"auth.tokens", len(cfg.Auth.Tokens), 0},
-		{"DefaultSettings", cfg.DefaultSettings(), workflows.Settings{InactivityTimeout: time.Hour}},
+		{"DefaultSettings", cfg.DefaultSettings(), workflows.Settings{InactivityTimeout: time.Hour, NotificationCooldown: 30 * time.Minute}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -319,6 +328,39 @@ func TestEnvOverrides(t *testing.T) {
 			},
 		},
 		{
+			name: "notifications",
+			env: map[string]string{
+				"HANDOFF_NOTIFICATIONS_SMTP_HOST":         "smtp.example.com",
+				"HANDOFF_NOTIFICATIONS_SMTP_FROM":         "handoff <alerts@example.com>",
+				"HANDOFF_NOTIFICATIONS_SMTP_SECURITY":     "tls",
+				"HANDOFF_NOTIFICATIONS_SMTP_PORT":         "465",
+				"HANDOFF_NOTIFICATIONS_VONAGE_API_KEY":    "key",
+				"HANDOFF_NOTIFICATIONS_VONAGE_API_SECRET": "secret",
+				"HANDOFF_NOTIFICATIONS_VONAGE_FROM":       "Bilka",
+				"HANDOFF_NOTIFICATIONS_COOLDOWN":          "2h",
+				"HANDOFF_BOT_AGENT_REQUESTED_REPLY_BG":    "Екипът е уведомен.",
+				"HANDOFF_BOT_AGENT_PHRASES":               "оператор,talk to a human",
+			},
+			check: func(t *testing.T, c *Config) {
+				n := c.Notification
+				if !n.SMTP.Configured() || n.SMTP.Host != "smtp.example.com" || n.SMTP.Port != 465 || n.SMTP.Security != SMTPTLS {
+					t.Errorf("notifications.smtp = %+v", n.SMTP)
+				}
+				if !n.Vonage.Configured() || n.Vonage.APISecret != "secret" || n.Vonage.From != "Bilka" {
+					t.Errorf("notifications.vonage = %+v", n.Vonage)
+				}
+				if c.DefaultSettings().NotificationCooldown != 2*time.Hour {
+					t.Errorf("DefaultSettings().NotificationCooldown = %s", c.DefaultSettings().NotificationCooldown)
+				}
+				if got := c.Bot.AgentRequestedReply["bg"]; got != "Екипът е уведомен." {
+					t.Errorf("bot.agent_requested_reply.bg = %q", got)
+				}
+				if got := c.Bot.AgentPhrases; !reflect.DeepEqual(got, []string{"оператор", "talk to a human"}) {
+					t.Errorf("bot.agent_phrases = %q", got)
+				}
+			},
+		},
+		{
 			name: "log.level",
 			env:  map[string]string{"HANDOFF_LOG_LEVEL": "debug", "HANDOFF_LOG_FORMAT": "json"},
 			check: func(t *testing.T, c *Config) {
@@ -420,6 +462,56 @@ func TestInvalidConfig(t *testing.T) {
 			name: "http.max_body_bytes too small",
 			file: "http:\n  max_body_bytes: 10\n",
 			want: []string{"http.max_body_bytes"},
+		},
+		{
+			name: "smtp without a sender",
+			file: "notifications:\n  smtp:\n    host: smtp.example.com\n",
+			want: []string{"notifications.smtp.from"},
+		},
+		{
+			name: "smtp security unknown",
+			file: "notifications:\n  smtp:\n    host: smtp.example.com\n    from: a@example.com\n    security: ssl\n",
+			want: []string{"notifications.smtp.security", `"ssl"`},
+		},
+		{
+			name: "smtp port out of range",
+			file: "notifications:\n  smtp:\n    host: smtp.example.com\n    from: a@example.com\n    port: 70000\n",
+			want: []string{"notifications.smtp.port", "70000"},
+		},
+		{
+			name: "smtp username without password",
+			file: "notifications:\n  smtp:\n    host: smtp.example.com\n    from: a@example.com\n    username: bob\n",
+			want: []string{"notifications.smtp.username", "notifications.smtp.password"},
+		},
+		{
+			name: "smtp keys without a host",
+			file: "notifications:\n  smtp:\n    from: a@example.com\n",
+			want: []string{"notifications.smtp.host"},
+		},
+		{
+			name: "vonage key without secret and sender",
+			file: "notifications:\n  vonage:\n    api_key: key\n",
+			want: []string{"notifications.vonage.api_secret", "notifications.vonage.from"},
+		},
+		{
+			name: "cooldown too long",
+			file: "notifications:\n  cooldown: 48h\n",
+			want: []string{"notifications.cooldown", "48h"},
+		},
+		{
+			name: "agent phrase without words",
+			file: "bot:\n  agent_phrases: [оператор, \"?!\"]\n",
+			want: []string{"bot.agent_phrases", "phrase 2"},
+		},
+		{
+			name: "acknowledgement in a language code that is not one",
+			file: "bot:\n  agent_requested_reply:\n    English: Hello\n",
+			want: []string{"bot.agent_requested_reply.english"},
+		},
+		{
+			name: "acknowledgement empty",
+			file: "bot:\n  agent_requested_reply:\n    en: \" \"\n",
+			want: []string{"bot.agent_requested_reply.en", "must not be empty"},
 		},
 		{
 			name: "http.public_url not a URL",

@@ -15,6 +15,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/handoff-chat/handoff/internal/askhuman"
 	"github.com/handoff-chat/handoff/workflows"
 )
 
@@ -36,6 +37,7 @@ type Client struct {
 	temporal         client.Client
 	window           time.Duration
 	maxHistoryEvents int
+	agentPhrases     *askhuman.Phrases
 }
 
 // Options configure new conversations.
@@ -44,11 +46,14 @@ type Options struct {
 	Window time.Duration
 	// MaxHistoryEvents continues a run as new at this history length (0 = server decides).
 	MaxHistoryEvents int
+	// AgentPhrases recognise customers asking for a human in their own
+	// words; nil recognises none.
+	AgentPhrases *askhuman.Phrases
 }
 
 // NewClient returns a client for conversation workflows.
 func NewClient(c client.Client, opts Options) *Client {
-	return &Client{temporal: c, window: opts.Window, maxHistoryEvents: opts.MaxHistoryEvents}
+	return &Client{temporal: c, window: opts.Window, maxHistoryEvents: opts.MaxHistoryEvents, agentPhrases: opts.AgentPhrases}
 }
 
 // Conversation is one conversation as staff see it.
@@ -60,8 +65,12 @@ type Conversation struct {
 
 // CustomerMessage records a customer's message, starting the conversation if
 // needed. It returns once Temporal has durably recorded the message. A message
-// already received reports duplicate = true and no error.
+// already received reports duplicate = true and no error. Text with one of the
+// agent phrases is marked as asking for a human.
 func (c *Client) CustomerMessage(ctx context.Context, channel, customerID string, msg workflows.CustomerMessage) (view workflows.ConversationView, duplicate bool, err error) {
+	if msg.Payload == "" && c.agentPhrases.Match(msg.Text) {
+		msg.AsksForHuman = true
+	}
 	err = c.updateWithStart(ctx, channel, customerID, workflows.UpdateCustomerMessage, msg, &view)
 	if isDuplicate(err) {
 		view, err = c.view(ctx, workflows.ConversationWorkflowID(channel, customerID))
