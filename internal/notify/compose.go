@@ -77,15 +77,15 @@ func EmailBody(a Alert) string {
 	if name == "" {
 		name = "(no name given)"
 	}
-	fmt.Fprintf(&b, "Customer:    %s\n", name)
-	fmt.Fprintf(&b, "Channel:     %s\n", channelLabel(a.Channel))
+	fmt.Fprintf(&b, "Customer:     %s\n", name)
+	fmt.Fprintf(&b, "Channel:      %s\n", channelLabel(a.Channel))
 	if id := singleLine(a.CustomerID); id != "" {
-		fmt.Fprintf(&b, "Customer ID: %s\n", id)
+		fmt.Fprintf(&b, "Customer ID:  %s\n", id)
 	}
 	if id := singleLine(a.ConversationID); id != "" {
 		fmt.Fprintf(&b, "Conversation: %s\n", id)
 	}
-	fmt.Fprintf(&b, "Asked at:    %s\n\n", formatTime(a.RequestedAt))
+	fmt.Fprintf(&b, "Asked at:     %s\n\n", formatTime(a.RequestedAt))
 
 	if len(a.Recent) == 0 {
 		b.WriteString("There are no recent customer messages to show.\n\n")

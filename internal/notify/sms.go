@@ -235,7 +235,7 @@ func (s *SMSSender) classifyHTTP(ctx context.Context, to string, status int, err
 	case status == http.StatusTooManyRequests || status >= 500:
 		return &detailedError{msg: fmt.Sprintf("Vonage (%s) answered HTTP %d for the SMS to %s, try again later: %s", s.host, status, to, detail), err: err}
 	case status >= 300:
-		return permanent(&detailedError{msg: fmt.Sprintf("Vonage (%s) refused the SMS to %s with HTTP %d: %s", s.host, status, to, detail), err: err})
+		return permanent(&detailedError{msg: fmt.Sprintf("Vonage (%s) refused the SMS to %s with HTTP %d: %s", s.host, to, status, detail), err: err})
 	default:
 		// A 2xx we could not read: the SMS may or may not have been sent.
 		return &detailedError{msg: fmt.Sprintf("Vonage (%s) answered HTTP %d for the SMS to %s, but the answer could not be read: %s", s.host, status, to, detail), err: err}
