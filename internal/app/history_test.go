@@ -13,6 +13,8 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/handoff-chat/handoff/internal/app"
+	"github.com/handoff-chat/handoff/internal/config"
+	"github.com/handoff-chat/handoff/internal/notify/smtptest"
 	"github.com/handoff-chat/handoff/workflows"
 )
 
@@ -32,6 +34,9 @@ func TestRecordHistories(t *testing.T) {
 	// run out; config validation is bypassed on purpose here.
 	cfg.Conversation.Window = 40 * time.Second
 	cfg.LiveChat.InactivityTimeout = 10 * time.Second
+	mail := smtptest.Start(t, smtptest.Options{})
+	cfg.Notification.Email = "ops@example.com"
+	cfg.Notification.SMTP = config.SMTP{Host: mail.Host(), Port: mail.Port(), Security: config.SMTPNone, From: "alerts@example.com"}
 	a := startApp(t, cfg, app.RoleAll)
 	c := newAPI(t, a)
 	visitor := c.newVisitor()
@@ -40,6 +45,9 @@ func TestRecordHistories(t *testing.T) {
 	c.say(visitor, map[string]any{"id": "rec-1", "text": "Здравейте"}) // redelivery
 	c.expect(http.StatusAccepted, "POST", "/webchat/v1/visitors/"+visitor+"/agent-request", nil, false)
 	c.waitTranscript(visitor, func(m []message) bool { return len(m) == 3 })
+	mail.WaitForMessages(t, 1)
+	c.say(visitor, map[string]any{"id": "rec-1b", "text": "оператор"}) // asking again: acknowledged, no alert
+	c.waitTranscript(visitor, func(m []message) bool { return len(m) == 5 })
 	c.expect(http.StatusOK, "POST", conversationPath(visitor)+"/live-chat", map[string]any{"on": true}, true)
 	c.expect(http.StatusCreated, "POST", conversationPath(visitor)+"/messages", map[string]any{"text": "Добър ден, с какво да помогна?"}, true)
 	c.say(visitor, map[string]any{"id": "rec-2", "text": "Поръчката ми закъснява"})
