@@ -4,6 +4,7 @@ import (
 	"errors"
 	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -43,9 +44,11 @@ type harness struct {
 	profileName     string
 	profileRequests []workflows.ProfileRequest
 	// alerts records every attempt to alert the business; alert decides
-	// each attempt's outcome (nil: success).
-	alerts []alertAttempt
-	alert  func(medium workflows.NotificationMedium, attempt int) error
+	// each attempt's outcome (nil: success). The email and SMS activities
+	// run at the same time, hence alertsMu.
+	alertsMu sync.Mutex
+	alerts   []alertAttempt
+	alert    func(medium workflows.NotificationMedium, attempt int) error
 }
 
 // alertAttempt is one call of a notify activity.
@@ -105,6 +108,8 @@ func newHarness(t *testing.T) *harness {
 		workflows.MediumSMS:   workflows.NotifySMSActivity,
 	} {
 		h.env.RegisterActivityWithOptions(func(req workflows.AgentAlert) (workflows.AlertResult, error) {
+			h.alertsMu.Lock()
+			defer h.alertsMu.Unlock()
 			attempt := 1
 			for _, a := range h.alerts {
 				if a.medium == medium && a.req.ID == req.ID {

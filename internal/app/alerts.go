@@ -43,7 +43,7 @@ func newAlerter(cfg *config.Config) (*activities.Alerter, error) {
 func (a *App) warnIfNobodyIsAlerted(ctx context.Context, store *settings.Store) {
 	cur, err := store.Current(ctx)
 	if err != nil {
-		a.logger.Warn("cannot check the notification settings", "error", err)
+		a.logger.Warn("cannot check whether requests for a human alert anyone: reading the settings failed", "error", err)
 		return
 	}
 	n := a.cfg.Notification
@@ -53,23 +53,22 @@ func (a *App) warnIfNobodyIsAlerted(ctx context.Context, store *settings.Store) 
 	if emailReady || smsReady {
 		return
 	}
-	var missing []string
-	switch {
-	case s.NotificationEmail == "" && !n.SMTP.Configured():
-		missing = append(missing, "for email, set notifications.smtp and the notification_email setting")
-	case s.NotificationEmail == "":
-		missing = append(missing, "for email, set the notification_email setting")
-	default:
-		missing = append(missing, "for email to "+s.NotificationEmail+", set notifications.smtp.host")
-	}
-	switch {
-	case s.NotificationPhone == "" && !n.Vonage.Configured():
-		missing = append(missing, "for SMS, set notifications.vonage and the notification_phone setting")
-	case s.NotificationPhone == "":
-		missing = append(missing, "for SMS, set the notification_phone setting")
-	default:
-		missing = append(missing, "for SMS to "+s.NotificationPhone+", set notifications.vonage.api_key")
+	missing := []string{
+		whatIsMissing("email", s.NotificationEmail, n.SMTP.Configured(), "notifications.smtp", "notifications.smtp.host", "notification_email"),
+		whatIsMissing("SMS", s.NotificationPhone, n.Vonage.Configured(), "notifications.vonage", "notifications.vonage.api_key", "notification_phone"),
 	}
 	a.logger.Warn("customers who ask for a human are flagged for staff, but nobody is alerted by email or SMS: " +
 		strings.Join(missing, "; "))
+}
+
+// whatIsMissing says what to set so that alerts go out by one medium.
+func whatIsMissing(medium, recipient string, configured bool, section, key, setting string) string {
+	switch {
+	case recipient == "" && !configured:
+		return "for " + medium + ", set " + section + " and the " + setting + " setting"
+	case recipient == "":
+		return "for " + medium + ", set the " + setting + " setting"
+	default:
+		return "for " + medium + " to " + recipient + ", set " + key
+	}
 }

@@ -1,8 +1,11 @@
 package app_test
 
 import (
+	"context"
+	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -29,7 +32,77 @@ func alertingApp(t *testing.T) (*api, *smtptest.Server, *vonagetest.Server) {
 	cfg.Notification.Vonage = config.Vonage{
 		APIKey: "test-key", APISecret: "test-secret", From: "Bilka", BaseURL: sms.URL(),
 	}
-	return newAPI(t, startApp(t, cfg, app.RoleAll)), mail, sms
+	logs := &warnings{}
+	a, err := app.Start(context.Background(), cfg, app.RoleAll, slog.New(logs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(a.Stop)
+	if got := logs.containing("nobody is alerted"); len(got) != 0 {
+		t.Errorf("start-up warned %q with email and SMS set up", got)
+	}
+	return newAPI(t, a), mail, sms
+}
+
+// warnings is a slog handler that keeps the warnings logged.
+type warnings struct {
+	mu   sync.Mutex
+	msgs []string
+}
+
+func (w *warnings) Enabled(_ context.Context, l slog.Level) bool { return l >= slog.LevelWarn }
+func (w *warnings) Handle(_ context.Context, r slog.Record) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.msgs = append(w.msgs, r.Message)
+	return nil
+}
+func (w *warnings) WithAttrs([]slog.Attr) slog.Handler { return w }
+func (w *warnings) WithGroup(string) slog.Handler      { return w }
+
+func (w *warnings) containing(s string) []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var out []string
+	for _, m := range w.msgs {
+		if strings.Contains(m, s) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+func TestStartUpWarnsOnceWhenNobodyWouldBeAlerted(t *testing.T) {
+	cfg := testConfig(t.TempDir())
+	cfg.Notification.Email = "ops@example.com" // but no mail server
+	logs := &warnings{}
+	a, err := app.Start(context.Background(), cfg, app.RoleAll, slog.New(logs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(a.Stop)
+
+	got := logs.containing("nobody is alerted")
+	if len(got) != 1 {
+		t.Fatalf("warnings %q, want exactly one about alerts", logs.msgs)
+	}
+	for _, want := range []string{"for email to ops@example.com, set notifications.smtp.host", "for SMS, set notifications.vonage and the notification_phone setting"} {
+		if !strings.Contains(got[0], want) {
+			t.Errorf("warning %q does not say %q", got[0], want)
+		}
+	}
+
+	// A request is still flagged, and the conversation says why nobody heard of it.
+	c := newAPI(t, a)
+	visitor := c.newVisitor()
+	asked := c.expect(http.StatusAccepted, "POST", "/webchat/v1/visitors/"+visitor+"/agent-request", nil, false)
+	if asked["state"] != "agent_requested" {
+		t.Fatalf("agent request: %v", asked)
+	}
+	n := notificationBy(c.waitNotifications(visitor, 1), "email")
+	if n == nil || n["status"] != "failed" || !strings.Contains(n["reason"].(string), "notifications.smtp.host") {
+		t.Errorf("email outcome %v, want failed naming the missing mail server", n)
+	}
 }
 
 // waitNotifications polls the conversation until every alert outcome is

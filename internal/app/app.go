@@ -143,7 +143,6 @@ func (a *App) start(ctx context.Context, role Role) error {
 		if err != nil {
 			return err
 		}
-		a.warnIfNobodyIsAlerted(dialCtx, store)
 		a.worker = NewWorker(c, Dependencies{
 			Settings: store, Search: idx,
 			Bot: &activities.Bot{
@@ -156,6 +155,7 @@ func (a *App) start(ctx context.Context, role Role) error {
 			return fmt.Errorf("start worker: %w", err)
 		}
 		a.logger.Info("worker started", "task_queue", workflows.TaskQueue)
+		a.warnIfNobodyIsAlerted(dialCtx, store) // reads the settings, which needs the worker
 	}
 
 	if role == RoleAll || role == RoleAPI {

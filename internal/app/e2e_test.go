@@ -437,6 +437,9 @@ func TestBadRequestsGetClearErrors(t *testing.T) {
 		{"timeout too long", "PATCH", "/api/v1/settings", `{"inactivity_timeout":"25h"}`, true, "", 400, "inactivity_timeout"},
 		{"timeout not a duration", "PATCH", "/api/v1/settings", `{"inactivity_timeout":"soon"}`, true, "", 400, "inactivity_timeout"},
 		{"bad email", "PATCH", "/api/v1/settings", `{"notification_email":"ops at example"}`, true, "", 400, "notification_email"},
+		{"cooldown too long", "PATCH", "/api/v1/settings", `{"notification_cooldown":"25h"}`, true, "", 400, "notification_cooldown must be between 0s and 24h, got 25h"},
+		{"cooldown negative", "PATCH", "/api/v1/settings", `{"notification_cooldown":"-1m"}`, true, "", 400, "notification_cooldown"},
+		{"cooldown not a duration", "PATCH", "/api/v1/settings", `{"notification_cooldown":"a while"}`, true, "", 400, `notification_cooldown must be a duration`},
 		{"bad phone", "PATCH", "/api/v1/settings", `{"notification_phone":"0888 123"}`, true, "", 400, "notification_phone"},
 		{"empty patch", "PATCH", "/api/v1/settings", `{}`, true, "", 400, "no setting"},
 		{"unknown setting", "PATCH", "/api/v1/settings", `{"colour":"red"}`, true, "", 400, "colour"},
@@ -500,7 +503,13 @@ func TestSettingsAreSharedAuditedAndApplied(t *testing.T) {
 	if s := seen["settings"].(map[string]any); s["inactivity_timeout"] != "5m" || s["notification_email"] != "ops@example.com" {
 		t.Fatalf("the api process sees %v", seen)
 	}
-	c2.expect(http.StatusOK, "PATCH", "/api/v1/settings", map[string]any{"notification_phone": "+359888123456"}, true)
+	if d := seen["defaults"].(map[string]any); d["notification_cooldown"] != "30m" {
+		t.Errorf("default notification_cooldown %v, want 30m", d["notification_cooldown"])
+	}
+	phone := c2.expect(http.StatusOK, "PATCH", "/api/v1/settings", map[string]any{"notification_phone": "+359888123456", "notification_cooldown": "2h"}, true)
+	if s := phone["settings"].(map[string]any); s["notification_phone"] != "+359888123456" || s["notification_cooldown"] != "2h" {
+		t.Errorf("after the second change: %v", phone)
+	}
 
 	changes := c.expect(http.StatusOK, "GET", "/api/v1/settings/changes", nil, true)["changes"].([]any)
 	if len(changes) < 2 {
@@ -527,8 +536,8 @@ func TestSettingsAreSharedAuditedAndApplied(t *testing.T) {
 	if lo, hi := before.Add(5*time.Minute-time.Second), time.Now().Add(5*time.Minute+time.Second); expires.Before(lo) || expires.After(hi) {
 		t.Errorf("countdown ends %s, want about 5 minutes after the message (%s..%s)", expires, lo, hi)
 	}
-	// Put the default back for the other tests.
-	c.expect(http.StatusOK, "PATCH", "/api/v1/settings", map[string]any{"inactivity_timeout": "1h"}, true)
+	// Put the defaults back for the other tests.
+	c.expect(http.StatusOK, "PATCH", "/api/v1/settings", map[string]any{"inactivity_timeout": "1h", "notification_cooldown": "30m"}, true)
 }
 
 func sharedFrontend(t *testing.T) string {
@@ -545,16 +554,13 @@ func sharedFrontend(t *testing.T) string {
 // process, configured only through HANDOFF_ environment variables.
 func TestRestartResumesConversationsAndTimers(t *testing.T) {
 	dir := t.TempDir()
-	httpAddr, uiAddr := freeAddr(t), freeAddr(t)
 	env := []string{
 		"HANDOFF_DATA_DIR=" + dir,
-		"HANDOFF_HTTP_ADDR=" + httpAddr,
 		"HANDOFF_TEMPORAL_EMBEDDED_FRONTEND_ADDR=127.0.0.1:0",
-		"HANDOFF_TEMPORAL_UI_ADDR=" + uiAddr,
 		"HANDOFF_CONVERSATION_WINDOW=1m",
 		"HANDOFF_AUTH_TOKENS=alice:" + staffToken,
 	}
-	first := startChild(t, dir, env)
+	first, httpAddr, uiAddr := startChildOnFreePorts(t, dir, env)
 	c := &api{t: t, base: "http://" + httpAddr, token: staffToken}
 	visitor := c.newVisitor()
 	c.say(visitor, map[string]any{"text": "hello", "name": "Restart Customer"})
@@ -565,8 +571,9 @@ func TestRestartResumesConversationsAndTimers(t *testing.T) {
 	}
 	first.stop(t)
 
-	second := startChild(t, dir, env)
+	second, httpAddr, _ := startChildOnFreePorts(t, dir, env)
 	defer second.stop(t)
+	c.base = "http://" + httpAddr
 	after := c.expect(http.StatusOK, "GET", conversationPath(visitor), nil, true)
 	for _, key := range []string{"state", "customer_name", "window_closes_at", "live_chat_expires_at", "last_message_seq"} {
 		if before[key] != after[key] {
@@ -613,15 +620,34 @@ type child struct {
 	log  *bytes.Buffer
 }
 
-func startChild(t *testing.T, dir string, env []string) *child {
+// startChildOnFreePorts starts handoff with its HTTP API and Temporal UI on
+// free ports. A port found free can be taken by another process before the
+// child binds it (tests of other packages run alongside), so a start that
+// fails for that reason is tried again on other ports.
+func startChildOnFreePorts(t *testing.T, dir string, env []string) (ch *child, httpAddr, uiAddr string) {
 	t.Helper()
+	for attempt := 1; ; attempt++ {
+		httpAddr, uiAddr = freeAddr(t), freeAddr(t)
+		ch, err := tryStartChild(dir, append(env[:len(env):len(env)], "HANDOFF_HTTP_ADDR="+httpAddr, "HANDOFF_TEMPORAL_UI_ADDR="+uiAddr))
+		if err == nil {
+			return ch, httpAddr, uiAddr
+		}
+		if attempt == 3 || !strings.Contains(err.Error(), "address already in use") {
+			t.Fatal(err)
+		}
+		t.Logf("start attempt %d: a port was taken meanwhile; trying others", attempt)
+	}
+}
+
+// tryStartChild starts handoff in a child process and waits until it is ready.
+func tryStartChild(dir string, env []string) (*child, error) {
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Dir = dir
 	cmd.Env = append(append(os.Environ(), "HANDOFF_E2E_CHILD=1"), env...)
 	ch := &child{cmd: cmd, done: make(chan error, 1), log: &bytes.Buffer{}}
 	cmd.Stdout, cmd.Stderr = ch.log, ch.log
 	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	go func() { ch.done <- cmd.Wait() }()
 	var addr string
@@ -635,17 +661,18 @@ func startChild(t *testing.T, dir string, env []string) *child {
 		if r, err := http.Get("http://" + addr + "/readyz"); err == nil {
 			r.Body.Close()
 			if r.StatusCode == http.StatusOK {
-				return ch
+				return ch, nil
 			}
 		}
 		select {
 		case err := <-ch.done:
-			t.Fatalf("handoff exited during start-up: %v\n%s", err, ch.log)
+			return nil, fmt.Errorf("handoff exited during start-up: %w\n%s", err, ch.log)
 		default:
 		}
 		if time.Now().After(deadline) {
 			_ = cmd.Process.Kill()
-			t.Fatalf("handoff did not become ready:\n%s", ch.log)
+			<-ch.done
+			return nil, fmt.Errorf("handoff did not become ready:\n%s", ch.log)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}

@@ -12,7 +12,7 @@ var eet = time.FixedZone("EET", 2*60*60)
 func sampleAlert() Alert {
 	return Alert{
 		ConversationID: "conversation/messenger/12345",
-		Channel:         "messenger",
+		Channel:        "messenger",
 		CustomerID:     "12345",
 		CustomerName:   "Ivan Petrov",
 		RequestedAt:    time.Date(2026, 3, 5, 14, 30, 0, 0, eet),
@@ -122,14 +122,19 @@ func TestEmailBodyVariants(t *testing.T) {
 			notWant: []string{"https://"},
 		},
 		{
-			name:  "Cyrillic",
-			alter: func(a *Alert) { a.CustomerName = "Иван Петров"; a.Recent = []Quote{{Text: "Здравствуйте! Мне нужен оператор.", SentAt: a.RequestedAt}} },
-			want:  []string{"Customer:     Иван Петров\n", "> Здравствуйте! Мне нужен оператор.\n"},
+			name: "Cyrillic",
+			alter: func(a *Alert) {
+				a.CustomerName = "Иван Петров"
+				a.Recent = []Quote{{Text: "Здравствуйте! Мне нужен оператор.", SentAt: a.RequestedAt}}
+			},
+			want: []string{"Customer:     Иван Петров\n", "> Здравствуйте! Мне нужен оператор.\n"},
 		},
 		{
-			name:  "CRLF and control characters in quotes",
-			alter: func(a *Alert) { a.Recent = []Quote{{Text: "line one\r\nline\x07 two\r\n\r\nline four", SentAt: a.RequestedAt}} },
-			want:  []string{"> line one\n> line two\n>\n> line four\n"},
+			name: "CRLF and control characters in quotes",
+			alter: func(a *Alert) {
+				a.Recent = []Quote{{Text: "line one\r\nline\x07 two\r\n\r\nline four", SentAt: a.RequestedAt}}
+			},
+			want: []string{"> line one\n> line two\n>\n> line four\n"},
 		},
 		{
 			name:  "unknown times",
@@ -211,8 +216,11 @@ func TestSMSTextVariants(t *testing.T) {
 			contains: []string{"Web chat customer v-42 asks for a human."},
 		},
 		{
-			name:     "Cyrillic",
-			alter:    func(a *Alert) { a.CustomerName = "Иван Петров"; a.Recent = []Quote{{Text: "Мне нужен\nоператор"}} },
+			name: "Cyrillic",
+			alter: func(a *Alert) {
+				a.CustomerName = "Иван Петров"
+				a.Recent = []Quote{{Text: "Мне нужен\nоператор"}}
+			},
 			contains: []string{"Иван Петров (Messenger) asks for a human.", `"Мне нужен оператор"`},
 		},
 		{

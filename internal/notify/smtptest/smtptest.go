@@ -152,7 +152,10 @@ func Start(t testing.TB, opts Options) *Server {
 }
 
 func (s *Server) close() {
+	// go-smtp's Close misses a listener that Serve has not registered yet,
+	// so close it here too.
 	_ = s.srv.Close()
+	_ = s.ln.Close()
 	<-s.serveDone
 }
 
