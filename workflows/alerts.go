@@ -25,6 +25,9 @@ const (
 	alertQuotes = 5
 	// alertQuoteRunes caps one quoted message.
 	alertQuoteRunes = 500
+	// alertProfileWait is how long an alert waits for the customer's name
+	// from the channel before it goes out without it.
+	alertProfileWait = 30 * time.Second
 	// notificationsKept is how many alert outcomes the state keeps.
 	notificationsKept = 20
 )
@@ -117,6 +120,13 @@ func (c *conversation) alert(ctx workflow.Context, a pendingAlert) {
 		return
 	}
 	c.state.LastAlertAt = a.RequestedAt
+	// A Messenger customer's name comes from their profile, fetched after
+	// their first message; give that a moment so the alert can name them.
+	if c.delivering && c.state.CustomerName == "" && !c.state.ProfileFetched {
+		if _, err := workflow.AwaitWithTimeout(ctx, alertProfileWait, func() bool { return c.state.ProfileFetched }); err != nil {
+			return
+		}
+	}
 
 	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout:    2 * time.Minute,

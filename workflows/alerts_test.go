@@ -224,3 +224,15 @@ func TestRequestWithNothingConfiguredIsFlaggedAndSaysNobodyWasAlerted(t *testing
 		t.Errorf("notifications %+v, want one saying nobody was alerted and why", n)
 	}
 }
+
+func TestMessengerAlertNamesTheCustomerFromTheirProfile(t *testing.T) {
+	h := newMessengerHarness(t).withRecipients()
+	h.update(0, workflows.UpdateCustomerMessage, workflows.CustomerMessage{
+		ID: "m1", Text: "I want to talk to a human", PageID: pageID, AsksForHuman: true})
+	h.run()
+
+	sent := h.sentAlerts(workflows.MediumEmail)
+	if len(sent) != 1 || sent[0].CustomerName != "Maria Petrova" || sent[0].Channel != workflows.ChannelMessenger {
+		t.Errorf("alerts %+v, want one naming the customer as their Messenger profile does", sent)
+	}
+}
