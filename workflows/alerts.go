@@ -120,6 +120,12 @@ func (c *conversation) alert(ctx workflow.Context, a pendingAlert) {
 		return
 	}
 	c.state.LastAlertAt = a.RequestedAt
+	notifications := make([]Notification, len(sends))
+	for i, s := range sends {
+		notifications[i] = Notification{RequestID: a.RequestID, RequestedAt: a.RequestedAt, Medium: s.medium, To: s.to,
+			Status: NotificationSending, At: workflow.Now(ctx)}
+		c.setNotification(notifications[i])
+	}
 	// A Messenger customer's name comes from their profile, fetched after
 	// their first message; give that a moment so the alert can name them.
 	if c.delivering && c.state.CustomerName == "" && !c.state.ProfileFetched {
@@ -139,10 +145,8 @@ func (c *conversation) alert(ctx workflow.Context, a pendingAlert) {
 		},
 	})
 	wg := workflow.NewWaitGroup(ctx)
-	for _, s := range sends {
-		n := Notification{RequestID: a.RequestID, RequestedAt: a.RequestedAt, Medium: s.medium, To: s.to,
-			Status: NotificationSending, At: workflow.Now(ctx)}
-		c.setNotification(n)
+	for i, s := range sends {
+		n := notifications[i]
 		req := AgentAlert{
 			ID:             c.workflowID + "/" + a.RequestID + "/" + string(s.medium),
 			ConversationID: c.workflowID,

@@ -227,6 +227,7 @@ func TestRequestWithNothingConfiguredIsFlaggedAndSaysNobodyWasAlerted(t *testing
 
 func TestMessengerAlertNamesTheCustomerFromTheirProfile(t *testing.T) {
 	h := newMessengerHarness(t).withRecipients()
+	h.profileFailures = 3 // the name arrives seconds after the request
 	h.update(0, workflows.UpdateCustomerMessage, workflows.CustomerMessage{
 		ID: "m1", Text: "I want to talk to a human", PageID: pageID, AsksForHuman: true})
 	h.run()

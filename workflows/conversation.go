@@ -97,7 +97,7 @@ type conversation struct {
 	deliveryBusy bool
 	profileBusy  bool
 	// alerting is on for runs started by code that alerts the business
-	// (see startAlerter).
+	// (see alertsVersion).
 	alerting  bool
 	alertBusy bool
 }

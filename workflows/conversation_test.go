@@ -40,8 +40,10 @@ type harness struct {
 	delivered []workflows.DeliveryRequest
 	attempts  int
 	deliver   func(attempt int, req workflows.DeliveryRequest) error
-	// profileName is what the profile activity answers.
+	// profileName is what the profile activity answers, after failing
+	// profileFailures times as if the Graph API were down.
 	profileName     string
+	profileFailures int
 	profileRequests []workflows.ProfileRequest
 	// alerts records every attempt to alert the business; alert decides
 	// each attempt's outcome (nil: success). The email and SMS activities
@@ -101,6 +103,9 @@ func newHarness(t *testing.T) *harness {
 	}, activity.RegisterOptions{Name: workflows.DeliverActivity})
 	h.env.RegisterActivityWithOptions(func(req workflows.ProfileRequest) (workflows.CustomerProfile, error) {
 		h.profileRequests = append(h.profileRequests, req)
+		if len(h.profileRequests) <= h.profileFailures {
+			return workflows.CustomerProfile{}, errors.New("graph API unavailable")
+		}
 		return workflows.CustomerProfile{Name: h.profileName}, nil
 	}, activity.RegisterOptions{Name: workflows.ProfileActivity})
 	for medium, name := range map[workflows.NotificationMedium]string{

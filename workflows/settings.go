@@ -214,12 +214,7 @@ func (s *SettingsState) apply(req SettingsChangeRequest, now time.Time) {
 	}
 	p := req.Patch
 	if p.InactivityTimeout != nil {
-		var from *string
-		if s.Overrides.InactivityTimeout != nil {
-			v := FormatDuration(*s.Overrides.InactivityTimeout)
-			from = &v
-		}
-		record("inactivity_timeout", from, FormatDuration(*p.InactivityTimeout))
+		record("inactivity_timeout", formatted(s.Overrides.InactivityTimeout, FormatDuration), FormatDuration(*p.InactivityTimeout))
 		s.Overrides.InactivityTimeout = p.InactivityTimeout
 	}
 	if p.NotificationEmail != nil {
@@ -231,25 +226,25 @@ func (s *SettingsState) apply(req SettingsChangeRequest, now time.Time) {
 		s.Overrides.NotificationPhone = p.NotificationPhone
 	}
 	if p.MessengerHumanAgent != nil {
-		var from *string
-		if s.Overrides.MessengerHumanAgent != nil {
-			v := strconv.FormatBool(*s.Overrides.MessengerHumanAgent)
-			from = &v
-		}
-		record("messenger_human_agent", from, strconv.FormatBool(*p.MessengerHumanAgent))
+		record("messenger_human_agent", formatted(s.Overrides.MessengerHumanAgent, strconv.FormatBool), strconv.FormatBool(*p.MessengerHumanAgent))
 		s.Overrides.MessengerHumanAgent = p.MessengerHumanAgent
 	}
 	if p.NotificationCooldown != nil {
-		var from *string
-		if s.Overrides.NotificationCooldown != nil {
-			v := FormatDuration(*s.Overrides.NotificationCooldown)
-			from = &v
-		}
-		record("notification_cooldown", from, FormatDuration(*p.NotificationCooldown))
+		record("notification_cooldown", formatted(s.Overrides.NotificationCooldown, FormatDuration), FormatDuration(*p.NotificationCooldown))
 		s.Overrides.NotificationCooldown = p.NotificationCooldown
 	}
 	s.Changes = append(s.Changes, SettingsChange{RequestID: req.RequestID, Author: req.Author, At: now, Changes: changes})
 	if len(s.Changes) > settingsHistoryKept {
 		s.Changes = append([]SettingsChange(nil), s.Changes[len(s.Changes)-settingsHistoryKept:]...)
 	}
+}
+
+// formatted is an overridden value as the audit trail writes it; nil when
+// the setting was not overridden.
+func formatted[T any](v *T, format func(T) string) *string {
+	if v == nil {
+		return nil
+	}
+	out := format(*v)
+	return &out
 }

@@ -16,19 +16,14 @@ import (
 func newAlerter(cfg *config.Config) (*activities.Alerter, error) {
 	a := &activities.Alerter{PublicURL: cfg.HTTP.PublicURL}
 	if m := cfg.Notification.SMTP; m.Configured() {
-		mailer, err := notify.NewMailer(notify.SMTPConfig{
-			Host: m.Host, Port: m.Port, Security: notify.Security(m.Security),
-			Username: m.Username, Password: m.Password, From: m.From,
-		})
+		mailer, err := notify.NewMailer(m.NotifyConfig())
 		if err != nil {
 			return nil, fmt.Errorf("config notifications.smtp: %w", err)
 		}
 		a.Mailer = mailer
 	}
 	if v := cfg.Notification.Vonage; v.Configured() {
-		sms, err := notify.NewSMSSender(notify.VonageConfig{
-			APIKey: v.APIKey, APISecret: v.APISecret, From: v.From, BaseURL: v.BaseURL,
-		})
+		sms, err := notify.NewSMSSender(v.NotifyConfig())
 		if err != nil {
 			return nil, fmt.Errorf("config notifications.vonage: %w", err)
 		}

@@ -18,6 +18,7 @@ import (
 	"github.com/spf13/viper"
 
 	"github.com/handoff-chat/handoff/internal/askhuman"
+	"github.com/handoff-chat/handoff/internal/notify"
 	"github.com/handoff-chat/handoff/workflows"
 )
 
@@ -138,6 +139,14 @@ type SMTP struct {
 // Configured reports whether email can be sent.
 func (s SMTP) Configured() bool { return s.Host != "" }
 
+// NotifyConfig is the mail server as package notify takes it.
+func (s SMTP) NotifyConfig() notify.SMTPConfig {
+	return notify.SMTPConfig{
+		Host: s.Host, Port: s.Port, Security: notify.Security(s.Security),
+		Username: s.Username, Password: s.Password, From: s.From,
+	}
+}
+
 // Vonage configures the Vonage SMS API alerts are texted through.
 type Vonage struct {
 	// APIKey is empty when no SMS is sent.
@@ -150,6 +159,11 @@ type Vonage struct {
 
 // Configured reports whether SMS can be sent.
 func (v Vonage) Configured() bool { return v.APIKey != "" }
+
+// NotifyConfig is the Vonage account as package notify takes it.
+func (v Vonage) NotifyConfig() notify.VonageConfig {
+	return notify.VonageConfig{APIKey: v.APIKey, APISecret: v.APISecret, From: v.From, BaseURL: v.BaseURL}
+}
 
 // Bot holds the bot's fixed texts and its navigation flows.
 type Bot struct {
@@ -506,8 +520,8 @@ func (c *Config) Validate() error {
 	if err := workflows.ValidateNotificationCooldown(c.Notification.Cooldown); err != nil {
 		bad("notifications.cooldown", "%v", err)
 	}
-	c.validateSMTP(bad)
-	c.validateVonage(bad)
+	c.validateSMTP(&errs, bad)
+	c.validateVonage(&errs, bad)
 	if (c.Messenger.AppSecret == "") != (c.Messenger.VerifyToken == "") {
 		bad("messenger.app_secret", "and messenger.verify_token must be set together to receive Messenger webhooks")
 	}
@@ -577,7 +591,8 @@ const (
 	SMTPNone     = "none"
 )
 
-func (c *Config) validateSMTP(bad func(key, format string, args ...any)) {
+func (c *Config) validateSMTP(problems *[]error, bad func(key, format string, args ...any)) {
+	before := len(*problems)
 	m := c.Notification.SMTP
 	if !m.Configured() {
 		if m.Username != "" || m.Password != "" || m.From != "" {
@@ -601,9 +616,17 @@ func (c *Config) validateSMTP(bad func(key, format string, args ...any)) {
 	} else if _, err := mail.ParseAddress(m.From); err != nil {
 		bad("notifications.smtp.from", "must be an address like alerts@example.com or \"handoff <alerts@example.com>\", got %q", m.From)
 	}
+	if len(*problems) == before {
+		// The sender's own rules, such as no login in plain text to a
+		// remote server, so they stop start-up here rather than later.
+		if _, err := notify.NewMailer(m.NotifyConfig()); err != nil {
+			bad("notifications.smtp", "%v", err)
+		}
+	}
 }
 
-func (c *Config) validateVonage(bad func(key, format string, args ...any)) {
+func (c *Config) validateVonage(problems *[]error, bad func(key, format string, args ...any)) {
+	before := len(*problems)
 	v := c.Notification.Vonage
 	if !strings.HasPrefix(v.BaseURL, "http://") && !strings.HasPrefix(v.BaseURL, "https://") {
 		bad("notifications.vonage.base_url", "must be an http:// or https:// URL like https://rest.nexmo.com, got %q", v.BaseURL)
@@ -619,5 +642,11 @@ func (c *Config) validateVonage(bad func(key, format string, args ...any)) {
 	}
 	if v.From == "" {
 		bad("notifications.vonage.from", "must be the sender: a number like 359888123456 or a name of up to 11 letters and digits")
+	}
+	if len(*problems) == before {
+		// Vonage's own rules, such as the key's length.
+		if _, err := notify.NewSMSSender(v.NotifyConfig()); err != nil {
+			bad("notifications.vonage", "%v", err)
+		}
 	}
 }

@@ -334,7 +334,7 @@ func TestEnvOverrides(t *testing.T) {
 				"HANDOFF_NOTIFICATIONS_SMTP_FROM":         "handoff <alerts@example.com>",
 				"HANDOFF_NOTIFICATIONS_SMTP_SECURITY":     "tls",
 				"HANDOFF_NOTIFICATIONS_SMTP_PORT":         "465",
-				"HANDOFF_NOTIFICATIONS_VONAGE_API_KEY":    "key",
+				"HANDOFF_NOTIFICATIONS_VONAGE_API_KEY":    "a1b2c3d4",
 				"HANDOFF_NOTIFICATIONS_VONAGE_API_SECRET": "secret",
 				"HANDOFF_NOTIFICATIONS_VONAGE_FROM":       "Bilka",
 				"HANDOFF_NOTIFICATIONS_COOLDOWN":          "2h",
@@ -492,6 +492,16 @@ func TestInvalidConfig(t *testing.T) {
 			name: "vonage key without secret and sender",
 			file: "notifications:\n  vonage:\n    api_key: key\n",
 			want: []string{"notifications.vonage.api_secret", "notifications.vonage.from"},
+		},
+		{
+			name: "smtp login in plain text to a remote server",
+			file: "notifications:\n  smtp:\n    host: smtp.example.com\n    from: a@example.com\n    security: none\n    username: bob\n    password: pw\n",
+			want: []string{"notifications.smtp", "plain text"},
+		},
+		{
+			name: "vonage key of the wrong length",
+			file: "notifications:\n  vonage:\n    api_key: abc\n    api_secret: secret\n    from: Shop\n",
+			want: []string{"notifications.vonage", "8-character"},
 		},
 		{
 			name: "cooldown too long",
