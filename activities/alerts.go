@@ -7,13 +7,49 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"time"
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/handoff-chat/handoff/internal/notify"
-	"github.com/handoff-chat/handoff/workflows"
 )
+
+// AgentAlert is the input of Alerter.NotifyByEmail and Alerter.NotifyBySMS: who
+// asked for a human, what they wrote, and whom to tell.
+type AgentAlert struct {
+	// ID identifies the alert: the conversation, the request and the
+	// medium. It is the same on every retry, so receivers can recognise a
+	// re-send (email Message-ID, Vonage client-ref).
+	ID             string    `json:"id"`
+	ConversationID string    `json:"conversation_id"`
+	Channel        string    `json:"channel"`
+	CustomerID     string    `json:"customer_id"`
+	CustomerName   string    `json:"customer_name,omitempty"`
+	RequestedAt    time.Time `json:"requested_at"`
+	// Recent are the customer's last messages up to the request, oldest first.
+	Recent []QuotedMessage `json:"recent,omitempty"`
+	// To is the email address or phone number in settings at the request.
+	To string `json:"to"`
+}
+
+// QuotedMessage is a customer message quoted in an alert.
+type QuotedMessage struct {
+	Text   string    `json:"text"`
+	SentAt time.Time `json:"sent_at"`
+}
+
+// AlertResult is what the notify activities return.
+type AlertResult struct {
+	// Receipt is what the receiving server gave back: the email's
+	// Message-ID, or Vonage's message ID.
+	Receipt string `json:"receipt,omitempty"`
+}
+
+// ErrTypeNotificationRefused means an email or SMS to the business failed
+// for good (bad address, rejected, not configured); the error message is the
+// reason shown to staff.
+const ErrTypeNotificationRefused = "NotificationRefused"
 
 // Alerter tells the business that a customer asks for a human, by email and
 // by SMS.
@@ -35,12 +71,12 @@ type Alerter struct {
 }
 
 // NotifyByEmail emails the alert to req.To.
-func (a *Alerter) NotifyByEmail(ctx context.Context, req workflows.AgentAlert) (workflows.AlertResult, error) {
+func (a *Alerter) NotifyByEmail(ctx context.Context, req AgentAlert) (AlertResult, error) {
 	if result, ok := alreadySent(ctx); ok {
 		return result, nil
 	}
 	if a.Mailer == nil {
-		return workflows.AlertResult{}, notificationRefused(fmt.Sprintf(
+		return AlertResult{}, notificationRefused(fmt.Sprintf(
 			"no email sent to %s: no mail server is configured (notifications.smtp.host)", req.To), nil)
 	}
 	alert := a.notifyAlert(req)
@@ -52,44 +88,44 @@ func (a *Alerter) NotifyByEmail(ctx context.Context, req workflows.AgentAlert) (
 		MessageID: messageID,
 	})
 	if err != nil {
-		return workflows.AlertResult{}, classifyAlertError("email "+req.To, err)
+		return AlertResult{}, classifyAlertError("email "+req.To, err)
 	}
-	result := workflows.AlertResult{Receipt: messageID}
+	result := AlertResult{Receipt: messageID}
 	activity.RecordHeartbeat(ctx, result)
 	return result, nil
 }
 
 // NotifyBySMS texts the alert to req.To.
-func (a *Alerter) NotifyBySMS(ctx context.Context, req workflows.AgentAlert) (workflows.AlertResult, error) {
+func (a *Alerter) NotifyBySMS(ctx context.Context, req AgentAlert) (AlertResult, error) {
 	if result, ok := alreadySent(ctx); ok {
 		return result, nil
 	}
 	if a.SMS == nil {
-		return workflows.AlertResult{}, notificationRefused(fmt.Sprintf(
+		return AlertResult{}, notificationRefused(fmt.Sprintf(
 			"no SMS sent to %s: Vonage is not configured (notifications.vonage.api_key)", req.To), nil)
 	}
 	id, err := a.SMS.Send(ctx, req.To, notify.SMSText(a.notifyAlert(req)), alertKey(req.ID))
 	if err != nil {
-		return workflows.AlertResult{}, classifyAlertError("SMS "+req.To, err)
+		return AlertResult{}, classifyAlertError("SMS "+req.To, err)
 	}
-	result := workflows.AlertResult{Receipt: id}
+	result := AlertResult{Receipt: id}
 	activity.RecordHeartbeat(ctx, result)
 	return result, nil
 }
 
 // alreadySent returns the receipt an earlier attempt recorded.
-func alreadySent(ctx context.Context) (workflows.AlertResult, bool) {
+func alreadySent(ctx context.Context) (AlertResult, bool) {
 	if !activity.HasHeartbeatDetails(ctx) {
-		return workflows.AlertResult{}, false
+		return AlertResult{}, false
 	}
-	var result workflows.AlertResult
+	var result AlertResult
 	if err := activity.GetHeartbeatDetails(ctx, &result); err != nil || result.Receipt == "" {
-		return workflows.AlertResult{}, false
+		return AlertResult{}, false
 	}
 	return result, true
 }
 
-func (a *Alerter) notifyAlert(req workflows.AgentAlert) notify.Alert {
+func (a *Alerter) notifyAlert(req AgentAlert) notify.Alert {
 	alert := notify.Alert{
 		ConversationID: req.ConversationID,
 		Channel:        req.Channel,
@@ -135,5 +171,5 @@ func classifyAlertError(what string, err error) error {
 }
 
 func notificationRefused(reason string, cause error) error {
-	return temporal.NewNonRetryableApplicationError(reason, workflows.ErrTypeNotificationRefused, cause)
+	return temporal.NewNonRetryableApplicationError(reason, ErrTypeNotificationRefused, cause)
 }

@@ -10,21 +10,21 @@ import (
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/handoff-chat/handoff/activities"
+	"github.com/handoff-chat/handoff/internal/chat"
 	"github.com/handoff-chat/handoff/internal/notify"
 	"github.com/handoff-chat/handoff/internal/notify/smtptest"
 	"github.com/handoff-chat/handoff/internal/notify/vonagetest"
-	"github.com/handoff-chat/handoff/workflows"
 )
 
-func testAlert() workflows.AgentAlert {
-	return workflows.AgentAlert{
+func testAlert() activities.AgentAlert {
+	return activities.AgentAlert{
 		ID:             "conversation/messenger/4711/m.1/email",
 		ConversationID: "conversation/messenger/4711",
-		Channel:        workflows.ChannelMessenger,
+		Channel:        chat.ChannelMessenger,
 		CustomerID:     "4711",
 		CustomerName:   "Ivan Petrov",
 		RequestedAt:    time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC),
-		Recent:         []workflows.QuotedMessage{{Text: "Where is my order?", SentAt: time.Date(2026, 11, 30, 9, 59, 0, 0, time.UTC)}},
+		Recent:         []activities.QuotedMessage{{Text: "Where is my order?", SentAt: time.Date(2026, 11, 30, 9, 59, 0, 0, time.UTC)}},
 		To:             "ops@example.com",
 	}
 }
@@ -54,7 +54,7 @@ func TestNotifyByEmailSendsOneMessageWithAStableID(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var result workflows.AlertResult
+	var result activities.AlertResult
 	if err := val.Get(&result); err != nil {
 		t.Fatal(err)
 	}
@@ -85,12 +85,12 @@ func TestRetryAfterASendThatWasNotReportedDoesNotSendAgain(t *testing.T) {
 			env.RegisterActivity(alerter)
 			// What an earlier attempt recorded after sending, before its
 			// worker died.
-			env.SetHeartbeatDetails(workflows.AlertResult{Receipt: "earlier-receipt"})
+			env.SetHeartbeatDetails(activities.AlertResult{Receipt: "earlier-receipt"})
 			val, err := env.ExecuteActivity(activity, testAlert())
 			if err != nil {
 				t.Fatal(err)
 			}
-			var result workflows.AlertResult
+			var result activities.AlertResult
 			if err := val.Get(&result); err != nil {
 				t.Fatal(err)
 			}
@@ -141,5 +141,5 @@ func TestAlertFailuresAreClassified(t *testing.T) {
 
 func isRefused(err error) bool {
 	var appErr *temporal.ApplicationError
-	return errors.As(err, &appErr) && appErr.Type() == workflows.ErrTypeNotificationRefused && appErr.NonRetryable()
+	return errors.As(err, &appErr) && appErr.Type() == activities.ErrTypeNotificationRefused && appErr.NonRetryable()
 }

@@ -8,9 +8,38 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/handoff-chat/handoff/internal/chat"
 	"github.com/handoff-chat/handoff/internal/flows"
-	"github.com/handoff-chat/handoff/workflows"
 )
+
+// BotEvent is what the bot is asked to react to.
+type BotEvent string
+
+const (
+	// BotEventMessage is a customer message while the AI is on.
+	BotEventMessage BotEvent = "message"
+	// BotEventAgentRequested is a customer's request for a human.
+	BotEventAgentRequested BotEvent = "agent_requested"
+)
+
+// BotReplyRequest is the input of Bot.BotReply.
+type BotReplyRequest struct {
+	ConversationID string   `json:"conversation_id"`
+	Channel        string   `json:"channel"`
+	CustomerID     string   `json:"customer_id"`
+	Event          BotEvent `json:"event"`
+	// Message is the customer message the bot reacts to: the message itself
+	// (BotEventMessage), or the one with which the customer asked for a human
+	// (BotEventAgentRequested; empty when the request came without one).
+	Message chat.Message `json:"message"`
+	// Locale is the customer's language as last reported by the channel.
+	Locale string `json:"locale,omitempty"`
+}
+
+// BotReply is what the bot says back; no messages means it stays silent.
+type BotReply struct {
+	Messages []chat.Content `json:"messages"`
+}
 
 // Bot decides what the bot says while the AI is on. With navigation flows, a
 // button press shows the block it leads to and anything else gets the flow's
@@ -29,30 +58,30 @@ type Bot struct {
 
 // BotReply returns the bot's reply to one customer event. It has no side
 // effects, so a retry simply computes the same reply again.
-func (b *Bot) BotReply(_ context.Context, req workflows.BotReplyRequest) (workflows.BotReply, error) {
+func (b *Bot) BotReply(_ context.Context, req BotReplyRequest) (BotReply, error) {
 	switch req.Event {
-	case workflows.BotEventMessage:
+	case BotEventMessage:
 		if b.Flows == nil {
-			return workflows.BotReply{Messages: []workflows.BotMessage{{
+			return BotReply{Messages: []chat.Content{{
 				Text:    b.Reply,
-				Buttons: []workflows.Button{{Title: "Talk to a human", Payload: workflows.PayloadTalkToHuman}},
+				Buttons: []chat.Button{{Title: "Talk to a human", Payload: chat.PayloadTalkToHuman}},
 			}}}, nil
 		}
 		msg, err := b.navigate(req)
 		if err != nil {
-			return workflows.BotReply{}, err
+			return BotReply{}, err
 		}
-		return workflows.BotReply{Messages: []workflows.BotMessage{msg}}, nil
-	case workflows.BotEventAgentRequested:
-		return workflows.BotReply{Messages: []workflows.BotMessage{{Text: b.acknowledgement(req)}}}, nil
+		return BotReply{Messages: []chat.Content{msg}}, nil
+	case BotEventAgentRequested:
+		return BotReply{Messages: []chat.Content{{Text: b.acknowledgement(req)}}}, nil
 	default:
-		return workflows.BotReply{}, fmt.Errorf("bot reply: unknown event %q", req.Event)
+		return BotReply{}, fmt.Errorf("bot reply: unknown event %q", req.Event)
 	}
 }
 
 // navigate answers from the flows: the block a button leads to, or the
 // fallback block in the customer's language.
-func (b *Bot) navigate(req workflows.BotReplyRequest) (workflows.BotMessage, error) {
+func (b *Bot) navigate(req BotReplyRequest) (chat.Content, error) {
 	f := b.Flows.Current()
 	if lang, block, ok := flows.ParseNavigationPayload(req.Message.Payload); ok && f.Has(block) {
 		return f.Render(block, lang)
@@ -60,7 +89,7 @@ func (b *Bot) navigate(req workflows.BotReplyRequest) (workflows.BotMessage, err
 	// A button of a block that no longer exists, or free text.
 	msg, err := f.Render(f.Fallback(), f.Language(customerLanguage(req)))
 	if err != nil {
-		return workflows.BotMessage{}, fmt.Errorf("bot reply: %w", err)
+		return chat.Content{}, fmt.Errorf("bot reply: %w", err)
 	}
 	return msg, nil
 }
@@ -68,7 +97,7 @@ func (b *Bot) navigate(req workflows.BotReplyRequest) (workflows.BotMessage, err
 // acknowledgement is AgentRequestedReply in the customer's language, else
 // the flows' default language, else English, else the first language in
 // alphabetical order.
-func (b *Bot) acknowledgement(req workflows.BotReplyRequest) string {
+func (b *Bot) acknowledgement(req BotReplyRequest) string {
 	candidates := []string{primaryLanguage(customerLanguage(req))}
 	if b.Flows != nil {
 		candidates = append(candidates, b.Flows.Current().DefaultLanguage())
@@ -95,7 +124,7 @@ func primaryLanguage(locale string) string {
 // customerLanguage guesses the language to answer in: Cyrillic text is
 // Bulgarian; otherwise the channel's locale; otherwise Latin text is taken
 // as English.
-func customerLanguage(req workflows.BotReplyRequest) string {
+func customerLanguage(req BotReplyRequest) string {
 	if lang := flows.DetectLanguage(req.Message.Text); lang != "" {
 		return lang
 	}

@@ -8,9 +8,42 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/handoff-chat/handoff/internal/chat"
 	"github.com/handoff-chat/handoff/internal/graphapi"
-	"github.com/handoff-chat/handoff/workflows"
 )
+
+// DeliveryRequest is the input of Messenger.DeliverMessage.
+type DeliveryRequest struct {
+	ConversationID string `json:"conversation_id"`
+	Channel        string `json:"channel"`
+	// PageID is the Messenger page the customer wrote to.
+	PageID     string       `json:"page_id"`
+	CustomerID string       `json:"customer_id"`
+	Message    chat.Message `json:"message"`
+	// Tag is the message tag to send with; empty sends a standard response.
+	Tag string `json:"tag,omitempty"`
+}
+
+// DeliveryResult is what Messenger.DeliverMessage returns.
+type DeliveryResult struct {
+	ChannelMessageIDs []string `json:"channel_message_ids"`
+}
+
+// ProfileRequest is the input of Messenger.FetchCustomerProfile.
+type ProfileRequest struct {
+	Channel    string `json:"channel"`
+	PageID     string `json:"page_id"`
+	CustomerID string `json:"customer_id"`
+}
+
+// CustomerProfile is what Messenger.FetchCustomerProfile returns.
+type CustomerProfile struct {
+	Name string `json:"name"`
+}
+
+// ErrTypeDeliveryRefused means the channel refused a message for good; the
+// error message is the reason shown to staff.
+const ErrTypeDeliveryRefused = "DeliveryRefused"
 
 // Messenger sends bot and staff messages through Messenger's Send API and
 // reads customer profiles from the Graph API.
@@ -24,17 +57,17 @@ type Messenger struct {
 // with the next call instead of sending the earlier ones again. The Send API
 // has no idempotency key: a call that timed out may still have been
 // delivered, and its retry then sends that part twice.
-func (m *Messenger) DeliverMessage(ctx context.Context, req workflows.DeliveryRequest) (workflows.DeliveryResult, error) {
-	if req.Channel != workflows.ChannelMessenger {
-		return workflows.DeliveryResult{}, refused(fmt.Sprintf("channel %q is not sent to", req.Channel), nil)
+func (m *Messenger) DeliverMessage(ctx context.Context, req DeliveryRequest) (DeliveryResult, error) {
+	if req.Channel != chat.ChannelMessenger {
+		return DeliveryResult{}, refused(fmt.Sprintf("channel %q is not sent to", req.Channel), nil)
 	}
 	if req.PageID == "" {
-		return workflows.DeliveryResult{}, refused("not sent: the page this customer wrote to is not known", nil)
+		return DeliveryResult{}, refused("not sent: the page this customer wrote to is not known", nil)
 	}
-	content := graphapi.Content{Text: req.Message.Text, Attachments: req.Message.Attachments, Buttons: req.Message.Buttons}
+	content := chat.Content{Text: req.Message.Text, Attachments: req.Message.Attachments, Buttons: req.Message.Buttons}
 	parts, err := graphapi.Parts(content)
 	if err != nil {
-		return workflows.DeliveryResult{}, refused("not sent: "+err.Error(), err)
+		return DeliveryResult{}, refused("not sent: "+err.Error(), err)
 	}
 	var sent []string
 	if activity.HasHeartbeatDetails(ctx) {
@@ -45,21 +78,21 @@ func (m *Messenger) DeliverMessage(ctx context.Context, req workflows.DeliveryRe
 	for part := len(sent); part < parts; part++ {
 		id, err := m.Graph.SendPart(ctx, req.PageID, req.CustomerID, content, graphapi.Tag(req.Tag), part)
 		if err != nil {
-			return workflows.DeliveryResult{}, classify(fmt.Sprintf("send part %d of %d of message %s", part+1, parts, req.Message.ID), err)
+			return DeliveryResult{}, classify(fmt.Sprintf("send part %d of %d of message %s", part+1, parts, req.Message.ID), err)
 		}
 		sent = append(sent, id)
 		activity.RecordHeartbeat(ctx, sent)
 	}
-	return workflows.DeliveryResult{ChannelMessageIDs: sent}, nil
+	return DeliveryResult{ChannelMessageIDs: sent}, nil
 }
 
 // FetchCustomerProfile returns the customer's name as Messenger shows it.
-func (m *Messenger) FetchCustomerProfile(ctx context.Context, req workflows.ProfileRequest) (workflows.CustomerProfile, error) {
+func (m *Messenger) FetchCustomerProfile(ctx context.Context, req ProfileRequest) (CustomerProfile, error) {
 	p, err := m.Graph.Profile(ctx, req.PageID, req.CustomerID)
 	if err != nil {
-		return workflows.CustomerProfile{}, classify("fetch profile of "+req.CustomerID, err)
+		return CustomerProfile{}, classify("fetch profile of "+req.CustomerID, err)
 	}
-	return workflows.CustomerProfile{Name: p.Name}, nil
+	return CustomerProfile{Name: p.Name}, nil
 }
 
 // classify returns transient errors for Temporal to retry and turns
@@ -76,5 +109,5 @@ func classify(what string, err error) error {
 }
 
 func refused(reason string, cause error) error {
-	return temporal.NewNonRetryableApplicationError(reason, workflows.ErrTypeDeliveryRefused, cause)
+	return temporal.NewNonRetryableApplicationError(reason, ErrTypeDeliveryRefused, cause)
 }

@@ -4,9 +4,16 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/handoff-chat/handoff/internal/chat"
 	"github.com/handoff-chat/handoff/search"
-	"github.com/handoff-chat/handoff/workflows"
 )
+
+// IndexRequest is the input of Search.IndexConversation: customer and staff messages not
+// indexed yet, and the conversation as it stands.
+type IndexRequest struct {
+	Conversation chat.ConversationSummary `json:"conversation"`
+	Messages     []chat.Message           `json:"messages"`
+}
 
 // Search writes conversations and their messages to the search index.
 type Search struct {
@@ -17,10 +24,10 @@ type Search struct {
 // conversation document. Both writes replace what a previous attempt wrote,
 // and an older conversation document never replaces a newer one, so retries
 // are harmless.
-func (a *Search) IndexConversation(ctx context.Context, req workflows.IndexRequest) error {
+func (a *Search) IndexConversation(ctx context.Context, req IndexRequest) error {
 	msgs := make([]search.Message, 0, len(req.Messages))
 	for _, m := range req.Messages {
-		if m.Sender == workflows.SenderBot {
+		if m.Sender == chat.SenderBot {
 			continue // staff do not see the bot's chatter in a conversation
 		}
 		msgs = append(msgs, search.Message{
@@ -38,26 +45,14 @@ func (a *Search) IndexConversation(ctx context.Context, req workflows.IndexReque
 	if err := a.Index.IndexMessages(ctx, msgs); err != nil {
 		return fmt.Errorf("index %d messages of %s: %w", len(msgs), req.Conversation.ID, err)
 	}
-	d := req.Conversation
-	err := a.Index.UpsertConversation(ctx, search.Conversation{
-		ID:                d.ID,
-		Channel:           d.Channel,
-		CustomerID:        d.CustomerID,
-		CustomerName:      d.CustomerName,
-		State:             string(d.State),
-		LastMessageAt:     d.LastMessageAt,
-		WindowClosesAt:    d.WindowClosesAt,
-		AgentRequestedAt:  d.AgentRequestedAt,
-		LiveChatExpiresAt: d.LiveChatExpiresAt,
-		UpdatedAt:         d.UpdatedAt,
-	})
+	err := a.Index.UpsertConversation(ctx, req.Conversation)
 	if err != nil {
-		return fmt.Errorf("index conversation %s: %w", d.ID, err)
+		return fmt.Errorf("index conversation %s: %w", req.Conversation.ID, err)
 	}
 	return nil
 }
 
-func attachmentURLs(as []workflows.Attachment) []string {
+func attachmentURLs(as []chat.Attachment) []string {
 	var urls []string
 	for _, a := range as {
 		urls = append(urls, a.URL)

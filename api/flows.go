@@ -107,9 +107,7 @@ func (s *server) sendBlock(c *gin.Context) {
 		writeError(c, http.StatusBadRequest, err.Error())
 		return
 	}
-	s.sendStaffMessage(c, channel, customer, workflows.StaffMessage{
-		ID: req.ID, Author: staffName(c), Text: msg.Text, Attachments: msg.Attachments, Buttons: msg.Buttons, Block: req.Block,
-	})
+	s.sendStaffMessage(c, channel, customer, workflows.StaffMessage{ID: req.ID, Author: staffName(c), Content: msg})
 }
 
 func contains(list []string, v string) bool {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/handoff-chat/handoff/internal/chat"
 	"github.com/handoff-chat/handoff/internal/conversations"
 	"github.com/handoff-chat/handoff/workflows"
 )
@@ -130,7 +131,7 @@ func (s *server) messengerWebhook(c *gin.Context) {
 			if msg.PageID == "" {
 				msg.PageID = entry.ID
 			}
-			if _, _, err := s.Conversations.CustomerMessage(ctx, workflows.ChannelMessenger, ev.Sender.ID, msg); err != nil {
+			if _, _, err := s.Conversations.CustomerMessage(ctx, chat.ChannelMessenger, ev.Sender.ID, msg); err != nil {
 				s.writeConversationError(c, err)
 				return
 			}
@@ -170,7 +171,7 @@ func customerMessage(ev messagingEvent) (workflows.CustomerMessage, bool) {
 		}
 		for _, a := range ev.Message.Attachments {
 			if a.Payload.URL != "" {
-				m.Attachments = append(m.Attachments, workflows.Attachment{Type: a.Type, URL: a.Payload.URL})
+				m.Attachments = append(m.Attachments, chat.Attachment{Type: a.Type, URL: a.Payload.URL})
 			}
 		}
 		return m, m.Text != "" || m.Payload != "" || len(m.Attachments) > 0
@@ -190,10 +191,10 @@ func (s *server) inboxEcho(ev messagingEvent) (workflows.StaffMessage, bool) {
 	if m == nil || !m.IsEcho || m.MID == "" || (s.Messenger.AppID != "" && m.AppID.String() == s.Messenger.AppID) {
 		return workflows.StaffMessage{}, false
 	}
-	msg := workflows.StaffMessage{ID: m.MID, Author: InboxAuthor, Text: m.Text, Echo: true}
+	msg := workflows.StaffMessage{ID: m.MID, Author: InboxAuthor, Content: chat.Content{Text: m.Text}, Echo: true}
 	for _, a := range m.Attachments {
 		if a.Type == "image" && a.Payload.URL != "" {
-			msg.Attachments = append(msg.Attachments, workflows.Attachment{Type: a.Type, URL: a.Payload.URL})
+			msg.Attachments = append(msg.Attachments, chat.Attachment{Type: a.Type, URL: a.Payload.URL})
 		}
 	}
 	if msg.Text == "" && len(msg.Attachments) == 0 {
@@ -209,7 +210,7 @@ func (s *server) inboxEcho(ev messagingEvent) (workflows.StaffMessage, bool) {
 func (s *server) recordInboxEcho(c *gin.Context, customer string, msg workflows.StaffMessage) error {
 	ctx, cancel := requestContext(c)
 	defer cancel()
-	_, _, err := s.Conversations.StaffMessage(ctx, workflows.ChannelMessenger, customer, msg)
+	_, _, err := s.Conversations.StaffMessage(ctx, chat.ChannelMessenger, customer, msg)
 	var stateErr *conversations.StateError
 	var inputErr *conversations.InputError
 	if errors.Is(err, conversations.ErrNotFound) || errors.As(err, &stateErr) || errors.As(err, &inputErr) {

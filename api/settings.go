@@ -8,8 +8,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/handoff-chat/handoff/internal/chat"
 	"github.com/handoff-chat/handoff/internal/settings"
-	"github.com/handoff-chat/handoff/workflows"
 )
 
 // settingsJSON is the wire form of settings: durations as Go duration strings.
@@ -25,21 +25,21 @@ type settingsJSON struct {
 	NotificationCooldown string `json:"notification_cooldown"`
 }
 
-func toSettingsJSON(s workflows.Settings) settingsJSON {
+func toSettingsJSON(s chat.Settings) settingsJSON {
 	return settingsJSON{
-		InactivityTimeout:    workflows.FormatDuration(s.InactivityTimeout),
+		InactivityTimeout:    chat.FormatDuration(s.InactivityTimeout),
 		NotificationEmail:    s.NotificationEmail,
 		NotificationPhone:    s.NotificationPhone,
 		MessengerHumanAgent:  s.MessengerHumanAgent,
-		NotificationCooldown: workflows.FormatDuration(s.NotificationCooldown),
+		NotificationCooldown: chat.FormatDuration(s.NotificationCooldown),
 	}
 }
 
 type settingsResponse struct {
-	Settings   settingsJSON              `json:"settings"`
-	Defaults   settingsJSON              `json:"defaults"`
-	Overridden []string                  `json:"overridden"`
-	LastChange *workflows.SettingsChange `json:"last_change,omitempty"`
+	Settings   settingsJSON         `json:"settings"`
+	Defaults   settingsJSON         `json:"defaults"`
+	Overridden []string             `json:"overridden"`
+	LastChange *chat.SettingsChange `json:"last_change,omitempty"`
 }
 
 func toSettingsResponse(cur settings.Current) settingsResponse {
@@ -93,7 +93,7 @@ func (s *server) changeSettings(c *gin.Context) {
 	if !decodeJSON(c, &req) {
 		return
 	}
-	var patch workflows.SettingsPatch
+	var patch chat.SettingsPatch
 	if req.InactivityTimeout != nil {
 		d, err := time.ParseDuration(strings.TrimSpace(*req.InactivityTimeout))
 		if err != nil {
@@ -146,7 +146,7 @@ func (s *server) settingsChanges(c *gin.Context) {
 		return
 	}
 	if changes == nil {
-		changes = []workflows.SettingsChange{}
+		changes = []chat.SettingsChange{}
 	}
 	c.JSON(http.StatusOK, gin.H{"changes": changes})
 }

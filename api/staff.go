@@ -11,6 +11,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/handoff-chat/handoff/internal/chat"
 	"github.com/handoff-chat/handoff/internal/conversations"
 	"github.com/handoff-chat/handoff/search"
 	"github.com/handoff-chat/handoff/workflows"
@@ -18,7 +19,7 @@ import (
 
 func isNotFound(err error) bool { return errors.Is(err, conversations.ErrNotFound) }
 
-var knownChannels = map[string]bool{workflows.ChannelWebChat: true, workflows.ChannelMessenger: true}
+var knownChannels = map[string]bool{chat.ChannelWebChat: true, chat.ChannelMessenger: true}
 
 // conversationKey reads and checks the :channel and :customer path parameters.
 func conversationKey(c *gin.Context) (channel, customer string, ok bool) {
@@ -36,7 +37,7 @@ func conversationKey(c *gin.Context) (channel, customer string, ok bool) {
 
 // conversationRow is one row of the staff list.
 type conversationRow struct {
-	search.Conversation
+	chat.ConversationSummary
 	AgentRequested bool `json:"agent_requested"`
 }
 
@@ -58,7 +59,7 @@ func (s *server) listConversations(c *gin.Context) {
 	}
 	rows := make([]conversationRow, 0, len(list))
 	for _, conv := range list {
-		rows = append(rows, conversationRow{Conversation: conv, AgentRequested: conv.AgentRequestedAt != nil})
+		rows = append(rows, conversationRow{ConversationSummary: conv, AgentRequested: conv.AgentRequestedAt != nil})
 	}
 	c.JSON(http.StatusOK, gin.H{"conversations": rows})
 }
@@ -162,10 +163,10 @@ func (s *server) setLiveChat(c *gin.Context) {
 
 type staffMessageRequest struct {
 	// ID is optional; a client that sets it can retry without sending twice.
-	ID          string                 `json:"id"`
-	Text        string                 `json:"text"`
-	Attachments []workflows.Attachment `json:"attachments"`
-	Buttons     []workflows.Button     `json:"buttons"`
+	ID          string            `json:"id"`
+	Text        string            `json:"text"`
+	Attachments []chat.Attachment `json:"attachments"`
+	Buttons     []chat.Button     `json:"buttons"`
 }
 
 func (s *server) staffMessage(c *gin.Context) {
@@ -197,7 +198,7 @@ func (s *server) staffMessage(c *gin.Context) {
 		return
 	}
 	s.sendStaffMessage(c, channel, customer, workflows.StaffMessage{
-		ID: req.ID, Author: staffName(c), Text: req.Text, Attachments: req.Attachments, Buttons: req.Buttons,
+		ID: req.ID, Author: staffName(c), Content: chat.Content{Text: req.Text, Attachments: req.Attachments, Buttons: req.Buttons},
 	})
 }
 
@@ -211,7 +212,7 @@ func (s *server) sendStaffMessage(c *gin.Context, channel, customer string, msg 
 		s.writeConversationError(c, err)
 		return
 	}
-	if channel == workflows.ChannelWebChat {
+	if channel == chat.ChannelWebChat {
 		s.activity.notify(customer)
 	}
 	c.JSON(http.StatusCreated, gin.H{"message_id": msg.ID, "duplicate": duplicate, "conversation": view})

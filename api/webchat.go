@@ -11,6 +11,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/handoff-chat/handoff/internal/chat"
 	"github.com/handoff-chat/handoff/workflows"
 )
 
@@ -114,7 +115,7 @@ func (s *server) visitorMessage(c *gin.Context) {
 	}
 	ctx, cancel := requestContext(c)
 	defer cancel()
-	view, duplicate, err := s.Conversations.CustomerMessage(ctx, workflows.ChannelWebChat, visitor, workflows.CustomerMessage{
+	view, duplicate, err := s.Conversations.CustomerMessage(ctx, chat.ChannelWebChat, visitor, workflows.CustomerMessage{
 		ID: req.ID, CustomerName: strings.TrimSpace(req.Name), Text: req.Text, Payload: req.Payload, Locale: req.Locale,
 	})
 	if err != nil {
@@ -141,11 +142,11 @@ func (s *server) visitorTranscript(c *gin.Context) {
 	}
 	ctx, cancel := requestContext(c)
 	defer cancel()
-	messages, err := s.Conversations.Transcript(ctx, workflows.ChannelWebChat, visitor, after)
+	messages, err := s.Conversations.Transcript(ctx, chat.ChannelWebChat, visitor, after)
 	if err != nil {
 		if isNotFound(err) {
 			// A visitor who has not written yet simply has no messages.
-			c.JSON(http.StatusOK, gin.H{"messages": []workflows.Message{}})
+			c.JSON(http.StatusOK, gin.H{"messages": []chat.Message{}})
 			return
 		}
 		s.writeConversationError(c, err)
@@ -172,7 +173,7 @@ func (s *server) visitorAgentRequest(c *gin.Context) {
 	}
 	ctx, cancel := requestContext(c)
 	defer cancel()
-	view, err := s.Conversations.RequestAgent(ctx, workflows.ChannelWebChat, visitor, req.ID)
+	view, err := s.Conversations.RequestAgent(ctx, chat.ChannelWebChat, visitor, req.ID)
 	if err != nil {
 		s.writeConversationError(c, err)
 		return

@@ -9,8 +9,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-
-	"github.com/handoff-chat/handoff/workflows"
+	"github.com/handoff-chat/handoff/internal/chat"
 )
 
 // The web chat event stream (Server-Sent Events). The browser keeps one
@@ -86,7 +85,7 @@ func (s *server) visitorEvents(c *gin.Context) {
 	for time.Since(began) < streamMaxAge {
 		extendWriteDeadline(c)
 		woken := s.activity.wait(visitor)
-		messages, err := s.Conversations.Transcript(ctx, workflows.ChannelWebChat, visitor, after)
+		messages, err := s.Conversations.Transcript(ctx, chat.ChannelWebChat, visitor, after)
 		switch {
 		case err == nil:
 			for _, m := range messages {
@@ -149,7 +148,7 @@ func streamCursor(c *gin.Context) (int64, bool) {
 	return n, true
 }
 
-func writeEvent(c *gin.Context, m workflows.Message) error {
+func writeEvent(c *gin.Context, m chat.Message) error {
 	data, err := json.Marshal(m)
 	if err != nil {
 		return fmt.Errorf("encode message %s: %w", m.ID, err)

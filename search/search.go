@@ -9,6 +9,8 @@ import (
 	"context"
 	"errors"
 	"time"
+
+	"github.com/handoff-chat/handoff/internal/chat"
 )
 
 // ErrUnavailable wraps errors of a backend that cannot be reached; callers
@@ -29,23 +31,6 @@ type Message struct {
 	Attachments    []string  `json:"attachments,omitempty"`
 	TemplateID     string    `json:"template_id,omitempty"`
 	SentAt         time.Time `json:"sent_at"`
-}
-
-// Conversation is the per-conversation document behind the staff list and
-// name search.
-type Conversation struct {
-	ID                string     `json:"id"`
-	Channel           string     `json:"channel"`
-	CustomerID        string     `json:"customer_id"`
-	CustomerName      string     `json:"customer_name"`
-	State             string     `json:"state"`
-	LastMessageAt     time.Time  `json:"last_message_at"`
-	WindowClosesAt    time.Time  `json:"window_closes_at"`
-	AgentRequestedAt  *time.Time `json:"agent_requested_at,omitempty"`
-	LiveChatExpiresAt *time.Time `json:"live_chat_expires_at,omitempty"`
-	// UpdatedAt orders writes: a write older than the stored document is ignored,
-	// so a retried or late activity never rolls the projection back.
-	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // Sort orders message search results.
@@ -124,10 +109,10 @@ type Index interface {
 	IndexMessages(ctx context.Context, msgs []Message) error
 	// UpsertConversation stores the conversation document unless a newer one
 	// (by UpdatedAt) is already stored.
-	UpsertConversation(ctx context.Context, c Conversation) error
+	UpsertConversation(ctx context.Context, c chat.ConversationSummary) error
 	SearchMessages(ctx context.Context, q MessageQuery) (MessageResults, error)
 	// SearchConversations returns agent-requested conversations first (oldest
 	// request first), then the rest by last message, newest first.
-	SearchConversations(ctx context.Context, q ConversationQuery) ([]Conversation, error)
+	SearchConversations(ctx context.Context, q ConversationQuery) ([]chat.ConversationSummary, error)
 	Close() error
 }

@@ -1,11 +1,14 @@
 package workflows
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"time"
 	"unicode/utf8"
 
+	"github.com/handoff-chat/handoff/activities"
+	"github.com/handoff-chat/handoff/internal/chat"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 )
@@ -34,103 +37,74 @@ const (
 
 // pendingAlert is a request for a human not yet alerted.
 type pendingAlert struct {
-	RequestID   string          `json:"request_id"`
-	RequestedAt time.Time       `json:"requested_at"`
-	Recent      []QuotedMessage `json:"recent,omitempty"`
-}
-
-// alertsVersion turns alerts on for runs started by code that sends them;
-// runs recorded before alerts existed replay without. It is called before
-// the update handlers are registered, because an update that started the run
-// is handled as soon as its handler is.
-func (c *conversation) alertsVersion(ctx workflow.Context) {
-	c.alerting = workflow.GetVersion(ctx, "agent-alerts", workflow.DefaultVersion, 1) >= 1
-}
-
-// startAlerter starts the coroutine that alerts the business.
-func (c *conversation) startAlerter(ctx workflow.Context) {
-	if c.alerting {
-		workflow.Go(ctx, c.runAlerter)
-	}
+	RequestID   string                     `json:"request_id"`
+	RequestedAt time.Time                  `json:"requested_at"`
+	Recent      []activities.QuotedMessage `json:"recent,omitempty"`
 }
 
 // queueAlert records a request for a human to alert the business about,
 // quoting the customer's last messages up to now.
 func (c *conversation) queueAlert(ctx workflow.Context, requestID string) {
-	var recent []QuotedMessage
+	var recent []activities.QuotedMessage
 	for i := len(c.state.Transcript) - 1; i >= 0 && len(recent) < alertQuotes; i-- {
 		m := c.state.Transcript[i]
-		if m.Sender == SenderCustomer && m.Text != "" && m.Payload == "" {
-			recent = append(recent, QuotedMessage{Text: truncateRunes(m.Text, alertQuoteRunes), SentAt: m.SentAt})
+		if m.Sender == chat.SenderCustomer && m.Text != "" && m.Payload == "" {
+			recent = append(recent, activities.QuotedMessage{Text: truncateRunes(m.Text, alertQuoteRunes), SentAt: m.SentAt})
 		}
 	}
 	for i, j := 0, len(recent)-1; i < j; i, j = i+1, j-1 {
 		recent[i], recent[j] = recent[j], recent[i]
 	}
-	c.state.PendingAlerts = append(c.state.PendingAlerts, pendingAlert{
+	c.alerts.push(pendingAlert{
 		RequestID: requestID, RequestedAt: workflow.Now(ctx), Recent: recent,
 	})
 }
 
-// runAlerter sends queued alerts one request at a time.
-func (c *conversation) runAlerter(ctx workflow.Context) {
-	for {
-		if err := workflow.Await(ctx, func() bool { return len(c.state.PendingAlerts) > 0 }); err != nil {
-			return
-		}
-		c.alertBusy = true
-		alert := c.state.PendingAlerts[0]
-		c.state.PendingAlerts = c.state.PendingAlerts[1:]
-		c.alert(ctx, alert)
-		c.alertBusy = false
-	}
-}
-
 // alert sends one alert by every medium the settings name, unless the
 // business was alerted about this customer within the cooldown.
-func (c *conversation) alert(ctx workflow.Context, a pendingAlert) {
+func (c *conversation) alert(ctx workflow.Context, a pendingAlert) error {
 	skip := func(reason string) {
-		c.setNotification(Notification{RequestID: a.RequestID, RequestedAt: a.RequestedAt,
-			Status: NotificationSkipped, Reason: reason, At: workflow.Now(ctx)})
+		c.setNotification(chat.Notification{RequestID: a.RequestID, RequestedAt: a.RequestedAt,
+			Status: chat.NotificationSkipped, Reason: reason, At: workflow.Now(ctx)})
 	}
 	settings, err := loadSettings(ctx)
 	if err != nil {
 		skip(fmt.Sprintf("nobody was alerted: the settings could not be read (%v)", err))
-		return
+		return nil
 	}
 	if last := c.state.LastAlertAt; !last.IsZero() && a.RequestedAt.Before(last.Add(settings.NotificationCooldown)) {
 		skip(fmt.Sprintf("nobody was alerted again: the business was alerted about this customer at %s, within the %s cooldown (setting notification_cooldown)",
-			last.UTC().Format(time.RFC3339), FormatDuration(settings.NotificationCooldown)))
-		return
+			last.UTC().Format(time.RFC3339), chat.FormatDuration(settings.NotificationCooldown)))
+		return nil
 	}
 	type send struct {
-		medium   NotificationMedium
-		to       string
-		activity string
+		medium chat.NotificationMedium
+		to     string
+		notify func(context.Context, activities.AgentAlert) (activities.AlertResult, error)
 	}
 	var sends []send
 	if settings.NotificationEmail != "" {
-		sends = append(sends, send{MediumEmail, settings.NotificationEmail, NotifyEmailActivity})
+		sends = append(sends, send{chat.MediumEmail, settings.NotificationEmail, alertActivities.NotifyByEmail})
 	}
 	if settings.NotificationPhone != "" {
-		sends = append(sends, send{MediumSMS, settings.NotificationPhone, NotifySMSActivity})
+		sends = append(sends, send{chat.MediumSMS, settings.NotificationPhone, alertActivities.NotifyBySMS})
 	}
 	if len(sends) == 0 {
 		skip("nobody was alerted: no notification email or phone is set (settings notification_email, notification_phone)")
-		return
+		return nil
 	}
 	c.state.LastAlertAt = a.RequestedAt
-	notifications := make([]Notification, len(sends))
+	notifications := make([]chat.Notification, len(sends))
 	for i, s := range sends {
-		notifications[i] = Notification{RequestID: a.RequestID, RequestedAt: a.RequestedAt, Medium: s.medium, To: s.to,
-			Status: NotificationSending, At: workflow.Now(ctx)}
+		notifications[i] = chat.Notification{RequestID: a.RequestID, RequestedAt: a.RequestedAt, Medium: s.medium, To: s.to,
+			Status: chat.NotificationSending, At: workflow.Now(ctx)}
 		c.setNotification(notifications[i])
 	}
 	// A Messenger customer's name comes from their profile, fetched after
 	// their first message; give that a moment so the alert can name them.
-	if c.delivering && c.state.CustomerName == "" && !c.state.ProfileFetched {
+	if chat.SentToChannel(c.state.Channel) && c.state.CustomerName == "" && !c.state.ProfileFetched {
 		if _, err := workflow.AwaitWithTimeout(ctx, alertProfileWait, func() bool { return c.state.ProfileFetched }); err != nil {
-			return
+			return err
 		}
 	}
 
@@ -141,13 +115,13 @@ func (c *conversation) alert(ctx workflow.Context, a pendingAlert) {
 			InitialInterval:        5 * time.Second,
 			BackoffCoefficient:     2,
 			MaximumInterval:        5 * time.Minute,
-			NonRetryableErrorTypes: []string{ErrTypeNotificationRefused},
+			NonRetryableErrorTypes: []string{activities.ErrTypeNotificationRefused},
 		},
 	})
 	wg := workflow.NewWaitGroup(ctx)
 	for i, s := range sends {
 		n := notifications[i]
-		req := AgentAlert{
+		req := activities.AgentAlert{
 			ID:             c.workflowID + "/" + a.RequestID + "/" + string(s.medium),
 			ConversationID: c.workflowID,
 			Channel:        c.state.Channel,
@@ -160,24 +134,25 @@ func (c *conversation) alert(ctx workflow.Context, a pendingAlert) {
 		wg.Add(1)
 		workflow.Go(ctx, func(ctx workflow.Context) {
 			defer wg.Done()
-			var result AlertResult
-			err := workflow.ExecuteActivity(ctx, s.activity, req).Get(ctx, &result)
+			var result activities.AlertResult
+			err := workflow.ExecuteActivity(ctx, s.notify, req).Get(ctx, &result)
 			n.At = workflow.Now(ctx)
 			if err != nil {
 				workflow.GetLogger(ctx).Warn("business not alerted", "conversation", c.workflowID, "medium", s.medium, "error", err)
-				n.Status, n.Reason = NotificationFailed, alertFailureReason(err)
+				n.Status, n.Reason = chat.NotificationFailed, alertFailureReason(err)
 			} else {
-				n.Status = NotificationSent
+				n.Status = chat.NotificationSent
 			}
 			c.setNotification(n)
 		})
 	}
 	wg.Wait(ctx)
+	return nil
 }
 
 // setNotification records the outcome of an alert, replacing the earlier
 // outcome of the same request and medium.
-func (c *conversation) setNotification(n Notification) {
+func (c *conversation) setNotification(n chat.Notification) {
 	for i, old := range c.state.Notifications {
 		if old.RequestID == n.RequestID && old.Medium == n.Medium {
 			c.state.Notifications[i] = n
@@ -186,7 +161,7 @@ func (c *conversation) setNotification(n Notification) {
 	}
 	c.state.Notifications = append(c.state.Notifications, n)
 	if len(c.state.Notifications) > notificationsKept {
-		c.state.Notifications = append([]Notification(nil), c.state.Notifications[len(c.state.Notifications)-notificationsKept:]...)
+		c.state.Notifications = append([]chat.Notification(nil), c.state.Notifications[len(c.state.Notifications)-notificationsKept:]...)
 	}
 }
 
@@ -194,14 +169,14 @@ func (c *conversation) setNotification(n Notification) {
 func alertFailureReason(err error) string {
 	var appErr *temporal.ApplicationError
 	if errors.As(err, &appErr) {
-		if appErr.Type() == ErrTypeNotificationRefused {
+		if appErr.Type() == activities.ErrTypeNotificationRefused {
 			return appErr.Message()
 		}
-		return fmt.Sprintf("gave up after retrying for %s: %s", FormatDuration(alertGiveUp), appErr.Message())
+		return fmt.Sprintf("gave up after retrying for %s: %s", chat.FormatDuration(alertGiveUp), appErr.Message())
 	}
 	var timeoutErr *temporal.TimeoutError
 	if errors.As(err, &timeoutErr) {
-		return fmt.Sprintf("gave up after retrying for %s: %v", FormatDuration(alertGiveUp), timeoutErr)
+		return fmt.Sprintf("gave up after retrying for %s: %v", chat.FormatDuration(alertGiveUp), timeoutErr)
 	}
 	return err.Error()
 }

@@ -1,6 +1,7 @@
 package workflows_test
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"strings"
@@ -8,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"go.temporal.io/sdk/activity"
+	"github.com/stretchr/testify/mock"
 	"go.temporal.io/sdk/converter"
 	sdklog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
@@ -16,6 +17,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/handoff-chat/handoff/activities"
+	"github.com/handoff-chat/handoff/internal/chat"
 	"github.com/handoff-chat/handoff/workflows"
 )
 
@@ -27,42 +29,42 @@ var start = time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
 type harness struct {
 	t        *testing.T
 	env      *testsuite.TestWorkflowEnvironment
-	settings workflows.Settings
+	settings chat.Settings
 	loads    int
 	// indexed records what the workflow sent to the search index; the first
 	// indexFailures calls fail as if the backend were down.
-	indexed       []workflows.IndexRequest
+	indexed       []activities.IndexRequest
 	indexFailures int
 	// channel is the conversation's channel (web chat unless a test sets it).
 	channel string
 	// delivered records what was sent to Messenger; deliver decides each
 	// attempt's outcome (nil: success).
-	delivered []workflows.DeliveryRequest
+	delivered []activities.DeliveryRequest
 	attempts  int
-	deliver   func(attempt int, req workflows.DeliveryRequest) error
+	deliver   func(attempt int, req activities.DeliveryRequest) error
 	// profileName is what the profile activity answers, after failing
 	// profileFailures times as if the Graph API were down.
 	profileName     string
 	profileFailures int
-	profileRequests []workflows.ProfileRequest
+	profileRequests []activities.ProfileRequest
 	// alerts records every attempt to alert the business; alert decides
 	// each attempt's outcome (nil: success). The email and SMS activities
 	// run at the same time, hence alertsMu.
 	alertsMu sync.Mutex
 	alerts   []alertAttempt
-	alert    func(medium workflows.NotificationMedium, attempt int) error
+	alert    func(medium chat.NotificationMedium, attempt int) error
 }
 
 // alertAttempt is one call of a notify activity.
 type alertAttempt struct {
-	medium workflows.NotificationMedium
-	req    workflows.AgentAlert
+	medium chat.NotificationMedium
+	req    activities.AgentAlert
 	err    error
 }
 
 // sentAlerts are the alerts that went out, by medium.
-func (h *harness) sentAlerts(medium workflows.NotificationMedium) []workflows.AgentAlert {
-	var out []workflows.AgentAlert
+func (h *harness) sentAlerts(medium chat.NotificationMedium) []activities.AgentAlert {
+	var out []activities.AgentAlert
 	for _, a := range h.alerts {
 		if a.medium == medium && a.err == nil {
 			out = append(out, a.req)
@@ -71,70 +73,81 @@ func (h *harness) sentAlerts(medium workflows.NotificationMedium) []workflows.Ag
 	return out
 }
 
+// The activities' typed handles, as the workflows use them: the mocks below
+// replace each by method reference.
+var (
+	settingsActivities  *activities.Settings
+	searchActivities    *activities.Search
+	messengerActivities *activities.Messenger
+	alertActivities     *activities.Alerter
+)
+
 func newHarness(t *testing.T) *harness {
 	var suite testsuite.WorkflowTestSuite
 	suite.SetLogger(sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler)))
 	h := &harness{t: t, env: suite.NewTestWorkflowEnvironment()}
-	h.settings = workflows.Settings{InactivityTimeout: time.Hour}
-	h.channel = workflows.ChannelWebChat
+	h.settings = chat.Settings{InactivityTimeout: time.Hour}
+	h.channel = chat.ChannelWebChat
 	h.env.SetStartTime(start)
-	h.env.RegisterWorkflowWithOptions(workflows.ConversationWorkflow, workflow.RegisterOptions{Name: workflows.ConversationWorkflowName})
-	h.env.RegisterActivityWithOptions(func() (workflows.Settings, error) {
+	workflows.Register(h.env)
+	h.env.RegisterActivity(&activities.Bot{Reply: "bot reply", AgentRequestedReply: map[string]string{"en": "staff alerted", "bg": "екипът е уведомен"}})
+	h.env.OnActivity(settingsActivities.LoadSettings, mock.Anything).Return(func(context.Context) (chat.Settings, error) {
 		h.loads++
 		return h.settings, nil
-	}, activity.RegisterOptions{Name: workflows.LoadSettingsActivity})
-	h.env.RegisterActivityWithOptions(func(req workflows.IndexRequest) error {
+	})
+	h.env.OnActivity(searchActivities.IndexConversation, mock.Anything, mock.Anything).Return(func(_ context.Context, req activities.IndexRequest) error {
 		if h.indexFailures > 0 {
 			h.indexFailures--
 			return errors.New("search backend unavailable")
 		}
 		h.indexed = append(h.indexed, req)
 		return nil
-	}, activity.RegisterOptions{Name: workflows.IndexActivity})
-	h.env.RegisterActivityWithOptions(func(req workflows.DeliveryRequest) (workflows.DeliveryResult, error) {
-		h.attempts++
-		if h.deliver != nil {
-			if err := h.deliver(h.attempts, req); err != nil {
-				return workflows.DeliveryResult{}, err
-			}
-		}
-		h.delivered = append(h.delivered, req)
-		return workflows.DeliveryResult{ChannelMessageIDs: []string{"mid." + req.Message.ID}}, nil
-	}, activity.RegisterOptions{Name: workflows.DeliverActivity})
-	h.env.RegisterActivityWithOptions(func(req workflows.ProfileRequest) (workflows.CustomerProfile, error) {
-		h.profileRequests = append(h.profileRequests, req)
-		if len(h.profileRequests) <= h.profileFailures {
-			return workflows.CustomerProfile{}, errors.New("graph API unavailable")
-		}
-		return workflows.CustomerProfile{Name: h.profileName}, nil
-	}, activity.RegisterOptions{Name: workflows.ProfileActivity})
-	for medium, name := range map[workflows.NotificationMedium]string{
-		workflows.MediumEmail: workflows.NotifyEmailActivity,
-		workflows.MediumSMS:   workflows.NotifySMSActivity,
-	} {
-		h.env.RegisterActivityWithOptions(func(req workflows.AgentAlert) (workflows.AlertResult, error) {
-			h.alertsMu.Lock()
-			defer h.alertsMu.Unlock()
-			attempt := 1
-			for _, a := range h.alerts {
-				if a.medium == medium && a.req.ID == req.ID {
-					attempt++
+	})
+	h.env.OnActivity(messengerActivities.DeliverMessage, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, req activities.DeliveryRequest) (activities.DeliveryResult, error) {
+			h.attempts++
+			if h.deliver != nil {
+				if err := h.deliver(h.attempts, req); err != nil {
+					return activities.DeliveryResult{}, err
 				}
 			}
-			var err error
-			if h.alert != nil {
-				err = h.alert(medium, attempt)
+			h.delivered = append(h.delivered, req)
+			return activities.DeliveryResult{ChannelMessageIDs: []string{"mid." + req.Message.ID}}, nil
+		})
+	h.env.OnActivity(messengerActivities.FetchCustomerProfile, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, req activities.ProfileRequest) (activities.CustomerProfile, error) {
+			h.profileRequests = append(h.profileRequests, req)
+			if len(h.profileRequests) <= h.profileFailures {
+				return activities.CustomerProfile{}, errors.New("graph API unavailable")
 			}
-			h.alerts = append(h.alerts, alertAttempt{medium: medium, req: req, err: err})
-			if err != nil {
-				return workflows.AlertResult{}, err
-			}
-			return workflows.AlertResult{Receipt: "receipt-" + req.ID}, nil
-		}, activity.RegisterOptions{Name: name})
-	}
-	bot := &activities.Bot{Reply: "bot reply", AgentRequestedReply: map[string]string{"en": "staff alerted", "bg": "екипът е уведомен"}}
-	h.env.RegisterActivityWithOptions(bot.BotReply, activity.RegisterOptions{Name: workflows.BotReplyActivity})
+			return activities.CustomerProfile{Name: h.profileName}, nil
+		})
+	h.env.OnActivity(alertActivities.NotifyByEmail, mock.Anything, mock.Anything).Return(h.notify(chat.MediumEmail))
+	h.env.OnActivity(alertActivities.NotifyBySMS, mock.Anything, mock.Anything).Return(h.notify(chat.MediumSMS))
 	return h
+}
+
+// notify is the fake of the alert activity of one medium.
+func (h *harness) notify(medium chat.NotificationMedium) func(context.Context, activities.AgentAlert) (activities.AlertResult, error) {
+	return func(_ context.Context, req activities.AgentAlert) (activities.AlertResult, error) {
+		h.alertsMu.Lock()
+		defer h.alertsMu.Unlock()
+		attempt := 1
+		for _, a := range h.alerts {
+			if a.medium == medium && a.req.ID == req.ID {
+				attempt++
+			}
+		}
+		var err error
+		if h.alert != nil {
+			err = h.alert(medium, attempt)
+		}
+		h.alerts = append(h.alerts, alertAttempt{medium: medium, req: req, err: err})
+		if err != nil {
+			return activities.AlertResult{}, err
+		}
+		return activities.AlertResult{Receipt: "receipt-" + req.ID}, nil
+	}
 }
 
 // outcome is what one update returned.
@@ -142,14 +155,14 @@ type outcome struct {
 	done     bool
 	rejected error
 	err      error
-	view     workflows.ConversationView
+	view     chat.Conversation
 }
 
 func (o *outcome) Accept()          {}
 func (o *outcome) Reject(err error) { o.done, o.rejected = true, err }
 func (o *outcome) Complete(result any, err error) {
 	o.done, o.err = true, err
-	if v, ok := result.(workflows.ConversationView); ok {
+	if v, ok := result.(chat.Conversation); ok {
 		o.view = v
 	}
 }
@@ -169,7 +182,7 @@ func (h *harness) customer(d time.Duration, id, text string) *outcome {
 }
 
 func (h *harness) staff(d time.Duration, id, text string) *outcome {
-	return h.update(d, workflows.UpdateStaffMessage, workflows.StaffMessage{ID: id, Author: "alice", Text: text})
+	return h.update(d, workflows.UpdateStaffMessage, workflows.StaffMessage{ID: id, Author: "alice", Content: chat.Content{Text: text}})
 }
 
 func (h *harness) liveChat(d time.Duration, on bool) *outcome {
@@ -177,8 +190,8 @@ func (h *harness) liveChat(d time.Duration, on bool) *outcome {
 }
 
 // viewAt records the conversation as a query sees it at offset d.
-func (h *harness) viewAt(d time.Duration) *workflows.ConversationView {
-	v := &workflows.ConversationView{}
+func (h *harness) viewAt(d time.Duration) *chat.Conversation {
+	v := &chat.Conversation{}
 	h.at(d, func() {
 		res, err := h.env.QueryWorkflow(workflows.QueryConversation)
 		if err != nil {
@@ -192,8 +205,8 @@ func (h *harness) viewAt(d time.Duration) *workflows.ConversationView {
 	return v
 }
 
-func (h *harness) transcriptAt(d time.Duration) *[]workflows.Message {
-	msgs := &[]workflows.Message{}
+func (h *harness) transcriptAt(d time.Duration) *[]chat.Message {
+	msgs := &[]chat.Message{}
 	h.at(d, func() {
 		res, err := h.env.QueryWorkflow(workflows.QueryTranscript, workflows.TranscriptRequest{})
 		if err != nil {
@@ -208,7 +221,7 @@ func (h *harness) transcriptAt(d time.Duration) *[]workflows.Message {
 }
 
 // run executes the conversation until it ends and returns its final view.
-func (h *harness) run() workflows.ConversationView {
+func (h *harness) run() chat.Conversation {
 	h.t.Helper()
 	h.env.ExecuteWorkflow(workflows.ConversationWorkflowName, workflows.ConversationStart{
 		Channel: h.channel, CustomerID: "visitor-1", Window: 24 * time.Hour,
@@ -219,7 +232,7 @@ func (h *harness) run() workflows.ConversationView {
 	if err := h.env.GetWorkflowError(); err != nil {
 		h.t.Fatalf("workflow failed: %v", err)
 	}
-	var final workflows.ConversationView
+	var final chat.Conversation
 	if err := h.env.GetWorkflowResult(&final); err != nil {
 		h.t.Fatalf("workflow result: %v", err)
 	}
@@ -255,7 +268,7 @@ func TestCustomerMessageOpensWindowAndBotReplies(t *testing.T) {
 
 	mustSucceed(t, "first message", first)
 	mustSucceed(t, "second message", second)
-	if afterFirst.Status != workflows.StatusBot || !afterFirst.AIEnabled {
+	if afterFirst.Status != chat.StatusBot || !afterFirst.AIEnabled {
 		t.Errorf("after first message: state %s ai %v, want bot with AI on", afterFirst.Status, afterFirst.AIEnabled)
 	}
 	if want := start.Add(24 * time.Hour); !afterFirst.WindowClosesAt.Equal(want) {
@@ -267,11 +280,11 @@ func TestCustomerMessageOpensWindowAndBotReplies(t *testing.T) {
 	if afterFirst.CustomerName != "Мария Петрова" {
 		t.Errorf("customer name %q", afterFirst.CustomerName)
 	}
-	var senders []workflows.Sender
+	var senders []chat.Sender
 	for _, m := range *transcript {
 		senders = append(senders, m.Sender)
 	}
-	want := []workflows.Sender{workflows.SenderCustomer, workflows.SenderBot, workflows.SenderCustomer, workflows.SenderBot}
+	want := []chat.Sender{chat.SenderCustomer, chat.SenderBot, chat.SenderCustomer, chat.SenderBot}
 	if len(senders) != len(want) {
 		t.Fatalf("transcript senders %v, want %v", senders, want)
 	}
@@ -306,10 +319,10 @@ func TestStaffMessageAt59MinutesRestartsCountdown(t *testing.T) {
 	if want := start.Add(time.Minute + 59*time.Minute + time.Hour); reply.view.LiveChatExpiresAt == nil || !reply.view.LiveChatExpiresAt.Equal(want) {
 		t.Errorf("countdown after staff message ends %v, want %s", reply.view.LiveChatExpiresAt, want)
 	}
-	if at61.Status != workflows.StatusLiveChat || justBefore.Status != workflows.StatusLiveChat {
+	if at61.Status != chat.StatusLiveChat || justBefore.Status != chat.StatusLiveChat {
 		t.Errorf("live chat ended early: at 61m %s, at 118m %s", at61.Status, justBefore.Status)
 	}
-	if afterExpiry.Status != workflows.StatusBot || !afterExpiry.AIEnabled || afterExpiry.LiveChatExpiresAt != nil {
+	if afterExpiry.Status != chat.StatusBot || !afterExpiry.AIEnabled || afterExpiry.LiveChatExpiresAt != nil {
 		t.Errorf("after the restarted countdown: %+v, want bot with AI on and no countdown", *afterExpiry)
 	}
 }
@@ -326,18 +339,18 @@ func TestLiveChatSwitchesOffAfterInactivityTimeout(t *testing.T) {
 	h.run()
 
 	mustSucceed(t, "live chat on", on)
-	if on.view.AIEnabled || on.view.Status != workflows.StatusLiveChat {
+	if on.view.AIEnabled || on.view.Status != chat.StatusLiveChat {
 		t.Errorf("live chat on returned %+v", on.view)
 	}
-	if during.Status != workflows.StatusLiveChat || during.AIEnabled {
+	if during.Status != chat.StatusLiveChat || during.AIEnabled {
 		t.Errorf("at 39m: %s ai %v, want live_chat with AI off", during.Status, during.AIEnabled)
 	}
-	if after.Status != workflows.StatusBot || !after.AIEnabled {
+	if after.Status != chat.StatusBot || !after.AIEnabled {
 		t.Errorf("at 40m: %s ai %v, want bot with AI on", after.Status, after.AIEnabled)
 	}
 	mustSucceed(t, "late customer message", lateCustomer)
 	last := (*transcript)[len(*transcript)-1]
-	if last.Sender != workflows.SenderBot {
+	if last.Sender != chat.SenderBot {
 		t.Errorf("after live chat ended the bot should answer again; last message %+v", last)
 	}
 }
@@ -350,7 +363,7 @@ func TestWindowClosesWhileLiveChatIsOn(t *testing.T) {
 	h.staff(23*time.Hour+30*time.Minute, "s1", "sorry for the wait")
 	final := h.run()
 
-	if final.Status != workflows.StatusBot || final.LiveChatExpiresAt != nil {
+	if final.Status != chat.StatusBot || final.LiveChatExpiresAt != nil {
 		t.Errorf("final state %+v, want live chat switched off", final)
 	}
 	if got, want := h.env.Now(), start.Add(24*time.Hour); !got.Equal(want) {
@@ -381,7 +394,7 @@ func TestDuplicateCustomerMessageIsIgnored(t *testing.T) {
 	}
 	customer := 0
 	for _, m := range *transcript {
-		if m.Sender == workflows.SenderCustomer {
+		if m.Sender == chat.SenderCustomer {
 			customer++
 		}
 	}
@@ -400,11 +413,11 @@ func TestStaffMessageWhileOffSwitchesLiveChatOnAndSilencesBot(t *testing.T) {
 
 	mustSucceed(t, "staff message", reply)
 	mustSucceed(t, "customer reply", customer)
-	if reply.view.Status != workflows.StatusLiveChat || reply.view.AIEnabled {
+	if reply.view.Status != chat.StatusLiveChat || reply.view.AIEnabled {
 		t.Errorf("after staff message: %+v, want live chat on, AI off", reply.view)
 	}
 	last := (*transcript)[len(*transcript)-1]
-	if last.Sender != workflows.SenderCustomer || len(*transcript) != 4 {
+	if last.Sender != chat.SenderCustomer || len(*transcript) != 4 {
 		t.Errorf("transcript %+v, want customer, bot, staff, customer (no bot while live chat is on)", *transcript)
 	}
 	if (*transcript)[2].Author != "alice" {
@@ -423,7 +436,7 @@ func TestAgentRequestFlagsConversationUntilLiveChat(t *testing.T) {
 
 	mustSucceed(t, "agent request", ask)
 	mustSucceed(t, "second agent request", askAgain)
-	if ask.view.Status != workflows.StatusAgentRequested || ask.view.AgentRequestedAt == nil ||
+	if ask.view.Status != chat.StatusAgentRequested || ask.view.AgentRequestedAt == nil ||
 		!ask.view.AgentRequestedAt.Equal(start.Add(time.Minute)) || !ask.view.AIEnabled {
 		t.Errorf("after request: %+v, want agent_requested flagged at 1m with AI still on", ask.view)
 	}
@@ -440,17 +453,17 @@ func TestAgentRequestFlagsConversationUntilLiveChat(t *testing.T) {
 		t.Errorf("transcript %+v, want each request acknowledged", *transcript)
 	}
 	mustSucceed(t, "live chat on", on)
-	if on.view.Status != workflows.StatusLiveChat || on.view.AgentRequestedAt != nil {
+	if on.view.Status != chat.StatusLiveChat || on.view.AgentRequestedAt != nil {
 		t.Errorf("after live chat on: %+v, want live chat with the request served", on.view)
 	}
 }
 
 func TestTalkToHumanButtonRequestsAgent(t *testing.T) {
 	h := newHarness(t)
-	choice := h.update(0, workflows.UpdateCustomerMessage, workflows.CustomerMessage{ID: "m1", Payload: workflows.PayloadTalkToHuman, Text: "Talk to a human"})
+	choice := h.update(0, workflows.UpdateCustomerMessage, workflows.CustomerMessage{ID: "m1", Payload: chat.PayloadTalkToHuman, Text: "Talk to a human"})
 	h.run()
 	mustSucceed(t, "button choice", choice)
-	if choice.view.Status != workflows.StatusAgentRequested {
+	if choice.view.Status != chat.StatusAgentRequested {
 		t.Errorf("after talk-to-a-human: %s, want agent_requested", choice.view.Status)
 	}
 }
@@ -498,7 +511,7 @@ func TestSettingsChangeAppliesAtNextCountdownRestart(t *testing.T) {
 	if want := start.Add(30 * time.Minute); !reply.view.LiveChatExpiresAt.Equal(want) {
 		t.Errorf("restarted countdown ends %s, want %s with the new 10m timeout", reply.view.LiveChatExpiresAt, want)
 	}
-	if expired.Status != workflows.StatusBot {
+	if expired.Status != chat.StatusBot {
 		t.Errorf("at 30m: %s, want bot", expired.Status)
 	}
 }
@@ -511,7 +524,7 @@ func TestStateSurvivesContinueAsNew(t *testing.T) {
 	h.update(3*time.Minute, workflows.UpdateRequestAgent, workflows.AgentRequest{ID: "r1"})
 	h.at(4*time.Minute, func() { h.env.SetContinueAsNewSuggested(true) })
 	h.env.ExecuteWorkflow(workflows.ConversationWorkflowName, workflows.ConversationStart{
-		Channel: workflows.ChannelWebChat, CustomerID: "visitor-1", Window: 24 * time.Hour, MaxHistoryEvents: 4000,
+		Channel: chat.ChannelWebChat, CustomerID: "visitor-1", Window: 24 * time.Hour, MaxHistoryEvents: 4000,
 	})
 	err := h.env.GetWorkflowError()
 	var can *workflow.ContinueAsNewError
@@ -526,7 +539,7 @@ func TestStateSurvivesContinueAsNew(t *testing.T) {
 	if s == nil {
 		t.Fatal("continue-as-new input carries no state")
 	}
-	if s.Status != workflows.StatusLiveChat || s.CustomerName != "Мария Петрова" || next.MaxHistoryEvents != 4000 {
+	if s.Status != chat.StatusLiveChat || s.CustomerName != "Мария Петрова" || next.MaxHistoryEvents != 4000 {
 		t.Errorf("carried state %+v", *s)
 	}
 	if len(s.Transcript) < 4 || s.NextSeq != s.Transcript[0].Seq+int64(len(s.Transcript)) {
@@ -563,7 +576,7 @@ func TestMessagesAndStateReachTheSearchIndexDespiteOutages(t *testing.T) {
 	h.run()
 
 	var ids []string
-	var last workflows.ConversationDocument
+	var last chat.ConversationSummary
 	for _, req := range h.indexed {
 		for _, m := range req.Messages {
 			ids = append(ids, m.ID)
@@ -580,7 +593,7 @@ func TestMessagesAndStateReachTheSearchIndexDespiteOutages(t *testing.T) {
 		!last.LastMessageAt.Equal(start.Add(10*time.Minute)) || !last.WindowClosesAt.Equal(start.Add(24*time.Hour)) {
 		t.Errorf("last conversation document %+v", last)
 	}
-	if last.State != workflows.StatusBot || last.LiveChatExpiresAt != nil {
+	if last.State != chat.StatusBot || last.LiveChatExpiresAt != nil {
 		t.Errorf("last document state %s, want bot after live chat ended", last.State)
 	}
 }

@@ -4,35 +4,27 @@ import (
 	"errors"
 	"time"
 
+	"github.com/handoff-chat/handoff/activities"
+	"github.com/handoff-chat/handoff/internal/chat"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 )
 
 // Sending to channels. Web chat needs none of this: the widget reads the
-// transcript. Messenger messages go out through DeliverActivity, one at a
+// transcript. Messenger messages go out through Messenger.DeliverMessage, one at a
 // time and in order, and the outcome is written on the transcript message.
 
 // deliveryGiveUp bounds the retries of one message: Messenger is retried
 // for this long before the message is marked failed.
 const deliveryGiveUp = time.Hour
 
-// startChannelWork starts the coroutines that send to the channel and fetch
-// the customer's profile. Runs recorded before they existed replay without
-// them.
-func (c *conversation) startChannelWork(ctx workflow.Context) {
-	if c.state.Channel != ChannelMessenger {
-		return
+// deliver sends one message and records the outcome on it.
+func (c *conversation) deliver(ctx workflow.Context, m chat.Message) error {
+	tag, refusal := c.deliveryTag(ctx, m)
+	if refusal != "" {
+		c.setDelivery(m.Seq, chat.Delivery{Status: chat.DeliveryFailed, Error: refusal, At: workflow.Now(ctx)})
+		return nil
 	}
-	if workflow.GetVersion(ctx, "channel-delivery", workflow.DefaultVersion, 1) == workflow.DefaultVersion {
-		return
-	}
-	c.delivering = true
-	workflow.Go(ctx, c.runDelivery)
-	workflow.Go(ctx, c.runProfile)
-}
-
-// runDelivery sends queued bot and staff messages in order.
-func (c *conversation) runDelivery(ctx workflow.Context) {
 	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout:    30 * time.Second,
 		ScheduleToCloseTimeout: deliveryGiveUp,
@@ -40,30 +32,11 @@ func (c *conversation) runDelivery(ctx workflow.Context) {
 		RetryPolicy: &temporal.RetryPolicy{
 			InitialInterval:        time.Second,
 			MaximumInterval:        time.Minute,
-			NonRetryableErrorTypes: []string{ErrTypeDeliveryRefused},
+			NonRetryableErrorTypes: []string{activities.ErrTypeDeliveryRefused},
 		},
 	})
-	for {
-		if err := workflow.Await(ctx, func() bool { return len(c.state.PendingDelivery) > 0 }); err != nil {
-			return
-		}
-		c.deliveryBusy = true
-		m := c.state.PendingDelivery[0]
-		c.state.PendingDelivery = c.state.PendingDelivery[1:]
-		c.deliver(ctx, m)
-		c.deliveryBusy = false
-	}
-}
-
-// deliver sends one message and records the outcome on it.
-func (c *conversation) deliver(ctx workflow.Context, m Message) {
-	tag, refusal := c.deliveryTag(ctx, m)
-	if refusal != "" {
-		c.setDelivery(m.Seq, Delivery{Status: DeliveryFailed, Error: refusal, At: workflow.Now(ctx)})
-		return
-	}
-	var result DeliveryResult
-	err := workflow.ExecuteActivity(ctx, DeliverActivity, DeliveryRequest{
+	var result activities.DeliveryResult
+	err := workflow.ExecuteActivity(ctx, messengerActivities.DeliverMessage, activities.DeliveryRequest{
 		ConversationID: c.workflowID,
 		Channel:        c.state.Channel,
 		PageID:         c.state.PageID,
@@ -74,27 +47,28 @@ func (c *conversation) deliver(ctx workflow.Context, m Message) {
 	now := workflow.Now(ctx)
 	if err != nil {
 		workflow.GetLogger(ctx).Warn("message not delivered", "conversation", c.workflowID, "message", m.ID, "error", err)
-		c.setDelivery(m.Seq, Delivery{Status: DeliveryFailed, Tag: tag, Error: deliveryReason(err), At: now})
-		return
+		c.setDelivery(m.Seq, chat.Delivery{Status: chat.DeliveryFailed, Tag: tag, Error: deliveryReason(err), At: now})
+		return nil
 	}
 	for _, id := range result.ChannelMessageIDs {
 		c.remember(id) // so the channel's echo of it is not recorded again
 	}
-	c.setDelivery(m.Seq, Delivery{Status: DeliverySent, Tag: tag, ChannelMessageIDs: result.ChannelMessageIDs, At: now})
+	c.setDelivery(m.Seq, chat.Delivery{Status: chat.DeliverySent, Tag: tag, ChannelMessageIDs: result.ChannelMessageIDs, At: now})
+	return nil
 }
 
 // deliveryTag applies Messenger's rules at the moment of sending: inside the
 // 24-hour window anything goes as a response; after it only staff messages,
 // tagged HUMAN_AGENT, while that period runs.
-func (c *conversation) deliveryTag(ctx workflow.Context, m Message) (tag, refusal string) {
+func (c *conversation) deliveryTag(ctx workflow.Context, m chat.Message) (tag, refusal string) {
 	now := workflow.Now(ctx)
 	switch {
 	case now.Before(c.state.WindowClosesAt):
 		return "", ""
-	case m.Sender != SenderStaff:
+	case m.Sender != chat.SenderStaff:
 		return "", "not sent: the 24-hour messaging window had closed, and Messenger allows no automated messages after it"
 	case now.Before(c.state.HumanAgentUntil):
-		return TagHumanAgent, ""
+		return chat.TagHumanAgent, ""
 	default:
 		return "", "not sent: the 24-hour messaging window had closed and the HUMAN_AGENT setting is off"
 	}
@@ -103,7 +77,7 @@ func (c *conversation) deliveryTag(ctx workflow.Context, m Message) (tag, refusa
 // deliveryReason is the text staff see for a failed delivery.
 func deliveryReason(err error) string {
 	var appErr *temporal.ApplicationError
-	if errors.As(err, &appErr) && appErr.Type() == ErrTypeDeliveryRefused {
+	if errors.As(err, &appErr) && appErr.Type() == activities.ErrTypeDeliveryRefused {
 		return appErr.Message()
 	}
 	var timeoutErr *temporal.TimeoutError
@@ -125,7 +99,7 @@ func lastCause(err error) string {
 }
 
 // setDelivery writes a delivery outcome on the transcript message.
-func (c *conversation) setDelivery(seq int64, d Delivery) {
+func (c *conversation) setDelivery(seq int64, d chat.Delivery) {
 	for i := range c.state.Transcript {
 		if c.state.Transcript[i].Seq == seq {
 			c.state.Transcript[i].Delivery = &d
@@ -134,60 +108,33 @@ func (c *conversation) setDelivery(seq int64, d Delivery) {
 	}
 }
 
-// runProfile asks the channel for the customer's name once per
-// conversation, as soon as the page they wrote to is known.
-func (c *conversation) runProfile(ctx workflow.Context) {
-	if err := workflow.Await(ctx, func() bool { return c.state.ProfileFetched || c.state.PageID != "" }); err != nil {
-		return
-	}
+// fetchProfile asks the channel for the customer's name, once per run, as
+// soon as the page they wrote to is known.
+func (c *conversation) fetchProfile(ctx workflow.Context, pageID string) error {
 	if c.state.ProfileFetched {
-		return
+		return nil
 	}
-	c.profileBusy = true
-	defer func() { c.profileBusy = false }()
 	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout:    15 * time.Second,
 		ScheduleToCloseTimeout: 10 * time.Minute,
 		RetryPolicy: &temporal.RetryPolicy{
 			InitialInterval:        time.Second,
 			MaximumInterval:        time.Minute,
-			NonRetryableErrorTypes: []string{ErrTypeDeliveryRefused},
+			NonRetryableErrorTypes: []string{activities.ErrTypeDeliveryRefused},
 		},
 	})
-	var profile CustomerProfile
-	err := workflow.ExecuteActivity(ctx, ProfileActivity, ProfileRequest{
-		Channel: c.state.Channel, PageID: c.state.PageID, CustomerID: c.state.CustomerID,
+	var profile activities.CustomerProfile
+	err := workflow.ExecuteActivity(ctx, messengerActivities.FetchCustomerProfile, activities.ProfileRequest{
+		Channel: c.state.Channel, PageID: pageID, CustomerID: c.state.CustomerID,
 	}).Get(ctx, &profile)
 	c.state.ProfileFetched = true
 	if err != nil {
 		workflow.GetLogger(ctx).Warn("customer profile not fetched; the list shows the customer ID", "conversation", c.workflowID, "error", err)
-		return
+		return nil
 	}
 	if profile.Name != "" && c.state.CustomerName == "" {
 		c.state.CustomerName = profile.Name
 		c.upsertSearchAttributes(ctx)
 	}
-}
-
-// extendForHumanAgent reads the HUMAN_AGENT setting when a Messenger window
-// closes; when it is on, staff may answer for up to 7 days after the
-// customer's last message and the run lasts until then.
-func (c *conversation) extendForHumanAgent(ctx workflow.Context) {
-	if !c.delivering {
-		return
-	}
-	if workflow.GetVersion(ctx, "human-agent-window", workflow.DefaultVersion, 1) == workflow.DefaultVersion {
-		return
-	}
-	settings, err := loadSettings(ctx)
-	if err != nil {
-		workflow.GetLogger(ctx).Error("HUMAN_AGENT setting not read; staff replies end with the window", "conversation", c.workflowID, "error", err)
-		return
-	}
-	if !settings.MessengerHumanAgent {
-		return
-	}
-	lastCustomerMessage := c.state.WindowClosesAt.Add(-c.state.Window)
-	c.state.HumanAgentUntil = lastCustomerMessage.Add(HumanAgentWindow)
-	c.state.IndexDirty = true
+	return nil
 }

@@ -8,6 +8,8 @@ import (
 
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/handoff-chat/handoff/activities"
+	"github.com/handoff-chat/handoff/internal/chat"
 	"github.com/handoff-chat/handoff/workflows"
 )
 
@@ -15,7 +17,7 @@ const pageID = "1000200030004000"
 
 func newMessengerHarness(t *testing.T) *harness {
 	h := newHarness(t)
-	h.channel = workflows.ChannelMessenger
+	h.channel = chat.ChannelMessenger
 	h.profileName = "Maria Petrova"
 	return h
 }
@@ -26,7 +28,7 @@ func (h *harness) messengerCustomer(d time.Duration, id, text string) *outcome {
 	return h.update(d, workflows.UpdateCustomerMessage, workflows.CustomerMessage{ID: id, Text: text, PageID: pageID})
 }
 
-func findMessage(t *testing.T, msgs []workflows.Message, id string) workflows.Message {
+func findMessage(t *testing.T, msgs []chat.Message, id string) chat.Message {
 	t.Helper()
 	for _, m := range msgs {
 		if m.ID == id {
@@ -34,22 +36,16 @@ func findMessage(t *testing.T, msgs []workflows.Message, id string) workflows.Me
 		}
 	}
 	t.Fatalf("message %s not in transcript %+v", id, msgs)
-	return workflows.Message{}
+	return chat.Message{}
 }
 
 func TestMessengerRepliesAreDeliveredThroughThePage(t *testing.T) {
 	h := newMessengerHarness(t)
 	first := h.messengerCustomer(0, "m1", "hello")
 	on := h.liveChat(time.Minute, true)
-	reply := h.update(2*time.Minute, workflows.UpdateStaffMessage, workflows.StaffMessage{
-		ID: "s1", Author: "alice", Text: "Here is our catalogue",
-		Attachments: []workflows.Attachment{{Type: "image", URL: "https://example.com/cat.jpg"}},
-		Buttons:     []workflows.Button{{Title: "Shop", URL: "https://example.com"}},
-	})
+	reply := h.update(2*time.Minute, workflows.UpdateStaffMessage, workflows.StaffMessage{ID: "s1", Author: "alice", Content: chat.Content{Text: "Here is our catalogue", Attachments: []chat.Attachment{{Type: "image", URL: "https://example.com/cat.jpg"}}, Buttons: []chat.Button{{Title: "Shop", URL: "https://example.com"}}}})
 	// Meta echoes what handoff sent; the echo carries the ID the Send API gave.
-	echo := h.update(3*time.Minute, workflows.UpdateStaffMessage, workflows.StaffMessage{
-		ID: "mid.s1", Author: "Messenger inbox", Text: "Here is our catalogue", Echo: true,
-	})
+	echo := h.update(3*time.Minute, workflows.UpdateStaffMessage, workflows.StaffMessage{ID: "mid.s1", Author: "Messenger inbox", Echo: true, Content: chat.Content{Text: "Here is our catalogue"}})
 	view := h.viewAt(4 * time.Minute)
 	transcript := h.transcriptAt(4 * time.Minute)
 	h.run()
@@ -64,14 +60,14 @@ func TestMessengerRepliesAreDeliveredThroughThePage(t *testing.T) {
 		t.Fatalf("delivered %+v, want the bot reply and the staff message", h.delivered)
 	}
 	bot, staff := h.delivered[0], h.delivered[1]
-	if bot.Message.Sender != workflows.SenderBot || bot.PageID != pageID || bot.CustomerID != "visitor-1" || bot.Tag != "" {
+	if bot.Message.Sender != chat.SenderBot || bot.PageID != pageID || bot.CustomerID != "visitor-1" || bot.Tag != "" {
 		t.Errorf("bot reply delivery %+v, want a response through page %s", bot, pageID)
 	}
 	if staff.Message.ID != "s1" || len(staff.Message.Attachments) != 1 || staff.Message.Buttons[0].URL != "https://example.com" || staff.Tag != "" {
 		t.Errorf("staff delivery %+v, want the image and link as sent", staff)
 	}
 	s1 := findMessage(t, *transcript, "s1")
-	if s1.Delivery == nil || s1.Delivery.Status != workflows.DeliverySent || s1.Delivery.ChannelMessageIDs[0] != "mid.s1" {
+	if s1.Delivery == nil || s1.Delivery.Status != chat.DeliverySent || s1.Delivery.ChannelMessageIDs[0] != "mid.s1" {
 		t.Errorf("staff message delivery %+v, want sent with the channel's ID", s1.Delivery)
 	}
 	if n := strings.Count(senders(*transcript), "staff"); n != 1 {
@@ -85,7 +81,7 @@ func TestMessengerRepliesAreDeliveredThroughThePage(t *testing.T) {
 	}
 }
 
-func senders(msgs []workflows.Message) string {
+func senders(msgs []chat.Message) string {
 	var out []string
 	for _, m := range msgs {
 		out = append(out, string(m.Sender))
@@ -95,10 +91,10 @@ func senders(msgs []workflows.Message) string {
 
 func TestRefusedDeliveryIsShownToStaff(t *testing.T) {
 	h := newMessengerHarness(t)
-	h.deliver = func(_ int, req workflows.DeliveryRequest) error {
-		if req.Message.Sender == workflows.SenderStaff {
+	h.deliver = func(_ int, req activities.DeliveryRequest) error {
+		if req.Message.Sender == chat.SenderStaff {
 			return temporal.NewNonRetryableApplicationError("The customer can't be reached on Messenger right now (Meta error 551).",
-				workflows.ErrTypeDeliveryRefused, nil)
+				activities.ErrTypeDeliveryRefused, nil)
 		}
 		return nil
 	}
@@ -109,7 +105,7 @@ func TestRefusedDeliveryIsShownToStaff(t *testing.T) {
 
 	mustSucceed(t, "staff message", reply)
 	d := findMessage(t, *transcript, "s1").Delivery
-	if d == nil || d.Status != workflows.DeliveryFailed || !strings.Contains(d.Error, "can't be reached") {
+	if d == nil || d.Status != chat.DeliveryFailed || !strings.Contains(d.Error, "can't be reached") {
 		t.Errorf("delivery %+v, want failed with Meta's reason", d)
 	}
 	if h.attempts != 2 {
@@ -119,7 +115,7 @@ func TestRefusedDeliveryIsShownToStaff(t *testing.T) {
 
 func TestTransientDeliveryErrorsAreRetried(t *testing.T) {
 	h := newMessengerHarness(t)
-	h.deliver = func(attempt int, _ workflows.DeliveryRequest) error {
+	h.deliver = func(attempt int, _ activities.DeliveryRequest) error {
 		if attempt <= 3 {
 			return errors.New("graph API answered 503")
 		}
@@ -132,7 +128,7 @@ func TestTransientDeliveryErrorsAreRetried(t *testing.T) {
 	if len(h.delivered) != 1 || h.attempts != 4 {
 		t.Fatalf("delivered %d after %d attempts, want 1 after 4", len(h.delivered), h.attempts)
 	}
-	if d := (*transcript)[1].Delivery; d == nil || d.Status != workflows.DeliverySent {
+	if d := (*transcript)[1].Delivery; d == nil || d.Status != chat.DeliverySent {
 		t.Errorf("bot reply delivery %+v, want sent after the retries", d)
 	}
 }
@@ -166,7 +162,7 @@ func TestHumanAgentLetsStaffAnswerForSevenDays(t *testing.T) {
 
 	mustSucceed(t, "staff message after 30 hours", late)
 	mustSucceed(t, "staff message on day 7", lastDay)
-	if want := start.Add(workflows.HumanAgentWindow); view.HumanAgentUntil == nil || !view.HumanAgentUntil.Equal(want) {
+	if want := start.Add(chat.HumanAgentWindow); view.HumanAgentUntil == nil || !view.HumanAgentUntil.Equal(want) {
 		t.Errorf("HUMAN_AGENT period ends %v, want %s", view.HumanAgentUntil, want)
 	}
 	var tags []string
@@ -176,7 +172,7 @@ func TestHumanAgentLetsStaffAnswerForSevenDays(t *testing.T) {
 	if got := strings.Join(tags, " "); !strings.HasSuffix(got, "s1:HUMAN_AGENT s2:HUMAN_AGENT") || strings.Count(got, "HUMAN_AGENT") != 2 {
 		t.Errorf("deliveries %s, want the bot reply untagged and both late staff messages tagged HUMAN_AGENT", got)
 	}
-	if now := h.env.Now(); now.Before(start.Add(workflows.HumanAgentWindow)) {
+	if now := h.env.Now(); now.Before(start.Add(chat.HumanAgentWindow)) {
 		t.Errorf("run ended at %s, before the HUMAN_AGENT period", now)
 	}
 }
@@ -206,11 +202,11 @@ func TestStaffMessageContentIsChecked(t *testing.T) {
 		want string
 	}{
 		{"nothing to send", workflows.StaffMessage{ID: "s1"}, "needs text or an image"},
-		{"not an image", workflows.StaffMessage{ID: "s1", Attachments: []workflows.Attachment{{Type: "file", URL: "https://x.example/a.pdf"}}}, "only images"},
-		{"image URL", workflows.StaffMessage{ID: "s1", Attachments: []workflows.Attachment{{Type: "image", URL: "ftp://x"}}}, "http:// or https://"},
-		{"button without target", workflows.StaffMessage{ID: "s1", Text: "hi", Buttons: []workflows.Button{{Title: "Go"}}}, "either a payload or a URL"},
-		{"button with both", workflows.StaffMessage{ID: "s1", Text: "hi", Buttons: []workflows.Button{{Title: "Go", Payload: "P", URL: "https://x.example"}}}, "either a payload or a URL"},
-		{"button without title", workflows.StaffMessage{ID: "s1", Text: "hi", Buttons: []workflows.Button{{URL: "https://x.example"}}}, "needs a title"},
+		{"not an image", workflows.StaffMessage{ID: "s1", Content: chat.Content{Attachments: []chat.Attachment{{Type: "file", URL: "https://x.example/a.pdf"}}}}, "only images"},
+		{"image URL", workflows.StaffMessage{ID: "s1", Content: chat.Content{Attachments: []chat.Attachment{{Type: "image", URL: "ftp://x"}}}}, "http:// or https://"},
+		{"button without target", workflows.StaffMessage{ID: "s1", Content: chat.Content{Text: "hi", Buttons: []chat.Button{{Title: "Go"}}}}, "either a payload or a URL"},
+		{"button with both", workflows.StaffMessage{ID: "s1", Content: chat.Content{Text: "hi", Buttons: []chat.Button{{Title: "Go", Payload: "P", URL: "https://x.example"}}}}, "either a payload or a URL"},
+		{"button without title", workflows.StaffMessage{ID: "s1", Content: chat.Content{Text: "hi", Buttons: []chat.Button{{URL: "https://x.example"}}}}, "needs a title"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

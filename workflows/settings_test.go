@@ -10,6 +10,7 @@ import (
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/handoff-chat/handoff/internal/chat"
 	"github.com/handoff-chat/handoff/workflows"
 )
 
@@ -18,20 +19,20 @@ func ptr[T any](v T) *T { return &v }
 func TestSettingsPatchValidation(t *testing.T) {
 	cases := []struct {
 		name    string
-		patch   workflows.SettingsPatch
+		patch   chat.SettingsPatch
 		mention string // empty = valid
 	}{
-		{"minimum timeout", workflows.SettingsPatch{InactivityTimeout: ptr(time.Minute)}, ""},
-		{"maximum timeout", workflows.SettingsPatch{InactivityTimeout: ptr(24 * time.Hour)}, ""},
-		{"timeout too short", workflows.SettingsPatch{InactivityTimeout: ptr(59 * time.Second)}, "inactivity_timeout"},
-		{"timeout too long", workflows.SettingsPatch{InactivityTimeout: ptr(24*time.Hour + time.Minute)}, "inactivity_timeout"},
-		{"email", workflows.SettingsPatch{NotificationEmail: ptr("ops@example.com")}, ""},
-		{"clear email", workflows.SettingsPatch{NotificationEmail: ptr("")}, ""},
-		{"email with name", workflows.SettingsPatch{NotificationEmail: ptr("Ops <ops@example.com>")}, "notification_email"},
-		{"not an email", workflows.SettingsPatch{NotificationEmail: ptr("ops.example.com")}, "notification_email"},
-		{"phone", workflows.SettingsPatch{NotificationPhone: ptr("+359888123456")}, ""},
-		{"local phone", workflows.SettingsPatch{NotificationPhone: ptr("0888123456")}, "notification_phone"},
-		{"empty", workflows.SettingsPatch{}, "no setting"},
+		{"minimum timeout", chat.SettingsPatch{InactivityTimeout: ptr(time.Minute)}, ""},
+		{"maximum timeout", chat.SettingsPatch{InactivityTimeout: ptr(24 * time.Hour)}, ""},
+		{"timeout too short", chat.SettingsPatch{InactivityTimeout: ptr(59 * time.Second)}, "inactivity_timeout"},
+		{"timeout too long", chat.SettingsPatch{InactivityTimeout: ptr(24*time.Hour + time.Minute)}, "inactivity_timeout"},
+		{"email", chat.SettingsPatch{NotificationEmail: ptr("ops@example.com")}, ""},
+		{"clear email", chat.SettingsPatch{NotificationEmail: ptr("")}, ""},
+		{"email with name", chat.SettingsPatch{NotificationEmail: ptr("Ops <ops@example.com>")}, "notification_email"},
+		{"not an email", chat.SettingsPatch{NotificationEmail: ptr("ops.example.com")}, "notification_email"},
+		{"phone", chat.SettingsPatch{NotificationPhone: ptr("+359888123456")}, ""},
+		{"local phone", chat.SettingsPatch{NotificationPhone: ptr("0888123456")}, "notification_phone"},
+		{"empty", chat.SettingsPatch{}, "no setting"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -46,7 +47,7 @@ func TestSettingsPatchValidation(t *testing.T) {
 			}
 		})
 	}
-	err := workflows.SettingsPatch{InactivityTimeout: ptr(time.Second), NotificationPhone: ptr("x")}.Validate()
+	err := chat.SettingsPatch{InactivityTimeout: ptr(time.Second), NotificationPhone: ptr("x")}.Validate()
 	if err == nil || !strings.Contains(err.Error(), "inactivity_timeout") || !strings.Contains(err.Error(), "notification_phone") {
 		t.Errorf("two problems at once reported as %v", err)
 	}
@@ -56,7 +57,7 @@ func TestFormatDuration(t *testing.T) {
 	for d, want := range map[time.Duration]string{
 		time.Hour: "1h", 90 * time.Minute: "1h30m", 45 * time.Minute: "45m", 90 * time.Second: "1m30s", 24 * time.Hour: "24h",
 	} {
-		if got := workflows.FormatDuration(d); got != want {
+		if got := chat.FormatDuration(d); got != want {
 			t.Errorf("FormatDuration(%s) = %q, want %q", d, got, want)
 		}
 	}
@@ -75,14 +76,14 @@ func TestSettingsWorkflowRecordsWhoChangedWhatAndWhen(t *testing.T) {
 		return o
 	}
 	first := change(time.Minute, workflows.SettingsChangeRequest{RequestID: "r1", Author: "alice",
-		Patch: workflows.SettingsPatch{InactivityTimeout: ptr(30 * time.Minute)}})
+		Patch: chat.SettingsPatch{InactivityTimeout: ptr(30 * time.Minute)}})
 	retried := change(2*time.Minute, workflows.SettingsChangeRequest{RequestID: "r1", Author: "alice",
-		Patch: workflows.SettingsPatch{InactivityTimeout: ptr(30 * time.Minute)}})
+		Patch: chat.SettingsPatch{InactivityTimeout: ptr(30 * time.Minute)}})
 	invalid := change(3*time.Minute, workflows.SettingsChangeRequest{RequestID: "r2", Author: "mallory",
-		Patch: workflows.SettingsPatch{InactivityTimeout: ptr(time.Second)}})
+		Patch: chat.SettingsPatch{InactivityTimeout: ptr(time.Second)}})
 	second := change(4*time.Minute, workflows.SettingsChangeRequest{RequestID: "r3", Author: "bob",
-		Patch: workflows.SettingsPatch{InactivityTimeout: ptr(2 * time.Hour), NotificationEmail: ptr("ops@example.com")}})
-	var history []workflows.SettingsChange
+		Patch: chat.SettingsPatch{InactivityTimeout: ptr(2 * time.Hour), NotificationEmail: ptr("ops@example.com")}})
+	var history []chat.SettingsChange
 	var view workflows.SettingsView
 	env.RegisterDelayedCallback(func() {
 		res, err := env.QueryWorkflow(workflows.QuerySettingsChange)
@@ -112,14 +113,14 @@ func TestSettingsWorkflowRecordsWhoChangedWhatAndWhen(t *testing.T) {
 		t.Fatalf("history %+v, want alice's change once (the retry is ignored) and bob's", history)
 	}
 	if h := history[0]; h.Author != "alice" || !h.At.Equal(start.Add(time.Minute)) ||
-		h.Changes["inactivity_timeout"] != (workflows.Change{From: "(default)", To: "30m"}) {
+		h.Changes["inactivity_timeout"] != (chat.Change{From: "(default)", To: "30m"}) {
 		t.Errorf("first change %+v", h)
 	}
-	if h := history[1]; h.Author != "bob" || h.Changes["inactivity_timeout"] != (workflows.Change{From: "30m", To: "2h"}) ||
+	if h := history[1]; h.Author != "bob" || h.Changes["inactivity_timeout"] != (chat.Change{From: "30m", To: "2h"}) ||
 		h.Changes["notification_email"].To != "ops@example.com" {
 		t.Errorf("second change %+v", h)
 	}
-	got := view.Overrides.Apply(workflows.Settings{InactivityTimeout: time.Hour, NotificationPhone: "+359888123456"})
+	got := view.Overrides.Apply(chat.Settings{InactivityTimeout: time.Hour, NotificationPhone: "+359888123456"})
 	if got.InactivityTimeout != 2*time.Hour || got.NotificationEmail != "ops@example.com" || got.NotificationPhone != "+359888123456" {
 		t.Errorf("settings in force %+v: overrides must win and untouched settings keep the config default", got)
 	}

@@ -17,10 +17,8 @@ import (
 	"sync"
 	"time"
 
-	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
-	"go.temporal.io/sdk/workflow"
 
 	"github.com/handoff-chat/handoff/activities"
 	"github.com/handoff-chat/handoff/api"
@@ -143,8 +141,9 @@ func (a *App) start(ctx context.Context, role Role) error {
 		if err != nil {
 			return err
 		}
-		a.worker = NewWorker(c, Dependencies{
-			Settings: store, Search: idx,
+		a.worker = NewWorker(c, activities.Set{
+			Settings: &activities.Settings{Source: store},
+			Search:   &activities.Search{Index: idx},
 			Bot: &activities.Bot{
 				Flows: flowRegistry, Reply: cfg.Bot.Reply, AgentRequestedReply: cfg.Bot.AgentRequestedReply,
 			},
@@ -197,29 +196,11 @@ func (a *App) start(ctx context.Context, role Role) error {
 	return nil
 }
 
-// Dependencies are what activities need.
-type Dependencies struct {
-	Settings  *settings.Store
-	Search    search.Index
-	Bot       *activities.Bot
-	Messenger *activities.Messenger
-	Alerter   *activities.Alerter
-}
-
 // NewWorker returns a worker with every workflow and activity registered.
-func NewWorker(c client.Client, deps Dependencies) worker.Worker {
+func NewWorker(c client.Client, set activities.Set) worker.Worker {
 	w := worker.New(c, workflows.TaskQueue, worker.Options{})
-	w.RegisterWorkflowWithOptions(workflows.ConversationWorkflow, workflow.RegisterOptions{Name: workflows.ConversationWorkflowName})
-	w.RegisterWorkflowWithOptions(workflows.SettingsWorkflow, workflow.RegisterOptions{Name: workflows.SettingsWorkflowName})
-	settingsActivities := &activities.Settings{Store: deps.Settings}
-	w.RegisterActivityWithOptions(settingsActivities.LoadSettings, activity.RegisterOptions{Name: workflows.LoadSettingsActivity})
-	w.RegisterActivityWithOptions(deps.Bot.BotReply, activity.RegisterOptions{Name: workflows.BotReplyActivity})
-	searchActivities := &activities.Search{Index: deps.Search}
-	w.RegisterActivityWithOptions(searchActivities.IndexConversation, activity.RegisterOptions{Name: workflows.IndexActivity})
-	w.RegisterActivityWithOptions(deps.Messenger.DeliverMessage, activity.RegisterOptions{Name: workflows.DeliverActivity})
-	w.RegisterActivityWithOptions(deps.Messenger.FetchCustomerProfile, activity.RegisterOptions{Name: workflows.ProfileActivity})
-	w.RegisterActivityWithOptions(deps.Alerter.NotifyByEmail, activity.RegisterOptions{Name: workflows.NotifyEmailActivity})
-	w.RegisterActivityWithOptions(deps.Alerter.NotifyBySMS, activity.RegisterOptions{Name: workflows.NotifySMSActivity})
+	workflows.Register(w)
+	activities.Register(w, set)
 	return w
 }
 

@@ -13,6 +13,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/handoff-chat/handoff/internal/app"
+	"github.com/handoff-chat/handoff/internal/chat"
 	"github.com/handoff-chat/handoff/internal/config"
 	"github.com/handoff-chat/handoff/internal/notify/smtptest"
 	"github.com/handoff-chat/handoff/workflows"
@@ -63,7 +64,7 @@ func TestRecordHistories(t *testing.T) {
 		}
 		time.Sleep(time.Second)
 	}
-	writeHistory(t, a, workflows.ConversationWorkflowID(workflows.ChannelWebChat, visitor), "conversation.json")
+	writeHistory(t, a, workflows.ConversationWorkflowID(chat.ChannelWebChat, visitor), "conversation.json")
 	writeHistory(t, a, workflows.SettingsWorkflowID, "settings.json")
 }
 

@@ -18,8 +18,8 @@ import (
 	"github.com/spf13/viper"
 
 	"github.com/handoff-chat/handoff/internal/askhuman"
+	"github.com/handoff-chat/handoff/internal/chat"
 	"github.com/handoff-chat/handoff/internal/notify"
-	"github.com/handoff-chat/handoff/workflows"
 )
 
 var (
@@ -229,8 +229,8 @@ func (c *Config) Embedded() bool { return c.Temporal.Address == "" }
 func (c *Config) Source() string { return c.source }
 
 // DefaultSettings are the settings in force where admins changed nothing.
-func (c *Config) DefaultSettings() workflows.Settings {
-	return workflows.Settings{
+func (c *Config) DefaultSettings() chat.Settings {
+	return chat.Settings{
 		InactivityTimeout:    c.LiveChat.InactivityTimeout,
 		NotificationEmail:    c.Notification.Email,
 		NotificationPhone:    c.Notification.Phone,
@@ -492,13 +492,13 @@ func (c *Config) Validate() error {
 	if c.Conversation.Window < time.Minute || c.Conversation.Window > 7*24*time.Hour {
 		bad("conversation.window", "must be between 1m and 168h, got %s", c.Conversation.Window)
 	}
-	if err := workflows.ValidateInactivityTimeout(c.LiveChat.InactivityTimeout); err != nil {
+	if err := chat.ValidateInactivityTimeout(c.LiveChat.InactivityTimeout); err != nil {
 		bad("livechat.inactivity_timeout", "%v", err)
 	}
-	if err := workflows.ValidateNotificationEmail(c.Notification.Email); err != nil {
+	if err := chat.ValidateNotificationEmail(c.Notification.Email); err != nil {
 		bad("notifications.email", "%v", err)
 	}
-	if err := workflows.ValidateNotificationPhone(c.Notification.Phone); err != nil {
+	if err := chat.ValidateNotificationPhone(c.Notification.Phone); err != nil {
 		bad("notifications.phone", "%v", err)
 	}
 	if strings.TrimSpace(c.Bot.Reply) == "" {
@@ -517,7 +517,7 @@ func (c *Config) Validate() error {
 	if _, err := askhuman.New(c.Bot.AgentPhrases); err != nil {
 		bad("bot.agent_phrases", "%v", err)
 	}
-	if err := workflows.ValidateNotificationCooldown(c.Notification.Cooldown); err != nil {
+	if err := chat.ValidateNotificationCooldown(c.Notification.Cooldown); err != nil {
 		bad("notifications.cooldown", "%v", err)
 	}
 	c.validateSMTP(&errs, bad)

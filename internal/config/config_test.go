@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/handoff-chat/handoff/workflows"
+	"github.com/handoff-chat/handoff/internal/chat"
 )
 
 // envNames are the environment variables Load looks at.
@@ -129,7 +129,7 @@ func TestLoadDefaults(t *testing.T) {
 		{"temporal.address", cfg.Temporal.Address, ""},
 		{"temporal.max_history_events", cfg.Temporal.MaxHistoryEvents, 0},
 		{"auth.tokens", len(cfg.Auth.Tokens), 0},
-		{"DefaultSettings", cfg.DefaultSettings(), workflows.Settings{InactivityTimeout: time.Hour, NotificationCooldown: 30 * time.Minute}},
+		{"DefaultSettings", cfg.DefaultSettings(), chat.Settings{InactivityTimeout: time.Hour, NotificationCooldown: 30 * time.Minute}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -16,6 +16,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/handoff-chat/handoff/internal/askhuman"
+	"github.com/handoff-chat/handoff/internal/chat"
 	"github.com/handoff-chat/handoff/workflows"
 )
 
@@ -58,16 +59,16 @@ func NewClient(c client.Client, opts Options) *Client {
 
 // Conversation is one conversation as staff see it.
 type Conversation struct {
-	workflows.ConversationView
-	Open     bool                `json:"open"`
-	Messages []workflows.Message `json:"messages"`
+	chat.Conversation
+	Open     bool           `json:"open"`
+	Messages []chat.Message `json:"messages"`
 }
 
 // CustomerMessage records a customer's message, starting the conversation if
 // needed. It returns once Temporal has durably recorded the message. A message
 // already received reports duplicate = true and no error. Text with one of the
 // agent phrases is marked as asking for a human.
-func (c *Client) CustomerMessage(ctx context.Context, channel, customerID string, msg workflows.CustomerMessage) (view workflows.ConversationView, duplicate bool, err error) {
+func (c *Client) CustomerMessage(ctx context.Context, channel, customerID string, msg workflows.CustomerMessage) (view chat.Conversation, duplicate bool, err error) {
 	if msg.Payload == "" && c.agentPhrases.Match(msg.Text) {
 		msg.AsksForHuman = true
 	}
@@ -81,16 +82,16 @@ func (c *Client) CustomerMessage(ctx context.Context, channel, customerID string
 
 // RequestAgent records that the customer asked for a human, starting the
 // conversation if needed.
-func (c *Client) RequestAgent(ctx context.Context, channel, customerID, requestID string) (workflows.ConversationView, error) {
-	var view workflows.ConversationView
+func (c *Client) RequestAgent(ctx context.Context, channel, customerID, requestID string) (chat.Conversation, error) {
+	var view chat.Conversation
 	err := c.updateWithStart(ctx, channel, customerID, workflows.UpdateRequestAgent,
 		workflows.AgentRequest{ID: requestID}, &view)
 	return view, err
 }
 
 // SetLiveChat switches live chat on or off.
-func (c *Client) SetLiveChat(ctx context.Context, channel, customerID string, on bool, author string) (workflows.ConversationView, error) {
-	var view workflows.ConversationView
+func (c *Client) SetLiveChat(ctx context.Context, channel, customerID string, on bool, author string) (chat.Conversation, error) {
+	var view chat.Conversation
 	err := c.update(ctx, channel, customerID, workflows.UpdateSetLiveChat,
 		workflows.LiveChatChange{On: on, Author: author}, &view)
 	return view, err
@@ -99,7 +100,7 @@ func (c *Client) SetLiveChat(ctx context.Context, channel, customerID string, on
 // StaffMessage sends a staff message; it switches live chat on and restarts
 // the inactivity countdown. A message ID already recorded reports duplicate =
 // true and changes nothing.
-func (c *Client) StaffMessage(ctx context.Context, channel, customerID string, msg workflows.StaffMessage) (view workflows.ConversationView, duplicate bool, err error) {
+func (c *Client) StaffMessage(ctx context.Context, channel, customerID string, msg workflows.StaffMessage) (view chat.Conversation, duplicate bool, err error) {
 	err = c.update(ctx, channel, customerID, workflows.UpdateStaffMessage, msg, &view)
 	if isDuplicate(err) {
 		view, err = c.view(ctx, workflows.ConversationWorkflowID(channel, customerID))
@@ -124,36 +125,36 @@ func (c *Client) Get(ctx context.Context, channel, customerID string) (Conversat
 		return Conversation{}, err
 	}
 	open := desc.GetWorkflowExecutionInfo().GetStatus() == enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING
-	return Conversation{ConversationView: view, Open: open, Messages: messages}, nil
+	return Conversation{Conversation: view, Open: open, Messages: messages}, nil
 }
 
 // View returns the conversation's state without its messages.
-func (c *Client) View(ctx context.Context, channel, customerID string) (workflows.ConversationView, error) {
+func (c *Client) View(ctx context.Context, channel, customerID string) (chat.Conversation, error) {
 	return c.view(ctx, workflows.ConversationWorkflowID(channel, customerID))
 }
 
 // Transcript returns the kept messages with a sequence number above afterSeq.
-func (c *Client) Transcript(ctx context.Context, channel, customerID string, afterSeq int64) ([]workflows.Message, error) {
+func (c *Client) Transcript(ctx context.Context, channel, customerID string, afterSeq int64) ([]chat.Message, error) {
 	id := workflows.ConversationWorkflowID(channel, customerID)
 	resp, err := c.temporal.QueryWorkflow(ctx, id, "", workflows.QueryTranscript, workflows.TranscriptRequest{AfterSeq: afterSeq})
 	if err != nil {
 		return nil, c.mapError(ctx, id, err)
 	}
-	var messages []workflows.Message
+	var messages []chat.Message
 	if err := resp.Get(&messages); err != nil {
 		return nil, fmt.Errorf("decode transcript of %s: %w", id, err)
 	}
 	return messages, nil
 }
 
-func (c *Client) view(ctx context.Context, id string) (workflows.ConversationView, error) {
+func (c *Client) view(ctx context.Context, id string) (chat.Conversation, error) {
 	resp, err := c.temporal.QueryWorkflow(ctx, id, "", workflows.QueryConversation)
 	if err != nil {
-		return workflows.ConversationView{}, c.mapError(ctx, id, err)
+		return chat.Conversation{}, c.mapError(ctx, id, err)
 	}
-	var view workflows.ConversationView
+	var view chat.Conversation
 	if err := resp.Get(&view); err != nil {
-		return workflows.ConversationView{}, fmt.Errorf("decode conversation %s: %w", id, err)
+		return chat.Conversation{}, fmt.Errorf("decode conversation %s: %w", id, err)
 	}
 	return view, nil
 }
@@ -247,7 +248,7 @@ func (c *Client) mapError(ctx context.Context, id string, err error) error {
 			closes = " at " + info.GetCloseTime().AsTime().UTC().Format(time.RFC3339)
 		}
 		reason := "the messaging window closed" + closes + "; staff can write again after the customer's next message"
-		if strings.HasPrefix(id, workflows.ConversationWorkflowID(workflows.ChannelMessenger, "")) {
+		if strings.HasPrefix(id, workflows.ConversationWorkflowID(chat.ChannelMessenger, "")) {
 			reason += " (with the messenger_human_agent setting on, Messenger replies stay possible for 7 days after it)"
 		}
 		return &StateError{Reason: reason}

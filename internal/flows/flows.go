@@ -15,7 +15,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/handoff-chat/handoff/workflows"
+	"github.com/handoff-chat/handoff/internal/chat"
 )
 
 // ActionTalkToHuman is the button action with which a customer asks for a human.
@@ -145,27 +145,27 @@ func (f *Flow) Language(hint string) string {
 // Render returns a block as a bot message in a language (normalised with
 // Language): its text, its image as an attachment, a button with a
 // navigation payload for every goto, a button with
-// workflows.PayloadTalkToHuman for every talk_to_human action, then its links
+// chat.PayloadTalkToHuman for every talk_to_human action, then its links
 // as URL buttons.
-func (f *Flow) Render(blockID, lang string) (workflows.BotMessage, error) {
+func (f *Flow) Render(blockID, lang string) (chat.Content, error) {
 	b, ok := f.blocks[blockID]
 	if !ok {
-		return workflows.BotMessage{}, fmt.Errorf("render block: the flows have no block %q", blockID)
+		return chat.Content{}, fmt.Errorf("render block: the flows have no block %q", blockID)
 	}
 	lang = f.Language(lang)
-	msg := workflows.BotMessage{Text: b.text[lang], Block: blockID}
+	msg := chat.Content{Text: b.text[lang], Block: blockID}
 	if b.image != "" {
-		msg.Attachments = []workflows.Attachment{{Type: "image", URL: b.image}}
+		msg.Attachments = []chat.Attachment{{Type: "image", URL: b.image}}
 	}
 	for _, btn := range b.buttons {
-		payload := workflows.PayloadTalkToHuman
+		payload := chat.PayloadTalkToHuman
 		if btn.goTo != "" {
 			payload = NavigationPayload(lang, btn.goTo)
 		}
-		msg.Buttons = append(msg.Buttons, workflows.Button{Title: btn.title[lang], Payload: payload})
+		msg.Buttons = append(msg.Buttons, chat.Button{Title: btn.title[lang], Payload: payload})
 	}
 	for _, l := range b.links {
-		msg.Buttons = append(msg.Buttons, workflows.Button{Title: l.title[lang], URL: l.url})
+		msg.Buttons = append(msg.Buttons, chat.Button{Title: l.title[lang], URL: l.url})
 	}
 	return msg, nil
 }
@@ -174,13 +174,13 @@ func (f *Flow) Render(blockID, lang string) (workflows.BotMessage, error) {
 // "FLOW:<lang>:<block>". The language travels with the choice, so the next
 // block is shown in the language of the button the customer chose.
 func NavigationPayload(lang, blockID string) string {
-	return workflows.PayloadNavigationPrefix + lang + ":" + blockID
+	return chat.PayloadNavigationPrefix + lang + ":" + blockID
 }
 
 // ParseNavigationPayload splits a payload made by NavigationPayload; ok is
 // false for any other payload.
 func ParseNavigationPayload(p string) (lang, blockID string, ok bool) {
-	rest, ok := strings.CutPrefix(p, workflows.PayloadNavigationPrefix)
+	rest, ok := strings.CutPrefix(p, chat.PayloadNavigationPrefix)
 	if !ok {
 		return "", "", false
 	}

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/handoff-chat/handoff/internal/chat"
 	"github.com/handoff-chat/handoff/internal/flows"
-	"github.com/handoff-chat/handoff/workflows"
 )
 
 func loadValid(t *testing.T) *flows.Flow {
@@ -70,39 +70,39 @@ func TestRender(t *testing.T) {
 	f := loadValid(t)
 	tests := []struct {
 		block, lang string
-		want        workflows.BotMessage
+		want        chat.Content
 	}{
-		{"menu", "bg-BG", workflows.BotMessage{
+		{"menu", "bg-BG", chat.Content{
 			Text:        "Здравейте! С какво да помогна?",
-			Attachments: []workflows.Attachment{{Type: "image", URL: "https://example.com/images/menu.jpg"}},
-			Buttons: []workflows.Button{
+			Attachments: []chat.Attachment{{Type: "image", URL: "https://example.com/images/menu.jpg"}},
+			Buttons: []chat.Button{
 				{Title: "Доставка", Payload: "FLOW:bg:delivery"},
-				{Title: "Говори с човек", Payload: workflows.PayloadTalkToHuman},
+				{Title: "Говори с човек", Payload: chat.PayloadTalkToHuman},
 				{Title: "Магазин", URL: "https://example.com/shop"},
 			},
 			Block: "menu",
 		}},
-		{"menu", "en", workflows.BotMessage{
+		{"menu", "en", chat.Content{
 			Text:        "Hello! How can I help?",
-			Attachments: []workflows.Attachment{{Type: "image", URL: "https://example.com/images/menu.jpg"}},
-			Buttons: []workflows.Button{
+			Attachments: []chat.Attachment{{Type: "image", URL: "https://example.com/images/menu.jpg"}},
+			Buttons: []chat.Button{
 				{Title: "Delivery", Payload: "FLOW:en:delivery"},
-				{Title: "Talk to a human", Payload: workflows.PayloadTalkToHuman},
+				{Title: "Talk to a human", Payload: chat.PayloadTalkToHuman},
 				{Title: "Shop", URL: "https://example.com/shop"},
 			},
 			Block: "menu",
 		}},
 		// An unknown language gets the default language, in the payloads too.
-		{"delivery", "fr", workflows.BotMessage{
+		{"delivery", "fr", chat.Content{
 			Text: "We deliver within 2 working days across the country.",
-			Buttons: []workflows.Button{
+			Buttons: []chat.Button{
 				{Title: "Menu", Payload: "FLOW:en:menu"},
 				{Title: "Photo", Payload: "FLOW:en:photo"},
 			},
 			Block: "delivery",
 		}},
-		{"photo", "BG", workflows.BotMessage{
-			Attachments: []workflows.Attachment{{Type: "image", URL: "https://example.com/images/parcel.jpg"}},
+		{"photo", "BG", chat.Content{
+			Attachments: []chat.Attachment{{Type: "image", URL: "https://example.com/images/parcel.jpg"}},
 			Block:       "photo",
 		}},
 	}
@@ -144,7 +144,7 @@ blocks:
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []workflows.Button{{Title: "Human", Payload: workflows.PayloadTalkToHuman}}; !reflect.DeepEqual(m.Buttons, want) {
+	if want := []chat.Button{{Title: "Human", Payload: chat.PayloadTalkToHuman}}; !reflect.DeepEqual(m.Buttons, want) {
 		t.Errorf("buttons of b = %+v, want %+v", m.Buttons, want)
 	}
 }
@@ -154,14 +154,14 @@ func TestNavigationPayload(t *testing.T) {
 	if p != "FLOW:bg:delivery_abroad" {
 		t.Errorf("NavigationPayload = %q", p)
 	}
-	if !strings.HasPrefix(p, workflows.PayloadNavigationPrefix) {
-		t.Errorf("payload %q does not start with %q", p, workflows.PayloadNavigationPrefix)
+	if !strings.HasPrefix(p, chat.PayloadNavigationPrefix) {
+		t.Errorf("payload %q does not start with %q", p, chat.PayloadNavigationPrefix)
 	}
 	lang, block, ok := flows.ParseNavigationPayload(p)
 	if !ok || lang != "bg" || block != "delivery_abroad" {
 		t.Errorf("ParseNavigationPayload(%q) = %q, %q, %v", p, lang, block, ok)
 	}
-	for _, p := range []string{"", "DELIVERY", "FLOW:", "FLOW:bg", "FLOW:bg:", "flow:bg:menu", workflows.PayloadTalkToHuman} {
+	for _, p := range []string{"", "DELIVERY", "FLOW:", "FLOW:bg", "FLOW:bg:", "flow:bg:menu", chat.PayloadTalkToHuman} {
 		if lang, block, ok := flows.ParseNavigationPayload(p); ok || lang != "" || block != "" {
 			t.Errorf("ParseNavigationPayload(%q) = %q, %q, %v; want no navigation", p, lang, block, ok)
 		}
@@ -227,7 +227,7 @@ func TestShopFlow(t *testing.T) {
 				if btn.URL != "" {
 					links++
 				}
-				human = human || btn.Payload == workflows.PayloadTalkToHuman
+				human = human || btn.Payload == chat.PayloadTalkToHuman
 				if l, target, ok := flows.ParseNavigationPayload(btn.Payload); ok && (l != lang || !f.Has(target)) {
 					t.Errorf("block %s in %s: button %q leads to %s in %s", b.ID, lang, btn.Title, target, l)
 				}

@@ -17,7 +17,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/handoff-chat/handoff/workflows"
+	"github.com/handoff-chat/handoff/internal/chat"
 )
 
 // Defaults of Options.
@@ -84,25 +84,18 @@ func New(opts Options) (*Client, error) {
 // HasPage reports whether the client has a token for the page.
 func (c *Client) HasPage(pageID string) bool { return c.tokens[pageID] != "" }
 
-// Content is one handoff message as it is sent: text, images and buttons.
-type Content struct {
-	Text        string
-	Attachments []workflows.Attachment
-	Buttons     []workflows.Button
-}
-
 // Tag is a Messenger message tag; the zero value sends a standard response.
 type Tag string
 
 // TagHumanAgent lets staff answer up to 7 days after the customer's last message.
-const TagHumanAgent Tag = "HUMAN_AGENT"
+const TagHumanAgent Tag = chat.TagHumanAgent
 
 // Parts returns how many Send API calls the content takes, or why it cannot
 // be sent. The calls are: one per image, in order; then the text with its
 // buttons. Text with link buttons goes as a button template (up to three
 // buttons in all, link and payload buttons together); text with only payload
 // buttons goes with quick replies (up to 13).
-func Parts(content Content) (int, error) {
+func Parts(content chat.Content) (int, error) {
 	for i, a := range content.Attachments {
 		if a.Type != "image" {
 			return 0, fmt.Errorf("attachment %d is a %q; Messenger messages from handoff carry images only", i+1, a.Type)
@@ -146,7 +139,7 @@ func Parts(content Content) (int, error) {
 // gave them, in order. The Send API has no idempotency key: a caller that
 // retries should send part by part with SendPart and skip the parts that
 // already went.
-func (c *Client) Send(ctx context.Context, pageID, psid string, content Content, tag Tag) ([]string, error) {
+func (c *Client) Send(ctx context.Context, pageID, psid string, content chat.Content, tag Tag) ([]string, error) {
 	n, err := Parts(content)
 	if err != nil {
 		return nil, err
@@ -163,7 +156,7 @@ func (c *Client) Send(ctx context.Context, pageID, psid string, content Content,
 }
 
 // SendPart makes the part-th Send API call of the content (see Parts).
-func (c *Client) SendPart(ctx context.Context, pageID, psid string, content Content, tag Tag, part int) (string, error) {
+func (c *Client) SendPart(ctx context.Context, pageID, psid string, content chat.Content, tag Tag, part int) (string, error) {
 	n, err := Parts(content)
 	if err != nil {
 		return "", err
@@ -203,7 +196,7 @@ func (c *Client) SendPart(ctx context.Context, pageID, psid string, content Cont
 
 // textMessage is the text with its buttons: a button template when there are
 // link buttons, else text with quick replies.
-func textMessage(content Content) map[string]any {
+func textMessage(content chat.Content) map[string]any {
 	hasLinks := false
 	for _, b := range content.Buttons {
 		hasLinks = hasLinks || b.URL != ""

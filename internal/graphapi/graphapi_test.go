@@ -9,9 +9,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/handoff-chat/handoff/internal/chat"
 	"github.com/handoff-chat/handoff/internal/graphapi"
 	"github.com/handoff-chat/handoff/internal/graphapi/graphapitest"
-	"github.com/handoff-chat/handoff/workflows"
 )
 
 const (
@@ -40,29 +40,29 @@ func jsonOf(t *testing.T, v any) string {
 }
 
 func TestSendMapsContentToMessengerMessages(t *testing.T) {
-	image := workflows.Attachment{Type: "image", URL: "https://example.com/a.jpg"}
+	image := chat.Attachment{Type: "image", URL: "https://example.com/a.jpg"}
 	tests := []struct {
 		name    string
-		content graphapi.Content
+		content chat.Content
 		tag     graphapi.Tag
 		want    []string // message objects, one per call
 		wantTag string
 	}{
 		{
 			name:    "text",
-			content: graphapi.Content{Text: "Здравейте"},
+			content: chat.Content{Text: "Здравейте"},
 			want:    []string{`{"text":"Здравейте"}`},
 		},
 		{
 			name: "quick replies",
-			content: graphapi.Content{Text: "Choose", Buttons: []workflows.Button{
-				{Title: "Delivery", Payload: "FLOW:en:delivery"}, {Title: "Human", Payload: workflows.PayloadTalkToHuman},
+			content: chat.Content{Text: "Choose", Buttons: []chat.Button{
+				{Title: "Delivery", Payload: "FLOW:en:delivery"}, {Title: "Human", Payload: chat.PayloadTalkToHuman},
 			}},
 			want: []string{`{"quick_replies":[{"content_type":"text","payload":"FLOW:en:delivery","title":"Delivery"},{"content_type":"text","payload":"HANDOFF_TALK_TO_HUMAN","title":"Human"}],"text":"Choose"}`},
 		},
 		{
 			name: "image then link as a button template",
-			content: graphapi.Content{Text: "Our shop", Attachments: []workflows.Attachment{image}, Buttons: []workflows.Button{
+			content: chat.Content{Text: "Our shop", Attachments: []chat.Attachment{image}, Buttons: []chat.Button{
 				{Title: "Open", URL: "https://example.com"}, {Title: "Menu", Payload: "FLOW:en:welcome"},
 			}},
 			want: []string{
@@ -72,7 +72,7 @@ func TestSendMapsContentToMessengerMessages(t *testing.T) {
 		},
 		{
 			name:    "human agent tag",
-			content: graphapi.Content{Text: "Sorry for the delay"},
+			content: chat.Content{Text: "Sorry for the delay"},
 			tag:     graphapi.TagHumanAgent,
 			want:    []string{`{"text":"Sorry for the delay"}`},
 			wantTag: "HUMAN_AGENT",
@@ -112,19 +112,19 @@ func TestSendMapsContentToMessengerMessages(t *testing.T) {
 }
 
 func TestPartsRefusesWhatMessengerCannotCarry(t *testing.T) {
-	link := workflows.Button{Title: "Open", URL: "https://example.com"}
+	link := chat.Button{Title: "Open", URL: "https://example.com"}
 	tests := []struct {
 		name    string
-		content graphapi.Content
+		content chat.Content
 		want    string
 	}{
-		{"empty", graphapi.Content{}, "neither text nor an image"},
-		{"long text", graphapi.Content{Text: strings.Repeat("a", 2001)}, "2000"},
-		{"long template text", graphapi.Content{Text: strings.Repeat("a", 641), Buttons: []workflows.Button{link}}, "640"},
-		{"four buttons with a link", graphapi.Content{Text: "x", Buttons: []workflows.Button{link, link, link, link}}, "at most 3"},
-		{"long title", graphapi.Content{Text: "x", Buttons: []workflows.Button{{Title: strings.Repeat("b", 21), Payload: "P"}}}, "20"},
-		{"file", graphapi.Content{Attachments: []workflows.Attachment{{Type: "file", URL: "https://x"}}}, "images only"},
-		{"buttons alone", graphapi.Content{Buttons: []workflows.Button{{Title: "A", Payload: "P"}}}, "need text"},
+		{"empty", chat.Content{}, "neither text nor an image"},
+		{"long text", chat.Content{Text: strings.Repeat("a", 2001)}, "2000"},
+		{"long template text", chat.Content{Text: strings.Repeat("a", 641), Buttons: []chat.Button{link}}, "640"},
+		{"four buttons with a link", chat.Content{Text: "x", Buttons: []chat.Button{link, link, link, link}}, "at most 3"},
+		{"long title", chat.Content{Text: "x", Buttons: []chat.Button{{Title: strings.Repeat("b", 21), Payload: "P"}}}, "20"},
+		{"file", chat.Content{Attachments: []chat.Attachment{{Type: "file", URL: "https://x"}}}, "images only"},
+		{"buttons alone", chat.Content{Buttons: []chat.Button{{Title: "A", Payload: "P"}}}, "need text"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -153,7 +153,7 @@ func TestErrorsAreClassifiedWithReasonsForStaff(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			c, srv := newClient(t)
 			srv.FailNext(tt.status, tt.code, tt.sc, "meta says no")
-			_, err := c.Send(context.Background(), page, psid, graphapi.Content{Text: "hi"}, "")
+			_, err := c.Send(context.Background(), page, psid, chat.Content{Text: "hi"}, "")
 			var graphErr *graphapi.Error
 			if !errors.As(err, &graphErr) {
 				t.Fatalf("error %v (%T), want *graphapi.Error", err, err)
@@ -173,7 +173,7 @@ func TestErrorsAreClassifiedWithReasonsForStaff(t *testing.T) {
 
 func TestMissingPageTokenIsPermanent(t *testing.T) {
 	c, srv := newClient(t)
-	_, err := c.Send(context.Background(), "9999", psid, graphapi.Content{Text: "hi"}, "")
+	_, err := c.Send(context.Background(), "9999", psid, chat.Content{Text: "hi"}, "")
 	if err == nil || graphapi.IsTemporary(err) || !strings.Contains(err.Error(), "messenger.pages") {
 		t.Fatalf("error %v, want a permanent one naming messenger.pages", err)
 	}
@@ -189,7 +189,7 @@ func TestNetworkAndNonJSONErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = c.Send(context.Background(), page, psid, graphapi.Content{Text: "hi"}, "")
+	_, err = c.Send(context.Background(), page, psid, chat.Content{Text: "hi"}, "")
 	if err == nil || !graphapi.IsTemporary(err) {
 		t.Errorf("unreachable server: %v, want a temporary error", err)
 	}
@@ -203,7 +203,7 @@ func TestNetworkAndNonJSONErrors(t *testing.T) {
 	}))
 	defer html.Close()
 	c, _ = graphapi.New(graphapi.Options{BaseURL: html.URL, PageTokens: map[string]string{page: token}})
-	_, err = c.Send(context.Background(), page, psid, graphapi.Content{Text: "hi"}, "")
+	_, err = c.Send(context.Background(), page, psid, chat.Content{Text: "hi"}, "")
 	if err == nil || !graphapi.IsTemporary(err) || !strings.Contains(err.Error(), "502") || !strings.Contains(err.Error(), "bad gateway") {
 		t.Errorf("HTML 502: %v, want a temporary error with the status and an excerpt", err)
 	}

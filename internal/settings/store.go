@@ -12,6 +12,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/handoff-chat/handoff/internal/chat"
 	"github.com/handoff-chat/handoff/workflows"
 )
 
@@ -21,24 +22,24 @@ var ErrInvalid = errors.New("invalid settings")
 // Store reads and changes settings through Temporal.
 type Store struct {
 	client   client.Client
-	defaults workflows.Settings
+	defaults chat.Settings
 }
 
 // Current is the settings in force and how they came to be.
 type Current struct {
-	Settings   workflows.Settings        `json:"settings"`
-	Defaults   workflows.Settings        `json:"defaults"`
-	Overrides  workflows.SettingsPatch   `json:"overrides"`
-	LastChange *workflows.SettingsChange `json:"last_change,omitempty"`
+	Settings   chat.Settings        `json:"settings"`
+	Defaults   chat.Settings        `json:"defaults"`
+	Overrides  chat.SettingsPatch   `json:"overrides"`
+	LastChange *chat.SettingsChange `json:"last_change,omitempty"`
 }
 
 // NewStore returns a store whose unchanged settings are defaults.
-func NewStore(c client.Client, defaults workflows.Settings) *Store {
+func NewStore(c client.Client, defaults chat.Settings) *Store {
 	return &Store{client: c, defaults: defaults}
 }
 
 // Defaults are the config.yaml values.
-func (s *Store) Defaults() workflows.Settings { return s.defaults }
+func (s *Store) Defaults() chat.Settings { return s.defaults }
 
 // Ensure starts the settings workflow unless it is already running.
 func (s *Store) Ensure(ctx context.Context) error {
@@ -81,7 +82,7 @@ func (s *Store) current(view workflows.SettingsView) Current {
 
 // Change validates and applies patch on behalf of author. requestID makes a
 // retried call idempotent. A validation failure wraps ErrInvalid.
-func (s *Store) Change(ctx context.Context, author, requestID string, patch workflows.SettingsPatch) (Current, error) {
+func (s *Store) Change(ctx context.Context, author, requestID string, patch chat.SettingsPatch) (Current, error) {
 	if err := patch.Validate(); err != nil {
 		return Current{}, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
@@ -109,14 +110,23 @@ func (s *Store) Change(ctx context.Context, author, requestID string, patch work
 }
 
 // History returns the recorded changes, oldest first.
-func (s *Store) History(ctx context.Context) ([]workflows.SettingsChange, error) {
+func (s *Store) History(ctx context.Context) ([]chat.SettingsChange, error) {
 	resp, err := s.client.QueryWorkflow(ctx, workflows.SettingsWorkflowID, "", workflows.QuerySettingsChange)
 	if err != nil {
 		return nil, fmt.Errorf("query settings history: %w", err)
 	}
-	var changes []workflows.SettingsChange
+	var changes []chat.SettingsChange
 	if err := resp.Get(&changes); err != nil {
 		return nil, fmt.Errorf("decode settings history: %w", err)
 	}
 	return changes, nil
+}
+
+// InForce returns only the settings in force now (for activities.Settings).
+func (s *Store) InForce(ctx context.Context) (chat.Settings, error) {
+	cur, err := s.Current(ctx)
+	if err != nil {
+		return chat.Settings{}, err
+	}
+	return cur.Settings, nil
 }

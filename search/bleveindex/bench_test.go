@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/handoff-chat/handoff/internal/chat"
 	"github.com/handoff-chat/handoff/search"
 	"github.com/handoff-chat/handoff/search/bleveindex"
 )
@@ -172,9 +173,9 @@ func (g *corpus) message(i int) search.Message {
 	}
 }
 
-func (g *corpus) conversation(c int) search.Conversation {
+func (g *corpus) conversation(c int) chat.ConversationSummary {
 	at := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(c*messagesPerConversation) * time.Second)
-	conv := search.Conversation{
+	conv := chat.ConversationSummary{
 		ID: conversationID(c), Channel: "messenger", CustomerID: strconv.Itoa(1_000_000 + c),
 		CustomerName: firstNames[g.rng.IntN(len(firstNames))] + " " + lastNames[g.rng.IntN(len(lastNames))],
 		State:        "bot", LastMessageAt: at, WindowClosesAt: at.Add(24 * time.Hour), UpdatedAt: at,

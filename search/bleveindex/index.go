@@ -20,6 +20,7 @@ import (
 	bsearch "github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
 
+	"github.com/handoff-chat/handoff/internal/chat"
 	"github.com/handoff-chat/handoff/search"
 )
 
@@ -191,7 +192,7 @@ func (x *Index) IndexMessages(_ context.Context, msgs []search.Message) error {
 }
 
 // UpsertConversation stores c unless a document with a later UpdatedAt is stored.
-func (x *Index) UpsertConversation(_ context.Context, c search.Conversation) error {
+func (x *Index) UpsertConversation(_ context.Context, c chat.ConversationSummary) error {
 	if c.ID == "" {
 		return errors.New("bleve: conversation needs an ID")
 	}
@@ -221,19 +222,19 @@ func (x *Index) UpsertConversation(_ context.Context, c search.Conversation) err
 	return nil
 }
 
-func (x *Index) storedConversation(id string) (search.Conversation, bool, error) {
+func (x *Index) storedConversation(id string) (chat.ConversationSummary, bool, error) {
 	req := bleve.NewSearchRequestOptions(bleve.NewDocIDQuery([]string{id}), 1, 0, false)
 	req.Fields = []string{fieldDoc}
 	res, err := x.conversations.Search(req)
 	if err != nil {
-		return search.Conversation{}, false, fmt.Errorf("bleve: read conversation %s: %w", id, err)
+		return chat.ConversationSummary{}, false, fmt.Errorf("bleve: read conversation %s: %w", id, err)
 	}
 	if len(res.Hits) == 0 {
-		return search.Conversation{}, false, nil
+		return chat.ConversationSummary{}, false, nil
 	}
-	var c search.Conversation
+	var c chat.ConversationSummary
 	if err := decodeStored(res.Hits[0], &c); err != nil {
-		return search.Conversation{}, false, err
+		return chat.ConversationSummary{}, false, err
 	}
 	return c, true, nil
 }
@@ -291,7 +292,7 @@ func (x *Index) SearchMessages(_ context.Context, q search.MessageQuery) (search
 }
 
 // SearchConversations lists conversations, agent requests first.
-func (x *Index) SearchConversations(_ context.Context, q search.ConversationQuery) ([]search.Conversation, error) {
+func (x *Index) SearchConversations(_ context.Context, q search.ConversationQuery) ([]chat.ConversationSummary, error) {
 	size := q.Limit()
 	var must []query.Query
 	for _, word := range AnalyzeName(q.Name) {
@@ -321,9 +322,9 @@ func (x *Index) SearchConversations(_ context.Context, q search.ConversationQuer
 	if err != nil {
 		return nil, fmt.Errorf("bleve: search conversations: %w", err)
 	}
-	out := make([]search.Conversation, 0, len(res.Hits))
+	out := make([]chat.ConversationSummary, 0, len(res.Hits))
 	for _, hit := range res.Hits {
-		var c search.Conversation
+		var c chat.ConversationSummary
 		if err := decodeStored(hit, &c); err != nil {
 			return nil, err
 		}

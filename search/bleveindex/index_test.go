@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/handoff-chat/handoff/internal/chat"
 	"github.com/handoff-chat/handoff/search"
 	"github.com/handoff-chat/handoff/search/bleveindex"
 	"github.com/handoff-chat/handoff/search/searchtest"
@@ -33,7 +34,7 @@ func TestReopenKeepsDocuments(t *testing.T) {
 	if err := idx.IndexMessages(ctx, []search.Message{{ID: "m1", ConversationID: "c1", Sender: "customer", Text: "пералнята тече", SentAt: at}}); err != nil {
 		t.Fatal(err)
 	}
-	if err := idx.UpsertConversation(ctx, search.Conversation{ID: "c1", CustomerName: "Пешо", LastMessageAt: at, WindowClosesAt: at.Add(24 * time.Hour), UpdatedAt: at}); err != nil {
+	if err := idx.UpsertConversation(ctx, chat.ConversationSummary{ID: "c1", CustomerName: "Пешо", LastMessageAt: at, WindowClosesAt: at.Add(24 * time.Hour), UpdatedAt: at}); err != nil {
 		t.Fatal(err)
 	}
 	if err := idx.Close(); err != nil {

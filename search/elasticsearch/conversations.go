@@ -11,17 +11,18 @@ import (
 
 	"github.com/elastic/go-elasticsearch/v8/esutil"
 
+	"github.com/handoff-chat/handoff/internal/chat"
 	"github.com/handoff-chat/handoff/search"
 	"github.com/handoff-chat/handoff/search/textanalysis"
 )
 
 const maxNameWords = 10
 
-// conversationDoc is the stored conversation: the search.Conversation fields
+// conversationDoc is the stored conversation: the chat.ConversationSummary fields
 // plus two computed for search and sorting. Decoding its _source into a
-// search.Conversation ignores the extra fields.
+// chat.ConversationSummary ignores the extra fields.
 type conversationDoc struct {
-	search.Conversation
+	chat.ConversationSummary
 	CustomerNameLatin []string `json:"customer_name_latin"`
 	AgentRequested    bool     `json:"agent_requested"`
 }
@@ -35,14 +36,14 @@ type conversationDoc struct {
 // The write goes through the bulk API rather than PUT /<index>/_doc/<id>:
 // conversation IDs contain slashes, and the bulk body carries the ID as JSON
 // instead of in the URL path.
-func (x *Index) UpsertConversation(ctx context.Context, c search.Conversation) error {
+func (x *Index) UpsertConversation(ctx context.Context, c chat.ConversationSummary) error {
 	if c.ID == "" {
 		return errors.New("elasticsearch: conversation needs an ID")
 	}
 	doc, err := json.Marshal(conversationDoc{
-		Conversation:      c,
-		CustomerNameLatin: textanalysis.LatinSpellings(c.CustomerName),
-		AgentRequested:    c.AgentRequestedAt != nil,
+		ConversationSummary: c,
+		CustomerNameLatin:   textanalysis.LatinSpellings(c.CustomerName),
+		AgentRequested:      c.AgentRequestedAt != nil,
 	})
 	if err != nil {
 		return fmt.Errorf("elasticsearch: encode conversation %s: %w", c.ID, err)
@@ -100,7 +101,7 @@ func conversationVersion(updatedAt time.Time) int64 {
 
 // SearchConversations lists conversations, agent requests first (oldest
 // request first), then by last message, newest first.
-func (x *Index) SearchConversations(ctx context.Context, q search.ConversationQuery) ([]search.Conversation, error) {
+func (x *Index) SearchConversations(ctx context.Context, q search.ConversationQuery) ([]chat.ConversationSummary, error) {
 	size := q.Limit()
 	body, err := json.Marshal(conversationQuery(q, size))
 	if err != nil {
@@ -110,9 +111,9 @@ func (x *Index) SearchConversations(ctx context.Context, q search.ConversationQu
 	if err := x.search(ctx, x.conversations, nil, body, &res); err != nil {
 		return nil, err
 	}
-	out := make([]search.Conversation, 0, len(res.Hits.Hits))
+	out := make([]chat.ConversationSummary, 0, len(res.Hits.Hits))
 	for _, hit := range res.Hits.Hits {
-		var c search.Conversation
+		var c chat.ConversationSummary
 		if err := json.Unmarshal(hit.Source, &c); err != nil {
 			return nil, fmt.Errorf("elasticsearch: decode conversation %s: %w", hit.ID, err)
 		}

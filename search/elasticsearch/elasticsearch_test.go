@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/handoff-chat/handoff/internal/chat"
 	"github.com/handoff-chat/handoff/search"
 	"github.com/handoff-chat/handoff/search/searchtest"
 	"github.com/handoff-chat/handoff/search/textanalysis"
@@ -442,7 +443,7 @@ func TestUpsertConversation(t *testing.T) {
 	x := openFake(t, f, Options{})
 	updated := time.Date(2026, 11, 2, 9, 30, 0, 123456789, time.UTC)
 	asked := updated.Add(-time.Minute)
-	c := search.Conversation{
+	c := chat.ConversationSummary{
 		ID: "conversation/webchat/maria", Channel: "webchat", CustomerID: "maria", CustomerName: "Мария Иванова",
 		State: "agent_requested", LastMessageAt: updated, WindowClosesAt: updated.Add(24 * time.Hour),
 		AgentRequestedAt: &asked, UpdatedAt: updated,
@@ -493,7 +494,7 @@ func TestUpsertConversation(t *testing.T) {
 	if err := x.UpsertConversation(context.Background(), c); err == nil || errors.Is(err, search.ErrUnavailable) {
 		t.Errorf("rejected document: %v", err)
 	}
-	if err := x.UpsertConversation(context.Background(), search.Conversation{}); err == nil {
+	if err := x.UpsertConversation(context.Background(), chat.ConversationSummary{}); err == nil {
 		t.Error("a conversation without an ID was accepted")
 	}
 	if v := conversationVersion(time.Time{}); v != 0 {
@@ -620,7 +621,7 @@ func TestSearchConversations(t *testing.T) {
 	f := newFakeES(t)
 	x := openFake(t, f, Options{})
 	at := time.Date(2026, 11, 2, 9, 25, 0, 1, time.UTC)
-	want := []search.Conversation{
+	want := []chat.ConversationSummary{
 		{ID: "conversation/webchat/ivan", Channel: "webchat", CustomerID: "ivan", CustomerName: "Иван Петров", State: "agent_requested",
 			LastMessageAt: at, WindowClosesAt: at.Add(24 * time.Hour), AgentRequestedAt: &at, UpdatedAt: at},
 		{ID: "conversation/webchat/jose", Channel: "webchat", CustomerID: "jose", CustomerName: "José Pérez", State: "bot",
@@ -628,7 +629,7 @@ func TestSearchConversations(t *testing.T) {
 	}
 	var hits []string
 	for _, c := range want {
-		src, _ := json.Marshal(conversationDoc{Conversation: c, CustomerNameLatin: textanalysis.LatinSpellings(c.CustomerName), AgentRequested: c.AgentRequestedAt != nil})
+		src, _ := json.Marshal(conversationDoc{ConversationSummary: c, CustomerNameLatin: textanalysis.LatinSpellings(c.CustomerName), AgentRequested: c.AgentRequestedAt != nil})
 		hits = append(hits, `{"_index":"test-conversations","_id":"`+c.ID+`","_score":null,"_source":`+string(src)+`}`)
 	}
 	f.searchAnswer = `{"took":1,"timed_out":false,"hits":{"total":{"value":2,"relation":"eq"},"hits":[` + strings.Join(hits, ",") + `]}}`

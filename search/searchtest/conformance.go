@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/handoff-chat/handoff/internal/chat"
 	"github.com/handoff-chat/handoff/search"
 )
 
@@ -198,8 +199,8 @@ func testIdempotentMessages(t *testing.T, idx search.Index) {
 	}
 }
 
-func conv(id, name string, lastMinute int, agentMinute int) search.Conversation {
-	c := search.Conversation{
+func conv(id, name string, lastMinute int, agentMinute int) chat.ConversationSummary {
+	c := chat.ConversationSummary{
 		ID: "conversation/webchat/" + id, Channel: "webchat", CustomerID: id, CustomerName: name, State: "bot",
 		LastMessageAt:  base.Add(time.Duration(lastMinute) * time.Minute),
 		WindowClosesAt: base.Add(time.Duration(lastMinute)*time.Minute + 24*time.Hour),
@@ -213,7 +214,7 @@ func conv(id, name string, lastMinute int, agentMinute int) search.Conversation 
 	return c
 }
 
-func upsert(t *testing.T, idx search.Index, cs ...search.Conversation) {
+func upsert(t *testing.T, idx search.Index, cs ...chat.ConversationSummary) {
 	t.Helper()
 	for _, c := range cs {
 		if err := idx.UpsertConversation(context.Background(), c); err != nil {
@@ -222,14 +223,14 @@ func upsert(t *testing.T, idx search.Index, cs ...search.Conversation) {
 	}
 }
 
-func findNames(t *testing.T, idx search.Index, q search.ConversationQuery, want ...string) []search.Conversation {
+func findNames(t *testing.T, idx search.Index, q search.ConversationQuery, want ...string) []chat.ConversationSummary {
 	t.Helper()
 	if q.Size == 0 {
 		q.Size = 50
 	}
 	return eventually(t, fmt.Sprintf("conversations named %q open at %v", q.Name, q.OpenAt),
-		func() ([]search.Conversation, error) { return idx.SearchConversations(context.Background(), q) },
-		func(cs []search.Conversation) error {
+		func() ([]chat.ConversationSummary, error) { return idx.SearchConversations(context.Background(), q) },
+		func(cs []chat.ConversationSummary) error {
 			var got []string
 			for _, c := range cs {
 				got = append(got, c.CustomerID)

@@ -1,0 +1,101 @@
+package chat
+
+import "time"
+
+// Conversation is one customer's conversation on one channel as staff see
+// it: who, where it stands, its deadlines and the alerts sent about it.
+type Conversation struct {
+	ID                string     `json:"id"`
+	Channel           string     `json:"channel"`
+	CustomerID        string     `json:"customer_id"`
+	CustomerName      string     `json:"customer_name,omitempty"`
+	Status            Status     `json:"state"`
+	AIEnabled         bool       `json:"ai_enabled"`
+	WindowClosesAt    time.Time  `json:"window_closes_at"`
+	LiveChatExpiresAt *time.Time `json:"live_chat_expires_at,omitempty"`
+	AgentRequestedAt  *time.Time `json:"agent_requested_at,omitempty"`
+	// HumanAgentUntil is set while staff may still answer with the
+	// HUMAN_AGENT tag after the window closed.
+	HumanAgentUntil *time.Time `json:"human_agent_until,omitempty"`
+	// PageID is the Messenger page the customer wrote to.
+	PageID string `json:"page_id,omitempty"`
+	// Locale is the customer's language as the channel last reported it.
+	Locale string `json:"locale,omitempty"`
+	// Notifications are the latest alerts to the business about this
+	// customer asking for a human, newest last, with how each fared.
+	Notifications []Notification `json:"notifications,omitempty"`
+	// InactivityTimeout is the live-chat timeout in force when the
+	// countdown last (re)started.
+	InactivityTimeout time.Duration `json:"-"`
+	LastMessageSeq    int64         `json:"last_message_seq"`
+}
+
+// Summary is the conversation as the search index keeps it for the staff
+// list and name search, as of updatedAt.
+func (c Conversation) Summary(lastMessageAt, updatedAt time.Time) ConversationSummary {
+	return ConversationSummary{
+		ID:                c.ID,
+		Channel:           c.Channel,
+		CustomerID:        c.CustomerID,
+		CustomerName:      c.CustomerName,
+		State:             c.Status,
+		LastMessageAt:     lastMessageAt,
+		WindowClosesAt:    c.WindowClosesAt,
+		AgentRequestedAt:  c.AgentRequestedAt,
+		LiveChatExpiresAt: c.LiveChatExpiresAt,
+		UpdatedAt:         updatedAt,
+	}
+}
+
+// ConversationSummary is the per-conversation document of the search index,
+// behind the staff list and name search.
+type ConversationSummary struct {
+	ID                string     `json:"id"`
+	Channel           string     `json:"channel"`
+	CustomerID        string     `json:"customer_id"`
+	CustomerName      string     `json:"customer_name"`
+	State             Status     `json:"state"`
+	LastMessageAt     time.Time  `json:"last_message_at"`
+	WindowClosesAt    time.Time  `json:"window_closes_at"`
+	AgentRequestedAt  *time.Time `json:"agent_requested_at,omitempty"`
+	LiveChatExpiresAt *time.Time `json:"live_chat_expires_at,omitempty"`
+	// UpdatedAt orders writes: a write older than the stored document is
+	// ignored, so a retried or late activity never rolls the projection back.
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// NotificationMedium is how the business is alerted.
+type NotificationMedium string
+
+const (
+	MediumEmail NotificationMedium = "email"
+	MediumSMS   NotificationMedium = "sms"
+)
+
+// NotificationStatus is where one alert stands.
+type NotificationStatus string
+
+const (
+	// NotificationSending: being sent, or retried after a temporary failure.
+	NotificationSending NotificationStatus = "sending"
+	NotificationSent    NotificationStatus = "sent"
+	// NotificationFailed: failed for good; Reason says why.
+	NotificationFailed NotificationStatus = "failed"
+	// NotificationSkipped: not sent on purpose (cooldown, nothing
+	// configured); Reason says why.
+	NotificationSkipped NotificationStatus = "skipped"
+)
+
+// Notification is how one alert about a request for a human fared.
+type Notification struct {
+	// RequestID is the message or request with which the customer asked.
+	RequestID   string    `json:"request_id"`
+	RequestedAt time.Time `json:"requested_at"`
+	// Medium is email or sms; empty when nothing was sent at all.
+	Medium NotificationMedium `json:"medium,omitempty"`
+	To     string             `json:"to,omitempty"`
+	Status NotificationStatus `json:"status"`
+	Reason string             `json:"reason,omitempty"`
+	// At is when the status was last set.
+	At time.Time `json:"at"`
+}

@@ -1,0 +1,126 @@
+package chat
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Message is one entry of a conversation transcript.
+type Message struct {
+	// Seq orders a customer's messages on a channel. It rises with every
+	// message, across continue-as-new and across runs (a new run starts
+	// numbering at its start time in microseconds).
+	Seq int64 `json:"seq"`
+	// ID is the channel's message ID (customer) or the ID the API gave it (staff, bot).
+	ID     string `json:"id"`
+	Sender Sender `json:"sender"`
+	Author string `json:"author,omitempty"` // staff member who wrote it
+	Text   string `json:"text,omitempty"`
+	// Payload is the value of a button or quick reply the customer chose.
+	Payload string `json:"payload,omitempty"`
+	// Attachments the customer sent (images, files, locations as links).
+	Attachments []Attachment `json:"attachments,omitempty"`
+	// Buttons offered with a bot or staff message.
+	Buttons []Button  `json:"buttons,omitempty"`
+	SentAt  time.Time `json:"sent_at"`
+	// Block is the flow block a bot or staff message was made from.
+	Block string `json:"block,omitempty"`
+	// Delivery says how a message to the customer fared on channels that
+	// are sent to (Messenger); nil on web chat, where the widget reads the
+	// transcript.
+	Delivery *Delivery `json:"delivery,omitempty"`
+}
+
+// IsNavigation reports whether the message is a flow button press.
+func (m Message) IsNavigation() bool { return strings.HasPrefix(m.Payload, PayloadNavigationPrefix) }
+
+// Content is what a bot or staff message says: its text, images and
+// buttons, and the flow block it was made from.
+type Content struct {
+	Text        string       `json:"text"`
+	Attachments []Attachment `json:"attachments,omitempty"`
+	Buttons     []Button     `json:"buttons,omitempty"`
+	// Block is the flow block the content was made from, if any.
+	Block string `json:"block,omitempty"`
+}
+
+// Validate checks what staff send: text or an image, images by web URL, and
+// buttons that are either a payload or a web link.
+func (c Content) Validate() error {
+	if c.Text == "" && len(c.Attachments) == 0 {
+		return errors.New("a staff message needs text or an image")
+	}
+	for i, a := range c.Attachments {
+		if a.Type != "image" {
+			return fmt.Errorf("attachment %d: only images can be sent, got type %q", i+1, a.Type)
+		}
+		if !IsWebURL(a.URL) {
+			return fmt.Errorf("attachment %d: the image URL must start with http:// or https://, got %q", i+1, a.URL)
+		}
+	}
+	for i, b := range c.Buttons {
+		switch {
+		case b.Title == "":
+			return fmt.Errorf("button %d needs a title", i+1)
+		case (b.Payload == "") == (b.URL == ""):
+			return fmt.Errorf("button %d (%q) needs either a payload or a URL", i+1, b.Title)
+		case b.URL != "" && !IsWebURL(b.URL):
+			return fmt.Errorf("button %d (%q): the URL must start with http:// or https://, got %q", i+1, b.Title, b.URL)
+		}
+	}
+	return nil
+}
+
+// IsWebURL reports whether s is an http:// or https:// URL with something
+// after the scheme and no white space.
+func IsWebURL(s string) bool {
+	rest, ok := strings.CutPrefix(s, "https://")
+	if !ok {
+		rest, ok = strings.CutPrefix(s, "http://")
+	}
+	return ok && rest != "" && !strings.ContainsAny(s, " \t\n")
+}
+
+// Attachment is a file or link a customer sent, or an image sent to them.
+type Attachment struct {
+	Type string `json:"type"` // image, video, audio, file, ...
+	URL  string `json:"url"`
+}
+
+// Button is a choice offered to the customer: either a payload sent back when
+// chosen (a quick reply or postback) or a link opened in the browser.
+type Button struct {
+	Title   string `json:"title"`
+	Payload string `json:"payload,omitempty"`
+	// URL makes the button a link.
+	URL string `json:"url,omitempty"`
+}
+
+// Delivery is the outcome of sending a bot or staff message to the channel.
+type Delivery struct {
+	Status DeliveryStatus `json:"status"`
+	// ChannelMessageIDs are the IDs the channel gave the sent messages.
+	ChannelMessageIDs []string `json:"channel_message_ids,omitempty"`
+	// Tag is the message tag it was sent with (HUMAN_AGENT), if any.
+	Tag string `json:"tag,omitempty"`
+	// Error says why the message did not reach the customer.
+	Error string    `json:"error,omitempty"`
+	At    time.Time `json:"at,omitempty"`
+}
+
+// DeliveryStatus is where sending a message stands.
+type DeliveryStatus string
+
+const (
+	DeliveryPending DeliveryStatus = "pending"
+	DeliverySent    DeliveryStatus = "sent"
+	DeliveryFailed  DeliveryStatus = "failed"
+)
+
+// AsMessage is the content as a transcript message.
+func (c Content) AsMessage(id string, sender Sender, author string, at time.Time) Message {
+	return Message{ID: id, Sender: sender, Author: author, Text: c.Text, Attachments: c.Attachments,
+		Buttons: c.Buttons, Block: c.Block, SentAt: at}
+}

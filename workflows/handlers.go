@@ -1,0 +1,267 @@
+package workflows
+
+import (
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/handoff-chat/handoff/activities"
+	"github.com/handoff-chat/handoff/internal/chat"
+)
+
+// The conversation's update and query handlers: what customers and staff
+// change, each checked by a validator before it is recorded.
+
+func (c *conversation) registerHandlers(ctx workflow.Context) error {
+	if err := workflow.SetQueryHandler(ctx, QueryConversation, func() (chat.Conversation, error) {
+		return c.view(), nil
+	}); err != nil {
+		return fmt.Errorf("register %s query: %w", QueryConversation, err)
+	}
+	if err := workflow.SetQueryHandler(ctx, QueryTranscript, func(req TranscriptRequest) ([]chat.Message, error) {
+		return c.transcriptAfter(req.AfterSeq), nil
+	}); err != nil {
+		return fmt.Errorf("register %s query: %w", QueryTranscript, err)
+	}
+	updates := []struct {
+		name      string
+		handler   any
+		validator any
+	}{
+		{UpdateCustomerMessage, c.onCustomerMessage, c.validateCustomerMessage},
+		{UpdateRequestAgent, c.onRequestAgent, c.validateRequestAgent},
+		{UpdateSetLiveChat, c.onSetLiveChat, c.validateSetLiveChat},
+		{UpdateStaffMessage, c.onStaffMessage, c.validateStaffMessage},
+	}
+	for _, u := range updates {
+		if err := workflow.SetUpdateHandlerWithOptions(ctx, u.name, u.handler,
+			workflow.UpdateHandlerOptions{Validator: u.validator}); err != nil {
+			return fmt.Errorf("register %s update: %w", u.name, err)
+		}
+	}
+	return nil
+}
+
+// --- customer side ---
+
+func (c *conversation) validateCustomerMessage(msg CustomerMessage) error {
+	if msg.ID == "" {
+		return invalidInput("a customer message needs the channel's message ID")
+	}
+	if msg.Text == "" && msg.Payload == "" && len(msg.Attachments) == 0 {
+		return invalidInput("a customer message needs text, a button payload or an attachment")
+	}
+	if c.seen(msg.ID) {
+		return duplicate(msg.ID)
+	}
+	return nil
+}
+
+// onCustomerMessage records the message, reopens the window and hands the
+// message to the bot, or flags the conversation when it asks for a human.
+func (c *conversation) onCustomerMessage(ctx workflow.Context, msg CustomerMessage) (chat.Conversation, error) {
+	if c.seen(msg.ID) {
+		return c.view(), duplicate(msg.ID)
+	}
+	now := workflow.Now(ctx)
+	if msg.CustomerName != "" {
+		c.state.CustomerName = msg.CustomerName
+	}
+	if msg.PageID != "" {
+		if c.state.PageID == "" && !c.state.ProfileFetched && chat.SentToChannel(c.state.Channel) {
+			c.profile.push(msg.PageID)
+		}
+		c.state.PageID = msg.PageID
+	}
+	if msg.Locale != "" {
+		c.state.Locale = msg.Locale
+	}
+	m := c.record(chat.Message{ID: msg.ID, Sender: chat.SenderCustomer, Text: msg.Text, Payload: msg.Payload, Attachments: msg.Attachments, SentAt: now})
+	c.state.reopen(now, c.state.Window)
+	switch {
+	case msg.Payload == chat.PayloadTalkToHuman || msg.AsksForHuman:
+		c.requestAgent(ctx, m)
+	case c.botAnswers(m):
+		c.replies.push(botTask{Event: activities.BotEventMessage, Message: m})
+	}
+	c.upsertSearchAttributes(ctx)
+	return c.view(), nil
+}
+
+func (c *conversation) validateRequestAgent(req AgentRequest) error {
+	if req.ID == "" {
+		return invalidInput("an agent request needs an ID")
+	}
+	return nil
+}
+
+// onRequestAgent flags the conversation; a request already received changes
+// nothing.
+func (c *conversation) onRequestAgent(ctx workflow.Context, req AgentRequest) (chat.Conversation, error) {
+	if c.seen(req.ID) {
+		return c.view(), nil
+	}
+	c.remember(req.ID)
+	if c.requestAgent(ctx, chat.Message{ID: req.ID}) {
+		c.upsertSearchAttributes(ctx)
+	}
+	return c.view(), nil
+}
+
+// requestAgent moves a bot conversation to agent_requested, has the bot
+// acknowledge it and queues the alert to the business; it reports whether
+// the state changed. trigger is the customer message (or request) that
+// asked. Asking again while flagged is acknowledged again but alerts no one;
+// asking during live chat changes nothing, as staff are already there.
+func (c *conversation) requestAgent(ctx workflow.Context, trigger chat.Message) bool {
+	switch c.state.Status {
+	case chat.StatusBot:
+		c.state.Status = chat.StatusAgentRequested
+		c.state.AgentRequestedAt = workflow.Now(ctx)
+		c.replies.push(botTask{Event: activities.BotEventAgentRequested, Message: trigger})
+		c.queueAlert(ctx, trigger.ID)
+		return true
+	case chat.StatusAgentRequested:
+		c.replies.push(botTask{Event: activities.BotEventAgentRequested, Message: trigger})
+	}
+	return false
+}
+
+// --- staff side ---
+
+func (c *conversation) validateSetLiveChat(ctx workflow.Context, change LiveChatChange) error {
+	if err := c.requireWindowOpen(ctx); err != nil {
+		return err
+	}
+	return c.requireLiveChat(!change.On)
+}
+
+// requireLiveChat rejects a switch to the state live chat is already in.
+func (c *conversation) requireLiveChat(on bool) error {
+	switch {
+	case on && c.state.Status != chat.StatusLiveChat:
+		return wrongState("live chat is already off for this customer")
+	case !on && c.state.Status == chat.StatusLiveChat:
+		return wrongState("live chat is already on for this customer")
+	}
+	return nil
+}
+
+func (c *conversation) onSetLiveChat(ctx workflow.Context, change LiveChatChange) (chat.Conversation, error) {
+	if !change.On {
+		if err := c.requireLiveChat(true); err != nil {
+			return c.view(), err
+		}
+		c.switchLiveChatOff(ctx)
+		return c.view(), nil
+	}
+	settings, err := loadSettings(ctx)
+	if err != nil {
+		return c.view(), err
+	}
+	if err := c.requireLiveChat(false); err != nil {
+		return c.view(), err
+	}
+	c.switchLiveChatOn(ctx, settings.InactivityTimeout)
+	return c.view(), nil
+}
+
+func (c *conversation) validateStaffMessage(ctx workflow.Context, msg StaffMessage) error {
+	if msg.ID == "" {
+		return invalidInput("a staff message needs an ID")
+	}
+	if err := msg.Content.Validate(); err != nil {
+		return invalidInput(err.Error())
+	}
+	if c.seen(msg.ID) {
+		return duplicate(msg.ID)
+	}
+	return c.requireStaffWindow(ctx)
+}
+
+// onStaffMessage records the message and (re)starts the inactivity countdown,
+// switching live chat on if it was off.
+func (c *conversation) onStaffMessage(ctx workflow.Context, msg StaffMessage) (chat.Conversation, error) {
+	settings, err := loadSettings(ctx)
+	if err != nil {
+		return c.view(), err
+	}
+	if c.seen(msg.ID) {
+		return c.view(), duplicate(msg.ID)
+	}
+	if err := c.requireStaffWindow(ctx); err != nil {
+		return c.view(), err
+	}
+	m := msg.Content.AsMessage(msg.ID, chat.SenderStaff, msg.Author, workflow.Now(ctx))
+	if msg.Echo {
+		c.record(m) // already on the channel: sent from Meta's inbox
+	} else {
+		c.recordOutgoing(m)
+	}
+	c.switchLiveChatOn(ctx, settings.InactivityTimeout)
+	return c.view(), nil
+}
+
+// requireStaffWindow allows staff messages inside the window, and after it
+// while the HUMAN_AGENT period runs.
+func (c *conversation) requireStaffWindow(ctx workflow.Context) error {
+	now := workflow.Now(ctx)
+	if c.state.windowOpen(now) || c.state.humanAgentPeriod(now) {
+		return nil
+	}
+	if chat.SentToChannel(c.state.Channel) && c.state.HumanAgentUntil.IsZero() {
+		return wrongState(fmt.Sprintf("the 24-hour messaging window closed at %s; Messenger allows later replies only with the HUMAN_AGENT tag, "+
+			"which is off (setting messenger_human_agent); staff can write again after the customer's next message",
+			c.state.WindowClosesAt.UTC().Format(time.RFC3339)))
+	}
+	if !c.state.HumanAgentUntil.IsZero() {
+		return wrongState(fmt.Sprintf("the 7-day HUMAN_AGENT period ended at %s; staff can write again after the customer's next message",
+			c.state.HumanAgentUntil.UTC().Format(time.RFC3339)))
+	}
+	return c.requireWindowOpen(ctx)
+}
+
+func (c *conversation) requireWindowOpen(ctx workflow.Context) error {
+	if !c.state.windowOpen(workflow.Now(ctx)) {
+		return wrongState(fmt.Sprintf("the messaging window closed at %s; staff can write again after the customer's next message",
+			c.state.WindowClosesAt.UTC().Format(time.RFC3339)))
+	}
+	return nil
+}
+
+// switchLiveChatOn turns the AI off and (re)starts the inactivity countdown
+// with the timeout in force now.
+func (c *conversation) switchLiveChatOn(ctx workflow.Context, timeout time.Duration) {
+	c.state.Status = chat.StatusLiveChat
+	c.state.AgentRequestedAt = time.Time{}
+	c.state.InactivityTimeout = timeout
+	c.state.LiveChatExpiresAt = workflow.Now(ctx).Add(timeout)
+	c.upsertSearchAttributes(ctx)
+}
+
+// switchLiveChatOff hands the customer back to the bot and the AI.
+func (c *conversation) switchLiveChatOff(ctx workflow.Context) {
+	c.state.Status = chat.StatusBot
+	c.state.LiveChatExpiresAt = time.Time{}
+	c.upsertSearchAttributes(ctx)
+}
+
+// closeWindow acts on the end of the standard window: on Messenger with the
+// HUMAN_AGENT setting on, staff may answer for up to 7 days after the
+// customer's last message and the run lasts until then.
+func (c *conversation) closeWindow(ctx workflow.Context) {
+	c.state.WindowChecked = true
+	if !chat.SentToChannel(c.state.Channel) {
+		return
+	}
+	settings, err := loadSettings(ctx)
+	if err != nil {
+		workflow.GetLogger(ctx).Error("HUMAN_AGENT setting not read; staff replies end with the window", "conversation", c.workflowID, "error", err)
+		return
+	}
+	if settings.MessengerHumanAgent {
+		c.state.extendForHumanAgent(c.state.Window)
+		c.index.ensurePending(indexTask{})
+	}
+}

@@ -1,0 +1,39 @@
+package workflows
+
+import (
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/handoff-chat/handoff/activities"
+	"github.com/handoff-chat/handoff/internal/chat"
+)
+
+// indexTask is a customer or staff message to write to the search index,
+// or, with no message, a change of the conversation document only. Every
+// batch writes the document as it stands.
+type indexTask struct {
+	Message *chat.Message `json:"message,omitempty"`
+}
+
+// indexBatch writes the queued messages and the conversation document in
+// one activity. The activity is retried until the search backend takes it,
+// so an outage delays indexing and loses nothing; it fails only when the
+// workflow is canceled.
+func (c *conversation) indexBatch(ctx workflow.Context, tasks []indexTask) error {
+	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 30 * time.Second,
+		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, MaximumInterval: time.Minute},
+	})
+	var messages []chat.Message
+	for _, t := range tasks {
+		if t.Message != nil {
+			messages = append(messages, *t.Message)
+		}
+	}
+	return workflow.ExecuteActivity(ctx, searchActivities.IndexConversation, activities.IndexRequest{
+		Conversation: c.view().Summary(c.state.LastMessageAt, workflow.Now(ctx)),
+		Messages:     messages,
+	}).Get(ctx, nil)
+}

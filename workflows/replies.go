@@ -1,0 +1,58 @@
+package workflows
+
+import (
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/handoff-chat/handoff/activities"
+	"github.com/handoff-chat/handoff/internal/chat"
+)
+
+// botTask is a customer event the bot reacts to.
+type botTask struct {
+	Event   activities.BotEvent `json:"event"`
+	Message chat.Message        `json:"message"`
+}
+
+// botAnswers reports whether the bot reacts to a customer message: while the
+// AI is on, and to flow button presses always.
+func (c *conversation) botAnswers(m chat.Message) bool { return c.aiEnabled() || m.IsNavigation() }
+
+// reply has the bot react to one customer event and records what it says.
+// Replies are produced one at a time, in the order the events came, so they
+// never overtake each other.
+func (c *conversation) reply(ctx workflow.Context, t botTask) error {
+	if t.Event == activities.BotEventMessage && !c.botAnswers(t.Message) {
+		return nil // staff took over before the bot got to it
+	}
+	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 30 * time.Second,
+		// A reply that cannot be produced within minutes is no longer useful.
+		ScheduleToCloseTimeout: 10 * time.Minute,
+		RetryPolicy:            &temporal.RetryPolicy{InitialInterval: time.Second, MaximumInterval: 30 * time.Second},
+	})
+	var reply activities.BotReply
+	err := workflow.ExecuteActivity(ctx, botActivities.BotReply, activities.BotReplyRequest{
+		ConversationID: c.workflowID,
+		Channel:        c.state.Channel,
+		CustomerID:     c.state.CustomerID,
+		Event:          t.Event,
+		Message:        t.Message,
+		Locale:         c.state.Locale,
+	}).Get(ctx, &reply)
+	if err != nil {
+		workflow.GetLogger(ctx).Error("bot reply failed", "conversation", c.workflowID, "error", err)
+		return nil
+	}
+	if t.Event == activities.BotEventMessage && !c.botAnswers(t.Message) {
+		return nil // staff took over while the bot was thinking
+	}
+	for _, content := range reply.Messages {
+		id := fmt.Sprintf("bot-%d", c.state.NextSeq)
+		c.recordOutgoing(content.AsMessage(id, chat.SenderBot, "", workflow.Now(ctx)))
+	}
+	return nil
+}

@@ -1,0 +1,236 @@
+package workflows
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/handoff-chat/handoff/internal/chat"
+)
+
+const (
+	// transcriptKept is how many recent messages the workflow state keeps for
+	// the web chat and the staff view; the full history stays in Temporal and
+	// the search index.
+	transcriptKept = 100
+	// recentIDsKept is how many recent message IDs are remembered to drop
+	// redelivered channel messages.
+	recentIDsKept = 500
+)
+
+// ConversationState is everything a conversation carries across
+// continue-as-new. It is serialized into the next run's input.
+type ConversationState struct {
+	Channel      string      `json:"channel"`
+	CustomerID   string      `json:"customer_id"`
+	CustomerName string      `json:"customer_name,omitempty"`
+	Status       chat.Status `json:"status"`
+	// Window is how long after the customer's last message staff may write.
+	Window time.Duration `json:"window"`
+	Deadlines
+	// InactivityTimeout is the setting that was in force when the countdown last (re)started.
+	InactivityTimeout time.Duration `json:"inactivity_timeout"`
+	// AgentRequestedAt is when the customer asked for a human; zero when not flagged.
+	AgentRequestedAt time.Time      `json:"agent_requested_at"`
+	NextSeq          int64          `json:"next_seq"`
+	Transcript       []chat.Message `json:"transcript"`
+	RecentIDs        []string       `json:"recent_ids"`
+	// LastMessageAt is the time of the last customer or staff message.
+	LastMessageAt time.Time `json:"last_message_at"`
+	// PageID is the Messenger page the customer last wrote to; replies go
+	// out through it. (A PSID belongs to one page, so it does not change.)
+	PageID string `json:"page_id,omitempty"`
+	// Locale is the customer's language as the channel last reported it.
+	Locale string `json:"locale,omitempty"`
+	// ProfileFetched says the customer's name was asked of the channel.
+	ProfileFetched bool `json:"profile_fetched,omitempty"`
+	// LastAlertAt is when the business was last alerted (for the cooldown);
+	// Notifications are the outcomes of the latest alerts.
+	LastAlertAt   time.Time           `json:"last_alert_at,omitempty"`
+	Notifications []chat.Notification `json:"notifications,omitempty"`
+
+	// The queues' pending work, oldest first: customer events the bot has
+	// not reacted to, messages and document changes not in the search index
+	// yet, bot and staff messages not yet sent to the channel, the page to
+	// fetch the customer's profile from, and requests for a human the
+	// business has not been alerted about.
+	PendingReplies  []botTask      `json:"pending_replies,omitempty"`
+	PendingIndex    []indexTask    `json:"pending_index,omitempty"`
+	PendingDelivery []chat.Message `json:"pending_delivery,omitempty"`
+	PendingProfile  []string       `json:"pending_profile,omitempty"`
+	PendingAlerts   []pendingAlert `json:"pending_alerts,omitempty"`
+}
+
+func newConversationState(start ConversationStart, now time.Time) ConversationState {
+	window := start.Window
+	if window <= 0 {
+		window = chat.StandardWindow
+	}
+	return ConversationState{
+		Channel:    start.Channel,
+		CustomerID: start.CustomerID,
+		Status:     chat.StatusBot,
+		Window:     window,
+		Deadlines:  Deadlines{WindowClosesAt: now.Add(window)},
+		// Numbering starts at the run's start time in microseconds, so
+		// sequence numbers keep rising across runs: a web chat client's
+		// "after" cursor stays valid when the customer comes back.
+		NextSeq: now.UnixMicro(),
+	}
+}
+
+// recordOutgoing records a bot or staff message and, on channels that are
+// sent to, queues it for delivery.
+func (c *conversation) recordOutgoing(m chat.Message) chat.Message {
+	sent := chat.SentToChannel(c.state.Channel)
+	if sent {
+		m.Delivery = &chat.Delivery{Status: chat.DeliveryPending}
+	}
+	m = c.record(m)
+	if sent {
+		c.delivery.push(m)
+	}
+	return m
+}
+
+// record appends a message to the transcript with the next sequence number;
+// customer and staff messages are queued for the search index.
+func (c *conversation) record(m chat.Message) chat.Message {
+	m.Seq = c.state.NextSeq
+	c.state.NextSeq++
+	c.remember(m.ID)
+	if m.Sender != chat.SenderBot {
+		c.state.LastMessageAt = m.SentAt
+		c.index.push(indexTask{Message: &m})
+	}
+	c.state.Transcript = append(c.state.Transcript, m)
+	if len(c.state.Transcript) > transcriptKept {
+		c.state.Transcript = append([]chat.Message(nil), c.state.Transcript[len(c.state.Transcript)-transcriptKept:]...)
+	}
+	return m
+}
+
+func (c *conversation) remember(id string) {
+	c.state.RecentIDs = append(c.state.RecentIDs, id)
+	if len(c.state.RecentIDs) > recentIDsKept {
+		c.state.RecentIDs = append([]string(nil), c.state.RecentIDs[len(c.state.RecentIDs)-recentIDsKept:]...)
+	}
+}
+
+func (c *conversation) seen(id string) bool {
+	for _, seen := range c.state.RecentIDs {
+		if seen == id {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *conversation) transcriptAfter(seq int64) []chat.Message {
+	out := []chat.Message{}
+	for _, m := range c.state.Transcript {
+		if m.Seq > seq {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// aiEnabled says the bot and the AI answer the customer: live chat is off.
+func (c *conversation) aiEnabled() bool { return c.state.Status != chat.StatusLiveChat }
+
+// view is the conversation as staff see it.
+func (c *conversation) view() chat.Conversation {
+	s := c.state
+	v := chat.Conversation{
+		ID:                c.workflowID,
+		Channel:           s.Channel,
+		CustomerID:        s.CustomerID,
+		CustomerName:      s.CustomerName,
+		Status:            s.Status,
+		AIEnabled:         c.aiEnabled(),
+		WindowClosesAt:    s.WindowClosesAt,
+		LiveChatExpiresAt: timeOrNil(s.LiveChatExpiresAt),
+		AgentRequestedAt:  timeOrNil(s.AgentRequestedAt),
+		PageID:            s.PageID,
+		Locale:            s.Locale,
+		InactivityTimeout: s.InactivityTimeout,
+		LastMessageSeq:    s.NextSeq - 1,
+	}
+	if len(s.Notifications) > 0 {
+		v.Notifications = append([]chat.Notification(nil), s.Notifications...)
+	}
+	if s.HumanAgentUntil.After(s.WindowClosesAt) {
+		v.HumanAgentUntil = timeOrNil(s.HumanAgentUntil)
+	}
+	return v
+}
+
+func timeOrNil(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+// upsertSearchAttributes publishes the state for the Temporal UI and queues
+// the conversation document for the staff list.
+func (c *conversation) upsertSearchAttributes(ctx workflow.Context) {
+	s := c.state
+	updates := []temporal.SearchAttributeUpdate{
+		SAState.ValueSet(string(s.Status)),
+		SAChannel.ValueSet(s.Channel),
+		SACustomerID.ValueSet(s.CustomerID),
+		SAWindowClosesAt.ValueSet(s.WindowClosesAt),
+		SAAgentRequested.ValueSet(!s.AgentRequestedAt.IsZero()),
+	}
+	if s.CustomerName != "" {
+		updates = append(updates, SACustomerName.ValueSet(s.CustomerName))
+	}
+	if s.LiveChatExpiresAt.IsZero() {
+		updates = append(updates, SALiveChatExpiresAt.ValueUnset())
+	} else {
+		updates = append(updates, SALiveChatExpiresAt.ValueSet(s.LiveChatExpiresAt))
+	}
+	if s.AgentRequestedAt.IsZero() {
+		updates = append(updates, SAAgentRequestedAt.ValueUnset())
+	} else {
+		updates = append(updates, SAAgentRequestedAt.ValueSet(s.AgentRequestedAt))
+	}
+	if err := workflow.UpsertTypedSearchAttributes(ctx, updates...); err != nil {
+		workflow.GetLogger(ctx).Error("upsert search attributes", "error", err)
+	}
+	c.index.ensurePending(indexTask{})
+}
+
+// loadSettings reads the settings in force through a local activity, so the
+// value is recorded in history and replays the same.
+func loadSettings(ctx workflow.Context) (chat.Settings, error) {
+	ctx = workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
+		StartToCloseTimeout:    5 * time.Second,
+		ScheduleToCloseTimeout: time.Minute,
+	})
+	var s chat.Settings
+	if err := workflow.ExecuteLocalActivity(ctx, settingsActivities.LoadSettings).Get(ctx, &s); err != nil {
+		return chat.Settings{}, fmt.Errorf("load settings: %w", err)
+	}
+	if s.InactivityTimeout <= 0 {
+		return chat.Settings{}, errors.New("load settings: inactivity timeout is not set")
+	}
+	return s, nil
+}
+
+func invalidInput(msg string) error {
+	return temporal.NewNonRetryableApplicationError(msg, ErrTypeInvalidInput, nil)
+}
+
+func wrongState(msg string) error {
+	return temporal.NewNonRetryableApplicationError(msg, ErrTypeWrongState, nil)
+}
+
+func duplicate(id string) error {
+	return temporal.NewNonRetryableApplicationError(fmt.Sprintf("message %q was already received", id), ErrTypeDuplicateMessage, nil)
+}
