@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strings"
-	"unicode"
 
 	"github.com/handoff-chat/handoff/internal/chat"
 	"github.com/handoff-chat/handoff/internal/flows"
@@ -86,8 +84,9 @@ func (b *Bot) navigate(req BotReplyRequest) (chat.Content, error) {
 	if lang, block, ok := flows.ParseNavigationPayload(req.Message.Payload); ok && f.Has(block) {
 		return f.Render(block, lang)
 	}
-	// A button of a block that no longer exists, or free text.
-	msg, err := f.Render(f.Fallback(), f.Language(customerLanguage(req)))
+	// Free text, or a button of a block that no longer exists, which is
+	// answered like free text.
+	msg, err := f.Render(f.Fallback(), f.Language(replyLanguage(req)))
 	if err != nil {
 		return chat.Content{}, fmt.Errorf("bot reply: %w", err)
 	}
@@ -98,7 +97,7 @@ func (b *Bot) navigate(req BotReplyRequest) (chat.Content, error) {
 // the flows' default language, else English, else the first language in
 // alphabetical order.
 func (b *Bot) acknowledgement(req BotReplyRequest) string {
-	candidates := []string{primaryLanguage(customerLanguage(req))}
+	candidates := []string{replyLanguage(req)}
 	if b.Flows != nil {
 		candidates = append(candidates, b.Flows.Current().DefaultLanguage())
 	}
@@ -115,26 +114,11 @@ func (b *Bot) acknowledgement(req BotReplyRequest) string {
 	return b.AgentRequestedReply[langs[0]]
 }
 
-// primaryLanguage is the language of a locale: "bg-BG" and "bg_BG" are "bg".
-func primaryLanguage(locale string) string {
-	lang, _, _ := strings.Cut(strings.ReplaceAll(locale, "_", "-"), "-")
-	return strings.ToLower(lang)
-}
-
-// customerLanguage guesses the language to answer in: Cyrillic text is
-// Bulgarian; otherwise the channel's locale; otherwise Latin text is taken
-// as English.
-func customerLanguage(req BotReplyRequest) string {
-	if lang := flows.DetectLanguage(req.Message.Text); lang != "" {
-		return lang
-	}
-	if req.Locale != "" {
-		return req.Locale
-	}
-	for _, r := range req.Message.Text {
-		if unicode.IsLetter(r) {
-			return "en"
-		}
-	}
-	return ""
+// replyLanguage is the customer's language as chat.ReplyLanguage decides it
+// from the message's text and the channel's locale: Cyrillic text is
+// Bulgarian; otherwise the locale's language; otherwise text with letters is
+// taken as English. The request carries no language the conversation already
+// knows: a button's language counts only for the block the button leads to.
+func replyLanguage(req BotReplyRequest) string {
+	return chat.ReplyLanguage(req.Message.Text, req.Locale, "")
 }

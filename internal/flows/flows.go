@@ -11,8 +11,8 @@ import (
 	"fmt"
 	"maps"
 	"os"
+	"slices"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/handoff-chat/handoff/internal/chat"
@@ -125,19 +125,13 @@ func preview(text string) string {
 	return strings.TrimSpace(string(runes[:previewRunes-1])) + "…"
 }
 
-// Language maps a language hint (a channel locale such as "bg-BG", "bg_BG" or
-// "BG", or the result of DetectLanguage) to one of the flow's languages; a
-// hint that is empty or names no listed language gives the default language.
-func (f *Flow) Language(hint string) string {
-	base := strings.TrimSpace(hint)
-	if i := strings.IndexFunc(base, func(r rune) bool { return r > unicode.MaxASCII || !unicode.IsLetter(r) }); i >= 0 {
-		base = base[:i]
-	}
-	base = strings.ToLower(base)
-	for _, lang := range f.languages {
-		if lang == base {
-			return lang
-		}
+// Language maps a language code or locale ("bg", "bg-BG", "bg_BG", "BG";
+// normalised with chat.PrimaryLanguage), such as the result of
+// chat.ReplyLanguage, to one of the flow's languages; one that is empty or
+// names no listed language gives the default language.
+func (f *Flow) Language(lang string) string {
+	if lang = chat.PrimaryLanguage(lang); slices.Contains(f.languages, lang) {
+		return lang
 	}
 	return f.defaultLanguage
 }
@@ -189,15 +183,4 @@ func ParseNavigationPayload(p string) (lang, blockID string, ok bool) {
 		return "", "", false
 	}
 	return lang, blockID, true
-}
-
-// DetectLanguage guesses the language of a customer's text: "bg" when it has
-// Cyrillic letters, "" otherwise. It is a hint for Flow.Language.
-func DetectLanguage(text string) string {
-	for _, r := range text {
-		if unicode.Is(unicode.Cyrillic, r) && unicode.IsLetter(r) {
-			return "bg"
-		}
-	}
-	return ""
 }

@@ -182,20 +182,6 @@ func TestLanguage(t *testing.T) {
 	}
 }
 
-func TestDetectLanguage(t *testing.T) {
-	for text, want := range map[string]string{
-		"Къде е пратката ми?":        "bg",
-		"Hello, където е поръчката?": "bg",
-		"Where is my parcel?":        "",
-		"12345 !?":                   "",
-		"":                           "",
-	} {
-		if got := flows.DetectLanguage(text); got != want {
-			t.Errorf("DetectLanguage(%q) = %q, want %q", text, got, want)
-		}
-	}
-}
-
 // The repository's example flow loads, and every block renders in both
 // languages within Messenger's limits.
 func TestShopFlow(t *testing.T) {
