@@ -105,38 +105,40 @@ func loadDefaults(t *testing.T) *Config {
 	return cfg
 }
 
+// field is one value of a loaded configuration and the value it should have.
+type field struct {
+	key  string
+	got  func(*Config) any
+	want any
+}
+
+func (f field) check(t *testing.T, c *Config) {
+	t.Helper()
+	if got := f.got(c); !reflect.DeepEqual(got, f.want) {
+		t.Errorf("%s = %v, want %v", f.key, got, f.want)
+	}
+}
+
 func TestLoadDefaults(t *testing.T) {
 	cfg := loadDefaults(t)
-	if cfg.Source() != "" {
-		t.Errorf("Source() = %q, want empty with no config file", cfg.Source())
-	}
-	if !cfg.Embedded() {
-		t.Error("Embedded() = false, want true by default")
-	}
 	if got, want := withoutSource(cfg), wantDefaults(); !reflect.DeepEqual(got, want) {
 		t.Errorf("defaults:\n got  %+v\n want %+v", got, want)
 	}
-	tests := []struct {
-		name      string
-		got, want any
-	}{
-		{"data_dir", cfg.DataDir, "./data"},
-		{"http.addr", cfg.HTTP.Addr, ":8080"},
-		{"temporal.namespace", cfg.Temporal.Namespace, "default"},
-		{"conversation.window", cfg.Conversation.Window, 24 * time.Hour},
-		{"livechat.inactivity_timeout", cfg.LiveChat.InactivityTimeout, time.Hour},
-		{"temporal.ui.addr", cfg.Temporal.UI.Addr, "127.0.0.1:8233"},
-		{"temporal.address", cfg.Temporal.Address, ""},
-		{"temporal.max_history_events", cfg.Temporal.MaxHistoryEvents, 0},
-		{"auth.tokens", len(cfg.Auth.Tokens), 0},
-		{"DefaultSettings", cfg.DefaultSettings(), chat.Settings{InactivityTimeout: time.Hour, NotificationCooldown: 30 * time.Minute}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if !reflect.DeepEqual(tt.got, tt.want) {
-				t.Errorf("%s = %v, want %v", tt.name, tt.got, tt.want)
-			}
-		})
+	for _, f := range []field{
+		{"Source()", func(c *Config) any { return c.Source() }, ""},
+		{"Embedded()", func(c *Config) any { return c.Embedded() }, true},
+		{"data_dir", func(c *Config) any { return c.DataDir }, "./data"},
+		{"http.addr", func(c *Config) any { return c.HTTP.Addr }, ":8080"},
+		{"temporal.namespace", func(c *Config) any { return c.Temporal.Namespace }, "default"},
+		{"conversation.window", func(c *Config) any { return c.Conversation.Window }, 24 * time.Hour},
+		{"livechat.inactivity_timeout", func(c *Config) any { return c.LiveChat.InactivityTimeout }, time.Hour},
+		{"temporal.ui.addr", func(c *Config) any { return c.Temporal.UI.Addr }, "127.0.0.1:8233"},
+		{"temporal.address", func(c *Config) any { return c.Temporal.Address }, ""},
+		{"temporal.max_history_events", func(c *Config) any { return c.Temporal.MaxHistoryEvents }, 0},
+		{"auth.tokens", func(c *Config) any { return len(c.Auth.Tokens) }, 0},
+		{"DefaultSettings", func(c *Config) any { return c.DefaultSettings() }, chat.Settings{InactivityTimeout: time.Hour, NotificationCooldown: 30 * time.Minute}},
+	} {
+		t.Run(f.key, func(t *testing.T) { f.check(t, cfg) })
 	}
 }
 
@@ -252,62 +254,47 @@ func TestLoadMissingExplicitFile(t *testing.T) {
 }
 
 func TestEnvOverrides(t *testing.T) {
+	tokens := map[string]string{"0123456789abcdef": "alice", "fedcba9876543210": "bob"}
 	tests := []struct {
-		name  string
-		env   map[string]string
-		check func(t *testing.T, c *Config)
+		name string
+		env  map[string]string
+		want []field
 	}{
 		{
 			name: "http.addr",
 			env:  map[string]string{"HANDOFF_HTTP_ADDR": "127.0.0.1:9999"},
-			check: func(t *testing.T, c *Config) {
-				if c.HTTP.Addr != "127.0.0.1:9999" {
-					t.Errorf("http.addr = %q", c.HTTP.Addr)
-				}
+			want: []field{
+				{"http.addr", func(c *Config) any { return c.HTTP.Addr }, "127.0.0.1:9999"},
 			},
 		},
 		{
 			name: "data_dir",
 			env:  map[string]string{"HANDOFF_DATA_DIR": "/var/lib/handoff"},
-			check: func(t *testing.T, c *Config) {
-				if c.DataDir != "/var/lib/handoff" {
-					t.Errorf("data_dir = %q", c.DataDir)
-				}
+			want: []field{
+				{"data_dir", func(c *Config) any { return c.DataDir }, "/var/lib/handoff"},
 			},
 		},
 		{
 			name: "livechat.inactivity_timeout",
 			env:  map[string]string{"HANDOFF_LIVECHAT_INACTIVITY_TIMEOUT": "30m"},
-			check: func(t *testing.T, c *Config) {
-				if c.LiveChat.InactivityTimeout != 30*time.Minute {
-					t.Errorf("livechat.inactivity_timeout = %s", c.LiveChat.InactivityTimeout)
-				}
-				if c.DefaultSettings().InactivityTimeout != 30*time.Minute {
-					t.Errorf("DefaultSettings().InactivityTimeout = %s", c.DefaultSettings().InactivityTimeout)
-				}
+			want: []field{
+				{"livechat.inactivity_timeout", func(c *Config) any { return c.LiveChat.InactivityTimeout }, 30 * time.Minute},
+				{"DefaultSettings().InactivityTimeout", func(c *Config) any { return c.DefaultSettings().InactivityTimeout }, 30 * time.Minute},
 			},
 		},
 		{
 			name: "auth.tokens",
 			env:  map[string]string{"HANDOFF_AUTH_TOKENS": "alice:0123456789abcdef,bob:fedcba9876543210"},
-			check: func(t *testing.T, c *Config) {
-				if len(c.Auth.Tokens) != 2 {
-					t.Fatalf("auth.tokens = %q, want 2 entries", c.Auth.Tokens)
-				}
-				want := map[string]string{"0123456789abcdef": "alice", "fedcba9876543210": "bob"}
-				if got := c.StaffTokens(); !reflect.DeepEqual(got, want) {
-					t.Errorf("StaffTokens() = %v, want %v", got, want)
-				}
+			want: []field{
+				{"len(auth.tokens)", func(c *Config) any { return len(c.Auth.Tokens) }, 2},
+				{"StaffTokens()", func(c *Config) any { return c.StaffTokens() }, tokens},
 			},
 		},
 		{
 			name: "auth.tokens with spaces after commas",
 			env:  map[string]string{"HANDOFF_AUTH_TOKENS": "alice:0123456789abcdef, bob:fedcba9876543210"},
-			check: func(t *testing.T, c *Config) {
-				want := map[string]string{"0123456789abcdef": "alice", "fedcba9876543210": "bob"}
-				if got := c.StaffTokens(); !reflect.DeepEqual(got, want) {
-					t.Errorf("StaffTokens() = %v, want %v", got, want)
-				}
+			want: []field{
+				{"StaffTokens()", func(c *Config) any { return c.StaffTokens() }, tokens},
 			},
 		},
 		{
@@ -318,13 +305,12 @@ func TestEnvOverrides(t *testing.T) {
 				"HANDOFF_TEMPORAL_API_KEY":            "key",
 				"HANDOFF_TEMPORAL_MAX_HISTORY_EVENTS": "5000",
 			},
-			check: func(t *testing.T, c *Config) {
-				if c.Embedded() || c.Temporal.Address != "temporal.example.com:7233" {
-					t.Errorf("temporal.address = %q, Embedded() = %v", c.Temporal.Address, c.Embedded())
-				}
-				if !c.Temporal.TLS.Enabled || c.Temporal.APIKey != "key" || c.Temporal.MaxHistoryEvents != 5000 {
-					t.Errorf("temporal = %+v", c.Temporal)
-				}
+			want: []field{
+				{"Embedded()", func(c *Config) any { return c.Embedded() }, false},
+				{"temporal.address", func(c *Config) any { return c.Temporal.Address }, "temporal.example.com:7233"},
+				{"temporal.tls.enabled", func(c *Config) any { return c.Temporal.TLS.Enabled }, true},
+				{"temporal.api_key", func(c *Config) any { return c.Temporal.APIKey }, "key"},
+				{"temporal.max_history_events", func(c *Config) any { return c.Temporal.MaxHistoryEvents }, 5000},
 			},
 		},
 		{
@@ -341,32 +327,25 @@ func TestEnvOverrides(t *testing.T) {
 				"HANDOFF_BOT_AGENT_REQUESTED_REPLY_BG":    "Екипът е уведомен.",
 				"HANDOFF_BOT_AGENT_PHRASES":               "оператор,talk to a human",
 			},
-			check: func(t *testing.T, c *Config) {
-				n := c.Notification
-				if !n.SMTP.Configured() || n.SMTP.Host != "smtp.example.com" || n.SMTP.Port != 465 || n.SMTP.Security != SMTPTLS {
-					t.Errorf("notifications.smtp = %+v", n.SMTP)
-				}
-				if !n.Vonage.Configured() || n.Vonage.APISecret != "secret" || n.Vonage.From != "Bilka" {
-					t.Errorf("notifications.vonage = %+v", n.Vonage)
-				}
-				if c.DefaultSettings().NotificationCooldown != 2*time.Hour {
-					t.Errorf("DefaultSettings().NotificationCooldown = %s", c.DefaultSettings().NotificationCooldown)
-				}
-				if got := c.Bot.AgentRequestedReply["bg"]; got != "Екипът е уведомен." {
-					t.Errorf("bot.agent_requested_reply.bg = %q", got)
-				}
-				if got := c.Bot.AgentPhrases; !reflect.DeepEqual(got, []string{"оператор", "talk to a human"}) {
-					t.Errorf("bot.agent_phrases = %q", got)
-				}
+			want: []field{
+				{"notifications.smtp.Configured()", func(c *Config) any { return c.Notification.SMTP.Configured() }, true},
+				{"notifications.smtp.host", func(c *Config) any { return c.Notification.SMTP.Host }, "smtp.example.com"},
+				{"notifications.smtp.port", func(c *Config) any { return c.Notification.SMTP.Port }, 465},
+				{"notifications.smtp.security", func(c *Config) any { return c.Notification.SMTP.Security }, SMTPTLS},
+				{"notifications.vonage.Configured()", func(c *Config) any { return c.Notification.Vonage.Configured() }, true},
+				{"notifications.vonage.api_secret", func(c *Config) any { return c.Notification.Vonage.APISecret }, "secret"},
+				{"notifications.vonage.from", func(c *Config) any { return c.Notification.Vonage.From }, "Bilka"},
+				{"DefaultSettings().NotificationCooldown", func(c *Config) any { return c.DefaultSettings().NotificationCooldown }, 2 * time.Hour},
+				{"bot.agent_requested_reply.bg", func(c *Config) any { return c.Bot.AgentRequestedReply["bg"] }, "Екипът е уведомен."},
+				{"bot.agent_phrases", func(c *Config) any { return c.Bot.AgentPhrases }, []string{"оператор", "talk to a human"}},
 			},
 		},
 		{
 			name: "log.level",
 			env:  map[string]string{"HANDOFF_LOG_LEVEL": "debug", "HANDOFF_LOG_FORMAT": "json"},
-			check: func(t *testing.T, c *Config) {
-				if c.SlogLevel().String() != "DEBUG" || c.Log.Format != "json" {
-					t.Errorf("log = %+v, SlogLevel() = %s", c.Log, c.SlogLevel())
-				}
+			want: []field{
+				{"SlogLevel()", func(c *Config) any { return c.SlogLevel().String() }, "DEBUG"},
+				{"log.format", func(c *Config) any { return c.Log.Format }, "json"},
 			},
 		},
 	}
@@ -380,7 +359,9 @@ func TestEnvOverrides(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Load: %v", err)
 			}
-			tt.check(t, cfg)
+			for _, f := range tt.want {
+				f.check(t, cfg)
+			}
 		})
 	}
 }
@@ -403,20 +384,14 @@ auth:
 	if err != nil {
 		t.Fatalf("Load: %v", err)
 	}
-	tests := []struct {
-		key       string
-		got, want any
-	}{
-		{"http.addr (env)", cfg.HTTP.Addr, ":7001"},
-		{"livechat.inactivity_timeout (env)", cfg.LiveChat.InactivityTimeout, 45 * time.Minute},
-		{"auth.tokens (env)", cfg.Auth.Tokens, []string{"env:fedcba9876543210"}},
-		{"data_dir (file)", cfg.DataDir, "/from/file"},
-		{"temporal.namespace (default)", cfg.Temporal.Namespace, "default"},
-	}
-	for _, tt := range tests {
-		if !reflect.DeepEqual(tt.got, tt.want) {
-			t.Errorf("%s = %v, want %v", tt.key, tt.got, tt.want)
-		}
+	for _, f := range []field{
+		{"http.addr (env)", func(c *Config) any { return c.HTTP.Addr }, ":7001"},
+		{"livechat.inactivity_timeout (env)", func(c *Config) any { return c.LiveChat.InactivityTimeout }, 45 * time.Minute},
+		{"auth.tokens (env)", func(c *Config) any { return c.Auth.Tokens }, []string{"env:fedcba9876543210"}},
+		{"data_dir (file)", func(c *Config) any { return c.DataDir }, "/from/file"},
+		{"temporal.namespace (default)", func(c *Config) any { return c.Temporal.Namespace }, "default"},
+	} {
+		t.Run(f.key, func(t *testing.T) { f.check(t, cfg) })
 	}
 }
 
