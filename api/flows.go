@@ -1,6 +1,7 @@
 package api
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -11,22 +12,21 @@ import (
 	"github.com/handoff-chat/handoff/workflows"
 )
 
-// flowsOrUnavailable returns the flow registry, answering 404 when no flows
+// configuredFlows returns the flow registry, with a 404 error when no flows
 // are configured.
-func (s *server) flowsOrUnavailable(c *gin.Context) (*flows.Registry, bool) {
+func (s *server) configuredFlows() (*flows.Registry, error) {
 	if s.Flows == nil {
-		writeError(c, http.StatusNotFound, "no navigation flows are configured; set bot.flows to a flows file")
-		return nil, false
+		return nil, notFound("no navigation flows are configured; set bot.flows to a flows file")
 	}
-	return s.Flows, true
+	return s.Flows, nil
 }
 
 // listFlows shows the flows in force, their blocks (for staff to pick one to
 // send) and how the last load went.
-func (s *server) listFlows(c *gin.Context) {
-	reg, ok := s.flowsOrUnavailable(c)
-	if !ok {
-		return
+func (s *server) listFlows(c *gin.Context) error {
+	reg, err := s.configuredFlows()
+	if err != nil {
+		return err
 	}
 	f := reg.Current()
 	c.JSON(http.StatusOK, gin.H{
@@ -37,23 +37,25 @@ func (s *server) listFlows(c *gin.Context) {
 		"fallback":         f.Fallback(),
 		"blocks":           f.Blocks(),
 	})
+	return nil
 }
 
 // reloadFlows reads the flows file again now, instead of waiting for the
 // periodic check. A broken file leaves the flows in force unchanged.
-func (s *server) reloadFlows(c *gin.Context) {
-	reg, ok := s.flowsOrUnavailable(c)
-	if !ok {
-		return
+func (s *server) reloadFlows(c *gin.Context) error {
+	reg, err := s.configuredFlows()
+	if err != nil {
+		return err
 	}
 	if err := reg.Reload(); err != nil {
-		c.AbortWithStatusJSON(http.StatusUnprocessableEntity, gin.H{
-			"error":  "the flows file has errors; the flows in force are unchanged: " + strings.ReplaceAll(err.Error(), "\n", "; "),
-			"status": reg.Status(),
-		})
-		return
+		return &apiError{
+			status:  http.StatusUnprocessableEntity,
+			message: "the flows file has errors; the flows in force are unchanged: " + strings.ReplaceAll(err.Error(), "\n", "; "),
+			extra:   gin.H{"status": reg.Status()},
+		}
 	}
 	c.JSON(http.StatusOK, gin.H{"status": reg.Status()})
+	return nil
 }
 
 type sendBlockRequest struct {
@@ -66,48 +68,50 @@ type sendBlockRequest struct {
 
 // sendBlock sends a flow block to the customer as a staff message. Its
 // buttons work as in the bot, so the customer can navigate on from it.
-func (s *server) sendBlock(c *gin.Context) {
-	channel, customer, ok := conversationKey(c)
-	if !ok {
-		return
+func (s *server) sendBlock(c *gin.Context) error {
+	channel, customer, err := conversationKey(c)
+	if err != nil {
+		return err
 	}
-	reg, ok := s.flowsOrUnavailable(c)
-	if !ok {
-		return
+	reg, err := s.configuredFlows()
+	if err != nil {
+		return err
 	}
 	var req sendBlockRequest
-	if !decodeJSON(c, &req) {
-		return
+	if err := decodeJSON(c, &req); err != nil {
+		return err
 	}
 	f := reg.Current()
-	if !f.Has(req.Block) {
-		writeError(c, http.StatusBadRequest, "block "+strconv.Quote(req.Block)+" is not in the flows; GET /api/v1/flows lists the blocks")
-		return
-	}
-	if req.Language != "" && !contains(f.Languages(), req.Language) {
-		writeError(c, http.StatusBadRequest, "language "+strconv.Quote(req.Language)+" is not one of the flows' languages "+strings.Join(f.Languages(), ", "))
-		return
-	}
-	if req.ID, ok = idOrNew(c, "id", req.ID); !ok {
-		return
+	if err := req.check(f); err != nil {
+		return err
 	}
 	lang := req.Language
 	if lang == "" {
-		ctx, cancel := requestContext(c)
-		view, err := s.Conversations.View(ctx, channel, customer)
-		cancel()
+		view, err := s.Conversations.View(c.Request.Context(), channel, customer)
 		if err != nil {
-			s.writeConversationError(c, err)
-			return
+			return fmt.Errorf("send block: customer's language: %w", err)
 		}
 		lang = f.Language(view.Locale)
 	}
 	msg, err := f.Render(req.Block, lang)
 	if err != nil {
-		writeError(c, http.StatusBadRequest, err.Error())
-		return
+		return badRequest(err.Error())
 	}
-	s.sendStaffMessage(c, channel, customer, workflows.StaffMessage{ID: req.ID, Author: staffName(c), Content: msg})
+	return s.sendStaffMessage(c, channel, customer, workflows.StaffMessage{ID: req.ID, Author: staffName(c), Content: msg})
+}
+
+// check says what is wrong with the request for flows f, if anything, and
+// fills in a new ID when it has none.
+func (req *sendBlockRequest) check(f *flows.Flow) error {
+	if !f.Has(req.Block) {
+		return badRequest("block " + strconv.Quote(req.Block) + " is not in the flows; GET /api/v1/flows lists the blocks")
+	}
+	if req.Language != "" && !contains(f.Languages(), req.Language) {
+		return badRequest("language " + strconv.Quote(req.Language) + " is not one of the flows' languages " + strings.Join(f.Languages(), ", "))
+	}
+	var err error
+	req.ID, err = idOrNew("id", req.ID)
+	return err
 }
 
 func contains(list []string, v string) bool {

@@ -70,75 +70,89 @@ type messagingEvent struct {
 	} `json:"postback"`
 }
 
+// errMessengerNotConfigured answers the webhook while Messenger is not set up.
+var errMessengerNotConfigured = newAPIError(http.StatusServiceUnavailable, "Messenger is not configured: set messenger.app_secret and messenger.verify_token")
+
 // messengerVerify answers Meta's subscription check.
-func (s *server) messengerVerify(c *gin.Context) {
+func (s *server) messengerVerify(c *gin.Context) error {
 	if !s.Messenger.configured() {
-		writeError(c, http.StatusServiceUnavailable, "Messenger is not configured: set messenger.app_secret and messenger.verify_token")
-		return
+		return errMessengerNotConfigured
 	}
 	token := c.Query("hub.verify_token")
 	if c.Query("hub.mode") != "subscribe" ||
 		subtle.ConstantTimeCompare([]byte(token), []byte(s.Messenger.VerifyToken)) != 1 {
-		writeError(c, http.StatusForbidden, "hub.mode must be subscribe and hub.verify_token must match messenger.verify_token")
-		return
+		return forbidden("hub.mode must be subscribe and hub.verify_token must match messenger.verify_token")
 	}
 	c.String(http.StatusOK, c.Query("hub.challenge"))
+	return nil
 }
 
 // messengerWebhook receives a batch of events. It answers 200 only after
 // Temporal has durably accepted every customer message in the batch, so Meta
 // redelivers the batch when anything failed; redelivered messages are
 // recognised by their message IDs.
-func (s *server) messengerWebhook(c *gin.Context) {
+func (s *server) messengerWebhook(c *gin.Context) error {
 	if !s.Messenger.configured() {
-		writeError(c, http.StatusServiceUnavailable, "Messenger is not configured: set messenger.app_secret and messenger.verify_token")
-		return
+		return errMessengerNotConfigured
 	}
-	body, ok := readBody(c)
-	if !ok {
-		return
+	event, err := s.readWebhook(c)
+	if err != nil {
+		return err
 	}
-	if err := verifySignature(c.GetHeader("X-Hub-Signature-256"), body, s.Messenger.AppSecret); err != nil {
-		writeError(c, http.StatusUnauthorized, err.Error())
-		return
-	}
-	var event webhookEvent
-	if err := json.Unmarshal(body, &event); err != nil {
-		writeError(c, http.StatusBadRequest, "malformed webhook JSON: "+err.Error())
-		return
-	}
-	if event.Object != "page" {
-		writeError(c, http.StatusBadRequest, fmt.Sprintf("object must be \"page\", got %q", event.Object))
-		return
-	}
-	ctx, cancel := requestContext(c)
-	defer cancel()
 	accepted := 0
 	for _, entry := range event.Entry {
 		for _, ev := range entry.Messaging {
-			if echo, ok := s.inboxEcho(ev); ok {
-				if err := s.recordInboxEcho(c, ev.Recipient.ID, echo); err != nil {
-					s.writeConversationError(c, err)
-					return
-				}
-				continue
+			recorded, err := s.recordEvent(c, entry.ID, ev)
+			if err != nil {
+				return fmt.Errorf("record Messenger event from %s: %w", ev.Sender.ID, err)
 			}
-			msg, ok := customerMessage(ev)
-			if !ok {
-				continue // read and delivery receipts, echoes of handoff's own messages
+			if recorded {
+				accepted++
 			}
-			msg.PageID = ev.Recipient.ID
-			if msg.PageID == "" {
-				msg.PageID = entry.ID
-			}
-			if _, _, err := s.Conversations.CustomerMessage(ctx, chat.ChannelMessenger, ev.Sender.ID, msg); err != nil {
-				s.writeConversationError(c, err)
-				return
-			}
-			accepted++
 		}
 	}
 	c.JSON(http.StatusOK, gin.H{"accepted": accepted})
+	return nil
+}
+
+// readWebhook reads a delivery and checks its signature.
+func (s *server) readWebhook(c *gin.Context) (webhookEvent, error) {
+	var event webhookEvent
+	body, err := readBody(c)
+	if err != nil {
+		return event, err
+	}
+	if err := verifySignature(c.GetHeader("X-Hub-Signature-256"), body, s.Messenger.AppSecret); err != nil {
+		return event, unauthorized(err.Error())
+	}
+	if err := json.Unmarshal(body, &event); err != nil {
+		return event, badRequest("malformed webhook JSON: " + err.Error())
+	}
+	if event.Object != "page" {
+		return event, badRequest(fmt.Sprintf("object must be \"page\", got %q", event.Object))
+	}
+	return event, nil
+}
+
+// recordEvent records one event of page pageID: an echo of the page's inbox
+// as a staff message, a customer message or postback as the customer's. It
+// reports whether a customer message was recorded; other events are skipped.
+func (s *server) recordEvent(c *gin.Context, pageID string, ev messagingEvent) (bool, error) {
+	if echo, ok := s.inboxEcho(ev); ok {
+		return false, s.recordInboxEcho(c, ev.Recipient.ID, echo)
+	}
+	msg, ok := customerMessage(ev)
+	if !ok {
+		return false, nil // read and delivery receipts, echoes of handoff's own messages
+	}
+	msg.PageID = ev.Recipient.ID
+	if msg.PageID == "" {
+		msg.PageID = pageID
+	}
+	if _, _, err := s.Conversations.CustomerMessage(c.Request.Context(), chat.ChannelMessenger, ev.Sender.ID, msg); err != nil {
+		return false, err
+	}
+	return true, nil
 }
 
 // verifySignature checks X-Hub-Signature-256: "sha256=" and the hex HMAC-SHA256
@@ -208,14 +222,15 @@ func (s *server) inboxEcho(ev messagingEvent) (workflows.StaffMessage, bool) {
 // echo that cannot apply (no conversation, window closed) is acknowledged and
 // dropped, so Meta does not redeliver it forever.
 func (s *server) recordInboxEcho(c *gin.Context, customer string, msg workflows.StaffMessage) error {
-	ctx, cancel := requestContext(c)
-	defer cancel()
-	_, _, err := s.Conversations.StaffMessage(ctx, chat.ChannelMessenger, customer, msg)
+	_, _, err := s.Conversations.StaffMessage(c.Request.Context(), chat.ChannelMessenger, customer, msg)
 	var stateErr *conversations.StateError
 	var inputErr *conversations.InputError
 	if errors.Is(err, conversations.ErrNotFound) || errors.As(err, &stateErr) || errors.As(err, &inputErr) {
-		s.Logger.Info("Messenger inbox echo not recorded", "customer", customer, "mid", msg.ID, "reason", err)
+		s.requestLogger(c).Info("Messenger inbox echo not recorded", "customer", customer, "mid", msg.ID, "reason", err)
 		return nil
 	}
-	return err
+	if err != nil {
+		return fmt.Errorf("inbox echo %s: %w", msg.ID, err)
+	}
+	return nil
 }

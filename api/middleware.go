@@ -2,26 +2,65 @@ package api
 
 import (
 	"bytes"
+	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
+	"regexp"
+	"runtime/debug"
 	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
 )
 
-const staffKey = "handoff.staff"
+const (
+	staffKey     = "handoff.staff"
+	requestIDKey = "handoff.request_id"
+	// requestIDHeader carries the request ID both ways.
+	requestIDHeader = "X-Request-ID"
+)
+
+// requestIDPattern is what an incoming X-Request-ID must look like to be
+// kept; anything else is replaced by a new ID.
+var requestIDPattern = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,128}$`)
+
+// assignRequestID names the request: the client's X-Request-ID when it is
+// well-formed, else a new random one. The ID is on the response, in the
+// request log line and in every logged error of the request.
+func (s *server) assignRequestID(c *gin.Context) {
+	id := c.GetHeader(requestIDHeader)
+	if !requestIDPattern.MatchString(id) {
+		id = newRequestID()
+	}
+	c.Set(requestIDKey, id)
+	c.Header(requestIDHeader, id)
+	c.Next()
+}
+
+func newRequestID() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func requestID(c *gin.Context) string { return c.GetString(requestIDKey) }
+
+// requestLogger is the server's logger with the request's ID.
+func (s *server) requestLogger(c *gin.Context) *slog.Logger {
+	return s.Logger.With("request_id", requestID(c))
+}
 
 func (s *server) recoverPanics(c *gin.Context) {
 	defer func() {
 		if r := recover(); r != nil {
-			s.Logger.Error("panic serving request", "path", c.Request.URL.Path, "panic", fmt.Sprint(r))
-			writeError(c, http.StatusInternalServerError, "internal error")
+			s.writeErr(c, fmt.Errorf("panic serving request: %v\n%s", r, debug.Stack()))
 		}
 	}()
 	c.Next()
@@ -30,7 +69,7 @@ func (s *server) recoverPanics(c *gin.Context) {
 func (s *server) logRequests(c *gin.Context) {
 	began := time.Now()
 	c.Next()
-	s.Logger.Debug("http request", "method", c.Request.Method, "path", c.Request.URL.Path,
+	s.requestLogger(c).Debug("http request", "method", c.Request.Method, "path", c.Request.URL.Path,
 		"status", c.Writer.Status(), "duration", time.Since(began))
 }
 
@@ -43,13 +82,12 @@ func (s *server) limitBody(c *gin.Context) {
 
 // requireStaff accepts only requests with a configured bearer token and
 // records the staff member's name for the handlers.
-func (s *server) requireStaff(c *gin.Context) {
+func (s *server) requireStaff(c *gin.Context) error {
 	scheme, token, _ := strings.Cut(c.GetHeader("Authorization"), " ")
 	token = strings.TrimSpace(token)
 	if !strings.EqualFold(scheme, "Bearer") || token == "" {
 		c.Header("WWW-Authenticate", `Bearer realm="handoff"`)
-		writeError(c, http.StatusUnauthorized, "staff endpoints need an Authorization: Bearer <token> header")
-		return
+		return unauthorized("staff endpoints need an Authorization: Bearer <token> header")
 	}
 	given := sha256.Sum256([]byte(token))
 	name := ""
@@ -61,48 +99,53 @@ func (s *server) requireStaff(c *gin.Context) {
 	}
 	if name == "" {
 		c.Header("WWW-Authenticate", `Bearer realm="handoff", error="invalid_token"`)
-		writeError(c, http.StatusUnauthorized, "the bearer token is not one of the configured staff tokens")
-		return
+		return unauthorized("the bearer token is not one of the configured staff tokens")
 	}
 	c.Set(staffKey, name)
-	c.Next()
+	return nil
 }
 
 func staffName(c *gin.Context) string { return c.GetString(staffKey) }
 
-// readBody reads the whole request body; on failure it answers 413 or 400
-// and returns false.
-func readBody(c *gin.Context) ([]byte, bool) {
+// readBody reads the whole request body; a body over the limit is a 413
+// error, one that cannot be read a 400.
+func readBody(c *gin.Context) ([]byte, error) {
 	body, err := io.ReadAll(c.Request.Body)
 	if err == nil {
-		return body, true
+		return body, nil
 	}
+	if tooLarge := bodyTooLarge(err); tooLarge != nil {
+		return nil, tooLarge
+	}
+	return nil, badRequest("could not read the request body: " + err.Error())
+}
+
+// bodyTooLarge returns the 413 error when err is the body limit's.
+func bodyTooLarge(err error) error {
 	var tooLarge *http.MaxBytesError
-	if errors.As(err, &tooLarge) {
-		writeError(c, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body is larger than %d bytes", tooLarge.Limit))
-	} else {
-		writeError(c, http.StatusBadRequest, "could not read the request body: "+err.Error())
+	if !errors.As(err, &tooLarge) {
+		return nil
 	}
-	return nil, false
+	return newAPIError(http.StatusRequestEntityTooLarge, fmt.Sprintf("request body is larger than %d bytes", tooLarge.Limit))
 }
 
 // decodeOptionalJSON is decodeJSON for endpoints whose body may be left out.
-func decodeOptionalJSON(c *gin.Context, v any) bool {
-	body, ok := readBody(c)
-	if !ok {
-		return false
+func decodeOptionalJSON(c *gin.Context, v any) error {
+	body, err := readBody(c)
+	if err != nil {
+		return err
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
-		return true
+		return nil
 	}
 	c.Request.Body = io.NopCloser(bytes.NewReader(body))
 	return decodeJSON(c, v)
 }
 
 // decodeJSON reads a JSON object into v, rejecting unknown fields, trailing
-// data and oversized bodies with a message that says what was wrong. It
-// reports whether decoding succeeded; on failure the response is written.
-func decodeJSON(c *gin.Context, v any) bool {
+// data and oversized bodies with an error (400 or 413) that says what was
+// wrong.
+func decodeJSON(c *gin.Context, v any) error {
 	dec := json.NewDecoder(c.Request.Body)
 	dec.DisallowUnknownFields()
 	err := dec.Decode(v)
@@ -110,22 +153,26 @@ func decodeJSON(c *gin.Context, v any) bool {
 		err = errors.New("unexpected data after the JSON object")
 	}
 	if err == nil {
-		return true
+		return nil
 	}
-	var tooLarge *http.MaxBytesError
+	if tooLarge := bodyTooLarge(err); tooLarge != nil {
+		return tooLarge
+	}
+	return badRequest(jsonProblem(err))
+}
+
+// jsonProblem says what is wrong with a request body that did not decode.
+func jsonProblem(err error) string {
 	var syntaxErr *json.SyntaxError
 	var typeErr *json.UnmarshalTypeError
 	switch {
-	case errors.As(err, &tooLarge):
-		writeError(c, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body is larger than %d bytes", tooLarge.Limit))
 	case errors.Is(err, io.EOF):
-		writeError(c, http.StatusBadRequest, "request body is empty; expected a JSON object")
+		return "request body is empty; expected a JSON object"
 	case errors.As(err, &syntaxErr):
-		writeError(c, http.StatusBadRequest, fmt.Sprintf("malformed JSON at byte %d: %v", syntaxErr.Offset, err))
+		return fmt.Sprintf("malformed JSON at byte %d: %v", syntaxErr.Offset, err)
 	case errors.As(err, &typeErr):
-		writeError(c, http.StatusBadRequest, fmt.Sprintf("field %q must be %s, got %s", typeErr.Field, typeErr.Type, typeErr.Value))
+		return fmt.Sprintf("field %q must be %s, got %s", typeErr.Field, typeErr.Type, typeErr.Value)
 	default:
-		writeError(c, http.StatusBadRequest, "invalid JSON body: "+err.Error())
+		return "invalid JSON body: " + err.Error()
 	}
-	return false
 }

@@ -5,7 +5,6 @@ package api
 import (
 	"context"
 	_ "embed"
-	"errors"
 	"log/slog"
 	"net/http"
 	"time"
@@ -45,8 +44,12 @@ type Deps struct {
 	Logger       *slog.Logger
 }
 
-// requestTimeout bounds the Temporal calls of one request.
+// requestTimeout bounds the Temporal and search calls of one request; the
+// web chat event stream is the exception.
 const requestTimeout = 15 * time.Second
+
+// readyTimeout bounds the readiness check's call to Temporal.
+const readyTimeout = 3 * time.Second
 
 type server struct {
 	Deps
@@ -62,46 +65,46 @@ func NewHandler(deps Deps) http.Handler {
 	}
 	s := &server{Deps: deps}
 	r := gin.New()
-	r.Use(s.recoverPanics, s.logRequests, s.limitBody, s.webChatCORS)
+	r.Use(s.assignRequestID, s.recoverPanics, s.logRequests, s.limitBody, s.guard(s.webChatCORS))
 	r.HandleMethodNotAllowed = true
-	r.NoRoute(func(c *gin.Context) {
-		writeError(c, http.StatusNotFound, "no route for "+c.Request.Method+" "+c.Request.URL.Path)
-	})
-	r.NoMethod(func(c *gin.Context) {
-		writeError(c, http.StatusMethodNotAllowed, "method "+c.Request.Method+" is not allowed on "+c.Request.URL.Path)
-	})
+	r.NoRoute(s.handle(func(c *gin.Context) error {
+		return notFound("no route for " + c.Request.Method + " " + c.Request.URL.Path)
+	}))
+	r.NoMethod(s.handle(func(c *gin.Context) error {
+		return newAPIError(http.StatusMethodNotAllowed, "method "+c.Request.Method+" is not allowed on "+c.Request.URL.Path)
+	}))
 
 	r.GET("/healthz", s.healthz)
-	r.GET("/readyz", s.readyz)
+	r.GET("/readyz", s.handle(s.readyz))
 	r.GET("/api/openapi.yaml", func(c *gin.Context) {
 		c.Data(http.StatusOK, "application/yaml", openAPIDocument)
 	})
 
-	r.GET("/webhooks/messenger", s.messengerVerify)
-	r.POST("/webhooks/messenger", s.messengerWebhook)
+	r.GET("/webhooks/messenger", s.handle(s.messengerVerify))
+	r.POST("/webhooks/messenger", s.handle(s.messengerWebhook))
 
 	r.GET("/webchat/widget.js", s.serveWidget)
 	r.GET("/chat", s.serveChatPage)
 	chat := r.Group("/webchat/v1")
 	chat.POST("/visitors", s.newVisitor)
-	visitor := chat.Group("/visitors/:visitor", s.requireVisitor)
-	visitor.POST("/messages", s.visitorMessage)
-	visitor.GET("/messages", s.visitorTranscript)
-	visitor.GET("/events", s.visitorEvents)
-	visitor.POST("/agent-request", s.visitorAgentRequest)
+	visitor := chat.Group("/visitors/:visitor", s.guard(s.requireVisitor))
+	visitor.POST("/messages", s.handle(s.visitorMessage))
+	visitor.GET("/messages", s.handle(s.visitorTranscript))
+	visitor.GET("/events", s.handleStream(s.visitorEvents))
+	visitor.POST("/agent-request", s.handle(s.visitorAgentRequest))
 
-	staff := r.Group("/api/v1", s.requireStaff)
-	staff.GET("/conversations", s.listConversations)
-	staff.GET("/conversations/:channel/:customer", s.getConversation)
-	staff.GET("/conversations/:channel/:customer/search", s.searchConversation)
-	staff.POST("/conversations/:channel/:customer/live-chat", s.setLiveChat)
-	staff.POST("/conversations/:channel/:customer/messages", s.staffMessage)
-	staff.POST("/conversations/:channel/:customer/blocks", s.sendBlock)
-	staff.GET("/flows", s.listFlows)
-	staff.POST("/flows/reload", s.reloadFlows)
-	staff.GET("/settings", s.getSettings)
-	staff.PATCH("/settings", s.changeSettings)
-	staff.GET("/settings/changes", s.settingsChanges)
+	staff := r.Group("/api/v1", s.guard(s.requireStaff))
+	staff.GET("/conversations", s.handle(s.listConversations))
+	staff.GET("/conversations/:channel/:customer", s.handle(s.getConversation))
+	staff.GET("/conversations/:channel/:customer/search", s.handle(s.searchConversation))
+	staff.POST("/conversations/:channel/:customer/live-chat", s.handle(s.setLiveChat))
+	staff.POST("/conversations/:channel/:customer/messages", s.handle(s.staffMessage))
+	staff.POST("/conversations/:channel/:customer/blocks", s.handle(s.sendBlock))
+	staff.GET("/flows", s.handle(s.listFlows))
+	staff.POST("/flows/reload", s.handle(s.reloadFlows))
+	staff.GET("/settings", s.handle(s.getSettings))
+	staff.PATCH("/settings", s.handle(s.changeSettings))
+	staff.GET("/settings/changes", s.handle(s.settingsChanges))
 	return r
 }
 
@@ -109,52 +112,15 @@ func (s *server) healthz(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"status": "ok"})
 }
 
-func (s *server) readyz(c *gin.Context) {
-	ctx, cancel := context.WithTimeout(c.Request.Context(), 3*time.Second)
+// readyz answers 503 while Temporal does not pass a health check; the reason
+// is logged, not sent.
+func (s *server) readyz(c *gin.Context) error {
+	ctx, cancel := context.WithTimeout(c.Request.Context(), readyTimeout)
 	defer cancel()
 	if _, err := s.Temporal.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
-		writeError(c, http.StatusServiceUnavailable, "Temporal is not reachable: "+err.Error())
-		return
+		s.requestLogger(c).Warn("readiness check: Temporal is not reachable", "error", err)
+		return newAPIError(http.StatusServiceUnavailable, "Temporal is not reachable")
 	}
 	c.JSON(http.StatusOK, gin.H{"status": "ready"})
-}
-
-// writeError answers with {"error": message}.
-func writeError(c *gin.Context, status int, message string) {
-	c.AbortWithStatusJSON(status, gin.H{"error": message})
-}
-
-// writeConversationError maps the conversations package's errors to statuses.
-func (s *server) writeConversationError(c *gin.Context, err error) {
-	var stateErr *conversations.StateError
-	var inputErr *conversations.InputError
-	switch {
-	case errors.Is(err, conversations.ErrNotFound):
-		writeError(c, http.StatusNotFound, "no conversation with customer "+c.Param("customer")+" on channel "+c.Param("channel"))
-	case errors.As(err, &stateErr):
-		writeError(c, http.StatusConflict, stateErr.Reason)
-	case errors.As(err, &inputErr):
-		writeError(c, http.StatusBadRequest, inputErr.Reason)
-	case errors.Is(err, search.ErrUnavailable):
-		writeError(c, http.StatusServiceUnavailable, "the search backend is unavailable: "+err.Error())
-	case errors.Is(err, context.DeadlineExceeded):
-		writeError(c, http.StatusServiceUnavailable, "Temporal did not answer in time, so the outcome is unknown; retrying with the same id is safe")
-	default:
-		s.Logger.Error("request failed", "path", c.Request.URL.Path, "error", err)
-		writeError(c, http.StatusServiceUnavailable, "the request could not be completed: "+err.Error())
-	}
-}
-
-// writeSettingsError answers a failed settings read or change.
-func (s *server) writeSettingsError(c *gin.Context, err error) {
-	s.Logger.Error("settings request failed", "error", err)
-	if errors.Is(err, context.DeadlineExceeded) {
-		writeError(c, http.StatusServiceUnavailable, "Temporal did not answer in time, so the outcome is unknown; retrying with the same request_id is safe")
-		return
-	}
-	writeError(c, http.StatusServiceUnavailable, "the settings could not be read or changed: "+err.Error())
-}
-
-func requestContext(c *gin.Context) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(c.Request.Context(), requestTimeout)
+	return nil
 }

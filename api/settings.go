@@ -1,7 +1,7 @@
 package api
 
 import (
-	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -67,15 +67,13 @@ func toSettingsResponse(cur settings.Current) settingsResponse {
 	return r
 }
 
-func (s *server) getSettings(c *gin.Context) {
-	ctx, cancel := requestContext(c)
-	defer cancel()
-	cur, err := s.Settings.Current(ctx)
+func (s *server) getSettings(c *gin.Context) error {
+	cur, err := s.Settings.Current(c.Request.Context())
 	if err != nil {
-		s.writeSettingsError(c, err)
-		return
+		return fmt.Errorf("read settings: %w", err)
 	}
 	c.JSON(http.StatusOK, toSettingsResponse(cur))
+	return nil
 }
 
 type settingsPatchRequest struct {
@@ -88,65 +86,68 @@ type settingsPatchRequest struct {
 	RequestID string `json:"request_id"`
 }
 
-func (s *server) changeSettings(c *gin.Context) {
-	var req settingsPatchRequest
-	if !decodeJSON(c, &req) {
-		return
-	}
+// patch turns the request into a settings patch, with a 400 error for a
+// duration that does not parse. The values' ranges are checked by the store.
+func (req settingsPatchRequest) patch() (chat.SettingsPatch, error) {
 	var patch chat.SettingsPatch
 	if req.InactivityTimeout != nil {
 		d, err := time.ParseDuration(strings.TrimSpace(*req.InactivityTimeout))
 		if err != nil {
-			writeError(c, http.StatusBadRequest, `inactivity_timeout must be a duration like "30m" or "1h", got "`+*req.InactivityTimeout+`"`)
-			return
+			return patch, badRequest(`inactivity_timeout must be a duration like "30m" or "1h", got "` + *req.InactivityTimeout + `"`)
 		}
 		patch.InactivityTimeout = &d
 	}
 	if req.NotificationCooldown != nil {
 		d, err := time.ParseDuration(strings.TrimSpace(*req.NotificationCooldown))
 		if err != nil {
-			writeError(c, http.StatusBadRequest, `notification_cooldown must be a duration like "0s", "30m" or "2h", got "`+*req.NotificationCooldown+`"`)
-			return
+			return patch, badRequest(`notification_cooldown must be a duration like "0s", "30m" or "2h", got "` + *req.NotificationCooldown + `"`)
 		}
 		patch.NotificationCooldown = &d
 	}
-	if req.NotificationEmail != nil {
-		v := strings.TrimSpace(*req.NotificationEmail)
-		patch.NotificationEmail = &v
-	}
-	if req.NotificationPhone != nil {
-		v := strings.TrimSpace(*req.NotificationPhone)
-		patch.NotificationPhone = &v
-	}
+	patch.NotificationEmail = trimmed(req.NotificationEmail)
+	patch.NotificationPhone = trimmed(req.NotificationPhone)
 	patch.MessengerHumanAgent = req.MessengerHumanAgent
-	var ok bool
-	if req.RequestID, ok = idOrNew(c, "request_id", req.RequestID); !ok {
-		return
-	}
-	ctx, cancel := requestContext(c)
-	defer cancel()
-	cur, err := s.Settings.Change(ctx, staffName(c), req.RequestID, patch)
-	if errors.Is(err, settings.ErrInvalid) {
-		writeError(c, http.StatusBadRequest, strings.ReplaceAll(strings.TrimPrefix(err.Error(), settings.ErrInvalid.Error()+": "), "\n", "; "))
-		return
-	}
-	if err != nil {
-		s.writeSettingsError(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, toSettingsResponse(cur))
+	return patch, nil
 }
 
-func (s *server) settingsChanges(c *gin.Context) {
-	ctx, cancel := requestContext(c)
-	defer cancel()
-	changes, err := s.Settings.History(ctx)
+// trimmed is *v without leading and trailing space; nil stays nil.
+func trimmed(v *string) *string {
+	if v == nil {
+		return nil
+	}
+	t := strings.TrimSpace(*v)
+	return &t
+}
+
+func (s *server) changeSettings(c *gin.Context) error {
+	var req settingsPatchRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	patch, err := req.patch()
 	if err != nil {
-		s.writeSettingsError(c, err)
-		return
+		return err
+	}
+	requestID, err := idOrNew("request_id", req.RequestID)
+	if err != nil {
+		return err
+	}
+	cur, err := s.Settings.Change(c.Request.Context(), staffName(c), requestID, patch)
+	if err != nil {
+		return fmt.Errorf("settings change %s: %w", requestID, err)
+	}
+	c.JSON(http.StatusOK, toSettingsResponse(cur))
+	return nil
+}
+
+func (s *server) settingsChanges(c *gin.Context) error {
+	changes, err := s.Settings.History(c.Request.Context())
+	if err != nil {
+		return fmt.Errorf("read settings changes: %w", err)
 	}
 	if changes == nil {
 		changes = []chat.SettingsChange{}
 	}
 	c.JSON(http.StatusOK, gin.H{"changes": changes})
+	return nil
 }

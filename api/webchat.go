@@ -3,6 +3,7 @@ package api
 import (
 	"crypto/rand"
 	"encoding/base64"
+	"fmt"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -36,25 +37,23 @@ func newID() string {
 }
 
 // idOrNew returns a client-chosen ID after checking it, or a new one when the
-// client chose none. On a bad ID it answers 400 naming field and returns false.
-func idOrNew(c *gin.Context, field, id string) (string, bool) {
+// client chose none. A bad ID is a 400 error naming field.
+func idOrNew(field, id string) (string, error) {
 	if id == "" {
-		return newID(), true
+		return newID(), nil
 	}
 	if !messageIDPattern.MatchString(id) {
-		writeError(c, http.StatusBadRequest, field+" must be 1-128 letters, digits or . _ : -, got "+strconv.Quote(id))
-		return "", false
+		return "", badRequest(field + " must be 1-128 letters, digits or . _ : -, got " + strconv.Quote(id))
 	}
-	return id, true
+	return id, nil
 }
 
-// checkTextLength answers 400 and returns false when text is too long.
-func checkTextLength(c *gin.Context, text string) bool {
+// checkTextLength returns a 400 error when text is too long.
+func checkTextLength(text string) error {
 	if utf8.RuneCountInString(text) > maxTextRunes {
-		writeError(c, http.StatusBadRequest, "text is longer than "+strconv.Itoa(maxTextRunes)+" characters")
-		return false
+		return badRequest("text is longer than " + strconv.Itoa(maxTextRunes) + " characters")
 	}
-	return true
+	return nil
 }
 
 // newVisitor issues a web chat visitor: a random ID, which names the
@@ -64,13 +63,12 @@ func (s *server) newVisitor(c *gin.Context) {
 	c.JSON(http.StatusCreated, gin.H{"visitor_id": id, "token": s.WebChat.visitorToken(id)})
 }
 
-func visitorID(c *gin.Context) (string, bool) {
+func visitorID(c *gin.Context) (string, error) {
 	id := c.Param("visitor")
 	if !visitorIDPattern.MatchString(id) {
-		writeError(c, http.StatusBadRequest, "visitor ID "+strconv.Quote(id)+" must be 22-64 letters, digits, _ or -, as issued by POST /webchat/v1/visitors")
-		return "", false
+		return "", badRequest("visitor ID " + strconv.Quote(id) + " must be 22-64 letters, digits, _ or -, as issued by POST /webchat/v1/visitors")
 	}
-	return id, true
+	return id, nil
 }
 
 type visitorMessageRequest struct {
@@ -83,101 +81,101 @@ type visitorMessageRequest struct {
 	Locale string `json:"locale"`
 }
 
-func (s *server) visitorMessage(c *gin.Context) {
-	visitor, ok := visitorID(c)
-	if !ok {
-		return
-	}
-	var req visitorMessageRequest
-	if !decodeJSON(c, &req) {
-		return
-	}
+// check trims the message and says what is wrong with it, if anything.
+func (req *visitorMessageRequest) check() error {
 	req.Text = strings.TrimSpace(req.Text)
 	req.Payload = strings.TrimSpace(req.Payload)
+	if req.Text == "" && req.Payload == "" {
+		return badRequest("a message needs text or a button payload")
+	}
+	if err := checkTextLength(req.Text); err != nil {
+		return err
+	}
 	switch {
-	case req.Text == "" && req.Payload == "":
-		writeError(c, http.StatusBadRequest, "a message needs text or a button payload")
-		return
-	case !checkTextLength(c, req.Text):
-		return
 	case len(req.Payload) > maxPayloadBytes:
-		writeError(c, http.StatusBadRequest, "payload is longer than "+strconv.Itoa(maxPayloadBytes)+" bytes")
-		return
+		return badRequest("payload is longer than " + strconv.Itoa(maxPayloadBytes) + " bytes")
 	case utf8.RuneCountInString(req.Name) > 200:
-		writeError(c, http.StatusBadRequest, "name is longer than 200 characters")
-		return
+		return badRequest("name is longer than 200 characters")
 	case !localePattern.MatchString(req.Locale):
-		writeError(c, http.StatusBadRequest, "locale must be a language tag like bg or en-GB, got "+strconv.Quote(req.Locale))
-		return
+		return badRequest("locale must be a language tag like bg or en-GB, got " + strconv.Quote(req.Locale))
 	}
-	if req.ID, ok = idOrNew(c, "id", req.ID); !ok {
-		return
-	}
-	ctx, cancel := requestContext(c)
-	defer cancel()
-	view, duplicate, err := s.Conversations.CustomerMessage(ctx, chat.ChannelWebChat, visitor, workflows.CustomerMessage{
-		ID: req.ID, CustomerName: strings.TrimSpace(req.Name), Text: req.Text, Payload: req.Payload, Locale: req.Locale,
-	})
-	if err != nil {
-		s.writeConversationError(c, err)
-		return
-	}
-	s.activity.notify(visitor)
-	c.JSON(http.StatusAccepted, gin.H{"message_id": req.ID, "duplicate": duplicate, "state": view.Status})
+	return nil
 }
 
-func (s *server) visitorTranscript(c *gin.Context) {
-	visitor, ok := visitorID(c)
-	if !ok {
-		return
+func (s *server) visitorMessage(c *gin.Context) error {
+	visitor := c.Param("visitor")
+	var req visitorMessageRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
 	}
-	after := int64(0)
-	if v := c.Query("after"); v != "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n < 0 {
-			writeError(c, http.StatusBadRequest, "after must be a non-negative message sequence number, got "+strconv.Quote(v))
-			return
-		}
-		after = n
+	if err := req.check(); err != nil {
+		return err
 	}
-	ctx, cancel := requestContext(c)
-	defer cancel()
-	messages, err := s.Conversations.Transcript(ctx, chat.ChannelWebChat, visitor, after)
+	id, err := idOrNew("id", req.ID)
 	if err != nil {
-		if isNotFound(err) {
-			// A visitor who has not written yet simply has no messages.
-			c.JSON(http.StatusOK, gin.H{"messages": []chat.Message{}})
-			return
-		}
-		s.writeConversationError(c, err)
-		return
+		return err
+	}
+	view, duplicate, err := s.Conversations.CustomerMessage(c.Request.Context(), chat.ChannelWebChat, visitor, workflows.CustomerMessage{
+		ID: id, CustomerName: strings.TrimSpace(req.Name), Text: req.Text, Payload: req.Payload, Locale: req.Locale,
+	})
+	if err != nil {
+		return fmt.Errorf("web chat message: %w", err)
+	}
+	s.activity.notify(visitor)
+	c.JSON(http.StatusAccepted, gin.H{"message_id": id, "duplicate": duplicate, "state": view.Status})
+	return nil
+}
+
+func (s *server) visitorTranscript(c *gin.Context) error {
+	visitor := c.Param("visitor")
+	after, err := seqParam(c.Query("after"), "after")
+	if err != nil {
+		return err
+	}
+	messages, err := s.Conversations.Transcript(c.Request.Context(), chat.ChannelWebChat, visitor, after)
+	if isNotFound(err) {
+		// A visitor who has not written yet simply has no messages.
+		messages, err = []chat.Message{}, nil
+	}
+	if err != nil {
+		return fmt.Errorf("web chat transcript: %w", err)
 	}
 	c.JSON(http.StatusOK, gin.H{"messages": messages})
+	return nil
+}
+
+// seqParam reads an optional message sequence number; what names it in the
+// error.
+func seqParam(v, what string) (int64, error) {
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 {
+		return 0, badRequest(what + " must be a non-negative message sequence number, got " + strconv.Quote(v))
+	}
+	return n, nil
 }
 
 type agentRequestBody struct {
 	ID string `json:"id"`
 }
 
-func (s *server) visitorAgentRequest(c *gin.Context) {
-	visitor, ok := visitorID(c)
-	if !ok {
-		return
-	}
+func (s *server) visitorAgentRequest(c *gin.Context) error {
+	visitor := c.Param("visitor")
 	var req agentRequestBody
-	if !decodeOptionalJSON(c, &req) {
-		return
+	if err := decodeOptionalJSON(c, &req); err != nil {
+		return err
 	}
-	if req.ID, ok = idOrNew(c, "id", req.ID); !ok {
-		return
-	}
-	ctx, cancel := requestContext(c)
-	defer cancel()
-	view, err := s.Conversations.RequestAgent(ctx, chat.ChannelWebChat, visitor, req.ID)
+	id, err := idOrNew("id", req.ID)
 	if err != nil {
-		s.writeConversationError(c, err)
-		return
+		return err
+	}
+	view, err := s.Conversations.RequestAgent(c.Request.Context(), chat.ChannelWebChat, visitor, id)
+	if err != nil {
+		return fmt.Errorf("web chat agent request: %w", err)
 	}
 	s.activity.notify(visitor)
 	c.JSON(http.StatusAccepted, gin.H{"state": view.Status, "agent_requested_at": view.AgentRequestedAt})
+	return nil
 }

@@ -38,24 +38,22 @@ func (w WebChat) validToken(visitor, token string) bool {
 // requireVisitor checks the :visitor parameter and its token, given as
 // "Authorization: Bearer <token>" or, for EventSource which cannot set
 // headers, the token query parameter.
-func (s *server) requireVisitor(c *gin.Context) {
-	visitor, ok := visitorID(c)
-	if !ok {
-		return
+func (s *server) requireVisitor(c *gin.Context) error {
+	visitor, err := visitorID(c)
+	if err != nil {
+		return err
 	}
 	token := c.Query("token")
 	if scheme, value, found := strings.Cut(c.GetHeader("Authorization"), " "); found && strings.EqualFold(scheme, "Bearer") {
 		token = strings.TrimSpace(value)
 	}
 	if token == "" {
-		writeError(c, http.StatusUnauthorized, "web chat calls need the visitor's token as Authorization: Bearer <token> (or ?token= for the event stream), as issued by POST /webchat/v1/visitors")
-		return
+		return unauthorized("web chat calls need the visitor's token as Authorization: Bearer <token> (or ?token= for the event stream), as issued by POST /webchat/v1/visitors")
 	}
 	if !s.WebChat.validToken(visitor, token) {
-		writeError(c, http.StatusUnauthorized, "the token does not belong to visitor "+strconv.Quote(visitor)+"; start a new visitor with POST /webchat/v1/visitors")
-		return
+		return unauthorized("the token does not belong to visitor " + strconv.Quote(visitor) + "; start a new visitor with POST /webchat/v1/visitors")
 	}
-	c.Next()
+	return nil
 }
 
 // webChatCORS lets the configured websites call the web chat API
@@ -63,15 +61,13 @@ func (s *server) requireVisitor(c *gin.Context) {
 // without an Origin (not from a browser) pass; requests from other origins
 // are refused with a message naming the setting. It runs for every request,
 // so that preflight OPTIONS requests, which have no route, are answered.
-func (s *server) webChatCORS(c *gin.Context) {
+func (s *server) webChatCORS(c *gin.Context) error {
 	origin := c.GetHeader("Origin")
 	if origin == "" || !strings.HasPrefix(c.Request.URL.Path, "/webchat/v1/") {
-		c.Next()
-		return
+		return nil
 	}
 	if !s.originAllowed(c.Request, origin) {
-		writeError(c, http.StatusForbidden, "origin "+strconv.Quote(origin)+" may not use the web chat; add it to webchat.allowed_origins")
-		return
+		return forbidden("origin " + strconv.Quote(origin) + " may not use the web chat; add it to webchat.allowed_origins")
 	}
 	h := c.Writer.Header()
 	h.Set("Access-Control-Allow-Origin", origin)
@@ -81,9 +77,8 @@ func (s *server) webChatCORS(c *gin.Context) {
 		h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, Last-Event-ID")
 		h.Set("Access-Control-Max-Age", "600")
 		c.AbortWithStatus(http.StatusNoContent)
-		return
 	}
-	c.Next()
+	return nil
 }
 
 func (s *server) originAllowed(r *http.Request, origin string) bool {

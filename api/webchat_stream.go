@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"strconv"
 	"sync"
 	"time"
 
@@ -64,11 +63,11 @@ func (a *activity) notify(key string) {
 
 // visitorEvents streams new messages of the visitor's conversation as
 // "message" events whose ID is the message's sequence number.
-func (s *server) visitorEvents(c *gin.Context) {
+func (s *server) visitorEvents(c *gin.Context) error {
 	visitor := c.Param("visitor")
-	after, ok := streamCursor(c)
-	if !ok {
-		return
+	after, err := streamCursor(c)
+	if err != nil {
+		return err
 	}
 	h := c.Writer.Header()
 	h.Set("Content-Type", "text/event-stream")
@@ -90,7 +89,7 @@ func (s *server) visitorEvents(c *gin.Context) {
 		case err == nil:
 			for _, m := range messages {
 				if err := writeEvent(c, m); err != nil {
-					return
+					return nil
 				}
 				after = m.Seq
 			}
@@ -101,9 +100,9 @@ func (s *server) visitorEvents(c *gin.Context) {
 			// The visitor has not written yet.
 		default:
 			if ctx.Err() != nil {
-				return
+				return nil
 			}
-			s.Logger.Warn("web chat stream: transcript not read", "visitor", visitor, "error", err)
+			s.requestLogger(c).Warn("web chat stream: transcript not read", "visitor", visitor, "error", err)
 		}
 		if time.Since(lastWrite) >= streamKeepAlive {
 			fmt.Fprint(c.Writer, ": keep-alive\n\n")
@@ -118,34 +117,27 @@ func (s *server) visitorEvents(c *gin.Context) {
 		select {
 		case <-ctx.Done():
 			timer.Stop()
-			return
+			return nil
 		case <-s.Closing:
 			timer.Stop()
-			return
+			return nil
 		case <-woken:
 			lastActivity = time.Now()
 		case <-timer.C:
 		}
 		timer.Stop()
 	}
+	return nil
 }
 
 // streamCursor is the last sequence number the client has: Last-Event-ID on
 // a reconnect, else the after query parameter, else 0.
-func streamCursor(c *gin.Context) (int64, bool) {
+func streamCursor(c *gin.Context) (int64, error) {
 	v := c.GetHeader("Last-Event-ID")
 	if v == "" {
 		v = c.Query("after")
 	}
-	if v == "" {
-		return 0, true
-	}
-	n, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || n < 0 {
-		writeError(c, http.StatusBadRequest, "after (or Last-Event-ID) must be a non-negative message sequence number, got "+strconv.Quote(v))
-		return 0, false
-	}
-	return n, true
+	return seqParam(v, "after (or Last-Event-ID)")
 }
 
 func writeEvent(c *gin.Context, m chat.Message) error {

@@ -1,6 +1,7 @@
 // Package conversations is how the API talks to conversation workflows: it
 // starts or feeds them with updates and reads them with queries. It turns Temporal's errors into the
-// three outcomes callers act on: not found, wrong state, invalid input.
+// outcomes callers act on: not found, wrong state, invalid input, and Temporal
+// unavailable (retry with the same ID).
 package conversations
 
 import (
@@ -168,7 +169,7 @@ func (c *Client) Exists(ctx context.Context, channel, customerID string) error {
 		if errors.As(err, &notFound) {
 			return ErrNotFound
 		}
-		return fmt.Errorf("conversation %s: %w", id, err)
+		return wrap(id, err)
 	}
 	return nil
 }
@@ -222,8 +223,8 @@ func (c *Client) update(ctx context.Context, channel, customerID, update string,
 	return nil
 }
 
-// mapError turns Temporal errors into ErrNotFound, *StateError and
-// *InputError; anything else is returned wrapped.
+// mapError turns Temporal errors into ErrNotFound, *StateError, *InputError
+// and *UnavailableError; anything else is returned wrapped.
 func (c *Client) mapError(ctx context.Context, id string, err error) error {
 	var appErr *temporal.ApplicationError
 	if errors.As(err, &appErr) {
@@ -241,6 +242,9 @@ func (c *Client) mapError(ctx context.Context, id string, err error) error {
 		// Either no such conversation, or its run ended with the window.
 		desc, derr := c.temporal.DescribeWorkflowExecution(ctx, id, "")
 		if derr != nil {
+			if unavailable := Unavailable(derr); unavailable != nil {
+				return wrap(id, unavailable)
+			}
 			return ErrNotFound
 		}
 		closes := ""
@@ -252,6 +256,15 @@ func (c *Client) mapError(ctx context.Context, id string, err error) error {
 			reason += " (with the messenger_human_agent setting on, Messenger replies stay possible for 7 days after it)"
 		}
 		return &StateError{Reason: reason}
+	}
+	return wrap(id, err)
+}
+
+// wrap names the conversation in err, marking Temporal being unavailable as
+// an *UnavailableError.
+func wrap(id string, err error) error {
+	if unavailable := Unavailable(err); unavailable != nil {
+		err = unavailable
 	}
 	return fmt.Errorf("conversation %s: %w", id, err)
 }

@@ -13,11 +13,27 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/handoff-chat/handoff/internal/chat"
+	"github.com/handoff-chat/handoff/internal/conversations"
 	"github.com/handoff-chat/handoff/workflows"
 )
 
-// ErrInvalid wraps a change that failed validation.
+// ErrInvalid is matched by a change that failed validation (an *InvalidError).
 var ErrInvalid = errors.New("invalid settings")
+
+// InvalidError is a change that failed validation; Reason says what is wrong,
+// one problem a line.
+type InvalidError struct{ Reason string }
+
+func (e *InvalidError) Error() string { return ErrInvalid.Error() + ": " + e.Reason }
+
+// Is makes an *InvalidError match ErrInvalid.
+func (e *InvalidError) Is(target error) bool { return target == ErrInvalid }
+
+// ErrUnavailable is matched by errors of calls Temporal did not complete (it
+// timed out, was unreachable or busy). They also unwrap to a
+// *conversations.UnavailableError. Whether a change was applied is unknown;
+// retrying it with the same request ID applies it once.
+var ErrUnavailable = errors.New("settings workflow unavailable")
 
 // Store reads and changes settings through Temporal.
 type Store struct {
@@ -62,7 +78,7 @@ func (s *Store) startOptions() client.StartWorkflowOptions {
 func (s *Store) Current(ctx context.Context) (Current, error) {
 	resp, err := s.client.QueryWorkflow(ctx, workflows.SettingsWorkflowID, "", workflows.QuerySettings)
 	if err != nil {
-		return Current{}, fmt.Errorf("query settings workflow: %w", err)
+		return Current{}, wrap("query settings workflow", err)
 	}
 	var view workflows.SettingsView
 	if err := resp.Get(&view); err != nil {
@@ -81,10 +97,10 @@ func (s *Store) current(view workflows.SettingsView) Current {
 }
 
 // Change validates and applies patch on behalf of author. requestID makes a
-// retried call idempotent. A validation failure wraps ErrInvalid.
+// retried call idempotent. A validation failure is an *InvalidError.
 func (s *Store) Change(ctx context.Context, author, requestID string, patch chat.SettingsPatch) (Current, error) {
 	if err := patch.Validate(); err != nil {
-		return Current{}, fmt.Errorf("%w: %w", ErrInvalid, err)
+		return Current{}, &InvalidError{Reason: err.Error()}
 	}
 	startOp := s.client.NewWithStartWorkflowOperation(s.startOptions(), workflows.SettingsWorkflowName, workflows.SettingsState{})
 	handle, err := s.client.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
@@ -104,16 +120,16 @@ func (s *Store) Change(ctx context.Context, author, requestID string, patch chat
 	}
 	var appErr *temporal.ApplicationError
 	if errors.As(err, &appErr) && appErr.Type() == workflows.ErrTypeInvalidInput {
-		return Current{}, fmt.Errorf("%w: %s", ErrInvalid, appErr.Message())
+		return Current{}, &InvalidError{Reason: appErr.Message()}
 	}
-	return Current{}, fmt.Errorf("change settings: %w", err)
+	return Current{}, wrap("change settings", err)
 }
 
 // History returns the recorded changes, oldest first.
 func (s *Store) History(ctx context.Context) ([]chat.SettingsChange, error) {
 	resp, err := s.client.QueryWorkflow(ctx, workflows.SettingsWorkflowID, "", workflows.QuerySettingsChange)
 	if err != nil {
-		return nil, fmt.Errorf("query settings history: %w", err)
+		return nil, wrap("query settings history", err)
 	}
 	var changes []chat.SettingsChange
 	if err := resp.Get(&changes); err != nil {
@@ -129,4 +145,13 @@ func (s *Store) InForce(ctx context.Context) (chat.Settings, error) {
 		return chat.Settings{}, err
 	}
 	return cur.Settings, nil
+}
+
+// wrap says what failed, marking Temporal being unavailable with
+// ErrUnavailable.
+func wrap(op string, err error) error {
+	if unavailable := conversations.Unavailable(err); unavailable != nil {
+		return fmt.Errorf("%s: %w: %w", op, ErrUnavailable, unavailable)
+	}
+	return fmt.Errorf("%s: %w", op, err)
 }
