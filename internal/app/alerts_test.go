@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -109,10 +110,10 @@ func TestStartUpWarnsOnceWhenNobodyWouldBeAlerted(t *testing.T) {
 // final (nothing still sending) and there are at least n of them.
 func (a *api) waitNotifications(visitor string, n int) []map[string]any {
 	a.t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for {
+	var out []map[string]any
+	waitUntil(a.t, 60*time.Second, fmt.Sprintf("at least %d alerts of %s to settle", n, visitor), func() (bool, error) {
 		conv := a.expect(http.StatusOK, "GET", conversationPath(visitor), nil, true)
-		var out []map[string]any
+		out = nil
 		final := true
 		list, _ := conv["notifications"].([]any)
 		for _, item := range list {
@@ -121,13 +122,11 @@ func (a *api) waitNotifications(visitor string, n int) []map[string]any {
 			final = final && n["status"] != "sending"
 		}
 		if len(out) >= n && final {
-			return out
+			return true, nil
 		}
-		if time.Now().After(deadline) {
-			a.t.Fatalf("alerts of %s never settled: %v", visitor, list)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+		return false, fmt.Errorf("the alerts are %v", list)
+	})
+	return out
 }
 
 func notificationBy(list []map[string]any, medium string) map[string]any {

@@ -218,17 +218,15 @@ func (a *api) transcript(visitor string, after int64) []message {
 // asynchronously, after the customer's message was accepted.
 func (a *api) waitTranscript(visitor string, ok func([]message) bool) []message {
 	a.t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		msgs := a.transcript(visitor, 0)
+	var msgs []message
+	waitUntil(a.t, 20*time.Second, "the transcript of "+visitor+" to reach the expected shape", func() (bool, error) {
+		msgs = a.transcript(visitor, 0)
 		if ok(msgs) {
-			return msgs
+			return true, nil
 		}
-		if time.Now().After(deadline) {
-			a.t.Fatalf("transcript never reached the expected shape: %+v", msgs)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		return false, fmt.Errorf("the transcript is %+v", msgs)
+	})
+	return msgs
 }
 
 func senders(msgs []message) string {
@@ -255,18 +253,15 @@ func findConversation(t *testing.T, list map[string]any, visitor string) map[str
 // asynchronously) until the visitor's row satisfies ok.
 func (a *api) waitListed(path, visitor string, ok func(map[string]any) bool) map[string]any {
 	a.t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		list := a.expect(http.StatusOK, "GET", path, nil, true)
-		row := findConversation(a.t, list, visitor)
-		if row != nil && ok(row) {
-			return list
+	var list map[string]any
+	waitUntil(a.t, 20*time.Second, "the staff list "+path+" to show "+visitor+" as expected", func() (bool, error) {
+		list = a.expect(http.StatusOK, "GET", path, nil, true)
+		if row := findConversation(a.t, list, visitor); row != nil && ok(row) {
+			return true, nil
 		}
-		if time.Now().After(deadline) {
-			a.t.Fatalf("staff list never showed %s as expected: %v", visitor, list)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		return false, fmt.Errorf("the list is %v", list)
+	})
+	return list
 }
 
 func TestWebChatToLiveChatAndBack(t *testing.T) {
@@ -585,17 +580,13 @@ func TestRestartResumesConversationsAndTimers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	deadline := closes.Add(60 * time.Second)
-	for {
+	waitUntil(t, time.Until(closes.Add(60*time.Second)), "the window to close after the restart", func() (bool, error) {
 		got := c.expect(http.StatusOK, "GET", conversationPath(visitor), nil, true)
 		if got["open"] == false {
-			break
+			return true, nil
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the window never closed after the restart: %v", got)
-		}
-		time.Sleep(500 * time.Millisecond)
-	}
+		return false, fmt.Errorf("the conversation is %v", got)
+	})
 	r := c.do("POST", conversationPath(visitor)+"/messages", map[string]any{"text": "too late"}, true)
 	if r.status != http.StatusConflict || !strings.Contains(r.errorMessage(t), "window closed") {
 		t.Fatalf("staff message after the window closed: %d %s", r.status, r.body)
@@ -656,26 +647,33 @@ func tryStartChild(dir string, env []string) (*child, error) {
 			addr = v
 		}
 	}
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		if r, err := http.Get("http://" + addr + "/readyz"); err == nil {
+	var exited error
+	err := pollUntil(60*time.Second, "handoff to answer /readyz at "+addr, func() (bool, error) {
+		r, err := http.Get("http://" + addr + "/readyz")
+		if err == nil {
 			r.Body.Close()
 			if r.StatusCode == http.StatusOK {
-				return ch, nil
+				return true, nil
 			}
+			err = fmt.Errorf("/readyz answered %d", r.StatusCode)
 		}
 		select {
-		case err := <-ch.done:
-			return nil, fmt.Errorf("handoff exited during start-up: %w\n%s", err, ch.log)
+		case waitErr := <-ch.done:
+			exited = fmt.Errorf("handoff exited during start-up: %w\n%s", waitErr, ch.log)
+			return true, nil
 		default:
 		}
-		if time.Now().After(deadline) {
-			_ = cmd.Process.Kill()
-			<-ch.done
-			return nil, fmt.Errorf("handoff did not become ready:\n%s", ch.log)
-		}
-		time.Sleep(100 * time.Millisecond)
+		return false, err
+	})
+	if exited != nil {
+		return nil, exited
 	}
+	if err != nil {
+		_ = cmd.Process.Kill()
+		<-ch.done
+		return nil, fmt.Errorf("handoff did not become ready: %w\n%s", err, ch.log)
+	}
+	return ch, nil
 }
 
 func (ch *child) stop(t *testing.T) {
@@ -746,13 +744,12 @@ func TestLongConversationContinuesAsNew(t *testing.T) {
 	}
 	// The run continues as new once its pending work (bot replies, indexing)
 	// is done, which may be a moment after the last message was accepted.
-	deadline := time.Now().Add(20 * time.Second)
-	for runID(t, a, visitor) == firstRun {
-		if time.Now().After(deadline) {
-			t.Fatal("the conversation never continued as new")
+	waitUntil(t, 20*time.Second, "the conversation to continue as new", func() (bool, error) {
+		if run := runID(t, a, visitor); run != firstRun {
+			return true, nil
 		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		return false, fmt.Errorf("it is still in its first run %s", firstRun)
+	})
 	// A redelivery of a message from the first run is still recognised.
 	if again := c.say(visitor, map[string]any{"id": "long-1", "text": "message 1"}); again["duplicate"] != true {
 		t.Errorf("redelivery across continue-as-new: %v", again)
@@ -788,15 +785,14 @@ func TestSearchMessagesAndCustomers(t *testing.T) {
 	c.say(other, map[string]any{"text": "доставка до Варна?"})
 
 	path := conversationPath(visitor) + "/search?q=" + url.QueryEscape("доставка")
-	deadline := time.Now().Add(20 * time.Second)
 	var res map[string]any
-	for {
+	waitUntil(t, 20*time.Second, "the search for доставка to find two messages", func() (bool, error) {
 		res = c.expect(http.StatusOK, "GET", path, nil, true)
-		if res["total"] == float64(2) || time.Now().After(deadline) {
-			break
+		if res["total"] == float64(2) {
+			return true, nil
 		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		return false, fmt.Errorf("it found %v, want the customer's and the staff message of this conversation only", res)
+	})
 	hits := res["hits"].([]any)
 	if res["total"] != float64(2) || len(hits) != 2 {
 		t.Fatalf("search for доставка: %v, want the customer's and the staff message of this conversation only", res)

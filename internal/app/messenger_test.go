@@ -264,19 +264,18 @@ func TestMessengerRepliesGoThroughTheSendAPI(t *testing.T) {
 // that carries text (images of a block go first, each on its own).
 func waitTextSent(t *testing.T, graph *graphapitest.Server, skip int) graphapitest.Request {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		reqs := graph.Requests()
-		for _, r := range reqs[skip:] {
+	var sent graphapitest.Request
+	waitUntil(t, 20*time.Second, fmt.Sprintf("a text message sent after call %d", skip), func() (bool, error) {
+		reqs := graph.Requests()[skip:]
+		for _, r := range reqs {
 			if messageText(r) != "" {
-				return r
+				sent = r
+				return true, nil
 			}
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no text message sent after call %d: %+v", skip, reqs[skip:])
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return false, fmt.Errorf("the calls since are %+v", reqs)
+	})
+	return sent
 }
 
 func delivery(m map[string]any) map[string]any {
@@ -288,19 +287,18 @@ func delivery(m map[string]any) map[string]any {
 // satisfies ok.
 func waitMessage(t *testing.T, c *api, path, id string, ok func(map[string]any) bool) map[string]any {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	var found map[string]any
+	waitUntil(t, 30*time.Second, "message "+id+" to reach the expected state", func() (bool, error) {
 		conv := c.expect(http.StatusOK, "GET", path, nil, true)
 		for _, m := range conv["messages"].([]any) {
 			if msg := m.(map[string]any); msg["id"] == id && ok(msg) {
-				return msg
+				found = msg
+				return true, nil
 			}
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("message %s never reached the expected state: %v", id, conv["messages"])
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		return false, fmt.Errorf("the messages are %v", conv["messages"])
+	})
+	return found
 }
 
 // shopFlows is the repository's example flow file.
