@@ -10,6 +10,7 @@ import (
 
 	"github.com/handoff-chat/handoff/internal/conversations"
 	"github.com/handoff-chat/handoff/internal/settings"
+	"github.com/handoff-chat/handoff/internal/temporalclient"
 	"github.com/handoff-chat/handoff/search"
 )
 
@@ -80,7 +81,7 @@ func (s *server) errorResponse(c *gin.Context, err error) (int, gin.H) {
 	var stateErr *conversations.StateError
 	var inputErr *conversations.InputError
 	var invalidSettings *settings.InvalidError
-	var unavailable *conversations.UnavailableError
+	var unavailable *temporalclient.UnavailableError
 	switch {
 	case errors.As(err, &apiErr):
 		return apiErr.status, apiErr.body()
@@ -136,7 +137,7 @@ func retryField(err error) string {
 	return "id"
 }
 
-func retryMessage(err *conversations.UnavailableError, field string) string {
+func retryMessage(err *temporalclient.UnavailableError, field string) string {
 	what := "Temporal is unavailable or busy"
 	if err.TimedOut {
 		what = "Temporal did not answer in time"

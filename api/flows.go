@@ -8,6 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/handoff-chat/handoff/internal/chat"
 	"github.com/handoff-chat/handoff/internal/flows"
 	"github.com/handoff-chat/handoff/workflows"
 )
@@ -91,7 +92,7 @@ func (s *server) sendBlock(c *gin.Context) error {
 		if err != nil {
 			return fmt.Errorf("send block: customer's language: %w", err)
 		}
-		lang = f.Language(view.Locale)
+		lang = f.Language(chat.ReplyLanguage("", view.Locale, ""))
 	}
 	msg, err := f.Render(req.Block, lang)
 	if err != nil {

@@ -18,6 +18,7 @@ import (
 
 	"github.com/handoff-chat/handoff/internal/askhuman"
 	"github.com/handoff-chat/handoff/internal/chat"
+	"github.com/handoff-chat/handoff/internal/temporalclient"
 	"github.com/handoff-chat/handoff/workflows"
 )
 
@@ -242,7 +243,7 @@ func (c *Client) mapError(ctx context.Context, id string, err error) error {
 		// Either no such conversation, or its run ended with the window.
 		desc, derr := c.temporal.DescribeWorkflowExecution(ctx, id, "")
 		if derr != nil {
-			if unavailable := Unavailable(derr); unavailable != nil {
+			if unavailable := temporalclient.Unavailable(derr); unavailable != nil {
 				return wrap(id, unavailable)
 			}
 			return ErrNotFound
@@ -263,7 +264,7 @@ func (c *Client) mapError(ctx context.Context, id string, err error) error {
 // wrap names the conversation in err, marking Temporal being unavailable as
 // an *UnavailableError.
 func wrap(id string, err error) error {
-	if unavailable := Unavailable(err); unavailable != nil {
+	if unavailable := temporalclient.Unavailable(err); unavailable != nil {
 		err = unavailable
 	}
 	return fmt.Errorf("conversation %s: %w", id, err)

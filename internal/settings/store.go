@@ -13,7 +13,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/handoff-chat/handoff/internal/chat"
-	"github.com/handoff-chat/handoff/internal/conversations"
+	"github.com/handoff-chat/handoff/internal/temporalclient"
 	"github.com/handoff-chat/handoff/workflows"
 )
 
@@ -31,7 +31,7 @@ func (e *InvalidError) Is(target error) bool { return target == ErrInvalid }
 
 // ErrUnavailable is matched by errors of calls Temporal did not complete (it
 // timed out, was unreachable or busy). They also unwrap to a
-// *conversations.UnavailableError. Whether a change was applied is unknown;
+// *temporalclient.UnavailableError. Whether a change was applied is unknown;
 // retrying it with the same request ID applies it once.
 var ErrUnavailable = errors.New("settings workflow unavailable")
 
@@ -150,7 +150,7 @@ func (s *Store) InForce(ctx context.Context) (chat.Settings, error) {
 // wrap says what failed, marking Temporal being unavailable with
 // ErrUnavailable.
 func wrap(op string, err error) error {
-	if unavailable := conversations.Unavailable(err); unavailable != nil {
+	if unavailable := temporalclient.Unavailable(err); unavailable != nil {
 		return fmt.Errorf("%s: %w: %w", op, ErrUnavailable, unavailable)
 	}
 	return fmt.Errorf("%s: %w", op, err)

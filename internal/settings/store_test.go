@@ -8,14 +8,14 @@ import (
 	"go.temporal.io/api/serviceerror"
 
 	"github.com/handoff-chat/handoff/internal/chat"
-	"github.com/handoff-chat/handoff/internal/conversations"
+	"github.com/handoff-chat/handoff/internal/temporalclient"
 )
 
 func TestWrapMarksTemporalUnavailable(t *testing.T) {
 	err := wrap("change settings", context.DeadlineExceeded)
-	var unavailable *conversations.UnavailableError
+	var unavailable *temporalclient.UnavailableError
 	if !errors.Is(err, ErrUnavailable) || !errors.As(err, &unavailable) || !unavailable.TimedOut {
-		t.Errorf("wrap(deadline) = %v, want ErrUnavailable and a timed-out *conversations.UnavailableError", err)
+		t.Errorf("wrap(deadline) = %v, want ErrUnavailable and a timed-out *temporalclient.UnavailableError", err)
 	}
 	if err := wrap("query settings workflow", serviceerror.NewResourceExhausted(0, "busy")); !errors.Is(err, ErrUnavailable) {
 		t.Errorf("wrap(busy) = %v, want ErrUnavailable", err)

@@ -1,4 +1,4 @@
-package conversations
+package temporalclient
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-package conversations
+package temporalclient
 
 import (
 	"context"
@@ -55,17 +55,5 @@ func TestUnavailableLeavesOtherErrors(t *testing.T) {
 		if got := Unavailable(err); got != nil {
 			t.Errorf("Unavailable(%v) = %v, want nil", err, got)
 		}
-	}
-}
-
-func TestMapErrorMarksUnavailable(t *testing.T) {
-	c := &Client{}
-	err := c.mapError(context.Background(), "conversation/webchat/v", serviceerror.NewUnavailable("connection refused"))
-	var unavailable *UnavailableError
-	if !errors.As(err, &unavailable) || unavailable.TimedOut {
-		t.Fatalf("mapError = %v, want an *UnavailableError that did not time out", err)
-	}
-	if want := "conversation conversation/webchat/v: Temporal is unavailable or busy: connection refused"; err.Error() != want {
-		t.Errorf("error %q, want %q", err, want)
 	}
 }
