@@ -3,11 +3,11 @@ package workflows_test
 import (
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	sdklog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/worker"
-	"go.temporal.io/sdk/workflow"
 
 	"github.com/handoff-chat/handoff/workflows"
 )
@@ -20,15 +20,17 @@ func TestReplayRecordedHistories(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(files) < 2 {
-		t.Fatalf("found %d recorded histories in testdata, want the conversation and settings ones", len(files))
+	for _, baseline := range []string{"conversation-webchat.json", "conversation-messenger.json",
+		"conversation-continued-as-new.json", "conversation-after-continue-as-new.json", "settings.json"} {
+		if !slices.Contains(files, filepath.Join("testdata", baseline)) {
+			t.Errorf("testdata has no %s; record it with TestRecordHistories in internal/app", baseline)
+		}
 	}
 	logger := sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler))
 	for _, file := range files {
 		t.Run(filepath.Base(file), func(t *testing.T) {
 			replayer := worker.NewWorkflowReplayer()
-			replayer.RegisterWorkflowWithOptions(workflows.ConversationWorkflow, workflow.RegisterOptions{Name: workflows.ConversationWorkflowName})
-			replayer.RegisterWorkflowWithOptions(workflows.SettingsWorkflow, workflow.RegisterOptions{Name: workflows.SettingsWorkflowName})
+			workflows.Register(replayer)
 			if err := replayer.ReplayWorkflowHistoryFromJSONFile(logger, file); err != nil {
 				t.Fatalf("replaying %s: %v", file, err)
 			}
