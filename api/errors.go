@@ -8,6 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/handoff-chat/handoff/internal/chat"
 	"github.com/handoff-chat/handoff/internal/conversations"
 	"github.com/handoff-chat/handoff/internal/settings"
 	"github.com/handoff-chat/handoff/internal/temporalclient"
@@ -81,6 +82,7 @@ func (s *server) errorResponse(c *gin.Context, err error) (int, gin.H) {
 	var stateErr *conversations.StateError
 	var inputErr *conversations.InputError
 	var invalidSettings *settings.InvalidError
+	var reusedID *chat.ReusedIDError
 	var unavailable *temporalclient.UnavailableError
 	switch {
 	case errors.As(err, &apiErr):
@@ -93,6 +95,8 @@ func (s *server) errorResponse(c *gin.Context, err error) (int, gin.H) {
 		return http.StatusBadRequest, errorBody(inputErr.Reason)
 	case errors.As(err, &invalidSettings):
 		return http.StatusBadRequest, errorBody(strings.ReplaceAll(invalidSettings.Reason, "\n", "; "))
+	case errors.As(err, &reusedID):
+		return http.StatusConflict, errorBody(reusedID.Error())
 	case errors.Is(err, search.ErrUnavailable):
 		s.requestLogger(c).Warn("search backend unavailable", "path", c.Request.URL.Path, "error", err)
 		return http.StatusServiceUnavailable, errorBody("the search backend is unavailable")

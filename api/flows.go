@@ -92,7 +92,7 @@ func (s *server) sendBlock(c *gin.Context) error {
 		if err != nil {
 			return fmt.Errorf("send block: customer's language: %w", err)
 		}
-		lang = f.Language(chat.ReplyLanguage("", view.Locale, ""))
+		lang = f.Language(chat.ReplyLanguage("", view.Locale, view.Language))
 	}
 	msg, err := f.Render(req.Block, lang)
 	if err != nil {

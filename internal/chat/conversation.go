@@ -21,6 +21,11 @@ type Conversation struct {
 	PageID string `json:"page_id,omitempty"`
 	// Locale is the customer's language as the channel last reported it.
 	Locale string `json:"locale,omitempty"`
+	// Language is the customer's language as the conversation remembers it
+	// (a primary language code such as "bg"): from their text, the language
+	// of a flow button they pressed, or the channel's locale. Bot replies,
+	// acknowledgements and flow blocks staff send use it.
+	Language string `json:"language,omitempty"`
 	// Notifications are the latest alerts to the business about this
 	// customer asking for a human, newest last, with how each fared.
 	Notifications []Notification `json:"notifications,omitempty"`
@@ -33,6 +38,10 @@ type Conversation struct {
 // Summary is the conversation as the search index keeps it for the staff
 // list and name search, as of updatedAt.
 func (c Conversation) Summary(lastMessageAt, updatedAt time.Time) ConversationSummary {
+	staffDeadline := c.WindowClosesAt
+	if c.HumanAgentUntil != nil && c.HumanAgentUntil.After(staffDeadline) {
+		staffDeadline = *c.HumanAgentUntil
+	}
 	return ConversationSummary{
 		ID:                c.ID,
 		Channel:           c.Channel,
@@ -43,6 +52,8 @@ func (c Conversation) Summary(lastMessageAt, updatedAt time.Time) ConversationSu
 		WindowClosesAt:    c.WindowClosesAt,
 		AgentRequestedAt:  c.AgentRequestedAt,
 		LiveChatExpiresAt: c.LiveChatExpiresAt,
+		HumanAgentUntil:   c.HumanAgentUntil,
+		StaffDeadline:     staffDeadline,
 		UpdatedAt:         updatedAt,
 	}
 }
@@ -59,6 +70,13 @@ type ConversationSummary struct {
 	WindowClosesAt    time.Time  `json:"window_closes_at"`
 	AgentRequestedAt  *time.Time `json:"agent_requested_at,omitempty"`
 	LiveChatExpiresAt *time.Time `json:"live_chat_expires_at,omitempty"`
+	// HumanAgentUntil is set while staff may still answer with the
+	// HUMAN_AGENT tag after the window closed.
+	HumanAgentUntil *time.Time `json:"human_agent_until,omitempty"`
+	// StaffDeadline is when staff can no longer write: the window close, or
+	// the end of the HUMAN_AGENT period when that is later. The staff list
+	// shows conversations until then.
+	StaffDeadline time.Time `json:"staff_deadline"`
 	// UpdatedAt orders writes: a write older than the stored document is
 	// ignored, so a retried or late activity never rolls the projection back.
 	UpdatedAt time.Time `json:"updated_at"`
