@@ -196,9 +196,23 @@ func (a *App) start(ctx context.Context, role Role) error {
 	return nil
 }
 
+// Worker timings that decide how fast conversations resume after a crash
+// and how a stop waits for work in flight.
+const (
+	stickyScheduleToStart = 2 * time.Second
+	workerStopTimeout     = 10 * time.Second
+)
+
 // NewWorker returns a worker with every workflow and activity registered.
 func NewWorker(c client.Client, set activities.Set) worker.Worker {
-	w := worker.New(c, workflows.TaskQueue, worker.Options{})
+	w := worker.New(c, workflows.TaskQueue, worker.Options{
+		// A conversation whose worker died gets its next workflow task from
+		// the restarted (or another) worker after this long, not the SDK's
+		// default of 5s.
+		StickyScheduleToStartTimeout: stickyScheduleToStart,
+		// On SIGTERM, activities in flight get this long to finish.
+		WorkerStopTimeout: workerStopTimeout,
+	})
 	workflows.Register(w)
 	activities.Register(w, set)
 	return w
