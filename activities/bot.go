@@ -32,6 +32,13 @@ type BotReplyRequest struct {
 	Message chat.Message `json:"message"`
 	// Locale is the customer's language as last reported by the channel.
 	Locale string `json:"locale,omitempty"`
+	// Language is the customer's language as the conversation remembers it
+	// (from their text, a flow button they pressed or the locale); it answers
+	// when the message itself says nothing.
+	Language string `json:"language,omitempty"`
+	// FirstMessage says Message is the customer's first message of the
+	// conversation: with flows, free text gets the start block.
+	FirstMessage bool `json:"first_message,omitempty"`
 }
 
 // BotReply is what the bot says back; no messages means it stays silent.
@@ -40,15 +47,16 @@ type BotReply struct {
 }
 
 // Bot decides what the bot says while the AI is on. With navigation flows, a
-// button press shows the block it leads to and anything else gets the flow's
-// fallback block; without flows every message gets the fixed Reply. It
-// acknowledges a request for a human with AgentRequestedReply in the
-// customer's language.
+// button press shows the block it leads to, the customer's first message
+// gets the flow's start block and anything else its fallback block; without
+// flows every message gets the fixed Reply. It acknowledges a request for a
+// human with AgentRequestedReply. Every text is in the customer's language.
 type Bot struct {
 	// Flows are the navigation flows in force; nil runs without flows.
 	Flows *flows.Registry
-	// Reply answers any customer message when there are no flows.
-	Reply string
+	// Reply answers any customer message when there are no flows, by
+	// language code.
+	Reply map[string]string
 	// AgentRequestedReply tells the customer staff were alerted and invites
 	// them to describe their case, by language code.
 	AgentRequestedReply map[string]string
@@ -61,7 +69,7 @@ func (b *Bot) BotReply(_ context.Context, req BotReplyRequest) (BotReply, error)
 	case BotEventMessage:
 		if b.Flows == nil {
 			return BotReply{Messages: []chat.Content{{
-				Text:    b.Reply,
+				Text:    b.inLanguage(b.Reply, req),
 				Buttons: []chat.Button{{Title: "Talk to a human", Payload: chat.PayloadTalkToHuman}},
 			}}}, nil
 		}
@@ -71,14 +79,15 @@ func (b *Bot) BotReply(_ context.Context, req BotReplyRequest) (BotReply, error)
 		}
 		return BotReply{Messages: []chat.Content{msg}}, nil
 	case BotEventAgentRequested:
-		return BotReply{Messages: []chat.Content{{Text: b.acknowledgement(req)}}}, nil
+		return BotReply{Messages: []chat.Content{{Text: b.inLanguage(b.AgentRequestedReply, req)}}}, nil
 	default:
 		return BotReply{}, fmt.Errorf("bot reply: unknown event %q", req.Event)
 	}
 }
 
-// navigate answers from the flows: the block a button leads to, or the
-// fallback block in the customer's language.
+// navigate answers from the flows: the block a button leads to, or, in the
+// customer's language, the start block for their first message and the
+// fallback block for anything else.
 func (b *Bot) navigate(req BotReplyRequest) (chat.Content, error) {
 	f := b.Flows.Current()
 	if lang, block, ok := flows.ParseNavigationPayload(req.Message.Payload); ok && f.Has(block) {
@@ -86,39 +95,43 @@ func (b *Bot) navigate(req BotReplyRequest) (chat.Content, error) {
 	}
 	// Free text, or a button of a block that no longer exists, which is
 	// answered like free text.
-	msg, err := f.Render(f.Fallback(), f.Language(replyLanguage(req)))
+	block := f.Fallback()
+	if req.FirstMessage {
+		block = f.Start()
+	}
+	msg, err := f.Render(block, f.Language(replyLanguage(req)))
 	if err != nil {
 		return chat.Content{}, fmt.Errorf("bot reply: %w", err)
 	}
 	return msg, nil
 }
 
-// acknowledgement is AgentRequestedReply in the customer's language, else
-// the flows' default language, else English, else the first language in
-// alphabetical order.
-func (b *Bot) acknowledgement(req BotReplyRequest) string {
+// inLanguage picks from texts by language code the customer's language,
+// else the flows' default language, else English, else the first language
+// in alphabetical order.
+func (b *Bot) inLanguage(texts map[string]string, req BotReplyRequest) string {
 	candidates := []string{replyLanguage(req)}
 	if b.Flows != nil {
 		candidates = append(candidates, b.Flows.Current().DefaultLanguage())
 	}
 	candidates = append(candidates, "en")
 	for _, lang := range candidates {
-		if text, ok := b.AgentRequestedReply[lang]; ok {
+		if text, ok := texts[lang]; ok {
 			return text
 		}
 	}
-	langs := slices.Sorted(maps.Keys(b.AgentRequestedReply))
+	langs := slices.Sorted(maps.Keys(texts))
 	if len(langs) == 0 {
 		return ""
 	}
-	return b.AgentRequestedReply[langs[0]]
+	return texts[langs[0]]
 }
 
 // replyLanguage is the customer's language as chat.ReplyLanguage decides it
-// from the message's text and the channel's locale: Cyrillic text is
-// Bulgarian; otherwise the locale's language; otherwise text with letters is
-// taken as English. The request carries no language the conversation already
-// knows: a button's language counts only for the block the button leads to.
+// from the message's text, the language the conversation remembers and the
+// channel's locale: Cyrillic text is Bulgarian; otherwise the remembered
+// language; otherwise the locale's language; otherwise text with letters is
+// taken as English.
 func replyLanguage(req BotReplyRequest) string {
-	return chat.ReplyLanguage(req.Message.Text, req.Locale, "")
+	return chat.ReplyLanguage(req.Message.Text, req.Locale, req.Language)
 }

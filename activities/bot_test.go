@@ -119,3 +119,70 @@ func TestBotAcknowledgementLanguage(t *testing.T) {
 		})
 	}
 }
+
+func TestBotUsesTheRememberedLanguage(t *testing.T) {
+	texts := map[string]string{"en": "in English", "bg": "на български"}
+	for _, tc := range []struct {
+		name     string
+		flows    string // default language of the flows; "" runs without flows
+		event    activities.BotEvent
+		msg      chat.Message
+		locale   string
+		language string
+		want     string
+	}{
+		{"Latin text, remembered Bulgarian", "en", activities.BotEventMessage, chat.Message{Text: "ok"}, "", "bg", "Не разбрах."},
+		{"remembered language over the locale", "bg", activities.BotEventMessage, chat.Message{Text: "ok"}, "bg-BG", "en", "I did not understand."},
+		{"Cyrillic text over the remembered language", "en", activities.BotEventMessage, chat.Message{Text: "добре"}, "", "en", "Не разбрах."},
+		{"remembered language not in the flows: their default", "bg", activities.BotEventMessage, chat.Message{Text: "ok"}, "", "de", "Не разбрах."},
+		{"acknowledgement without a message", "en", activities.BotEventAgentRequested, chat.Message{}, "", "bg", "на български"},
+		{"acknowledgement without flows", "", activities.BotEventAgentRequested, chat.Message{}, "", "bg", "на български"},
+		{"reply without flows", "", activities.BotEventMessage, chat.Message{Text: "ok"}, "", "bg", "на български"},
+		{"reply without flows, nothing known: English", "", activities.BotEventMessage, chat.Message{Text: "12"}, "", "", "in English"},
+		{"reply without flows, Cyrillic text", "", activities.BotEventMessage, chat.Message{Text: "здравейте"}, "en", "en", "на български"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			bot := &activities.Bot{Reply: texts, AgentRequestedReply: texts}
+			if tc.flows != "" {
+				bot.Flows = testFlows(t, tc.flows)
+			}
+			reply, err := bot.BotReply(context.Background(), activities.BotReplyRequest{
+				Event: tc.event, Message: tc.msg, Locale: tc.locale, Language: tc.language,
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(reply.Messages) != 1 || reply.Messages[0].Text != tc.want {
+				t.Errorf("reply %+v, want %q", reply.Messages, tc.want)
+			}
+		})
+	}
+}
+
+func TestFirstMessageGetsTheStartBlock(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		first bool
+		msg   chat.Message
+		want  string
+		block string
+	}{
+		{"first message in English", true, chat.Message{Text: "hello"}, "Menu", "menu"},
+		{"first message in Bulgarian", true, chat.Message{Text: "здравейте"}, "Меню", "menu"},
+		{"first message is a button press", true, chat.Message{Text: "Delivery", Payload: "FLOW:en:delivery"}, "Delivery within 2 days.", "delivery"},
+		{"a later message", false, chat.Message{Text: "hello"}, "I did not understand.", "help"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			bot := &activities.Bot{Flows: testFlows(t, "en")}
+			reply, err := bot.BotReply(context.Background(), activities.BotReplyRequest{
+				Event: activities.BotEventMessage, Message: tc.msg, FirstMessage: tc.first,
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(reply.Messages) != 1 || reply.Messages[0].Text != tc.want || reply.Messages[0].Block != tc.block {
+				t.Errorf("reply %+v, want block %s: %q", reply.Messages, tc.block, tc.want)
+			}
+		})
+	}
+}

@@ -61,9 +61,13 @@ const (
 // Error types carried by the application errors of updates, so callers can
 // tell them apart.
 const (
+	// ErrTypeDuplicateMessage: the ID was received before with the same
+	// content; a retry, recorded once.
 	ErrTypeDuplicateMessage = "DuplicateMessage"
-	ErrTypeWrongState       = "WrongState"
-	ErrTypeInvalidInput     = "InvalidInput"
+	// ErrTypeReusedID: the ID was received before with different content.
+	ErrTypeReusedID     = "ReusedID"
+	ErrTypeWrongState   = "WrongState"
+	ErrTypeInvalidInput = "InvalidInput"
 )
 
 // ConversationWorkflowID is the one workflow ID of a customer on a channel.
@@ -146,7 +150,9 @@ type LiveChatChange struct {
 
 // AgentRequest is the payload of UpdateRequestAgent.
 type AgentRequest struct {
-	// ID makes a repeated request idempotent (the channel's message or event ID).
+	// ID makes a repeated request idempotent (the channel's message or event
+	// ID). Agent request IDs are a space of their own: one may equal a
+	// message's ID.
 	ID string `json:"id"`
 }
 
@@ -159,6 +165,7 @@ type TranscriptRequest struct {
 type SettingsChangeRequest struct {
 	Patch  chat.SettingsPatch `json:"patch"`
 	Author string             `json:"author"`
-	// RequestID makes a retried request idempotent.
+	// RequestID makes a retried request idempotent; reused with a different
+	// patch it is refused (ErrTypeReusedID).
 	RequestID string `json:"request_id"`
 }

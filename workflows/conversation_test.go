@@ -49,8 +49,8 @@ func TestCustomerMessageOpensWindowAndBotReplies(t *testing.T) {
 			t.Fatalf("transcript %+v, want senders %v numbered from the start time on", *transcript, want)
 		}
 	}
-	if (*transcript)[1].Text != "bot reply" || len((*transcript)[1].Buttons) != 1 {
-		t.Errorf("bot reply %+v, want the configured text with a talk-to-a-human button", (*transcript)[1])
+	if (*transcript)[1].Text != "отговор на бота" || len((*transcript)[1].Buttons) != 1 {
+		t.Errorf("bot reply %+v, want the configured Bulgarian text with a talk-to-a-human button", (*transcript)[1])
 	}
 	if !final.WindowClosesAt.Equal(start.Add(27 * time.Hour)) {
 		t.Errorf("run ended with window %s", final.WindowClosesAt)

@@ -51,7 +51,7 @@ func (c *conversation) deliver(ctx workflow.Context, m chat.Message) error {
 		return nil
 	}
 	for _, id := range result.ChannelMessageIDs {
-		c.remember(id) // so the channel's echo of it is not recorded again
+		c.remember(sentMessageIDs, id, "") // so the channel's echo of it is not recorded again
 	}
 	c.setDelivery(m.Seq, chat.Delivery{Status: chat.DeliverySent, Tag: tag, ChannelMessageIDs: result.ChannelMessageIDs, At: now})
 	return nil

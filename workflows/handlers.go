@@ -52,18 +52,16 @@ func (c *conversation) validateCustomerMessage(msg CustomerMessage) error {
 	if msg.Text == "" && msg.Payload == "" && len(msg.Attachments) == 0 {
 		return invalidInput("a customer message needs text, a button payload or an attachment")
 	}
-	if c.seen(msg.ID) {
-		return duplicate(msg.ID)
-	}
-	return nil
+	return c.checkCustomerMessage(msg)
 }
 
 // onCustomerMessage records the message, reopens the window and hands the
 // message to the bot, or flags the conversation when it asks for a human.
 func (c *conversation) onCustomerMessage(ctx workflow.Context, msg CustomerMessage) (chat.Conversation, error) {
-	if c.seen(msg.ID) {
-		return c.view(), duplicate(msg.ID)
+	if err := c.checkCustomerMessage(msg); err != nil {
+		return c.view(), err
 	}
+	c.remember(customerMessageIDs, msg.ID, customerDigest(msg))
 	now := workflow.Now(ctx)
 	if msg.CustomerName != "" {
 		c.state.CustomerName = msg.CustomerName
@@ -77,13 +75,16 @@ func (c *conversation) onCustomerMessage(ctx workflow.Context, msg CustomerMessa
 	if msg.Locale != "" {
 		c.state.Locale = msg.Locale
 	}
+	c.learnLanguage(msg)
+	first := !c.state.CustomerWrote
+	c.state.CustomerWrote = true
 	m := c.record(chat.Message{ID: msg.ID, Sender: chat.SenderCustomer, Text: msg.Text, Payload: msg.Payload, Attachments: msg.Attachments, SentAt: now})
 	c.state.reopen(now, c.state.Window)
 	switch {
 	case msg.Payload == chat.PayloadTalkToHuman || msg.AsksForHuman:
 		c.requestAgent(ctx, m)
 	case c.botAnswers(m):
-		c.replies.push(botTask{Event: activities.BotEventMessage, Message: m})
+		c.replies.push(c.botTask(activities.BotEventMessage, m, first))
 	}
 	c.upsertSearchAttributes(ctx)
 	return c.view(), nil
@@ -99,10 +100,10 @@ func (c *conversation) validateRequestAgent(req AgentRequest) error {
 // onRequestAgent flags the conversation; a request already received changes
 // nothing.
 func (c *conversation) onRequestAgent(ctx workflow.Context, req AgentRequest) (chat.Conversation, error) {
-	if c.seen(req.ID) {
+	if _, seen := c.lookup(agentRequestIDs, req.ID); seen {
 		return c.view(), nil
 	}
-	c.remember(req.ID)
+	c.remember(agentRequestIDs, req.ID, "")
 	if c.requestAgent(ctx, chat.Message{ID: req.ID}) {
 		c.upsertSearchAttributes(ctx)
 	}
@@ -119,11 +120,11 @@ func (c *conversation) requestAgent(ctx workflow.Context, trigger chat.Message) 
 	case chat.StatusBot:
 		c.state.Status = chat.StatusAgentRequested
 		c.state.AgentRequestedAt = workflow.Now(ctx)
-		c.replies.push(botTask{Event: activities.BotEventAgentRequested, Message: trigger})
+		c.replies.push(c.botTask(activities.BotEventAgentRequested, trigger, false))
 		c.queueAlert(ctx, trigger.ID)
 		return true
 	case chat.StatusAgentRequested:
-		c.replies.push(botTask{Event: activities.BotEventAgentRequested, Message: trigger})
+		c.replies.push(c.botTask(activities.BotEventAgentRequested, trigger, false))
 	}
 	return false
 }
@@ -174,8 +175,8 @@ func (c *conversation) validateStaffMessage(ctx workflow.Context, msg StaffMessa
 	if err := msg.Content.Validate(); err != nil {
 		return invalidInput(err.Error())
 	}
-	if c.seen(msg.ID) {
-		return duplicate(msg.ID)
+	if err := c.checkStaffMessage(msg); err != nil {
+		return err
 	}
 	return c.requireStaffWindow(ctx)
 }
@@ -187,12 +188,13 @@ func (c *conversation) onStaffMessage(ctx workflow.Context, msg StaffMessage) (c
 	if err != nil {
 		return c.view(), err
 	}
-	if c.seen(msg.ID) {
-		return c.view(), duplicate(msg.ID)
+	if err := c.checkStaffMessage(msg); err != nil {
+		return c.view(), err
 	}
 	if err := c.requireStaffWindow(ctx); err != nil {
 		return c.view(), err
 	}
+	c.remember(staffMessageIDs, msg.ID, staffDigest(msg))
 	m := msg.Content.AsMessage(msg.ID, chat.SenderStaff, msg.Author, workflow.Now(ctx))
 	if msg.Echo {
 		c.record(m) // already on the channel: sent from Meta's inbox

@@ -74,6 +74,7 @@ func (h *harness) sentAlerts(medium chat.NotificationMedium) []activities.AgentA
 // replace each by method reference.
 var (
 	settingsActivities  *activities.Settings
+	botActivities       *activities.Bot
 	searchActivities    *activities.Search
 	messengerActivities *activities.Messenger
 	alertActivities     *activities.Alerter
@@ -87,7 +88,7 @@ func newHarness(t *testing.T) *harness {
 	h.channel = chat.ChannelWebChat
 	h.env.SetStartTime(start)
 	workflows.Register(h.env)
-	h.env.RegisterActivity(&activities.Bot{Reply: "bot reply", AgentRequestedReply: map[string]string{"en": "staff alerted", "bg": "екипът е уведомен"}})
+	h.env.RegisterActivity(&activities.Bot{Reply: map[string]string{"en": "bot reply", "bg": "отговор на бота"}, AgentRequestedReply: map[string]string{"en": "staff alerted", "bg": "екипът е уведомен"}})
 	h.env.OnActivity(settingsActivities.LoadSettings, mock.Anything).Return(func(context.Context) (chat.Settings, error) {
 		h.loads++
 		return h.settings, nil

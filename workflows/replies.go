@@ -9,12 +9,38 @@ import (
 
 	"github.com/handoff-chat/handoff/activities"
 	"github.com/handoff-chat/handoff/internal/chat"
+	"github.com/handoff-chat/handoff/internal/flows"
 )
 
-// botTask is a customer event the bot reacts to.
+// botTask is a customer event the bot reacts to, with the customer's
+// language as the conversation knew it at that moment.
 type botTask struct {
-	Event   activities.BotEvent `json:"event"`
-	Message chat.Message        `json:"message"`
+	Event    activities.BotEvent `json:"event"`
+	Message  chat.Message        `json:"message"`
+	Language string              `json:"language,omitempty"`
+	// First says Message is the customer's first message of the conversation.
+	First bool `json:"first,omitempty"`
+}
+
+func (c *conversation) botTask(event activities.BotEvent, m chat.Message, first bool) botTask {
+	return botTask{Event: event, Message: m, Language: c.state.Language, First: first}
+}
+
+// learnLanguage remembers the customer's language from their message: the
+// language of the flow button they pressed, else what chat.ReplyLanguage
+// makes of their text and the channel's locale given the language known so
+// far. A message that says nothing about it (no letters, no locale) keeps
+// what was known.
+func (c *conversation) learnLanguage(msg CustomerMessage) {
+	if lang, _, ok := flows.ParseNavigationPayload(msg.Payload); ok {
+		if lang = chat.PrimaryLanguage(lang); lang != "" {
+			c.state.Language = lang
+			return
+		}
+	}
+	if lang := chat.ReplyLanguage(msg.Text, c.state.Locale, c.state.Language); lang != "" {
+		c.state.Language = lang
+	}
 }
 
 // botAnswers reports whether the bot reacts to a customer message: while the
@@ -42,6 +68,8 @@ func (c *conversation) reply(ctx workflow.Context, t botTask) error {
 		Event:          t.Event,
 		Message:        t.Message,
 		Locale:         c.state.Locale,
+		Language:       t.Language,
+		FirstMessage:   t.First,
 	}).Get(ctx, &reply)
 	if err != nil {
 		workflow.GetLogger(ctx).Error("bot reply failed", "conversation", c.workflowID, "error", err)

@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"fmt"
+	"reflect"
 	"strconv"
 	"time"
 
@@ -20,6 +21,9 @@ const settingsHistoryKept = 200
 type SettingsState struct {
 	Overrides chat.SettingsPatch    `json:"overrides"`
 	Changes   []chat.SettingsChange `json:"changes"`
+	// Requests are the patches of the kept changes, by request ID, so a
+	// request ID reused with a different patch is recognised.
+	Requests map[string]chat.SettingsPatch `json:"requests,omitempty"`
 }
 
 // SettingsView is what QuerySettings returns.
@@ -44,6 +48,9 @@ func SettingsWorkflow(ctx workflow.Context, state SettingsState) error {
 	}
 	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateSettings,
 		func(ctx workflow.Context, req SettingsChangeRequest) (SettingsView, error) {
+			if err := state.checkRequestID(req); err != nil {
+				return state.view(), err
+			}
 			state.apply(req, workflow.Now(ctx))
 			return state.view(), nil
 		},
@@ -51,7 +58,7 @@ func SettingsWorkflow(ctx workflow.Context, state SettingsState) error {
 			if err := req.Patch.Validate(); err != nil {
 				return temporal.NewApplicationError(err.Error(), ErrTypeInvalidInput)
 			}
-			return nil
+			return state.checkRequestID(req)
 		}},
 	); err != nil {
 		return fmt.Errorf("register settings update: %w", err)
@@ -77,11 +84,23 @@ func (s *SettingsState) view() SettingsView {
 	return v
 }
 
+// checkRequestID refuses a request ID already used for a different patch.
+func (s *SettingsState) checkRequestID(req SettingsChangeRequest) error {
+	if req.RequestID == "" {
+		return nil
+	}
+	if patch, ok := s.Requests[req.RequestID]; ok && !reflect.DeepEqual(patch, req.Patch) {
+		return temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("request ID %q was already used for a different change", req.RequestID), ErrTypeReusedID, nil)
+	}
+	return nil
+}
+
+// apply records a change; a retried request (a request ID already recorded)
+// changes nothing.
 func (s *SettingsState) apply(req SettingsChangeRequest, now time.Time) {
-	for _, c := range s.Changes {
-		if req.RequestID != "" && c.RequestID == req.RequestID {
-			return // a retried request
-		}
+	if _, ok := s.Requests[req.RequestID]; ok && req.RequestID != "" {
+		return
 	}
 	changes := map[string]chat.Change{}
 	record := func(name string, from *string, to string) {
@@ -115,7 +134,16 @@ func (s *SettingsState) apply(req SettingsChangeRequest, now time.Time) {
 		s.Overrides.NotificationCooldown = p.NotificationCooldown
 	}
 	s.Changes = append(s.Changes, chat.SettingsChange{RequestID: req.RequestID, Author: req.Author, At: now, Changes: changes})
+	if req.RequestID != "" {
+		if s.Requests == nil {
+			s.Requests = map[string]chat.SettingsPatch{}
+		}
+		s.Requests[req.RequestID] = req.Patch
+	}
 	if len(s.Changes) > settingsHistoryKept {
+		for _, dropped := range s.Changes[:len(s.Changes)-settingsHistoryKept] {
+			delete(s.Requests, dropped.RequestID)
+		}
 		s.Changes = append([]chat.SettingsChange(nil), s.Changes[len(s.Changes)-settingsHistoryKept:]...)
 	}
 }

@@ -1,11 +1,13 @@
 package workflows_test
 
 import (
+	"errors"
 	"log/slog"
 	"strings"
 	"testing"
 	"time"
 
+	"go.temporal.io/sdk/converter"
 	sdklog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
@@ -129,5 +131,59 @@ func TestSettingsWorkflowRecordsWhoChangedWhatAndWhen(t *testing.T) {
 	}
 	if err := env.GetWorkflowError(); err == nil || !strings.Contains(err.Error(), "continue as new") {
 		t.Errorf("settings workflow ended with %v, want continue-as-new", err)
+	}
+}
+
+// A request ID reused with a different patch is refused and changes nothing;
+// the same patch again is a retry. The request IDs survive continue-as-new.
+func TestSettingsRequestIDReusedWithADifferentPatchIsRefused(t *testing.T) {
+	var suite testsuite.WorkflowTestSuite
+	suite.SetLogger(sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler)))
+	env := suite.NewTestWorkflowEnvironment()
+	env.SetStartTime(start)
+	env.RegisterWorkflowWithOptions(workflows.SettingsWorkflow, workflow.RegisterOptions{Name: workflows.SettingsWorkflowName})
+	change := func(d time.Duration, patch chat.SettingsPatch) *outcome {
+		o := &outcome{}
+		req := workflows.SettingsChangeRequest{RequestID: "r1", Author: "alice", Patch: patch}
+		env.RegisterDelayedCallback(func() { env.UpdateWorkflow(workflows.UpdateSettings, "", o, req) }, d)
+		return o
+	}
+	first := change(time.Minute, chat.SettingsPatch{InactivityTimeout: ptr(30 * time.Minute)})
+	other := change(2*time.Minute, chat.SettingsPatch{InactivityTimeout: ptr(2 * time.Hour)})
+	more := change(3*time.Minute, chat.SettingsPatch{InactivityTimeout: ptr(30 * time.Minute), MessengerHumanAgent: ptr(true)})
+	retry := change(4*time.Minute, chat.SettingsPatch{InactivityTimeout: ptr(30 * time.Minute)})
+	env.RegisterDelayedCallback(func() { env.SetContinueAsNewSuggested(true) }, 5*time.Minute)
+	env.ExecuteWorkflow(workflows.SettingsWorkflowName, workflows.SettingsState{})
+
+	mustSucceed(t, "first change", first)
+	mustSucceed(t, "retry", retry)
+	for name, o := range map[string]*outcome{"another timeout": other, "another setting as well": more} {
+		if !o.done || errorType(o.rejected) != workflows.ErrTypeReusedID {
+			t.Errorf("%s under r1: rejected=%v err=%v, want a ReusedID rejection", name, o.rejected, o.err)
+		}
+	}
+	var can *workflow.ContinueAsNewError
+	if err := env.GetWorkflowError(); !errors.As(err, &can) {
+		t.Fatalf("settings workflow ended with %v, want continue-as-new", err)
+	}
+	var next workflows.SettingsState
+	if err := converter.GetDefaultDataConverter().FromPayloads(can.Input, &next); err != nil {
+		t.Fatal(err)
+	}
+	if len(next.Changes) != 1 || *next.Overrides.InactivityTimeout != 30*time.Minute || next.Overrides.MessengerHumanAgent != nil {
+		t.Errorf("carried state %+v, want only the first change", next)
+	}
+
+	env2 := suite.NewTestWorkflowEnvironment()
+	env2.RegisterWorkflowWithOptions(workflows.SettingsWorkflow, workflow.RegisterOptions{Name: workflows.SettingsWorkflowName})
+	after := &outcome{}
+	env2.RegisterDelayedCallback(func() {
+		env2.UpdateWorkflow(workflows.UpdateSettings, "", after, workflows.SettingsChangeRequest{RequestID: "r1", Author: "alice",
+			Patch: chat.SettingsPatch{InactivityTimeout: ptr(2 * time.Hour)}})
+	}, time.Minute)
+	env2.RegisterDelayedCallback(func() { env2.SetContinueAsNewSuggested(true) }, 2*time.Minute)
+	env2.ExecuteWorkflow(workflows.SettingsWorkflowName, next)
+	if errorType(after.rejected) != workflows.ErrTypeReusedID {
+		t.Errorf("r1 with another patch after continue-as-new: rejected=%v err=%v, want a ReusedID rejection", after.rejected, after.err)
 	}
 }

@@ -16,8 +16,8 @@ const (
 	// the web chat and the staff view; the full history stays in Temporal and
 	// the search index.
 	transcriptKept = 100
-	// recentIDsKept is how many recent message IDs are remembered to drop
-	// redelivered channel messages.
+	// recentIDsKept is how many recent IDs (of every space, see ids.go) are
+	// remembered to recognise retried and redelivered requests.
 	recentIDsKept = 500
 )
 
@@ -37,7 +37,7 @@ type ConversationState struct {
 	AgentRequestedAt time.Time      `json:"agent_requested_at"`
 	NextSeq          int64          `json:"next_seq"`
 	Transcript       []chat.Message `json:"transcript"`
-	RecentIDs        []string       `json:"recent_ids"`
+	RecentIDs        []seenID       `json:"recent_ids"`
 	// LastMessageAt is the time of the last customer or staff message.
 	LastMessageAt time.Time `json:"last_message_at"`
 	// PageID is the Messenger page the customer last wrote to; replies go
@@ -45,6 +45,12 @@ type ConversationState struct {
 	PageID string `json:"page_id,omitempty"`
 	// Locale is the customer's language as the channel last reported it.
 	Locale string `json:"locale,omitempty"`
+	// Language is the customer's language as the conversation learned it
+	// (see learnLanguage); empty while nothing says.
+	Language string `json:"language,omitempty"`
+	// CustomerWrote says a customer message was recorded in this
+	// conversation: the next one is not its first.
+	CustomerWrote bool `json:"customer_wrote,omitempty"`
 	// ProfileFetched says the customer's name was asked of the channel.
 	ProfileFetched bool `json:"profile_fetched,omitempty"`
 	// LastAlertAt is when the business was last alerted (for the cooldown);
@@ -101,7 +107,6 @@ func (c *conversation) recordOutgoing(m chat.Message) chat.Message {
 func (c *conversation) record(m chat.Message) chat.Message {
 	m.Seq = c.state.NextSeq
 	c.state.NextSeq++
-	c.remember(m.ID)
 	if m.Sender != chat.SenderBot {
 		c.state.LastMessageAt = m.SentAt
 		c.index.push(indexTask{Message: &m})
@@ -111,22 +116,6 @@ func (c *conversation) record(m chat.Message) chat.Message {
 		c.state.Transcript = append([]chat.Message(nil), c.state.Transcript[len(c.state.Transcript)-transcriptKept:]...)
 	}
 	return m
-}
-
-func (c *conversation) remember(id string) {
-	c.state.RecentIDs = append(c.state.RecentIDs, id)
-	if len(c.state.RecentIDs) > recentIDsKept {
-		c.state.RecentIDs = append([]string(nil), c.state.RecentIDs[len(c.state.RecentIDs)-recentIDsKept:]...)
-	}
-}
-
-func (c *conversation) seen(id string) bool {
-	for _, seen := range c.state.RecentIDs {
-		if seen == id {
-			return true
-		}
-	}
-	return false
 }
 
 func (c *conversation) transcriptAfter(seq int64) []chat.Message {
@@ -157,6 +146,7 @@ func (c *conversation) view() chat.Conversation {
 		AgentRequestedAt:  timeOrNil(s.AgentRequestedAt),
 		PageID:            s.PageID,
 		Locale:            s.Locale,
+		Language:          s.Language,
 		InactivityTimeout: s.InactivityTimeout,
 		LastMessageSeq:    s.NextSeq - 1,
 	}
@@ -233,4 +223,8 @@ func wrongState(msg string) error {
 
 func duplicate(id string) error {
 	return temporal.NewNonRetryableApplicationError(fmt.Sprintf("message %q was already received", id), ErrTypeDuplicateMessage, nil)
+}
+
+func reusedID(id string) error {
+	return temporal.NewNonRetryableApplicationError(fmt.Sprintf("ID %q was already used for a different request", id), ErrTypeReusedID, nil)
 }

@@ -25,17 +25,17 @@ func TestRestartUnderLoadLosesNothingAndResumes(t *testing.T) {
 		t.Skip("kills and restarts a handoff process under load")
 	}
 	t.Run("SIGKILL", func(t *testing.T) {
-		restartUnderLoad(t, func(ch *child) {
+		restartUnderLoad(t, "SIGKILL", func(ch *child) {
 			if err := ch.cmd.Process.Kill(); err != nil {
 				t.Fatal(err)
 			}
 			<-ch.done
 		})
 	})
-	t.Run("SIGTERM", func(t *testing.T) { restartUnderLoad(t, func(ch *child) { ch.stop(t) }) })
+	t.Run("SIGTERM", func(t *testing.T) { restartUnderLoad(t, "SIGTERM", func(ch *child) { ch.stop(t) }) })
 }
 
-func restartUnderLoad(t *testing.T, stop func(*child)) {
+func restartUnderLoad(t *testing.T, signal string, stop func(*child)) {
 	dir := t.TempDir()
 	env := []string{
 		"HANDOFF_DATA_DIR=" + dir,
@@ -99,9 +99,9 @@ func restartUnderLoad(t *testing.T, stop func(*child)) {
 		})
 		answered = max(answered, time.Since(ready))
 	}
-	t.Logf("after %s under load (%d visitors, %d messages acknowledged before the kill): "+
+	t.Logf("after %s under load (%d visitors, %d messages acknowledged before it): "+
 		"conversations took messages %s after ready (median %s); the last bot reply arrived %s after ready",
-		t.Name(), len(visitors), countIDs(acked), slowest(accepted), median(accepted), answered.Round(10*time.Millisecond))
+		signal, len(visitors), countIDs(acked), slowest(accepted), median(accepted), answered.Round(10*time.Millisecond))
 }
 
 // transcriptComplete reports whether every id is in the transcript exactly

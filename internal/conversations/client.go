@@ -1,7 +1,8 @@
 // Package conversations is how the API talks to conversation workflows: it
 // starts or feeds them with updates and reads them with queries. It turns Temporal's errors into the
-// outcomes callers act on: not found, wrong state, invalid input, and Temporal
-// unavailable (retry with the same ID).
+// outcomes callers act on: not found, wrong state, invalid input, an ID
+// already used for a different request, and Temporal unavailable (retry with
+// the same ID).
 package conversations
 
 import (
@@ -68,8 +69,9 @@ type Conversation struct {
 
 // CustomerMessage records a customer's message, starting the conversation if
 // needed. It returns once Temporal has durably recorded the message. A message
-// already received reports duplicate = true and no error. Text with one of the
-// agent phrases is marked as asking for a human.
+// already received reports duplicate = true and no error; an ID already used
+// by a customer message with other content is a *chat.ReusedIDError. Text
+// with one of the agent phrases is marked as asking for a human.
 func (c *Client) CustomerMessage(ctx context.Context, channel, customerID string, msg workflows.CustomerMessage) (view chat.Conversation, duplicate bool, err error) {
 	if msg.Payload == "" && c.agentPhrases.Match(msg.Text) {
 		msg.AsksForHuman = true
@@ -83,7 +85,7 @@ func (c *Client) CustomerMessage(ctx context.Context, channel, customerID string
 }
 
 // RequestAgent records that the customer asked for a human, starting the
-// conversation if needed.
+// conversation if needed. A request ID already received changes nothing.
 func (c *Client) RequestAgent(ctx context.Context, channel, customerID, requestID string) (chat.Conversation, error) {
 	var view chat.Conversation
 	err := c.updateWithStart(ctx, channel, customerID, workflows.UpdateRequestAgent,
@@ -100,8 +102,9 @@ func (c *Client) SetLiveChat(ctx context.Context, channel, customerID string, on
 }
 
 // StaffMessage sends a staff message; it switches live chat on and restarts
-// the inactivity countdown. A message ID already recorded reports duplicate =
-// true and changes nothing.
+// the inactivity countdown. A staff message ID already recorded with the same
+// content (or an echo of a message handoff sent) reports duplicate = true and
+// changes nothing; one recorded with other content is a *chat.ReusedIDError.
 func (c *Client) StaffMessage(ctx context.Context, channel, customerID string, msg workflows.StaffMessage) (view chat.Conversation, duplicate bool, err error) {
 	err = c.update(ctx, channel, customerID, workflows.UpdateStaffMessage, msg, &view)
 	if isDuplicate(err) {
@@ -224,8 +227,9 @@ func (c *Client) update(ctx context.Context, channel, customerID, update string,
 	return nil
 }
 
-// mapError turns Temporal errors into ErrNotFound, *StateError, *InputError
-// and *UnavailableError; anything else is returned wrapped.
+// mapError turns Temporal errors into ErrNotFound, *StateError, *InputError,
+// *chat.ReusedIDError and *UnavailableError; anything else is returned
+// wrapped.
 func (c *Client) mapError(ctx context.Context, id string, err error) error {
 	var appErr *temporal.ApplicationError
 	if errors.As(err, &appErr) {
@@ -234,6 +238,8 @@ func (c *Client) mapError(ctx context.Context, id string, err error) error {
 			return &StateError{Reason: appErr.Message()}
 		case workflows.ErrTypeInvalidInput:
 			return &InputError{Reason: appErr.Message()}
+		case workflows.ErrTypeReusedID:
+			return &chat.ReusedIDError{Field: "id"}
 		case workflows.ErrTypeDuplicateMessage:
 			return err
 		}

@@ -5,6 +5,9 @@ package settings
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -97,16 +100,21 @@ func (s *Store) current(view workflows.SettingsView) Current {
 }
 
 // Change validates and applies patch on behalf of author. requestID makes a
-// retried call idempotent. A validation failure is an *InvalidError.
+// retried call idempotent. A validation failure is an *InvalidError; a
+// requestID already used for a different patch is a *chat.ReusedIDError.
 func (s *Store) Change(ctx context.Context, author, requestID string, patch chat.SettingsPatch) (Current, error) {
 	if err := patch.Validate(); err != nil {
 		return Current{}, &InvalidError{Reason: err.Error()}
+	}
+	updateID, err := updateID(requestID, patch)
+	if err != nil {
+		return Current{}, err
 	}
 	startOp := s.client.NewWithStartWorkflowOperation(s.startOptions(), workflows.SettingsWorkflowName, workflows.SettingsState{})
 	handle, err := s.client.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
 		StartWorkflowOperation: startOp,
 		UpdateOptions: client.UpdateWorkflowOptions{
-			UpdateID:     requestID,
+			UpdateID:     updateID,
 			UpdateName:   workflows.UpdateSettings,
 			Args:         []any{workflows.SettingsChangeRequest{Patch: patch, Author: author, RequestID: requestID}},
 			WaitForStage: client.WorkflowUpdateStageCompleted,
@@ -118,11 +126,40 @@ func (s *Store) Change(ctx context.Context, author, requestID string, patch chat
 			return s.current(view), nil
 		}
 	}
+	return Current{}, changeError(err)
+}
+
+// changeError maps the workflow's refusals of a change to *InvalidError and
+// *chat.ReusedIDError; anything else is wrapped.
+func changeError(err error) error {
 	var appErr *temporal.ApplicationError
-	if errors.As(err, &appErr) && appErr.Type() == workflows.ErrTypeInvalidInput {
-		return Current{}, &InvalidError{Reason: appErr.Message()}
+	if errors.As(err, &appErr) {
+		switch appErr.Type() {
+		case workflows.ErrTypeInvalidInput:
+			return &InvalidError{Reason: appErr.Message()}
+		case workflows.ErrTypeReusedID:
+			return &chat.ReusedIDError{Field: "request_id"}
+		}
 	}
-	return Current{}, wrap("change settings", err)
+	return wrap("change settings", err)
+}
+
+// updateID is the Temporal update ID of a change: its request ID with a
+// digest of the patch. Temporal answers a repeated update ID with the first
+// outcome without running the update again, so a retry of the same change is
+// answered by Temporal, while the same request ID with a different patch
+// reaches the workflow, which refuses it. No request ID leaves the update ID
+// to the SDK.
+func updateID(requestID string, patch chat.SettingsPatch) (string, error) {
+	if requestID == "" {
+		return "", nil
+	}
+	raw, err := json.Marshal(patch)
+	if err != nil {
+		return "", fmt.Errorf("change settings: encode the patch: %w", err)
+	}
+	sum := sha256.Sum256(raw)
+	return requestID + "/" + hex.EncodeToString(sum[:12]), nil
 }
 
 // History returns the recorded changes, oldest first.
