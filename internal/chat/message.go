@@ -47,30 +47,57 @@ type Content struct {
 }
 
 // Validate checks what staff send: text or an image, images by web URL, and
-// buttons that are either a payload or a web link.
+// buttons that are either a payload or a web link, every field within the
+// bounds in limits.go. The error names the field.
 func (c Content) Validate() error {
 	if c.Text == "" && len(c.Attachments) == 0 {
 		return errors.New("a staff message needs text or an image")
 	}
-	for i, a := range c.Attachments {
-		if a.Type != "image" {
-			return fmt.Errorf("attachment %d: only images can be sent, got type %q", i+1, a.Type)
-		}
-		if !IsWebURL(a.URL) {
-			return fmt.Errorf("attachment %d: the image URL must start with http:// or https://, got %q", i+1, a.URL)
+	if c.Text != "" {
+		if err := CheckText("text", c.Text); err != nil {
+			return err
 		}
 	}
+	if len(c.Attachments) > MaxAttachments {
+		return invalid("attachments", "has %d images; a message carries at most %d", len(c.Attachments), MaxAttachments)
+	}
+	for i, a := range c.Attachments {
+		if err := a.validateImage(fmt.Sprintf("attachments[%d]", i)); err != nil {
+			return err
+		}
+	}
+	if len(c.Buttons) > MaxButtons {
+		return invalid("buttons", "has %d buttons; a message carries at most %d", len(c.Buttons), MaxButtons)
+	}
 	for i, b := range c.Buttons {
-		switch {
-		case b.Title == "":
-			return fmt.Errorf("button %d needs a title", i+1)
-		case (b.Payload == "") == (b.URL == ""):
-			return fmt.Errorf("button %d (%q) needs either a payload or a URL", i+1, b.Title)
-		case b.URL != "" && !IsWebURL(b.URL):
-			return fmt.Errorf("button %d (%q): the URL must start with http:// or https://, got %q", i+1, b.Title, b.URL)
+		if err := b.validate(fmt.Sprintf("buttons[%d]", i)); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+func (a Attachment) validateImage(field string) error {
+	if a.Type != "image" {
+		return invalid(field, "is of type %s; only images can be sent", Quote(a.Type))
+	}
+	return CheckURL(field+".url", a.URL)
+}
+
+func (b Button) validate(field string) error {
+	switch {
+	case b.Title == "":
+		return invalid(field, "needs a title")
+	case (b.Payload == "") == (b.URL == ""):
+		return invalid(field, "(%s) needs either a payload or a URL", Quote(b.Title))
+	}
+	if err := CheckTitle(field+".title", b.Title); err != nil {
+		return err
+	}
+	if b.URL != "" {
+		return CheckURL(field+".url", b.URL)
+	}
+	return CheckPayload(field+".payload", b.Payload)
 }
 
 // IsWebURL reports whether s is an http:// or https:// URL with something

@@ -167,7 +167,9 @@ func (v Vonage) NotifyConfig() notify.VonageConfig {
 
 // Bot holds the bot's fixed texts and its navigation flows.
 type Bot struct {
-	Reply string `mapstructure:"reply"`
+	// Reply answers every customer message when there are no flows, by
+	// language code.
+	Reply map[string]string `mapstructure:"reply"`
 	// AgentRequestedReply is the acknowledgement of a request for a human,
 	// by language code.
 	AgentRequestedReply map[string]string `mapstructure:"agent_requested_reply"`
@@ -306,7 +308,6 @@ var defaults = map[string]any{
 		"operator", "talk to a human", "speak to a human", "talk to someone", "speak to someone",
 		"human agent", "live agent", "real person", "customer service",
 	},
-	"bot.reply":                         "Thanks for your message! Tap \"Talk to a human\" any time to reach our team.",
 	"messenger.app_secret":              "",
 	"messenger.verify_token":            "",
 	"messenger.app_id":                  "",
@@ -325,6 +326,10 @@ var defaults = map[string]any{
 	"search.elasticsearch.password":     "",
 	"search.elasticsearch.ca_file":      "",
 	"search.elasticsearch.index_prefix": "handoff",
+	"bot.reply": map[string]any{
+		"en": "Thanks for your message! Tap \"Talk to a human\" any time to reach our team.",
+		"bg": "Благодарим за съобщението! Натиснете бутона по-долу по всяко време, за да пишете с колега от екипа.",
+	},
 	"bot.agent_requested_reply": map[string]any{
 		"en": "We have alerted our team and someone will reply here soon. Meanwhile, please leave any details about your case: your order number, what happened and how we can reach you.",
 		"bg": "Уведомихме екипа си и колега ще ви отговори тук скоро. Дотогава, моля, опишете случая си: номер на поръчката, какво се е случило и как да се свържем с вас.",
@@ -501,19 +506,20 @@ func (c *Config) Validate() error {
 	if err := chat.ValidateNotificationPhone(c.Notification.Phone); err != nil {
 		bad("notifications.phone", "%v", err)
 	}
-	if strings.TrimSpace(c.Bot.Reply) == "" {
-		bad("bot.reply", "must not be empty")
-	}
-	if len(c.Bot.AgentRequestedReply) == 0 {
-		bad("bot.agent_requested_reply", "must give the acknowledgement in at least one language, like en: \"We have alerted our team…\"")
-	}
-	for lang, text := range c.Bot.AgentRequestedReply {
-		if !languagePattern.MatchString(lang) {
-			bad("bot.agent_requested_reply."+lang, "must be keyed by a 2 or 3 letter lower-case language code like en or bg, got %q", lang)
-		} else if strings.TrimSpace(text) == "" {
-			bad("bot.agent_requested_reply."+lang, "must not be empty")
+	checkTexts := func(key string, texts map[string]string, example string) {
+		if len(texts) == 0 {
+			bad(key, "must give the text in at least one language, like en: %q", example)
+		}
+		for lang, text := range texts {
+			if !languagePattern.MatchString(lang) {
+				bad(key+"."+lang, "must be keyed by a 2 or 3 letter lower-case language code like en or bg, got %q", lang)
+			} else if strings.TrimSpace(text) == "" {
+				bad(key+"."+lang, "must not be empty")
+			}
 		}
 	}
+	checkTexts("bot.reply", c.Bot.Reply, "Thanks for your message!")
+	checkTexts("bot.agent_requested_reply", c.Bot.AgentRequestedReply, "We have alerted our team…")
 	if _, err := askhuman.New(c.Bot.AgentPhrases); err != nil {
 		bad("bot.agent_phrases", "%v", err)
 	}

@@ -77,7 +77,10 @@ func wantDefaults() Config {
 			Vonage:   Vonage{BaseURL: "https://rest.nexmo.com"},
 		},
 		Bot: Bot{
-			Reply: `Thanks for your message! Tap "Talk to a human" any time to reach our team.`,
+			Reply: map[string]string{
+				"en": `Thanks for your message! Tap "Talk to a human" any time to reach our team.`,
+				"bg": defaults["bot.reply"].(map[string]any)["bg"].(string),
+			},
 			AgentRequestedReply: map[string]string{
 				"en": defaults["bot.agent_requested_reply"].(map[string]any)["en"].(string),
 				"bg": defaults["bot.agent_requested_reply"].(map[string]any)["bg"].(string),
@@ -325,6 +328,7 @@ func TestEnvOverrides(t *testing.T) {
 				"HANDOFF_NOTIFICATIONS_VONAGE_FROM":       "Bilka",
 				"HANDOFF_NOTIFICATIONS_COOLDOWN":          "2h",
 				"HANDOFF_BOT_AGENT_REQUESTED_REPLY_BG":    "Екипът е уведомен.",
+				"HANDOFF_BOT_REPLY_EN":                    "Thanks!",
 				"HANDOFF_BOT_AGENT_PHRASES":               "оператор,talk to a human",
 			},
 			want: []field{
@@ -337,6 +341,7 @@ func TestEnvOverrides(t *testing.T) {
 				{"notifications.vonage.from", func(c *Config) any { return c.Notification.Vonage.From }, "Bilka"},
 				{"DefaultSettings().NotificationCooldown", func(c *Config) any { return c.DefaultSettings().NotificationCooldown }, 2 * time.Hour},
 				{"bot.agent_requested_reply.bg", func(c *Config) any { return c.Bot.AgentRequestedReply["bg"] }, "Екипът е уведомен."},
+				{"bot.reply.en", func(c *Config) any { return c.Bot.Reply["en"] }, "Thanks!"},
 				{"bot.agent_phrases", func(c *Config) any { return c.Bot.AgentPhrases }, []string{"оператор", "talk to a human"}},
 			},
 		},
@@ -494,6 +499,11 @@ func TestInvalidConfig(t *testing.T) {
 			want: []string{"bot.agent_requested_reply.english"},
 		},
 		{
+			name: "bot reply in a language code that is not one",
+			file: "bot:\n  reply:\n    English: Hello\n",
+			want: []string{"bot.reply.english"},
+		},
+		{
 			name: "acknowledgement empty",
 			file: "bot:\n  agent_requested_reply:\n    en: \" \"\n",
 			want: []string{"bot.agent_requested_reply.en", "must not be empty"},
@@ -595,8 +605,8 @@ func TestInvalidConfig(t *testing.T) {
 		},
 		{
 			name: "empty bot reply",
-			file: "bot:\n  reply: \"  \"\n",
-			want: []string{"bot.reply"},
+			file: "bot:\n  reply:\n    en: \"  \"\n",
+			want: []string{"bot.reply.en", "must not be empty"},
 		},
 		{
 			name: "empty agent requested reply",
