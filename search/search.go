@@ -89,7 +89,9 @@ type ConversationQuery struct {
 	// Name matches customer names word by word, by prefix, ignoring case and
 	// diacritics; Cyrillic names are also found by their Latin transliteration.
 	Name string
-	// OpenAt keeps conversations whose window closes after it (zero = all).
+	// OpenAt keeps conversations staff can still write to after it: whose
+	// staff deadline (the window close, or the end of the HUMAN_AGENT period)
+	// is later (zero = all).
 	OpenAt time.Time
 	Size   int
 }

@@ -175,6 +175,21 @@ func TestHumanAgentLetsStaffAnswerForSevenDays(t *testing.T) {
 	if now := h.env.Now(); now.Before(start.Add(chat.HumanAgentWindow)) {
 		t.Errorf("run ended at %s, before the HUMAN_AGENT period", now)
 	}
+	// The staff list keeps the conversation until the period ends.
+	var afterClose *chat.ConversationSummary
+	for _, req := range h.indexed {
+		if req.Conversation.UpdatedAt.After(start.Add(24 * time.Hour)) {
+			afterClose = &req.Conversation
+			break
+		}
+	}
+	want := start.Add(chat.HumanAgentWindow)
+	if afterClose == nil || !afterClose.StaffDeadline.Equal(want) || afterClose.HumanAgentUntil == nil || !afterClose.HumanAgentUntil.Equal(want) {
+		t.Errorf("indexed after the window closed: %+v, want the staff deadline and HUMAN_AGENT period ending %s", afterClose, want)
+	}
+	if first := h.indexed[0].Conversation; !first.StaffDeadline.Equal(start.Add(24*time.Hour)) || first.HumanAgentUntil != nil {
+		t.Errorf("indexed inside the window: %+v, want the staff deadline at the window close", first)
+	}
 }
 
 func TestWebChatMessagesAreNotSent(t *testing.T) {

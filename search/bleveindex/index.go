@@ -42,7 +42,7 @@ const (
 	fieldText           = "text"
 	fieldSentAt         = "sent_at"
 	fieldName           = "customer_name"
-	fieldWindowClosesAt = "window_closes_at"
+	fieldStaffDeadline  = "staff_deadline"
 	fieldLastMessageAt  = "last_message_at"
 	fieldAgentRequested = "agent_requested"
 	fieldAgentAt        = "agent_requested_at"
@@ -59,7 +59,7 @@ type messageDoc struct {
 type conversationDoc struct {
 	Doc            string     `json:"doc"`
 	CustomerName   string     `json:"customer_name"`
-	WindowClosesAt time.Time  `json:"window_closes_at"`
+	StaffDeadline  time.Time  `json:"staff_deadline"`
 	LastMessageAt  time.Time  `json:"last_message_at"`
 	AgentRequested float64    `json:"agent_requested"`
 	AgentAt        *time.Time `json:"agent_requested_at,omitempty"`
@@ -155,7 +155,7 @@ func conversationMapping() mapping.IndexMapping {
 	name.Store = false
 	name.IncludeInAll = false
 	doc.AddFieldMappingsAt(fieldName, name)
-	doc.AddFieldMappingsAt(fieldWindowClosesAt, dateField())
+	doc.AddFieldMappingsAt(fieldStaffDeadline, dateField())
 	doc.AddFieldMappingsAt(fieldLastMessageAt, dateField())
 	doc.AddFieldMappingsAt(fieldAgentAt, dateField())
 	agent := bleve.NewNumericFieldMapping()
@@ -210,7 +210,7 @@ func (x *Index) UpsertConversation(_ context.Context, c chat.ConversationSummary
 		return fmt.Errorf("bleve: encode conversation %s: %w", c.ID, err)
 	}
 	doc := conversationDoc{
-		Doc: string(raw), CustomerName: c.CustomerName, WindowClosesAt: c.WindowClosesAt,
+		Doc: string(raw), CustomerName: c.CustomerName, StaffDeadline: c.StaffDeadline,
 		LastMessageAt: c.LastMessageAt, AgentAt: c.AgentRequestedAt,
 	}
 	if c.AgentRequestedAt != nil {
@@ -303,7 +303,7 @@ func (x *Index) SearchConversations(_ context.Context, q search.ConversationQuer
 	if !q.OpenAt.IsZero() {
 		inclusive := false
 		r := bleve.NewDateRangeInclusiveQuery(q.OpenAt, time.Time{}, &inclusive, nil)
-		r.SetField(fieldWindowClosesAt)
+		r.SetField(fieldStaffDeadline)
 		must = append(must, r)
 	}
 	var qq query.Query = bleve.NewMatchAllQuery()

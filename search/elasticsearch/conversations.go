@@ -130,7 +130,7 @@ func conversationQuery(q search.ConversationQuery, size int) map[string]any {
 	var filter []any
 	if !q.OpenAt.IsZero() {
 		filter = append(filter, map[string]any{"range": map[string]any{
-			"window_closes_at": map[string]any{"gt": q.OpenAt.UTC().Format(time.RFC3339Nano)},
+			"staff_deadline": map[string]any{"gt": q.OpenAt.UTC().Format(time.RFC3339Nano)},
 		}})
 	}
 	for _, w := range queryWords(q.Name, maxNameWords) {

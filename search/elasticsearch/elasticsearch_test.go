@@ -267,6 +267,8 @@ func TestNewCreatesTemplatesAndIndices(t *testing.T) {
 		{convs, []string{"template", "mappings", "properties", "customer_name_latin", "analyzer"}, "handoff_name"},
 		{convs, []string{"template", "mappings", "properties", "agent_requested", "type"}, "boolean"},
 		{convs, []string{"template", "mappings", "properties", "window_closes_at", "type"}, "date"},
+		{convs, []string{"template", "mappings", "properties", "staff_deadline", "type"}, "date"},
+		{convs, []string{"template", "mappings", "properties", "human_agent_until", "type"}, "date"},
 		{convs, []string{"template", "mappings", "properties", "updated_at", "type"}, "date"},
 	} {
 		if got := dig(check.doc, check.path...); !reflect.DeepEqual(got, check.want) {
@@ -654,7 +656,7 @@ func TestSearchConversations(t *testing.T) {
 		return map[string]any{"match": map[string]any{field: map[string]any{"query": query, "operator": "and"}}}
 	}
 	wantFilter := []any{
-		map[string]any{"range": map[string]any{"window_closes_at": map[string]any{"gt": "2026-11-02T10:00:00Z"}}},
+		map[string]any{"range": map[string]any{"staff_deadline": map[string]any{"gt": "2026-11-02T10:00:00Z"}}},
 		map[string]any{"bool": map[string]any{"minimum_should_match": 1.0, "should": []any{
 			match("customer_name", "Иван"), match("customer_name_latin", "Иван"), match("customer_name_latin", "ivan")}}},
 		map[string]any{"bool": map[string]any{"minimum_should_match": 1.0, "should": []any{

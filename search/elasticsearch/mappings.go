@@ -116,6 +116,8 @@ func conversationsIndex() map[string]any {
 				"customer_name_latin":  name,
 				"last_message_at":      date(),
 				"window_closes_at":     date(),
+				"staff_deadline":       date(),
+				"human_agent_until":    date(),
 				"agent_requested_at":   date(),
 				"live_chat_expires_at": date(),
 				"updated_at":           date(),

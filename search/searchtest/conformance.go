@@ -33,6 +33,7 @@ func Run(t *testing.T, open func(t *testing.T) search.Index) {
 		{"IndexingTheSameMessageTwiceKeepsOne", testIdempotentMessages},
 		{"NameSearchPrefixCaseDiacriticsAndScripts", testNameSearch},
 		{"ConversationOrderAndOpenFilter", testConversationOrder},
+		{"HumanAgentPeriodKeepsAConversationListed", testHumanAgentPeriod},
 		{"OlderConversationWriteIsIgnored", testConversationVersioning},
 	}
 	for _, tc := range tests {
@@ -200,10 +201,12 @@ func testIdempotentMessages(t *testing.T, idx search.Index) {
 }
 
 func conv(id, name string, lastMinute int, agentMinute int) chat.ConversationSummary {
+	windowCloses := base.Add(time.Duration(lastMinute)*time.Minute + 24*time.Hour)
 	c := chat.ConversationSummary{
 		ID: "conversation/webchat/" + id, Channel: "webchat", CustomerID: id, CustomerName: name, State: "bot",
 		LastMessageAt:  base.Add(time.Duration(lastMinute) * time.Minute),
-		WindowClosesAt: base.Add(time.Duration(lastMinute)*time.Minute + 24*time.Hour),
+		WindowClosesAt: windowCloses,
+		StaffDeadline:  windowCloses,
 		UpdatedAt:      base.Add(time.Duration(lastMinute) * time.Minute),
 	}
 	if agentMinute > 0 {
@@ -274,6 +277,26 @@ func testConversationOrder(t *testing.T, idx search.Index) {
 		!got.WindowClosesAt.Equal(base.Add(20*time.Minute+24*time.Hour)) {
 		t.Errorf("stored conversation %+v", got)
 	}
+}
+
+// A Messenger conversation whose window closed stays listed while staff may
+// answer with the HUMAN_AGENT tag, and leaves the list when that ends.
+func testHumanAgentPeriod(t *testing.T, idx search.Index) {
+	humanAgent := conv("human-agent", "A", -2*24*60, 0) // the window closed a day ago
+	humanAgent.ID, humanAgent.Channel = "conversation/messenger/human-agent", "messenger"
+	until := humanAgent.LastMessageAt.Add(chat.HumanAgentWindow)
+	humanAgent.HumanAgentUntil = &until
+	humanAgent.StaffDeadline = until
+	upsert(t, idx, humanAgent, conv("closed", "B", -2*24*60, 0), conv("open", "C", 10, 0))
+
+	cs := findNames(t, idx, search.ConversationQuery{OpenAt: base.Add(time.Hour)}, "open", "human-agent")
+	got := cs[1]
+	if !got.StaffDeadline.Equal(until) || got.HumanAgentUntil == nil || !got.HumanAgentUntil.Equal(until) ||
+		!got.WindowClosesAt.Equal(humanAgent.WindowClosesAt) {
+		t.Errorf("stored conversation %+v, want the staff deadline and HUMAN_AGENT period %s", got, until)
+	}
+	findNames(t, idx, search.ConversationQuery{OpenAt: until.Add(-time.Minute)}, "human-agent")
+	findNames(t, idx, search.ConversationQuery{OpenAt: until})
 }
 
 func testConversationVersioning(t *testing.T, idx search.Index) {
