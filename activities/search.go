@@ -20,8 +20,8 @@ type Search struct {
 	Index search.Index
 }
 
-// IndexConversation stores the messages (by their channel message IDs) and the
-// conversation document. Both writes replace what a previous attempt wrote,
+// IndexConversation stores the messages (by conversation, sender and message
+// ID, search.Message.Key) and the conversation document. Both writes replace what a previous attempt wrote,
 // and an older conversation document never replaces a newer one, so retries
 // are harmless.
 func (a *Search) IndexConversation(ctx context.Context, req IndexRequest) error {

@@ -18,7 +18,9 @@ import (
 var ErrUnavailable = errors.New("search backend unavailable")
 
 // Message is one indexed customer or staff message. ID is the channel's
-// message ID, so indexing the same message again replaces it.
+// message ID (customer) or the ID staff gave it; with the conversation and
+// the sender it makes the document's Key, so indexing the same message again
+// replaces it.
 type Message struct {
 	ID             string    `json:"id"`
 	ConversationID string    `json:"conversation_id"`
@@ -32,6 +34,11 @@ type Message struct {
 	TemplateID     string    `json:"template_id,omitempty"`
 	SentAt         time.Time `json:"sent_at"`
 }
+
+// Key is the message's document key: a customer's and a staff member's
+// message with the same ID, or messages of two conversations with the same
+// ID, are different documents.
+func (m Message) Key() string { return m.ConversationID + "/" + m.Sender + "/" + m.ID }
 
 // Sort orders message search results.
 type Sort string
@@ -106,8 +113,8 @@ func (q ConversationQuery) Limit() int {
 
 // Index is a search backend.
 type Index interface {
-	// IndexMessages stores messages; storing one again replaces it. The
-	// messages are searchable within about a second.
+	// IndexMessages stores messages; storing one again (the same Key)
+	// replaces it. The messages are searchable within about a second.
 	IndexMessages(ctx context.Context, msgs []Message) error
 	// UpsertConversation stores the conversation document unless a newer one
 	// (by UpdatedAt) is already stored.

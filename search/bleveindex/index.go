@@ -167,7 +167,7 @@ func conversationMapping() mapping.IndexMapping {
 	return m
 }
 
-// IndexMessages stores messages in one batch; a stored ID is replaced.
+// IndexMessages stores messages in one batch; a stored Key is replaced.
 func (x *Index) IndexMessages(_ context.Context, msgs []search.Message) error {
 	if len(msgs) == 0 {
 		return nil
@@ -181,7 +181,7 @@ func (x *Index) IndexMessages(_ context.Context, msgs []search.Message) error {
 		if err != nil {
 			return fmt.Errorf("bleve: encode message %s: %w", m.ID, err)
 		}
-		if err := batch.Index(m.ID, messageDoc{Doc: string(raw), ConversationID: m.ConversationID, Text: m.Text, SentAt: m.SentAt}); err != nil {
+		if err := batch.Index(m.Key(), messageDoc{Doc: string(raw), ConversationID: m.ConversationID, Text: m.Text, SentAt: m.SentAt}); err != nil {
 			return fmt.Errorf("bleve: index message %s: %w", m.ID, err)
 		}
 	}

@@ -349,7 +349,7 @@ func TestIndexMessagesWaitsForTheBulkAnswer(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Everything was sent and answered before IndexMessages returned; of two
-	// writes of one ID only the last.
+	// writes of one message only the last, under the message's key.
 	items := f.bulkItems(t)
 	if len(items) != 2 {
 		t.Fatalf("%d bulk items sent, want 2", len(items))
@@ -365,14 +365,14 @@ func TestIndexMessagesWaitsForTheBulkAnswer(t *testing.T) {
 		var m search.Message
 		raw, _ := json.Marshal(it.Doc)
 		_ = json.Unmarshal(raw, &m)
-		if m.ID != id || meta["routing"] != m.ConversationID {
+		if m.Key() != id || meta["routing"] != m.ConversationID {
 			t.Errorf("item _id %v routing %v for message %s of %s", meta["_id"], meta["routing"], m.ID, m.ConversationID)
 		}
 		if want := msgs[2]; m.ID == "m1" && (!m.SentAt.Equal(want.SentAt) || m.Text != want.Text || len(m.Links) != 1) {
 			t.Errorf("document %+v", m)
 		}
 	}
-	if !seen["m1"] || !seen["m2"] {
+	if !seen["conversation/webchat/a/customer/m1"] || !seen["conversation/webchat/b/customer/m2"] {
 		t.Errorf("items %v", seen)
 	}
 	if err := x.IndexMessages(context.Background(), nil); err != nil {
@@ -387,8 +387,8 @@ func TestIndexMessagesFailures(t *testing.T) {
 	f := newFakeES(t)
 	x := openFake(t, f, Options{})
 	f.mu.Lock()
-	f.bulkItem = func(meta map[string]map[string]any, _ map[string]any) (int, string) {
-		switch meta["index"]["_id"] {
+	f.bulkItem = func(_ map[string]map[string]any, doc map[string]any) (int, string) {
+		switch doc["id"] {
 		case "busy":
 			return http.StatusTooManyRequests, "es_rejected_execution_exception"
 		case "bad":

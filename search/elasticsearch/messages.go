@@ -44,19 +44,19 @@ func (x *Index) IndexMessages(ctx context.Context, msgs []search.Message) error 
 	if len(msgs) == 0 {
 		return nil
 	}
-	// The indexer's workers send in parallel, so two writes of one ID in one
-	// call could land in either order: only the last is sent.
+	// The indexer's workers send in parallel, so two writes of one message
+	// in one call could land in either order: only the last is sent.
 	last := make(map[string]int, len(msgs))
 	for i, m := range msgs {
 		if m.ID == "" || m.ConversationID == "" {
 			return fmt.Errorf("elasticsearch: message needs an ID and a conversation ID: %+v", m)
 		}
-		last[m.ID] = i
+		last[m.Key()] = i
 	}
 	unique := make([]search.Message, 0, len(last))
 	bodies := make([][]byte, 0, len(last))
 	for i, m := range msgs {
-		if last[m.ID] != i {
+		if last[m.Key()] != i {
 			continue
 		}
 		b, err := json.Marshal(m)
@@ -81,14 +81,14 @@ func (x *Index) IndexMessages(ctx context.Context, msgs []search.Message) error 
 	for i, m := range msgs {
 		err := x.bulk.Add(ctx, esutil.BulkIndexerItem{
 			Action:     "index",
-			DocumentID: m.ID,
+			DocumentID: m.Key(),
 			Routing:    m.ConversationID,
 			Body:       bytes.NewReader(bodies[i]),
 			OnSuccess: func(context.Context, esutil.BulkIndexerItem, esutil.BulkIndexerResponseItem) {
 				results <- itemResult{}
 			},
-			OnFailure: func(_ context.Context, item esutil.BulkIndexerItem, res esutil.BulkIndexerResponseItem, err error) {
-				results <- failedItem(item.DocumentID, res, err)
+			OnFailure: func(_ context.Context, _ esutil.BulkIndexerItem, res esutil.BulkIndexerResponseItem, err error) {
+				results <- failedItem(m.ID, res, err)
 			},
 		})
 		if err != nil {

@@ -31,6 +31,7 @@ func Run(t *testing.T, open func(t *testing.T) search.Index) {
 		{"NewestFirstAndByRelevance", testSort},
 		{"Paging", testPaging},
 		{"IndexingTheSameMessageTwiceKeepsOne", testIdempotentMessages},
+		{"OneIDInTwoConversationsOrBySenderIsTwoMessages", testMessageKeys},
 		{"NameSearchPrefixCaseDiacriticsAndScripts", testNameSearch},
 		{"ConversationOrderAndOpenFilter", testConversationOrder},
 		{"HumanAgentPeriodKeepsAConversationListed", testHumanAgentPeriod},
@@ -198,6 +199,20 @@ func testIdempotentMessages(t *testing.T, idx search.Index) {
 	if r.Total != 1 {
 		t.Errorf("total %d after indexing one message three times", r.Total)
 	}
+}
+
+func testMessageKeys(t *testing.T, idx search.Index) {
+	a, b := "conversation/webchat/key-a", "conversation/webchat/key-b"
+	index(t, idx,
+		msg(a, "x", "customer", "refund for my order", 1),
+		msg(a, "x", "staff", "the refund is on its way", 2),
+		msg(b, "x", "customer", "refund please", 3),
+	)
+	r := searchIDs(t, idx, search.MessageQuery{ConversationID: a, Text: "refund", Sort: search.SortNewest}, "x", "x")
+	if r.Hits[0].Message.Sender != "staff" || r.Hits[1].Message.Sender != "customer" {
+		t.Errorf("hits %+v, want the staff and the customer message with ID x", r.Hits)
+	}
+	searchIDs(t, idx, search.MessageQuery{ConversationID: b, Text: "refund", Sort: search.SortNewest}, "x")
 }
 
 func conv(id, name string, lastMinute int, agentMinute int) chat.ConversationSummary {
