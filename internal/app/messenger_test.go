@@ -196,10 +196,14 @@ func TestMessengerRepliesGoThroughTheSendAPI(t *testing.T) {
 	psid := fmt.Sprintf("3%015d", time.Now().UnixNano()%1e15)
 	graph.SetProfile(psid, "Мария", "Петрова")
 
-	// A customer writes; the bot answers in Bulgarian with the fallback block.
+	// A new customer writes; the bot answers in Bulgarian with the flow's
+	// start block: its image, then its text with the menu.
 	deliver(t, c.base, messengerEvent(page, psid, `{"mid":"m_in_1","text":"Здравейте, имам въпрос"}`))
-	sent := graph.WaitForRequests(t, 1, 20*time.Second)
-	last := sent[len(sent)-1]
+	last := waitTextSent(t, graph, 0)
+	sent := graph.Requests()
+	if !strings.Contains(messageText(last), "виртуалният помощник") || messageText(sent[0]) != "" {
+		t.Errorf("first reply %s after %d calls, want the start block (welcome) after its image", last.RawBody, len(sent))
+	}
 	if last.PageID != page || last.AccessToken != pageToken || last.Body["messaging_type"] != "RESPONSE" {
 		t.Fatalf("bot reply went %+v, want a response through page %s with its token", last, page)
 	}
