@@ -35,16 +35,18 @@ const (
 	notificationsKept = 20
 )
 
-// pendingAlert is a request for a human not yet alerted.
+// pendingAlert is a request for a human not yet alerted. RequestID is the
+// ID of the customer message or agent request that asked; Space says which.
 type pendingAlert struct {
 	RequestID   string                     `json:"request_id"`
+	Space       idSpace                    `json:"space,omitempty"`
 	RequestedAt time.Time                  `json:"requested_at"`
 	Recent      []activities.QuotedMessage `json:"recent,omitempty"`
 }
 
 // queueAlert records a request for a human to alert the business about,
 // quoting the customer's last messages up to now.
-func (c *conversation) queueAlert(ctx workflow.Context, requestID string) {
+func (c *conversation) queueAlert(ctx workflow.Context, requestID string, space idSpace) {
 	var recent []activities.QuotedMessage
 	for i := len(c.state.Transcript) - 1; i >= 0 && len(recent) < alertQuotes; i-- {
 		m := c.state.Transcript[i]
@@ -56,7 +58,7 @@ func (c *conversation) queueAlert(ctx workflow.Context, requestID string) {
 		recent[i], recent[j] = recent[j], recent[i]
 	}
 	c.alerts.push(pendingAlert{
-		RequestID: requestID, RequestedAt: workflow.Now(ctx), Recent: recent,
+		RequestID: requestID, Space: space, RequestedAt: workflow.Now(ctx), Recent: recent,
 	})
 }
 
@@ -122,7 +124,7 @@ func (c *conversation) alert(ctx workflow.Context, a pendingAlert) error {
 	for i, s := range sends {
 		n := notifications[i]
 		req := activities.AgentAlert{
-			ID:             c.workflowID + "/" + a.RequestID + "/" + string(s.medium),
+			ID:             a.alertID(c.workflowID, s.medium),
 			ConversationID: c.workflowID,
 			Channel:        c.state.Channel,
 			CustomerID:     c.state.CustomerID,
@@ -150,11 +152,22 @@ func (c *conversation) alert(ctx workflow.Context, a pendingAlert) error {
 	return nil
 }
 
+// alertID is the stable ID of the alert by one medium: the conversation, the
+// request and the medium. A customer message and an agent request may share
+// an ID, so an agent request's alert says it is one.
+func (a pendingAlert) alertID(conversationID string, medium chat.NotificationMedium) string {
+	request := a.RequestID
+	if a.Space == agentRequestIDs {
+		request = "agent-request/" + a.RequestID
+	}
+	return conversationID + "/" + request + "/" + string(medium)
+}
+
 // setNotification records the outcome of an alert, replacing the earlier
-// outcome of the same request and medium.
+// outcome of the same request (its ID and time) and medium.
 func (c *conversation) setNotification(n chat.Notification) {
 	for i, old := range c.state.Notifications {
-		if old.RequestID == n.RequestID && old.Medium == n.Medium {
+		if old.RequestID == n.RequestID && old.RequestedAt.Equal(n.RequestedAt) && old.Medium == n.Medium {
 			c.state.Notifications[i] = n
 			return
 		}

@@ -82,7 +82,7 @@ func (c *conversation) onCustomerMessage(ctx workflow.Context, msg CustomerMessa
 	c.state.reopen(now, c.state.Window)
 	switch {
 	case msg.Payload == chat.PayloadTalkToHuman || msg.AsksForHuman:
-		c.requestAgent(ctx, m)
+		c.requestAgent(ctx, m, customerMessageIDs)
 	case c.botAnswers(m):
 		c.replies.push(c.botTask(activities.BotEventMessage, m, first))
 	}
@@ -104,7 +104,7 @@ func (c *conversation) onRequestAgent(ctx workflow.Context, req AgentRequest) (c
 		return c.view(), nil
 	}
 	c.remember(agentRequestIDs, req.ID, "")
-	if c.requestAgent(ctx, chat.Message{ID: req.ID}) {
+	if c.requestAgent(ctx, chat.Message{ID: req.ID}, agentRequestIDs) {
 		c.upsertSearchAttributes(ctx)
 	}
 	return c.view(), nil
@@ -113,15 +113,15 @@ func (c *conversation) onRequestAgent(ctx workflow.Context, req AgentRequest) (c
 // requestAgent moves a bot conversation to agent_requested, has the bot
 // acknowledge it and queues the alert to the business; it reports whether
 // the state changed. trigger is the customer message (or request) that
-// asked. Asking again while flagged is acknowledged again but alerts no one;
+// asked, and space the kind of its ID. Asking again while flagged is acknowledged again but alerts no one;
 // asking during live chat changes nothing, as staff are already there.
-func (c *conversation) requestAgent(ctx workflow.Context, trigger chat.Message) bool {
+func (c *conversation) requestAgent(ctx workflow.Context, trigger chat.Message, space idSpace) bool {
 	switch c.state.Status {
 	case chat.StatusBot:
 		c.state.Status = chat.StatusAgentRequested
 		c.state.AgentRequestedAt = workflow.Now(ctx)
 		c.replies.push(c.botTask(activities.BotEventAgentRequested, trigger, false))
-		c.queueAlert(ctx, trigger.ID)
+		c.queueAlert(ctx, trigger.ID, space)
 		return true
 	case chat.StatusAgentRequested:
 		c.replies.push(c.botTask(activities.BotEventAgentRequested, trigger, false))

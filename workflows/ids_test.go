@@ -102,3 +102,23 @@ func TestEchoesAreRecognisedByTheChannelsIDs(t *testing.T) {
 		t.Errorf("transcript %s, want %s", got, want)
 	}
 }
+
+// A request for a human by an agent request with the ID of a customer
+// message that asked before is alerted about on its own.
+func TestAgentRequestWithAMessagesIDIsAlertedOnItsOwn(t *testing.T) {
+	h := newHarness(t).withRecipients()
+	h.update(0, workflows.UpdateCustomerMessage, workflows.CustomerMessage{ID: "x", Payload: chat.PayloadTalkToHuman, Text: "Talk to a human"})
+	h.liveChat(time.Minute, true)
+	h.liveChat(2*time.Minute, false)
+	h.update(time.Hour, workflows.UpdateRequestAgent, workflows.AgentRequest{ID: "x"})
+	view := h.viewAt(time.Hour + time.Minute)
+	h.run()
+
+	sent := h.sentAlerts(chat.MediumEmail)
+	if len(sent) != 2 || sent[0].ID == sent[1].ID {
+		t.Fatalf("emails %+v, want two with different IDs", sent)
+	}
+	if n := notificationsOf(*view, chat.MediumEmail); len(n) != 2 || n[0].Status != chat.NotificationSent || n[1].Status != chat.NotificationSent {
+		t.Errorf("email outcomes %+v, want one sent for each request", n)
+	}
+}
