@@ -95,10 +95,20 @@ func TestWebChatRemembersTheVisitorsLanguage(t *testing.T) {
 	bg := plain.newVisitor()
 	plain.say(bg, map[string]any{"id": "lang-bg-1", "text": "Здравейте"})
 	plain.say(bg, map[string]any{"id": "lang-bg-2", "text": "ok"})
-	replies := plain.waitTranscript(bg, func(m []message) bool { return len(m) == 4 })
-	for _, i := range []int{1, 3} {
-		if want := cfg.Bot.Reply["bg"]; replies[i].Text != want {
-			t.Errorf("reply %d %q, want the Bulgarian bot.reply %q", i, replies[i].Text, want)
+	for _, m := range plain.waitTranscript(bg, func(m []message) bool { return len(m) == 4 }) {
+		if want := cfg.Bot.Reply["bg"]; m.Sender == "bot" && m.Text != want {
+			t.Errorf("bot reply %q, want the Bulgarian bot.reply %q", m.Text, want)
 		}
 	}
+}
+
+// The staff list shows until when staff can write to each customer.
+func TestStaffListRowsShowTheStaffDeadline(t *testing.T) {
+	c := newAPI(t, shared)
+	visitor := c.newVisitor()
+	c.say(visitor, map[string]any{"text": "hello"})
+	c.waitListed("/api/v1/conversations", visitor, func(row map[string]any) bool {
+		deadline, _ := row["staff_deadline"].(string)
+		return deadline != "" && deadline == row["window_closes_at"] && row["human_agent_until"] == nil
+	})
 }
