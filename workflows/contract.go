@@ -27,6 +27,12 @@ const (
 	SettingsWorkflowName     = "Settings"
 )
 
+// ConversationTaskTimeout bounds one workflow task of a conversation. A
+// task handed to a worker that died is given to another after this long, so
+// it bounds how long a conversation waits after a crash; a task takes
+// milliseconds.
+const ConversationTaskTimeout = 4 * time.Second
+
 // Register registers every workflow under its name, on a worker, a
 // replayer or a test environment.
 func Register(r worker.WorkflowRegistry) {

@@ -23,7 +23,9 @@ type indexTask struct {
 // workflow is canceled.
 func (c *conversation) indexBatch(ctx workflow.Context, tasks []indexTask) error {
 	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout: 30 * time.Second,
+		// A batch is written in well under a second; an attempt lost with a
+		// worker that died is retried after this long.
+		StartToCloseTimeout: 10 * time.Second,
 		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, MaximumInterval: time.Minute},
 	})
 	var messages []chat.Message

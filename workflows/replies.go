@@ -12,6 +12,9 @@ import (
 	"github.com/handoff-chat/handoff/internal/flows"
 )
 
+// botReplyAttempt bounds one attempt of the bot's reply.
+const botReplyAttempt = 5 * time.Second
+
 // botTask is a customer event the bot reacts to, with the customer's
 // language as the conversation knew it at that moment.
 type botTask struct {
@@ -55,7 +58,9 @@ func (c *conversation) reply(ctx workflow.Context, t botTask) error {
 		return nil // staff took over before the bot got to it
 	}
 	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout: 30 * time.Second,
+		// The bot answers from the flows in memory, in milliseconds: an
+		// attempt lost with a worker that died is retried after this long.
+		StartToCloseTimeout: botReplyAttempt,
 		// A reply that cannot be produced within minutes is no longer useful.
 		ScheduleToCloseTimeout: 10 * time.Minute,
 		RetryPolicy:            &temporal.RetryPolicy{InitialInterval: time.Second, MaximumInterval: 30 * time.Second},

@@ -187,6 +187,7 @@ func (c *Client) updateWithStart(ctx context.Context, channel, customerID, updat
 		TaskQueue:                workflows.TaskQueue,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+		WorkflowTaskTimeout:      workflows.ConversationTaskTimeout,
 	}, workflows.ConversationWorkflowName, workflows.ConversationStart{
 		Channel:          channel,
 		CustomerID:       customerID,
