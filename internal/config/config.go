@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/go-viper/mapstructure/v2"
 	"github.com/spf13/viper"
@@ -60,6 +61,10 @@ type HTTP struct {
 	MaxBodyBytes int64  `mapstructure:"max_body_bytes"`
 	// PublicURL is where staff reach the dashboard, for links in notifications.
 	PublicURL string `mapstructure:"public_url"`
+	// TrustedProxies are the addresses (IPs or CIDR ranges) of reverse
+	// proxies whose X-Forwarded-For header names the client; empty trusts
+	// none, and the client is the connection's peer.
+	TrustedProxies []string `mapstructure:"trusted_proxies"`
 }
 
 // Auth configures who may call the staff API.
@@ -200,6 +205,20 @@ type WebChat struct {
 	AllowedOrigins []string `mapstructure:"allowed_origins"`
 	// Secret signs visitor tokens; empty uses a key generated once under data_dir.
 	Secret string `mapstructure:"secret"`
+	// Limits bound the widget's calls per client address and visitor.
+	Limits WebChatLimits `mapstructure:"limits"`
+}
+
+// WebChatLimits bound what one client address or visitor may do, per API
+// process; 0 disables a limit.
+type WebChatLimits struct {
+	// VisitorsPerMinute is how many visitors one client address may create.
+	VisitorsPerMinute int `mapstructure:"visitors_per_minute"`
+	// MessagesPerMinute is how many messages and agent requests one visitor
+	// may send.
+	MessagesPerMinute int `mapstructure:"messages_per_minute"`
+	// StreamsPerVisitor is how many event streams one visitor may hold open.
+	StreamsPerVisitor int `mapstructure:"streams_per_visitor"`
 }
 
 // Search configures the search backend.
@@ -245,7 +264,7 @@ func (c *Config) DefaultSettings() chat.Settings {
 func (c *Config) PageTokens() map[string]string {
 	out := make(map[string]string, len(c.Messenger.Pages))
 	for _, entry := range c.Messenger.Pages {
-		page, token, _ := strings.Cut(strings.TrimSpace(entry), ":")
+		page, token, _ := strings.Cut(entry, ":")
 		out[page] = token
 	}
 	return out
@@ -272,9 +291,10 @@ var defaults = map[string]any{
 	"data_dir":                        "./data",
 	"log.level":                       "info",
 	"log.format":                      "text",
-	"http.addr":                       ":8080",
+	"http.addr":                       "127.0.0.1:8080",
 	"http.max_body_bytes":             1 << 20,
 	"http.public_url":                 "http://localhost:8080",
+	"http.trusted_proxies":            []string{},
 	"auth.tokens":                     []string{},
 	"temporal.address":                "",
 	"temporal.namespace":              "default",
@@ -334,6 +354,9 @@ var defaults = map[string]any{
 		"en": "We have alerted our team and someone will reply here soon. Meanwhile, please leave any details about your case: your order number, what happened and how we can reach you.",
 		"bg": "Уведомихме екипа си и колега ще ви отговори тук скоро. Дотогава, моля, опишете случая си: номер на поръчката, какво се е случило и как да се свържем с вас.",
 	},
+	"webchat.limits.visitors_per_minute": 30,
+	"webchat.limits.messages_per_minute": 30,
+	"webchat.limits.streams_per_visitor": 3,
 }
 
 // Load reads the config file (explicit path, or ./config.yaml when present),
@@ -363,6 +386,7 @@ func Load(path string) (*Config, error) {
 		}
 	}
 
+	splitLists(v)
 	var cfg Config
 	hook := mapstructure.ComposeDecodeHookFunc(
 		mapstructure.StringToTimeDurationHookFunc(),
@@ -373,9 +397,6 @@ func Load(path string) (*Config, error) {
 	}); err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
-	for i, t := range cfg.Auth.Tokens {
-		cfg.Auth.Tokens[i] = strings.TrimSpace(t)
-	}
 	if err := checkUnknownKeys(v); err != nil {
 		return nil, err
 	}
@@ -384,6 +405,32 @@ func Load(path string) (*Config, error) {
 		return nil, err
 	}
 	return &cfg, nil
+}
+
+// spaceOrCommaLists are the list keys whose entries never contain white
+// space, so a list given as one string (an environment variable) may separate
+// them with spaces, commas or both. Other lists, such as bot.agent_phrases,
+// split on commas only.
+var spaceOrCommaLists = []string{
+	"http.trusted_proxies",
+	"auth.tokens",
+	"messenger.pages",
+	"webchat.allowed_origins",
+	"search.elasticsearch.addresses",
+}
+
+// splitLists splits the spaceOrCommaLists given as one string.
+func splitLists(v *viper.Viper) {
+	for _, key := range spaceOrCommaLists {
+		if s, ok := v.Get(key).(string); ok {
+			v.Set(key, splitList(s))
+		}
+	}
+}
+
+// splitList splits s at spaces and commas, dropping empty entries.
+func splitList(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || unicode.IsSpace(r) })
 }
 
 // checkUnknownKeys rejects keys in the file that handoff does not know, which
@@ -437,7 +484,7 @@ func (c *Config) Validate() error {
 		bad("log.format", "must be text or json, got %q", c.Log.Format)
 	}
 	if _, _, err := net.SplitHostPort(c.HTTP.Addr); err != nil {
-		bad("http.addr", "must be host:port like :8080, got %q", c.HTTP.Addr)
+		bad("http.addr", "must be host:port like 127.0.0.1:8080 or :8080, got %q", c.HTTP.Addr)
 	}
 	if c.HTTP.MaxBodyBytes < 1024 {
 		bad("http.max_body_bytes", "must be at least 1024, got %d", c.HTTP.MaxBodyBytes)
@@ -446,11 +493,13 @@ func (c *Config) Validate() error {
 		bad("http.public_url", "must be an http:// or https:// URL, got %q", c.HTTP.PublicURL)
 	}
 	for i, entry := range c.Auth.Tokens {
-		name, secret, ok := strings.Cut(entry, ":")
-		if !ok || name == "" {
-			bad(fmt.Sprintf("auth.tokens[%d]", i), "must be name:secret")
-		} else if len(secret) < 16 {
-			bad(fmt.Sprintf("auth.tokens[%d]", i), "secret of %q must be at least 16 characters", name)
+		if err := checkToken(entry); err != nil {
+			bad(fmt.Sprintf("auth.tokens[%d]", i), "%v", err)
+		}
+	}
+	for i, proxy := range c.HTTP.TrustedProxies {
+		if !isIPOrCIDR(proxy) {
+			bad(fmt.Sprintf("http.trusted_proxies[%d]", i), "must be an IP address like 10.0.0.1 or a CIDR range like 10.0.0.0/8, got %q", proxy)
 		}
 	}
 	if c.Temporal.Namespace == "" {
@@ -533,12 +582,10 @@ func (c *Config) Validate() error {
 	}
 	seenPages := map[string]bool{}
 	for i, entry := range c.Messenger.Pages {
-		page, token, ok := strings.Cut(strings.TrimSpace(entry), ":")
+		page, err := checkPage(entry)
 		switch {
-		case !ok || page == "" || token == "":
-			bad(fmt.Sprintf("messenger.pages[%d]", i), "must be \"page ID:page access token\"")
-		case strings.Trim(page, "0123456789") != "":
-			bad(fmt.Sprintf("messenger.pages[%d]", i), "page ID must be the numeric ID of the Facebook page, got %q", page)
+		case err != nil:
+			bad(fmt.Sprintf("messenger.pages[%d]", i), "%v", err)
 		case seenPages[page]:
 			bad(fmt.Sprintf("messenger.pages[%d]", i), "page %s is listed twice", page)
 		}
@@ -557,6 +604,18 @@ func (c *Config) Validate() error {
 	}
 	if c.WebChat.Secret != "" && len(c.WebChat.Secret) < 32 {
 		bad("webchat.secret", "must be at least 32 characters, or empty to use a key generated under data_dir")
+	}
+	for _, l := range []struct {
+		key   string
+		value int
+	}{
+		{"webchat.limits.visitors_per_minute", c.WebChat.Limits.VisitorsPerMinute},
+		{"webchat.limits.messages_per_minute", c.WebChat.Limits.MessagesPerMinute},
+		{"webchat.limits.streams_per_visitor", c.WebChat.Limits.StreamsPerVisitor},
+	} {
+		if l.value < 0 {
+			bad(l.key, "must be 0 (no limit) or more, got %d", l.value)
+		}
 	}
 	if c.Bot.FlowsCheckInterval < time.Second {
 		bad("bot.flows_check_interval", "must be at least 1s, got %s", c.Bot.FlowsCheckInterval)
@@ -588,6 +647,50 @@ func (c *Config) Validate() error {
 		bad("search.backend", "must be bleve or elasticsearch, got %q", c.Search.Backend)
 	}
 	return errors.Join(errs...)
+}
+
+// checkToken checks an auth.tokens entry: "name:secret", the name a person's
+// name as chat.CheckName takes it, the secret at least 16 characters, no
+// white space anywhere.
+func checkToken(entry string) error {
+	if strings.ContainsFunc(entry, unicode.IsSpace) {
+		return errors.New("must not contain white space; separate entries with spaces or commas, each name:secret")
+	}
+	name, secret, ok := strings.Cut(entry, ":")
+	if !ok || name == "" {
+		return errors.New("must be name:secret")
+	}
+	if err := chat.CheckName("name", name); err != nil {
+		return err
+	}
+	if len(secret) < 16 {
+		return fmt.Errorf("secret of %q must be at least 16 characters", name)
+	}
+	return nil
+}
+
+// checkPage checks a messenger.pages entry, "page ID:page access token",
+// and returns the page ID.
+func checkPage(entry string) (string, error) {
+	if strings.ContainsFunc(entry, unicode.IsSpace) {
+		return "", errors.New("must not contain white space; separate entries with spaces or commas, each \"page ID:page access token\"")
+	}
+	page, token, ok := strings.Cut(entry, ":")
+	if !ok || page == "" || token == "" {
+		return page, errors.New("must be \"page ID:page access token\"")
+	}
+	if err := chat.CheckPageID("page ID", page); err != nil {
+		return page, err
+	}
+	return page, nil
+}
+
+func isIPOrCIDR(s string) bool {
+	if net.ParseIP(s) != nil {
+		return true
+	}
+	_, _, err := net.ParseCIDR(s)
+	return err == nil
 }
 
 // SMTP security modes.

@@ -56,9 +56,10 @@ func wantDefaults() Config {
 		DataDir: "./data",
 		Log:     Log{Level: "info", Format: "text"},
 		HTTP: HTTP{
-			Addr:         ":8080",
-			MaxBodyBytes: 1 << 20,
-			PublicURL:    "http://localhost:8080",
+			Addr:           "127.0.0.1:8080",
+			MaxBodyBytes:   1 << 20,
+			PublicURL:      "http://localhost:8080",
+			TrustedProxies: []string{},
 		},
 		Auth: Auth{Tokens: []string{}},
 		Temporal: Temporal{
@@ -94,7 +95,10 @@ func wantDefaults() Config {
 			GraphURL:     "https://graph.facebook.com",
 			GraphVersion: "v21.0",
 		},
-		WebChat: WebChat{AllowedOrigins: []string{}},
+		WebChat: WebChat{
+			AllowedOrigins: []string{},
+			Limits:         WebChatLimits{VisitorsPerMinute: 30, MessagesPerMinute: 30, StreamsPerVisitor: 3},
+		},
 	}
 }
 
@@ -131,7 +135,7 @@ func TestLoadDefaults(t *testing.T) {
 		{"Source()", func(c *Config) any { return c.Source() }, ""},
 		{"Embedded()", func(c *Config) any { return c.Embedded() }, true},
 		{"data_dir", func(c *Config) any { return c.DataDir }, "./data"},
-		{"http.addr", func(c *Config) any { return c.HTTP.Addr }, ":8080"},
+		{"http.addr", func(c *Config) any { return c.HTTP.Addr }, "127.0.0.1:8080"},
 		{"temporal.namespace", func(c *Config) any { return c.Temporal.Namespace }, "default"},
 		{"conversation.window", func(c *Config) any { return c.Conversation.Window }, 24 * time.Hour},
 		{"livechat.inactivity_timeout", func(c *Config) any { return c.LiveChat.InactivityTimeout }, time.Hour},
@@ -198,7 +202,7 @@ func TestConfigFileDiscovery(t *testing.T) {
 		{
 			name:     "no file",
 			setup:    func(*testing.T, string) string { return "" },
-			wantAddr: ":8080",
+			wantAddr: "127.0.0.1:8080",
 		},
 		{
 			name: "config.yaml in the working directory",

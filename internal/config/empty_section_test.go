@@ -17,7 +17,7 @@ func TestEmptySectionKeepsDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatalf("a file with empty sections: %v", err)
 	}
-	if cfg.HTTP.Addr != ":8080" || cfg.Temporal.Namespace != "default" {
+	if cfg.HTTP.Addr != "127.0.0.1:8080" || cfg.Temporal.Namespace != "default" {
 		t.Errorf("empty sections lost the defaults: http.addr %q, temporal.namespace %q", cfg.HTTP.Addr, cfg.Temporal.Namespace)
 	}
 }
