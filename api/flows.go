@@ -3,7 +3,6 @@ package api
 import (
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -105,10 +104,10 @@ func (s *server) sendBlock(c *gin.Context) error {
 // fills in a new ID when it has none.
 func (req *sendBlockRequest) check(f *flows.Flow) error {
 	if !f.Has(req.Block) {
-		return badRequest("block " + strconv.Quote(req.Block) + " is not in the flows; GET /api/v1/flows lists the blocks")
+		return badRequest("block " + chat.Quote(req.Block) + " is not in the flows; GET /api/v1/flows lists the blocks")
 	}
 	if req.Language != "" && !contains(f.Languages(), req.Language) {
-		return badRequest("language " + strconv.Quote(req.Language) + " is not one of the flows' languages " + strings.Join(f.Languages(), ", "))
+		return badRequest("language " + chat.Quote(req.Language) + " is not one of the flows' languages " + strings.Join(f.Languages(), ", "))
 	}
 	var err error
 	req.ID, err = idOrNew("id", req.ID)

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"cmp"
 	"crypto/hmac"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -35,15 +36,20 @@ const InboxAuthor = "Messenger inbox"
 
 func (m Messenger) configured() bool { return m.AppSecret != "" && m.VerifyToken != "" }
 
-// webhookEvent is the part of Meta's webhook format handoff reads.
-type webhookEvent struct {
-	Object string `json:"object"`
-	Entry  []struct {
-		ID        string           `json:"id"`
-		Messaging []messagingEvent `json:"messaging"`
-	} `json:"entry"`
+// webhookBody is the envelope of Meta's webhook format. Entries and their
+// events are decoded one by one, so that one malformed event spoils only
+// itself, not the batch.
+type webhookBody struct {
+	Object string            `json:"object"`
+	Entry  []json.RawMessage `json:"entry"`
 }
 
+type webhookEntry struct {
+	ID        string            `json:"id"`
+	Messaging []json.RawMessage `json:"messaging"`
+}
+
+// messagingEvent is the part of one of Meta's messaging events handoff reads.
 type messagingEvent struct {
 	Sender    struct{ ID string } `json:"sender"`
 	Recipient struct{ ID string } `json:"recipient"`
@@ -88,71 +94,183 @@ func (s *server) messengerVerify(c *gin.Context) error {
 }
 
 // messengerWebhook receives a batch of events. It answers 200 only after
-// Temporal has durably accepted every customer message in the batch, so Meta
-// redelivers the batch when anything failed; redelivered messages are
-// recognised by their message IDs.
+// Temporal has durably accepted every valid customer message in the batch, so
+// Meta redelivers the batch when recording failed; redelivered messages are
+// recognised by their message IDs. An invalid event (a malformed ID, a field
+// out of bounds, or content the conversation refuses) is logged and skipped,
+// never redelivered: Meta would send it again forever.
 func (s *server) messengerWebhook(c *gin.Context) error {
 	if !s.Messenger.configured() {
 		return errMessengerNotConfigured
 	}
-	event, err := s.readWebhook(c)
+	body, err := s.readSignedWebhook(c)
 	if err != nil {
 		return err
 	}
-	accepted := 0
-	for _, entry := range event.Entry {
-		for _, ev := range entry.Messaging {
-			recorded, err := s.recordEvent(c, entry.ID, ev)
-			if err != nil {
-				return fmt.Errorf("record Messenger event from %s: %w", ev.Sender.ID, err)
-			}
-			if recorded {
-				accepted++
-			}
+	items, err := parseWebhook(body, s.Messenger.AppID)
+	if err != nil {
+		return err
+	}
+	accepted, skipped := 0, 0
+	for _, item := range items {
+		recorded, err := s.recordWebhookItem(c, item)
+		switch {
+		case err != nil:
+			return err
+		case recorded:
+			accepted++
+		case item.skipped != nil || item.message != nil:
+			skipped++
 		}
 	}
-	c.JSON(http.StatusOK, gin.H{"accepted": accepted})
+	c.JSON(http.StatusOK, gin.H{"accepted": accepted, "skipped": skipped})
 	return nil
 }
 
-// readWebhook reads a delivery and checks its signature.
-func (s *server) readWebhook(c *gin.Context) (webhookEvent, error) {
-	var event webhookEvent
+// readSignedWebhook reads a delivery and checks its signature.
+func (s *server) readSignedWebhook(c *gin.Context) ([]byte, error) {
 	body, err := readBody(c)
 	if err != nil {
-		return event, err
+		return nil, err
 	}
 	if err := verifySignature(c.GetHeader("X-Hub-Signature-256"), body, s.Messenger.AppSecret); err != nil {
-		return event, unauthorized(err.Error())
+		return nil, unauthorized(err.Error())
 	}
-	if err := json.Unmarshal(body, &event); err != nil {
-		return event, badRequest("malformed webhook JSON: " + err.Error())
-	}
-	if event.Object != "page" {
-		return event, badRequest(fmt.Sprintf("object must be \"page\", got %q", event.Object))
-	}
-	return event, nil
+	return body, nil
 }
 
-// recordEvent records one event of page pageID: an echo of the page's inbox
-// as a staff message, a customer message or postback as the customer's. It
-// reports whether a customer message was recorded; other events are skipped.
-func (s *server) recordEvent(c *gin.Context, pageID string, ev messagingEvent) (bool, error) {
-	if echo, ok := s.inboxEcho(ev); ok {
-		return false, s.recordInboxEcho(c, ev.Recipient.ID, echo)
+// webhookItem is one event of a delivery that handoff acts on: a customer
+// message or an inbox echo to record, or an invalid one to skip.
+type webhookItem struct {
+	// where names the event in the delivery, like "entry 0 event 2".
+	where    string
+	customer string
+	message  *workflows.CustomerMessage
+	echo     *workflows.StaffMessage
+	// skipped says why the event is invalid and not recorded.
+	skipped error
+}
+
+// parseWebhook reads a delivery (whose signature was checked) into the events
+// to record and the invalid ones to skip. Read and delivery receipts, echoes
+// of handoff's own messages (appID) and events handoff does not use are left
+// out. Only a body that is not a JSON object of object "page" is an error.
+func parseWebhook(body []byte, appID string) ([]webhookItem, error) {
+	var env webhookBody
+	if err := json.Unmarshal(body, &env); err != nil {
+		return nil, badRequest("malformed webhook JSON: " + err.Error())
+	}
+	if env.Object != "page" {
+		return nil, badRequest("object must be \"page\", got " + chat.Quote(env.Object))
+	}
+	var items []webhookItem
+	for i, raw := range env.Entry {
+		items = append(items, parseEntry(fmt.Sprintf("entry %d", i), raw, appID)...)
+	}
+	return items, nil
+}
+
+func parseEntry(where string, raw json.RawMessage, appID string) []webhookItem {
+	var entry webhookEntry
+	if err := json.Unmarshal(raw, &entry); err != nil {
+		return []webhookItem{{where: where, skipped: fmt.Errorf("malformed entry: %w", err)}}
+	}
+	var items []webhookItem
+	for i, rawEvent := range entry.Messaging {
+		if item, ok := parseEvent(fmt.Sprintf("%s event %d", where, i), entry.ID, rawEvent, appID); ok {
+			items = append(items, item)
+		}
+	}
+	return items
+}
+
+// parseEvent reads one messaging event of page pageID; ok is false for an
+// event handoff does not act on.
+func parseEvent(where, pageID string, raw json.RawMessage, appID string) (item webhookItem, ok bool) {
+	item.where = where
+	var ev messagingEvent
+	if err := json.Unmarshal(raw, &ev); err != nil {
+		item.skipped = fmt.Errorf("malformed event: %w", err)
+		return item, true
+	}
+	if echo, ok := inboxEcho(ev, appID); ok {
+		item.customer, item.echo = ev.Recipient.ID, &echo
+		item.skipped = checkInboxEcho(ev, echo)
+		return item, true
 	}
 	msg, ok := customerMessage(ev)
 	if !ok {
-		return false, nil // read and delivery receipts, echoes of handoff's own messages
+		return item, false
 	}
-	msg.PageID = ev.Recipient.ID
-	if msg.PageID == "" {
-		msg.PageID = pageID
+	msg.PageID = cmp.Or(ev.Recipient.ID, pageID)
+	item.customer, item.message = ev.Sender.ID, &msg
+	item.skipped = checkMessengerMessage(ev.Sender.ID, msg)
+	return item, true
+}
+
+// checkMessengerMessage checks the IDs and every field of a customer message.
+func checkMessengerMessage(customer string, m workflows.CustomerMessage) error {
+	if err := chat.CheckCustomerID("sender.id", chat.ChannelMessenger, customer); err != nil {
+		return err
 	}
-	if _, _, err := s.Conversations.CustomerMessage(c.Request.Context(), chat.ChannelMessenger, ev.Sender.ID, msg); err != nil {
-		return false, err
+	if err := chat.CheckPageID("recipient.id", m.PageID); err != nil {
+		return err
+	}
+	if err := chat.CheckChannelMessageID("mid", m.ID); err != nil {
+		return err
+	}
+	return checkCustomerMessage(m)
+}
+
+// checkInboxEcho checks the IDs and the content of an echo of the page's inbox.
+func checkInboxEcho(ev messagingEvent, echo workflows.StaffMessage) error {
+	if err := chat.CheckCustomerID("recipient.id", chat.ChannelMessenger, ev.Recipient.ID); err != nil {
+		return err
+	}
+	if ev.Sender.ID != "" {
+		if err := chat.CheckPageID("sender.id", ev.Sender.ID); err != nil {
+			return err
+		}
+	}
+	if err := chat.CheckChannelMessageID("mid", echo.ID); err != nil {
+		return err
+	}
+	return echo.Content.Validate()
+}
+
+// recordWebhookItem records one event; recorded reports a customer message
+// Temporal accepted. An invalid event, and one the conversation refuses as
+// invalid, is logged and skipped; err is only what Meta should redeliver for.
+func (s *server) recordWebhookItem(c *gin.Context, item webhookItem) (recorded bool, err error) {
+	switch {
+	case item.skipped != nil:
+		s.logSkippedEvent(c, item, item.skipped)
+		return false, nil
+	case item.echo != nil:
+		return false, s.recordInboxEcho(c, item.customer, *item.echo)
+	}
+	_, _, err = s.Conversations.CustomerMessage(c.Request.Context(), chat.ChannelMessenger, item.customer, *item.message)
+	if refusedForGood(err) {
+		s.logSkippedEvent(c, item, err)
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("record Messenger event from %s: %w", item.customer, err)
 	}
 	return true, nil
+}
+
+// refusedForGood reports whether the conversation refused a message in a way
+// a redelivery cannot change: invalid content, or an ID it already has for
+// another message.
+func refusedForGood(err error) bool {
+	var inputErr *conversations.InputError
+	var reusedID *chat.ReusedIDError
+	return errors.As(err, &inputErr) || errors.As(err, &reusedID)
+}
+
+func (s *server) logSkippedEvent(c *gin.Context, item webhookItem, reason error) {
+	s.requestLogger(c).Warn("Messenger event skipped", "event", item.where, "customer", chat.Quote(item.customer), "reason", reason)
 }
 
 // verifySignature checks X-Hub-Signature-256: "sha256=" and the hex HMAC-SHA256
@@ -178,7 +296,7 @@ func verifySignature(header string, body []byte, secret string) error {
 // form; other events report false.
 func customerMessage(ev messagingEvent) (workflows.CustomerMessage, bool) {
 	switch {
-	case ev.Message != nil && !ev.Message.IsEcho && ev.Message.MID != "":
+	case ev.Message != nil && !ev.Message.IsEcho:
 		m := workflows.CustomerMessage{ID: ev.Message.MID, Text: ev.Message.Text}
 		if ev.Message.QuickReply != nil {
 			m.Payload = ev.Message.QuickReply.Payload
@@ -199,10 +317,11 @@ func customerMessage(ev messagingEvent) (workflows.CustomerMessage, bool) {
 	return workflows.CustomerMessage{}, false
 }
 
-// inboxEcho returns the echo of a message the page sent outside handoff.
-func (s *server) inboxEcho(ev messagingEvent) (workflows.StaffMessage, bool) {
+// inboxEcho returns the echo of a message the page sent outside handoff, not
+// from handoff's own app appID.
+func inboxEcho(ev messagingEvent, appID string) (workflows.StaffMessage, bool) {
 	m := ev.Message
-	if m == nil || !m.IsEcho || m.MID == "" || (s.Messenger.AppID != "" && m.AppID.String() == s.Messenger.AppID) {
+	if m == nil || !m.IsEcho || m.MID == "" || (appID != "" && m.AppID.String() == appID) {
 		return workflows.StaffMessage{}, false
 	}
 	msg := workflows.StaffMessage{ID: m.MID, Author: InboxAuthor, Content: chat.Content{Text: m.Text}, Echo: true}
@@ -224,8 +343,7 @@ func (s *server) inboxEcho(ev messagingEvent) (workflows.StaffMessage, bool) {
 func (s *server) recordInboxEcho(c *gin.Context, customer string, msg workflows.StaffMessage) error {
 	_, _, err := s.Conversations.StaffMessage(c.Request.Context(), chat.ChannelMessenger, customer, msg)
 	var stateErr *conversations.StateError
-	var inputErr *conversations.InputError
-	if errors.Is(err, conversations.ErrNotFound) || errors.As(err, &stateErr) || errors.As(err, &inputErr) {
+	if errors.Is(err, conversations.ErrNotFound) || errors.As(err, &stateErr) || refusedForGood(err) {
 		s.requestLogger(c).Info("Messenger inbox echo not recorded", "customer", customer, "mid", msg.ID, "reason", err)
 		return nil
 	}

@@ -146,7 +146,12 @@ func decodeOptionalJSON(c *gin.Context, v any) error {
 // data and oversized bodies with an error (400 or 413) that says what was
 // wrong.
 func decodeJSON(c *gin.Context, v any) error {
-	dec := json.NewDecoder(c.Request.Body)
+	return decodeJSONFrom(c.Request.Body, v)
+}
+
+// decodeJSONFrom is decodeJSON for a body already taken from its request.
+func decodeJSONFrom(body io.Reader, v any) error {
+	dec := json.NewDecoder(body)
 	dec.DisallowUnknownFields()
 	err := dec.Decode(v)
 	if err == nil && dec.More() {

@@ -41,7 +41,10 @@ type Deps struct {
 	Closing <-chan struct{}
 	// MaxBodyBytes caps request bodies; larger ones get 413.
 	MaxBodyBytes int64
-	Logger       *slog.Logger
+	// TrustedProxies are the reverse proxies (IPs or CIDR ranges) whose
+	// X-Forwarded-For names the client; none are trusted when empty.
+	TrustedProxies []string
+	Logger         *slog.Logger
 }
 
 // requestTimeout bounds the Temporal and search calls of one request; the
@@ -55,6 +58,11 @@ type server struct {
 	Deps
 	// activity wakes web chat event streams.
 	activity activity
+	// visitorLimit counts new visitors per client address, messageLimit
+	// messages per visitor, streams open event streams per visitor.
+	visitorLimit *rateLimiter
+	messageLimit *rateLimiter
+	streams      *streamSlots
 }
 
 // NewHandler returns the HTTP handler with every route.
@@ -63,8 +71,17 @@ func NewHandler(deps Deps) http.Handler {
 	if deps.Logger == nil {
 		deps.Logger = slog.Default()
 	}
-	s := &server{Deps: deps}
+	s := &server{
+		Deps:         deps,
+		visitorLimit: newRateLimiter(deps.WebChat.Limits.VisitorsPerMinute),
+		messageLimit: newRateLimiter(deps.WebChat.Limits.MessagesPerMinute),
+		streams:      newStreamSlots(deps.WebChat.Limits.StreamsPerVisitor),
+	}
 	r := gin.New()
+	if err := r.SetTrustedProxies(deps.TrustedProxies); err != nil {
+		deps.Logger.Error("http.trusted_proxies not usable; trusting no proxy", "error", err)
+		_ = r.SetTrustedProxies(nil)
+	}
 	r.Use(s.assignRequestID, s.recoverPanics, s.logRequests, s.limitBody, s.guard(s.webChatCORS))
 	r.HandleMethodNotAllowed = true
 	r.NoRoute(s.handle(func(c *gin.Context) error {
@@ -86,12 +103,14 @@ func NewHandler(deps Deps) http.Handler {
 	r.GET("/webchat/widget.js", s.serveWidget)
 	r.GET("/chat", s.serveChatPage)
 	chat := r.Group("/webchat/v1")
-	chat.POST("/visitors", s.newVisitor)
-	visitor := chat.Group("/visitors/:visitor", s.guard(s.requireVisitor))
-	visitor.POST("/messages", s.handle(s.visitorMessage))
-	visitor.GET("/messages", s.handle(s.visitorTranscript))
-	visitor.GET("/events", s.handleStream(s.visitorEvents))
-	visitor.POST("/agent-request", s.handle(s.visitorAgentRequest))
+	chat.POST("/visitors", s.guard(s.limitVisitorCreation), s.newVisitor)
+	visitor := chat.Group("/visitors/:visitor")
+	byHeader, byHeaderOrQuery := s.guard(s.requireVisitor), s.guard(s.requireStreamVisitor)
+	limited := s.guard(s.limitVisitorMessages)
+	visitor.POST("/messages", byHeader, limited, s.handle(s.visitorMessage))
+	visitor.GET("/messages", byHeader, s.handle(s.visitorTranscript))
+	visitor.GET("/events", byHeaderOrQuery, s.handleStream(s.visitorEvents))
+	visitor.POST("/agent-request", byHeader, limited, s.handle(s.visitorAgentRequest))
 
 	staff := r.Group("/api/v1", s.guard(s.requireStaff))
 	staff.GET("/conversations", s.handle(s.listConversations))

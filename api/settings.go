@@ -93,18 +93,21 @@ func (req settingsPatchRequest) patch() (chat.SettingsPatch, error) {
 	if req.InactivityTimeout != nil {
 		d, err := time.ParseDuration(strings.TrimSpace(*req.InactivityTimeout))
 		if err != nil {
-			return patch, badRequest(`inactivity_timeout must be a duration like "30m" or "1h", got "` + *req.InactivityTimeout + `"`)
+			return patch, badRequest(`inactivity_timeout must be a duration like "30m" or "1h", got ` + chat.Quote(*req.InactivityTimeout))
 		}
 		patch.InactivityTimeout = &d
 	}
 	if req.NotificationCooldown != nil {
 		d, err := time.ParseDuration(strings.TrimSpace(*req.NotificationCooldown))
 		if err != nil {
-			return patch, badRequest(`notification_cooldown must be a duration like "0s", "30m" or "2h", got "` + *req.NotificationCooldown + `"`)
+			return patch, badRequest(`notification_cooldown must be a duration like "0s", "30m" or "2h", got ` + chat.Quote(*req.NotificationCooldown))
 		}
 		patch.NotificationCooldown = &d
 	}
 	patch.NotificationEmail = trimmed(req.NotificationEmail)
+	if patch.NotificationEmail != nil && len(*patch.NotificationEmail) > chat.MaxEmailBytes {
+		return patch, badRequest(fmt.Sprintf("notification_email is %d characters long; an address has at most %d", len(*patch.NotificationEmail), chat.MaxEmailBytes))
+	}
 	patch.NotificationPhone = trimmed(req.NotificationPhone)
 	patch.MessengerHumanAgent = req.MessengerHumanAgent
 	return patch, nil

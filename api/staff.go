@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
@@ -25,10 +26,10 @@ var knownChannels = map[string]bool{chat.ChannelWebChat: true, chat.ChannelMesse
 func conversationKey(c *gin.Context) (channel, customer string, err error) {
 	channel, customer = c.Param("channel"), c.Param("customer")
 	if !knownChannels[channel] {
-		return "", "", notFound("unknown channel " + strconv.Quote(channel) + "; channels are webchat and messenger")
+		return "", "", notFound("unknown channel " + chat.Quote(channel) + "; channels are webchat and messenger")
 	}
-	if customer == "" || utf8.RuneCountInString(customer) > 128 {
-		return "", "", badRequest("customer ID must be 1-128 characters")
+	if err := chat.CheckCustomerID("customer ID", channel, customer); err != nil {
+		return "", "", badRequest(err.Error())
 	}
 	return channel, customer, nil
 }
@@ -46,8 +47,12 @@ func (s *server) listConversations(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
+	name, err := searchWords(c, "name", chat.MaxNameRunes)
+	if err != nil {
+		return err
+	}
 	list, err := s.Search.SearchConversations(c.Request.Context(), search.ConversationQuery{
-		Name: strings.TrimSpace(c.Query("name")), OpenAt: time.Now(), Size: limit,
+		Name: name, OpenAt: time.Now(), Size: limit,
 	})
 	if err != nil {
 		return fmt.Errorf("list conversations: %w", err)
@@ -85,7 +90,10 @@ func (s *server) searchConversation(c *gin.Context) error {
 
 // messageQuery reads the q, sort, page and size query parameters.
 func messageQuery(c *gin.Context) (search.MessageQuery, error) {
-	q := strings.TrimSpace(c.Query("q"))
+	q, err := searchWords(c, "q", chat.MaxSearchRunes)
+	if err != nil {
+		return search.MessageQuery{}, err
+	}
 	if q == "" {
 		return search.MessageQuery{}, badRequest(`query parameter "q" is required: the words to find`)
 	}
@@ -102,6 +110,21 @@ func messageQuery(c *gin.Context) (search.MessageQuery, error) {
 		return search.MessageQuery{}, err
 	}
 	return search.MessageQuery{Text: q, Sort: sort, Page: pageNo, Size: size}, nil
+}
+
+// searchWords reads the words of a search from query parameter name: at most
+// limit characters of one line, trimmed.
+func searchWords(c *gin.Context, name string, limit int) (string, error) {
+	v := strings.TrimSpace(c.Query(name))
+	switch {
+	case !utf8.ValidString(v):
+		return "", badRequest(name + " is not valid UTF-8")
+	case utf8.RuneCountInString(v) > limit:
+		return "", badRequest(fmt.Sprintf("%s is longer than %d characters", name, limit))
+	case strings.ContainsFunc(v, unicode.IsControl):
+		return "", badRequest(name + " must not contain control characters")
+	}
+	return v, nil
 }
 
 // intParam reads an optional integer query parameter within [lo, hi].
@@ -162,27 +185,24 @@ type staffMessageRequest struct {
 	Buttons     []chat.Button     `json:"buttons"`
 }
 
-// check trims the message, says what is wrong with it, if anything, and
-// fills in defaults.
-func (req *staffMessageRequest) check() error {
-	req.Text = strings.TrimSpace(req.Text)
-	if req.Text == "" && len(req.Attachments) == 0 {
-		return badRequest(`field "text" (or an image in "attachments") is required and must not be blank`)
+// content trims the message, fills in defaults and checks it whole (see
+// chat.Content.Validate); the error names the field.
+func (req *staffMessageRequest) content() (chat.Content, error) {
+	content := chat.Content{Text: cleanText(req.Text), Attachments: req.Attachments, Buttons: req.Buttons}
+	if content.Text == "" && len(content.Attachments) == 0 {
+		return content, badRequest(`field "text" (or an image in "attachments") is required and must not be blank`)
 	}
-	if err := checkTextLength(req.Text); err != nil {
-		return err
-	}
-	if len(req.Attachments) > 10 || len(req.Buttons) > 13 {
-		return badRequest("a message carries at most 10 attachments and 13 buttons")
-	}
-	for i := range req.Attachments {
-		if req.Attachments[i].Type == "" {
-			req.Attachments[i].Type = "image"
+	for i := range content.Attachments {
+		if content.Attachments[i].Type == "" {
+			content.Attachments[i].Type = "image"
 		}
+	}
+	if err := content.Validate(); err != nil {
+		return content, badRequest(err.Error())
 	}
 	var err error
 	req.ID, err = idOrNew("id", req.ID)
-	return err
+	return content, err
 }
 
 func (s *server) staffMessage(c *gin.Context) error {
@@ -194,12 +214,11 @@ func (s *server) staffMessage(c *gin.Context) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	if err := req.check(); err != nil {
+	content, err := req.content()
+	if err != nil {
 		return err
 	}
-	return s.sendStaffMessage(c, channel, customer, workflows.StaffMessage{
-		ID: req.ID, Author: staffName(c), Content: chat.Content{Text: req.Text, Attachments: req.Attachments, Buttons: req.Buttons},
-	})
+	return s.sendStaffMessage(c, channel, customer, workflows.StaffMessage{ID: req.ID, Author: staffName(c), Content: content})
 }
 
 // sendStaffMessage records a staff message and answers 201 with the

@@ -4,29 +4,15 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
+	"io"
 	"net/http"
-	"regexp"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/handoff-chat/handoff/internal/chat"
 	"github.com/handoff-chat/handoff/workflows"
-)
-
-// Length limits of one chat message. Messenger's own limits are 2000
-// characters of text and 1000 bytes of payload.
-const (
-	maxTextRunes    = 4000
-	maxPayloadBytes = 1000
-)
-
-var (
-	visitorIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{22,64}$`)
-	messageIDPattern = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,128}$`)
-	localePattern    = regexp.MustCompile(`^([A-Za-z]{2,3}([_-][A-Za-z0-9]{2,8})*)?$`)
 )
 
 // newID returns a random, URL-safe identifier of 128 bits.
@@ -42,18 +28,10 @@ func idOrNew(field, id string) (string, error) {
 	if id == "" {
 		return newID(), nil
 	}
-	if !messageIDPattern.MatchString(id) {
-		return "", badRequest(field + " must be 1-128 letters, digits or . _ : -, got " + strconv.Quote(id))
+	if err := chat.CheckMessageID(field, id); err != nil {
+		return "", badRequest(err.Error())
 	}
 	return id, nil
-}
-
-// checkTextLength returns a 400 error when text is too long.
-func checkTextLength(text string) error {
-	if utf8.RuneCountInString(text) > maxTextRunes {
-		return badRequest("text is longer than " + strconv.Itoa(maxTextRunes) + " characters")
-	}
-	return nil
 }
 
 // newVisitor issues a web chat visitor: a random ID, which names the
@@ -65,8 +43,8 @@ func (s *server) newVisitor(c *gin.Context) {
 
 func visitorID(c *gin.Context) (string, error) {
 	id := c.Param("visitor")
-	if !visitorIDPattern.MatchString(id) {
-		return "", badRequest("visitor ID " + strconv.Quote(id) + " must be 22-64 letters, digits, _ or -, as issued by POST /webchat/v1/visitors")
+	if err := chat.CheckCustomerID("visitor ID", chat.ChannelWebChat, id); err != nil {
+		return "", badRequest(err.Error())
 	}
 	return id, nil
 }
@@ -81,48 +59,90 @@ type visitorMessageRequest struct {
 	Locale string `json:"locale"`
 }
 
-// check trims the message and says what is wrong with it, if anything.
-func (req *visitorMessageRequest) check() error {
-	req.Text = strings.TrimSpace(req.Text)
-	req.Payload = strings.TrimSpace(req.Payload)
-	if req.Text == "" && req.Payload == "" {
-		return badRequest("a message needs text or a button payload")
+// readVisitorMessage decodes a visitor's message from a request body and
+// checks it whole: a message every field of which is within the bounds of
+// package chat, or a 400 (413) error that names the field.
+func readVisitorMessage(body io.Reader) (workflows.CustomerMessage, error) {
+	var req visitorMessageRequest
+	if err := decodeJSONFrom(body, &req); err != nil {
+		return workflows.CustomerMessage{}, err
 	}
-	if err := checkTextLength(req.Text); err != nil {
-		return err
+	return req.message()
+}
+
+// message trims the request into the workflow's form and checks it.
+func (req visitorMessageRequest) message() (workflows.CustomerMessage, error) {
+	m := workflows.CustomerMessage{
+		Text: cleanText(req.Text), Payload: strings.TrimSpace(req.Payload),
+		CustomerName: strings.TrimSpace(req.Name), Locale: req.Locale,
 	}
-	switch {
-	case len(req.Payload) > maxPayloadBytes:
-		return badRequest("payload is longer than " + strconv.Itoa(maxPayloadBytes) + " bytes")
-	case utf8.RuneCountInString(req.Name) > 200:
-		return badRequest("name is longer than 200 characters")
-	case !localePattern.MatchString(req.Locale):
-		return badRequest("locale must be a language tag like bg or en-GB, got " + strconv.Quote(req.Locale))
+	if m.Text == "" && m.Payload == "" {
+		return workflows.CustomerMessage{}, badRequest("a message needs text or a button payload")
+	}
+	if err := checkCustomerMessage(m); err != nil {
+		return workflows.CustomerMessage{}, badRequest(err.Error())
+	}
+	id, err := idOrNew("id", req.ID)
+	if err != nil {
+		return workflows.CustomerMessage{}, err
+	}
+	m.ID = id
+	return m, nil
+}
+
+// cleanText is a message text without leading and trailing white space and
+// with Windows line ends (CR LF) as plain newlines.
+func cleanText(s string) string {
+	return strings.TrimSpace(strings.ReplaceAll(s, "\r\n", "\n"))
+}
+
+// checkCustomerMessage checks every field a customer message carries into its
+// conversation against the bounds of package chat; an empty field is absent
+// and passes. The message ID and page are the caller's to check.
+func checkCustomerMessage(m workflows.CustomerMessage) error {
+	for _, f := range []struct {
+		name, value string
+		check       func(field, value string) error
+	}{
+		{"text", m.Text, chat.CheckText},
+		{"payload", m.Payload, chat.CheckPayload},
+		{"name", m.CustomerName, chat.CheckName},
+		{"locale", m.Locale, chat.CheckLocale},
+	} {
+		if f.value == "" {
+			continue
+		}
+		if err := f.check(f.name, f.value); err != nil {
+			return err
+		}
+	}
+	if len(m.Attachments) > chat.MaxCustomerAttachments {
+		return fmt.Errorf("attachments has %d files; a message carries at most %d", len(m.Attachments), chat.MaxCustomerAttachments)
+	}
+	for i, a := range m.Attachments {
+		field := fmt.Sprintf("attachments[%d]", i)
+		if err := chat.CheckAttachmentType(field+".type", a.Type); err != nil {
+			return err
+		}
+		if err := chat.CheckURL(field+".url", a.URL); err != nil {
+			return err
+		}
 	}
 	return nil
 }
 
 func (s *server) visitorMessage(c *gin.Context) error {
 	visitor := c.Param("visitor")
-	var req visitorMessageRequest
-	if err := decodeJSON(c, &req); err != nil {
-		return err
-	}
-	if err := req.check(); err != nil {
-		return err
-	}
-	id, err := idOrNew("id", req.ID)
+	msg, err := readVisitorMessage(c.Request.Body)
 	if err != nil {
 		return err
 	}
-	view, duplicate, err := s.Conversations.CustomerMessage(c.Request.Context(), chat.ChannelWebChat, visitor, workflows.CustomerMessage{
-		ID: id, CustomerName: strings.TrimSpace(req.Name), Text: req.Text, Payload: req.Payload, Locale: req.Locale,
-	})
+	view, duplicate, err := s.Conversations.CustomerMessage(c.Request.Context(), chat.ChannelWebChat, visitor, msg)
 	if err != nil {
 		return fmt.Errorf("web chat message: %w", err)
 	}
 	s.activity.notify(visitor)
-	c.JSON(http.StatusAccepted, gin.H{"message_id": id, "duplicate": duplicate, "state": view.Status})
+	c.JSON(http.StatusAccepted, gin.H{"message_id": msg.ID, "duplicate": duplicate, "state": view.Status})
 	return nil
 }
 

@@ -20,6 +20,9 @@ type WebChat struct {
 	// TokenKey signs visitor tokens. Every api process serving the same
 	// visitors needs the same key.
 	TokenKey []byte
+	// Limits bound visitor creation per client address, and messages and
+	// event streams per visitor.
+	Limits WebChatLimits
 }
 
 // visitorToken is the credential of a web chat visitor: an HMAC of its ID.
@@ -36,16 +39,34 @@ func (w WebChat) validToken(visitor, token string) bool {
 }
 
 // requireVisitor checks the :visitor parameter and its token, given as
-// "Authorization: Bearer <token>" or, for EventSource which cannot set
-// headers, the token query parameter.
+// "Authorization: Bearer <token>". A token in the query string is refused:
+// URLs end up in logs, and only the event stream, which EventSource opens
+// without headers, takes one there (requireStreamVisitor).
 func (s *server) requireVisitor(c *gin.Context) error {
+	if _, err := visitorID(c); err != nil {
+		return err
+	}
+	if c.Request.URL.Query().Has("token") {
+		return unauthorized("the visitor's token goes in the Authorization: Bearer <token> header; ?token= is accepted only by the event stream (GET .../events)")
+	}
+	return s.checkVisitorToken(c, bearerToken(c))
+}
+
+// requireStreamVisitor is requireVisitor for the event stream, which also
+// takes the token as the token query parameter; the header wins when both
+// are given.
+func (s *server) requireStreamVisitor(c *gin.Context) error {
+	token := bearerToken(c)
+	if token == "" {
+		token = c.Query("token")
+	}
+	return s.checkVisitorToken(c, token)
+}
+
+func (s *server) checkVisitorToken(c *gin.Context, token string) error {
 	visitor, err := visitorID(c)
 	if err != nil {
 		return err
-	}
-	token := c.Query("token")
-	if scheme, value, found := strings.Cut(c.GetHeader("Authorization"), " "); found && strings.EqualFold(scheme, "Bearer") {
-		token = strings.TrimSpace(value)
 	}
 	if token == "" {
 		return unauthorized("web chat calls need the visitor's token as Authorization: Bearer <token> (or ?token= for the event stream), as issued by POST /webchat/v1/visitors")
@@ -54,6 +75,14 @@ func (s *server) requireVisitor(c *gin.Context) error {
 		return unauthorized("the token does not belong to visitor " + strconv.Quote(visitor) + "; start a new visitor with POST /webchat/v1/visitors")
 	}
 	return nil
+}
+
+// bearerToken is the token of an "Authorization: Bearer <token>" header, or "".
+func bearerToken(c *gin.Context) string {
+	if scheme, value, found := strings.Cut(c.GetHeader("Authorization"), " "); found && strings.EqualFold(scheme, "Bearer") {
+		return strings.TrimSpace(value)
+	}
+	return ""
 }
 
 // webChatCORS lets the configured websites call the web chat API
@@ -72,6 +101,9 @@ func (s *server) webChatCORS(c *gin.Context) error {
 	h := c.Writer.Header()
 	h.Set("Access-Control-Allow-Origin", origin)
 	h.Add("Vary", "Origin")
+	// The widget reads Retry-After of a 429; cross-origin it sees only the
+	// headers listed here.
+	h.Set("Access-Control-Expose-Headers", "Retry-After, X-Request-ID")
 	if c.Request.Method == http.MethodOptions {
 		h.Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
 		h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, Last-Event-ID")

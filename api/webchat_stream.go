@@ -69,6 +69,11 @@ func (s *server) visitorEvents(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
+	release, err := s.openStream(c, visitor)
+	if err != nil {
+		return err
+	}
+	defer release()
 	h := c.Writer.Header()
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-cache")

@@ -184,10 +184,13 @@ func (a *App) start(ctx context.Context, role Role) error {
 			Messenger: api.Messenger{
 				AppSecret: cfg.Messenger.AppSecret, VerifyToken: cfg.Messenger.VerifyToken, AppID: cfg.Messenger.AppID,
 			},
-			WebChat:      api.WebChat{AllowedOrigins: cfg.WebChat.AllowedOrigins, TokenKey: webChatKey},
-			StaffTokens:  tokens,
-			MaxBodyBytes: cfg.HTTP.MaxBodyBytes,
-			Logger:       a.logger,
+			WebChat: api.WebChat{
+				AllowedOrigins: cfg.WebChat.AllowedOrigins, TokenKey: webChatKey, Limits: api.WebChatLimits(cfg.WebChat.Limits),
+			},
+			TrustedProxies: cfg.HTTP.TrustedProxies,
+			StaffTokens:    tokens,
+			MaxBodyBytes:   cfg.HTTP.MaxBodyBytes,
+			Logger:         a.logger,
 		})
 		if err := a.serveHTTP(handler, sync.OnceFunc(func() { close(closing) })); err != nil {
 			return err

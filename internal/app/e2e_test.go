@@ -415,9 +415,9 @@ func TestBadRequestsGetClearErrors(t *testing.T) {
 	}{
 		{"no token", "GET", "/api/v1/conversations", nil, false, "", 401, "Bearer"},
 		{"wrong token", "GET", "/api/v1/conversations", nil, true, "wrong-token-0123456789", 401, "not one of the configured"},
-		{"unknown conversation", "GET", "/api/v1/conversations/webchat/nobody-here", nil, true, "", 404, "nobody-here"},
-		{"unknown conversation live chat", "POST", "/api/v1/conversations/webchat/nobody-here/live-chat", `{"on":true}`, true, "", 404, "nobody-here"},
-		{"unknown conversation message", "POST", "/api/v1/conversations/webchat/nobody-here/messages", `{"text":"hi"}`, true, "", 404, "nobody-here"},
+		{"unknown conversation", "GET", "/api/v1/conversations/webchat/nobody-here-0000000000000", nil, true, "", 404, "nobody-here-0000000000000"},
+		{"unknown conversation live chat", "POST", "/api/v1/conversations/webchat/nobody-here-0000000000000/live-chat", `{"on":true}`, true, "", 404, "nobody-here-0000000000000"},
+		{"unknown conversation message", "POST", "/api/v1/conversations/webchat/nobody-here-0000000000000/messages", `{"text":"hi"}`, true, "", 404, "nobody-here-0000000000000"},
 		{"unknown channel", "GET", "/api/v1/conversations/telegram/x", nil, true, "", 404, "unknown channel"},
 		{"malformed JSON", "POST", "/webchat/v1/visitors/" + visitor + "/messages", `{"text": "hi"`, false, "", 400, "JSON"},
 		{"empty body", "POST", conversationPath(visitor) + "/messages", ``, true, "", 400, "empty"},
@@ -814,7 +814,7 @@ func TestSearchMessagesAndCustomers(t *testing.T) {
 	if r := c.do("GET", conversationPath(visitor)+"/search?q=x&sort=oldest", nil, true); r.status != http.StatusBadRequest {
 		t.Errorf("search with a bad sort: %d", r.status)
 	}
-	if r := c.do("GET", "/api/v1/conversations/webchat/nobody-here/search?q=x", nil, true); r.status != http.StatusNotFound {
+	if r := c.do("GET", "/api/v1/conversations/webchat/nobody-here-0000000000000/search?q=x", nil, true); r.status != http.StatusNotFound {
 		t.Errorf("search in an unknown conversation: %d", r.status)
 	}
 

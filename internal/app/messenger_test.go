@@ -52,22 +52,22 @@ func postWebhook(t *testing.T, base, body, signature string) (int, string) {
 // receipts.
 func batch(psid string, n int) string {
 	return fmt.Sprintf(`{"object":"page","entry":[
-  {"id":"PAGE1","time":1763900000000,"messaging":[
-    {"sender":{"id":"%[1]s"},"recipient":{"id":"PAGE1"},"timestamp":1763900000001,
+  {"id":"1000000000000001","time":1763900000000,"messaging":[
+    {"sender":{"id":"%[1]s"},"recipient":{"id":"1000000000000001"},"timestamp":1763900000001,
      "message":{"mid":"m_%[1]s_%[2]d_text","text":"Здравейте, къде е пратката ми?"}},
-    {"sender":{"id":"%[1]s"},"recipient":{"id":"PAGE1"},"timestamp":1763900000002,
+    {"sender":{"id":"%[1]s"},"recipient":{"id":"1000000000000001"},"timestamp":1763900000002,
      "message":{"mid":"m_%[1]s_%[2]d_qr","text":"Доставка","quick_reply":{"payload":"DELIVERY"}}},
-    {"sender":{"id":"%[1]s"},"recipient":{"id":"PAGE1"},"timestamp":1763900000003,
+    {"sender":{"id":"%[1]s"},"recipient":{"id":"1000000000000001"},"timestamp":1763900000003,
      "message":{"mid":"m_%[1]s_%[2]d_img","attachments":[{"type":"image","payload":{"url":"https://cdn.example/photo.jpg"}}]}},
-    {"sender":{"id":"PAGE1"},"recipient":{"id":"%[1]s"},"timestamp":1763900000004,
+    {"sender":{"id":"1000000000000001"},"recipient":{"id":"%[1]s"},"timestamp":1763900000004,
      "message":{"mid":"m_page_echo_%[2]d","is_echo":true,"app_id":1517776481860111,"text":"Hi from the inbox"}},
-    {"sender":{"id":"PAGE1"},"recipient":{"id":"%[1]s"},"timestamp":1763900000004,
+    {"sender":{"id":"1000000000000001"},"recipient":{"id":"%[1]s"},"timestamp":1763900000004,
      "message":{"mid":"m_own_echo_%[2]d","is_echo":true,"app_id":999000111,"text":"sent by handoff itself"}},
-    {"sender":{"id":"%[1]s"},"recipient":{"id":"PAGE1"},"timestamp":1763900000005,"read":{"watermark":1763900000004}},
-    {"sender":{"id":"%[1]s"},"recipient":{"id":"PAGE1"},"timestamp":1763900000006,"delivery":{"mids":["m_page_echo_%[2]d"],"watermark":1763900000004}}
+    {"sender":{"id":"%[1]s"},"recipient":{"id":"1000000000000001"},"timestamp":1763900000005,"read":{"watermark":1763900000004}},
+    {"sender":{"id":"%[1]s"},"recipient":{"id":"1000000000000001"},"timestamp":1763900000006,"delivery":{"mids":["m_page_echo_%[2]d"],"watermark":1763900000004}}
   ]},
-  {"id":"PAGE2","time":1763900000000,"messaging":[
-    {"sender":{"id":"%[1]s"},"recipient":{"id":"PAGE2"},"timestamp":1763900000007,
+  {"id":"1000000000000002","time":1763900000000,"messaging":[
+    {"sender":{"id":"%[1]s"},"recipient":{"id":"1000000000000002"},"timestamp":1763900000007,
      "postback":{"mid":"m_%[1]s_%[2]d_pb","title":"Talk to a human","payload":"HANDOFF_TALK_TO_HUMAN"}}
   ]}
 ]}`, psid, n)
