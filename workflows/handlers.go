@@ -113,8 +113,9 @@ func (c *conversation) onRequestAgent(ctx workflow.Context, req AgentRequest) (c
 // requestAgent moves a bot conversation to agent_requested, has the bot
 // acknowledge it and queues the alert to the business; it reports whether
 // the state changed. trigger is the customer message (or request) that
-// asked, and space the kind of its ID. Asking again while flagged is acknowledged again but alerts no one;
-// asking during live chat changes nothing, as staff are already there.
+// asked, and space the kind of its ID. Asking again while flagged is
+// acknowledged again but alerts no one; asking during live chat changes
+// nothing, as staff are already there.
 func (c *conversation) requestAgent(ctx workflow.Context, trigger chat.Message, space idSpace) bool {
 	switch c.state.Status {
 	case chat.StatusBot:
