@@ -56,7 +56,7 @@ func restartUnderLoad(t *testing.T, signal string, stop func(*child)) {
 
 	// Every visitor writes until the process dies; what was acknowledged
 	// (202) must survive, what failed may or may not have been recorded.
-	writers.run(3 * time.Second)
+	writers.run(3*time.Second, 3*crashLoad)
 	stop(first)
 	writers.wait()
 	acked := writers.acknowledged()
@@ -148,9 +148,10 @@ func newLoad(c *api, visitors []string) *load {
 	return &load{c: c, visitors: visitors, acked: map[string][]string{}}
 }
 
-// run starts every visitor writing, one message at a time, and returns after
-// d; the writers stop at their first failure (the process was killed).
-func (l *load) run(d time.Duration) {
+// run starts every visitor writing, one message at a time, and returns once
+// at least d has passed and n messages were acknowledged (or a minute has
+// passed); the writers stop at their first failure (the process died).
+func (l *load) run(d time.Duration, n int) {
 	for _, visitor := range l.visitors {
 		l.wg.Add(1)
 		go func() {
@@ -166,6 +167,9 @@ func (l *load) run(d time.Duration) {
 		}()
 	}
 	time.Sleep(d)
+	_ = pollUntil(time.Minute, "the load to be acknowledged", func() (bool, error) {
+		return countIDs(l.acknowledged()) >= n, nil
+	})
 }
 
 func (l *load) wait() { l.wg.Wait() }
