@@ -154,7 +154,7 @@ func checkMessageItem(t *testing.T, item webhookItem, raw json.RawMessage) {
 	}
 	text, payload := "", ""
 	switch {
-	case ev.Message != nil:
+	case ev.Message != nil && !ev.Message.IsEcho:
 		text = ev.Message.Text
 		if ev.Message.QuickReply != nil {
 			payload = ev.Message.QuickReply.Payload
