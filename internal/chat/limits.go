@@ -50,9 +50,9 @@ const (
 )
 
 var (
-	// VisitorIDPattern is a web chat visitor ID as handoff issues them: 128
+	// visitorIDPattern is a web chat visitor ID as handoff issues them: 128
 	// random bits in URL-safe base64 (22 characters), with room to grow.
-	VisitorIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{22,64}$`)
+	visitorIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{22,64}$`)
 	messageIDPattern = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,128}$`)
 	localePattern    = regexp.MustCompile(`^[A-Za-z]{2,8}([_-][A-Za-z0-9]{1,8})*$`)
 	attachmentType   = regexp.MustCompile(`^[a-z_]{1,32}$`)
@@ -187,12 +187,12 @@ func CheckChannelMessageID(field, s string) error {
 }
 
 // CheckCustomerID checks a customer's ID on a channel: a web chat visitor
-// ID as handoff issues them (VisitorIDPattern), or a Messenger page-scoped
+// ID as handoff issues them (visitorIDPattern), or a Messenger page-scoped
 // user ID of 1 to MaxMessengerIDDigits digits.
 func CheckCustomerID(field, channel, id string) error {
 	switch channel {
 	case ChannelWebChat:
-		if !VisitorIDPattern.MatchString(id) {
+		if !visitorIDPattern.MatchString(id) {
 			return invalid(field, "%s must be 22-64 letters, digits, _ or -, as issued by POST /webchat/v1/visitors", Quote(id))
 		}
 	case ChannelMessenger:
