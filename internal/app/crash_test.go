@@ -41,6 +41,10 @@ func restartUnderLoad(t *testing.T, signal string, stop func(*child)) {
 		"HANDOFF_DATA_DIR=" + dir,
 		"HANDOFF_TEMPORAL_EMBEDDED_FRONTEND_ADDR=127.0.0.1:0",
 		"HANDOFF_AUTH_TOKENS=alice:" + staffToken,
+		// The load is many visitors from one address writing as fast as
+		// they can: the web chat's rate limits would stop it.
+		"HANDOFF_WEBCHAT_LIMITS_VISITORS_PER_MINUTE=0",
+		"HANDOFF_WEBCHAT_LIMITS_MESSAGES_PER_MINUTE=0",
 	}
 	first, httpAddr, _ := startChildOnFreePorts(t, dir, env)
 	c := &api{t: t, base: "http://" + httpAddr, token: staffToken}
