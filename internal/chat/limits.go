@@ -147,11 +147,11 @@ func CheckURL(field, s string) error {
 	if len(s) > MaxURLBytes {
 		return invalid(field, "is %d bytes long; at most %d are allowed", len(s), MaxURLBytes)
 	}
-	if !IsWebURL(s) {
-		return invalid(field, "must start with http:// or https://, got %s", Quote(s))
-	}
 	if strings.ContainsFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) || !utf8.ValidString(s) {
 		return invalid(field, "must not contain spaces or control characters, got %s", Quote(s))
+	}
+	if !IsWebURL(s) {
+		return invalid(field, "must start with http:// or https://, got %s", Quote(s))
 	}
 	if u, err := url.Parse(s); err != nil || u.Host == "" {
 		return invalid(field, "is not an absolute URL with a host, got %s", Quote(s))

@@ -125,7 +125,7 @@ func TestCheckURL(t *testing.T) {
 		{"ftp", "ftp://x", "http:// or https://"},
 		{"no scheme", "shop.example.com", "http:// or https://"},
 		{"nothing after the scheme", "https://", "http:// or https://"},
-		{"space", "https://x.example/a b", "http:// or https://"},
+		{"space", "https://x.example/a b", "must not contain spaces"},
 		{"control character", "https://x.example/a\x00", "control characters"},
 		{"no host", "https:///path", "host"},
 	})

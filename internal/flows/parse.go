@@ -13,6 +13,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/handoff-chat/handoff/internal/chat"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -287,7 +288,7 @@ func (p *parser) readBlock(n *yaml.Node, index int) (*block, *yaml.Node) {
 		textLimit, why = maxTemplateTextRunes, " in a block with links (it is sent as a Messenger button template)"
 	}
 	if e := fields["text"]; e.value != nil {
-		b.text = p.translations(e, "text of "+name, textLimit, why)
+		b.text = p.translations(e, "text of "+name, textLimit, why, chat.CheckText)
 	}
 	if e := fields["image"]; e.value != nil {
 		b.image = p.readURL(e.value, "image of "+name, "https://example.com/images/welcome.jpg")
@@ -357,7 +358,7 @@ func (p *parser) readLink(n *yaml.Node, what string) (link, bool) {
 	if e := fields["title"]; e.value == nil {
 		p.report(n, "%s has no title; add title: {%s}", what, p.languageExample())
 	} else {
-		l.title = p.translations(e, "title of "+what, maxTitleRunes, "")
+		l.title = p.translations(e, "title of "+what, maxTitleRunes, "", chat.CheckTitle)
 	}
 	if e := fields["url"]; e.value == nil {
 		p.report(n, "%s has no url; add url: https://...", what)
@@ -376,7 +377,7 @@ func (p *parser) readButton(n *yaml.Node, what string) (button, bool) {
 	if e := fields["title"]; e.value == nil {
 		p.report(n, "%s has no title; add title: {%s}", what, p.languageExample())
 	} else {
-		btn.title = p.translations(e, "title of "+what, maxTitleRunes, "")
+		btn.title = p.translations(e, "title of "+what, maxTitleRunes, "", chat.CheckTitle)
 	}
 	goTo, action := fields["goto"], fields["action"]
 	switch {
@@ -425,7 +426,7 @@ func (p *parser) readBlockRef(root *yaml.Node, e entry, key string, f *Flow) str
 
 // translations reads a mapping of language to text, which must have every
 // language of the flow and no other, each text at most limit characters.
-func (p *parser) translations(e entry, what string, limit int, why string) map[string]string {
+func (p *parser) translations(e entry, what string, limit int, why string, check func(field, s string) error) map[string]string {
 	n := e.value
 	if n.Kind != yaml.MappingNode {
 		p.report(n, "%s must give the text in each language, e.g. {%s}, not %s", what, p.languageExample(), describe(n))
@@ -456,6 +457,8 @@ func (p *parser) translations(e entry, what string, limit int, why string) map[s
 		}
 		if c := utf8.RuneCountInString(text); c > limit {
 			p.report(value, "%s in %s is %d characters long; Messenger allows at most %d%s", what, lang, c, limit, why)
+		} else if err := check(what, text); err != nil {
+			p.report(value, "%s in %s %s", what, lang, checkProblem(err))
 		}
 		out[lang] = text
 	}
@@ -481,8 +484,19 @@ func (p *parser) readURL(n *yaml.Node, what, example string) string {
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		p.report(n, "%s %q is not an absolute http(s) URL; expected e.g. %s", what, raw, example)
+	} else if err := chat.CheckURL(what, raw); err != nil {
+		p.report(n, "%s %s", what, checkProblem(err))
 	}
 	return raw
+}
+
+// checkProblem is what a chat check found wrong, without the field it names.
+func checkProblem(err error) string {
+	var fe *chat.FieldError
+	if errors.As(err, &fe) {
+		return fe.Problem
+	}
+	return err.Error()
 }
 
 // mapping returns the entries of a mapping by key, reporting keys not in

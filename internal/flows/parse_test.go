@@ -62,6 +62,13 @@ func TestValidationErrors(t *testing.T) {
 	}{
 		// The file as a whole.
 		{"empty file", "", 1, []string{"the file is empty", "languages", "blocks"}, 0},
+		{"control character in a text", "languages: [en]\nstart: a\nblocks:\n  - id: a\n    text: {en: \"hi\\a\"}\n", 5,
+			[]string{`text of block "a" in en`, "control character"}, 0},
+		{"zero-width text", "languages: [en]\nstart: a\nblocks:\n  - id: a\n    text: {en: \"\\u200b\"}\n", 5,
+			[]string{`text of block "a" in en`, "blank"}, 0},
+		{"line break in a title", head + "    buttons:\n      - title: {en: \"Go\\non\"}\n        goto: a\n", 7,
+			[]string{"title of", "in en"}, 0},
+		{"space in an image URL", head + "    image: https://x.example/a b.jpg\n", 6, []string{`image of block "a"`, "spaces"}, 0},
 		{"only comments", "# flows come later\n", 1, []string{"the file is empty"}, 0},
 		{"empty document", "---\n", 1, []string{"the file is empty"}, 0},
 		{"tab indentation", "languages: [en]\nstart: a\nblocks:\n\t- id: a\n", 4, []string{"invalid YAML", "cannot start any token"}, 0},
