@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
+	"unicode"
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
@@ -92,7 +94,27 @@ func (m *Messenger) FetchCustomerProfile(ctx context.Context, req ProfileRequest
 	if err != nil {
 		return CustomerProfile{}, classify("fetch profile of "+req.CustomerID, err)
 	}
-	return CustomerProfile{Name: p.Name}, nil
+	return CustomerProfile{Name: boundedName(p.Name)}, nil
+}
+
+// boundedName is a name from the channel made to fit chat.CheckName: control
+// characters become spaces and it is cut to chat.MaxNameRunes; a name that
+// still does not fit is left out, so the list shows the customer ID.
+func boundedName(name string) string {
+	name = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, strings.ToValidUTF8(name, ""))
+	name = strings.TrimSpace(name)
+	if runes := []rune(name); len(runes) > chat.MaxNameRunes {
+		name = strings.TrimSpace(string(runes[:chat.MaxNameRunes]))
+	}
+	if chat.CheckName("name", name) != nil {
+		return ""
+	}
+	return name
 }
 
 // classify returns transient errors for Temporal to retry and turns

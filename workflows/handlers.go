@@ -52,7 +52,48 @@ func (c *conversation) validateCustomerMessage(msg CustomerMessage) error {
 	if msg.Text == "" && msg.Payload == "" && len(msg.Attachments) == 0 {
 		return invalidInput("a customer message needs text, a button payload or an attachment")
 	}
+	if err := checkCustomerFields(msg); err != nil {
+		return invalidInput(err.Error())
+	}
 	return c.checkCustomerMessage(msg)
+}
+
+// checkCustomerFields applies the bounds of every string a customer message
+// brings into the state; the API checks them first, this keeps any other
+// caller to the same bounds.
+func checkCustomerFields(msg CustomerMessage) error {
+	checks := []struct {
+		value string
+		check func(field, s string) error
+		field string
+	}{
+		{msg.ID, chat.CheckChannelMessageID, "id"},
+		{msg.CustomerName, chat.CheckName, "customer_name"},
+		{msg.PageID, chat.CheckPageID, "page_id"},
+		{msg.Locale, chat.CheckLocale, "locale"},
+		{msg.Text, chat.CheckText, "text"},
+		{msg.Payload, chat.CheckPayload, "payload"},
+	}
+	for _, c := range checks {
+		if c.value == "" {
+			continue
+		}
+		if err := c.check(c.field, c.value); err != nil {
+			return err
+		}
+	}
+	if len(msg.Attachments) > chat.MaxCustomerAttachments {
+		return fmt.Errorf("a customer message carries at most %d attachments, got %d", chat.MaxCustomerAttachments, len(msg.Attachments))
+	}
+	for i, a := range msg.Attachments {
+		if err := chat.CheckAttachmentType(fmt.Sprintf("attachments[%d].type", i), a.Type); err != nil {
+			return err
+		}
+		if err := chat.CheckURL(fmt.Sprintf("attachments[%d].url", i), a.URL); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // onCustomerMessage records the message, reopens the window and hands the

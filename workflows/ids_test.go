@@ -1,6 +1,7 @@
 package workflows_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -121,4 +122,21 @@ func TestAgentRequestWithAMessagesIDIsAlertedOnItsOwn(t *testing.T) {
 	if n := notificationsOf(*view, chat.MediumEmail); len(n) != 2 || n[0].Status != chat.NotificationSent || n[1].Status != chat.NotificationSent {
 		t.Errorf("email outcomes %+v, want one sent for each request", n)
 	}
+}
+
+// The workflow applies the same bounds as the API to what a customer
+// message brings into its state, whoever sends it.
+func TestOutOfBoundsCustomerMessagesAreRejected(t *testing.T) {
+	h := newHarness(t)
+	long := h.update(0, workflows.UpdateCustomerMessage, workflows.CustomerMessage{ID: "m1", Text: "hi", Locale: strings.Repeat("a", 900)})
+	control := h.update(time.Second, workflows.UpdateCustomerMessage, workflows.CustomerMessage{ID: "m2", Text: "hi\x00there"})
+	blank := h.update(2*time.Second, workflows.UpdateCustomerMessage, workflows.CustomerMessage{ID: "m3", Text: "\u200b\u200b"})
+	ok := h.customer(3*time.Second, "m4", "hello")
+	h.run()
+	for name, o := range map[string]*outcome{"900-byte locale": long, "NUL in text": control, "zero-width text": blank} {
+		if errorType(o.rejected) != workflows.ErrTypeInvalidInput {
+			t.Errorf("%s: rejected=%v err=%v, want an InvalidInput rejection", name, o.rejected, o.err)
+		}
+	}
+	mustSucceed(t, "a message within bounds", ok)
 }
