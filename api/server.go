@@ -104,6 +104,7 @@ func NewHandler(deps Deps) http.Handler {
 	r.GET("/chat", s.serveChatPage)
 	chat := r.Group("/webchat/v1")
 	chat.POST("/visitors", s.guard(s.limitVisitorCreation), s.newVisitor)
+	chat.GET("/welcome", s.handle(s.webChatWelcome))
 	visitor := chat.Group("/visitors/:visitor")
 	byHeader, byHeaderOrQuery := s.guard(s.requireVisitor), s.guard(s.requireStreamVisitor)
 	limited := s.guard(s.limitVisitorMessages)

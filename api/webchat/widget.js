@@ -323,6 +323,7 @@
       if (!res.ok) throw new HttpError(res);
       const messages = Array.isArray(res.data.messages) ? res.data.messages : [];
       messages.sort((a, b) => a.seq - b.seq).forEach((m) => receive(m, false));
+      if (seenSeqs.size === 0) showWelcome();
       openStream();
       clearError('connect');
     } catch (err) {
@@ -392,6 +393,30 @@
       unread++;
       renderUnread();
     }
+    if (stick) scrollToBottom();
+  }
+
+  // showWelcome greets a visitor whose conversation is empty with the flows'
+  // start block (GET /webchat/v1/welcome?locale= -> {"message": Content or
+  // null}), shown first and never sent; its buttons start the conversation.
+  let welcomed = false;
+  async function showWelcome() {
+    if (welcomed) return;
+    welcomed = true;
+    let res;
+    try {
+      res = await request('GET', '/webchat/v1/welcome?locale=' + encodeURIComponent(LANG));
+    } catch (_) {
+      welcomed = false;
+      return;
+    }
+    const content = res.ok && res.data.message;
+    if (!content || seenSeqs.size > 0) return;
+    const stick = stuckToBottom;
+    const node = renderMessage(Object.assign({}, content, { sender: 'bot' }));
+    node.dataset.welcome = 'true';
+    list.insertBefore(node, list.firstChild);
+    updateQuickReplies();
     if (stick) scrollToBottom();
   }
 

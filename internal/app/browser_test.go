@@ -74,12 +74,19 @@ func TestWebChatWidgetInTheBrowser(t *testing.T) {
 		return `document.querySelectorAll(` + jsString(selector) + `).length`
 	}
 
-	// The demo page opens the widget; the visitor writes and the bot answers
+	// The demo page opens the widget, which greets with the flow's start
+	// block before the visitor writes; the visitor writes and the bot answers
 	// with the flow's quick replies.
 	run(t, ctx, "open /chat",
 		chromedp.Navigate(c.base+"/chat"),
 		waitFor(panelOpen),
+		waitFor(count(`.hc-message[data-welcome]`)+` === 1 && `+count(`.hc-quick-reply`)+` > 0`),
 	)
+	var welcomeChoices int
+	run(t, ctx, "read the welcome", chromedp.Evaluate(count(`.hc-quick-reply`), &welcomeChoices))
+	if welcomeChoices == 0 {
+		t.Fatal("the welcome block offers no choices")
+	}
 	run(t, ctx, "write to the bot",
 		chromedp.Focus(`textarea.hc-input`, chromedp.ByQuery),
 		chromedp.KeyEvent("Здравейте"),
@@ -87,12 +94,12 @@ func TestWebChatWidgetInTheBrowser(t *testing.T) {
 		waitFor(count(`.hc-message[data-sender="customer"][data-seq]`)+` === 1`),
 	)
 	run(t, ctx, "get the bot's reply",
-		waitFor(count(`.hc-message[data-sender="bot"]`)+` >= 1 && `+count(`.hc-quick-reply`)+` > 0`),
+		waitFor(count(`.hc-message[data-sender="bot"][data-seq]`)+` >= 1 && `+count(`.hc-quick-reply`)+` > 0`),
 	)
 	var choice, firstBot string
 	run(t, ctx, "read the bot's reply",
 		chromedp.Evaluate(`document.querySelector(".hc-quick-reply").textContent`, &choice),
-		chromedp.Evaluate(`document.querySelector('.hc-message[data-sender="bot"] .hc-text').textContent`, &firstBot),
+		chromedp.Evaluate(`document.querySelector('.hc-message[data-sender="bot"][data-seq] .hc-text').textContent`, &firstBot),
 	)
 	if !strings.ContainsAny(firstBot, "абвгдежзийклмнопрстуфхцчшщъьюя") {
 		t.Errorf("bot answered %q to a Bulgarian greeting, want Bulgarian", firstBot)
@@ -101,7 +108,7 @@ func TestWebChatWidgetInTheBrowser(t *testing.T) {
 	// Choosing a quick reply navigates to its block.
 	run(t, ctx, "choose "+choice,
 		click(`.hc-quick-reply`),
-		waitFor(count(`.hc-message[data-sender="bot"]`)+` >= 2`),
+		waitFor(count(`.hc-message[data-sender="bot"][data-seq]`)+` >= 2`),
 		waitFor(count(`.hc-message[data-sender="customer"][data-seq]`)+` === 2`),
 	)
 
@@ -132,6 +139,11 @@ func TestWebChatWidgetInTheBrowser(t *testing.T) {
 		waitFor(panelOpen),
 		waitFor(count(`.hc-message[data-seq]`)+` === `+jsNumber(before)),
 	)
+	var welcomes int
+	run(t, ctx, "no welcome over a conversation", chromedp.Evaluate(count(`.hc-message[data-welcome]`), &welcomes))
+	if welcomes != 0 {
+		t.Errorf("the reloaded conversation shows %d welcome blocks, want none", welcomes)
+	}
 }
 
 // panelOpen is true once the widget's chat panel shows.
