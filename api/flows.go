@@ -97,7 +97,7 @@ func (s *server) sendBlock(c *gin.Context) error {
 	if err != nil {
 		return badRequest(err.Error())
 	}
-	return s.sendStaffMessage(c, channel, customer, workflows.StaffMessage{ID: req.ID, Author: staffName(c), Content: msg})
+	return s.sendStaffMessage(c, channel, customer, workflows.StaffMessage{ID: req.ID, Author: staffName(c), DisplayName: s.displayName(c), Content: msg})
 }
 
 // check says what is wrong with the request for flows f, if anything, and

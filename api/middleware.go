@@ -105,6 +105,14 @@ func (s *server) requireStaff(c *gin.Context) error {
 	return nil
 }
 
+// displayName is the name customers see on the calling staff member's messages.
+func (s *server) displayName(c *gin.Context) string {
+	if s.StaffDisplayName == nil {
+		return ""
+	}
+	return s.StaffDisplayName(staffName(c))
+}
+
 func staffName(c *gin.Context) string { return c.GetString(staffKey) }
 
 // readBody reads the whole request body; a body over the limit is a 413

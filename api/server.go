@@ -37,6 +37,9 @@ type Deps struct {
 	WebChat WebChat
 	// StaffTokens maps a bearer token to the staff member's name.
 	StaffTokens map[string]string
+	// StaffDisplayName is the name customers see on a staff member's
+	// messages; nil shows none.
+	StaffDisplayName func(name string) string
 	// Closing is closed when the server shuts down; long-lived streams end.
 	Closing <-chan struct{}
 	// MaxBodyBytes caps request bodies; larger ones get 413.

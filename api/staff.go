@@ -218,7 +218,7 @@ func (s *server) staffMessage(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.sendStaffMessage(c, channel, customer, workflows.StaffMessage{ID: req.ID, Author: staffName(c), Content: content})
+	return s.sendStaffMessage(c, channel, customer, workflows.StaffMessage{ID: req.ID, Author: staffName(c), DisplayName: s.displayName(c), Content: content})
 }
 
 // sendStaffMessage records a staff message and answers 201 with the

@@ -160,8 +160,20 @@ func (s *server) visitorTranscript(c *gin.Context) error {
 	if err != nil {
 		return fmt.Errorf("web chat transcript: %w", err)
 	}
+	for i := range messages {
+		messages[i] = forVisitor(messages[i])
+	}
 	c.JSON(http.StatusOK, gin.H{"messages": messages})
 	return nil
+}
+
+// forVisitor is a message as the customer may see it: staff appear by
+// their display name, never by the name they sign in with, and the
+// channel's delivery details stay with staff.
+func forVisitor(m chat.Message) chat.Message {
+	m.Author = ""
+	m.Delivery = nil
+	return m
 }
 
 // seqParam reads an optional message sequence number; what names it in the

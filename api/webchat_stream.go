@@ -146,7 +146,7 @@ func streamCursor(c *gin.Context) (int64, error) {
 }
 
 func writeEvent(c *gin.Context, m chat.Message) error {
-	data, err := json.Marshal(m)
+	data, err := json.Marshal(forVisitor(m))
 	if err != nil {
 		return fmt.Errorf("encode message %s: %w", m.ID, err)
 	}

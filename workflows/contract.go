@@ -142,6 +142,8 @@ type CustomerMessage struct {
 type StaffMessage struct {
 	ID     string `json:"id"`
 	Author string `json:"author"`
+	// DisplayName is the name the customer sees on the message.
+	DisplayName string `json:"display_name,omitempty"`
 	chat.Content
 	// Echo marks a message staff sent outside handoff (Messenger's own
 	// inbox): it is recorded but not sent again.

@@ -217,6 +217,11 @@ func (c *conversation) validateStaffMessage(ctx workflow.Context, msg StaffMessa
 	if err := msg.Content.Validate(); err != nil {
 		return invalidInput(err.Error())
 	}
+	if msg.DisplayName != "" {
+		if err := chat.CheckName("display_name", msg.DisplayName); err != nil {
+			return invalidInput(err.Error())
+		}
+	}
 	if err := c.checkStaffMessage(msg); err != nil {
 		return err
 	}
@@ -238,6 +243,7 @@ func (c *conversation) onStaffMessage(ctx workflow.Context, msg StaffMessage) (c
 	}
 	c.remember(staffMessageIDs, msg.ID, staffDigest(msg))
 	m := msg.Content.AsMessage(msg.ID, chat.SenderStaff, msg.Author, workflow.Now(ctx))
+	m.DisplayName = msg.DisplayName
 	if msg.Echo {
 		c.record(m) // already on the channel: sent from Meta's inbox
 	} else {

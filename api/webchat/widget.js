@@ -477,7 +477,7 @@
     const node = el('div', 'hc-message');
     node.dataset.sender = sender;
     if (typeof msg.seq === 'number') node.dataset.seq = String(msg.seq);
-    if (sender === 'staff' && msg.author) node.append(el('div', 'hc-author', String(msg.author)));
+    if (sender === 'staff' && msg.display_name) node.append(el('div', 'hc-author', String(msg.display_name)));
     const bubble = el('div', 'hc-bubble');
     // A customer message made by a button shows its title (text).
     const text = String(msg.text || (sender === 'customer' ? msg.payload || '' : ''));

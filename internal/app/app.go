@@ -187,10 +187,11 @@ func (a *App) start(ctx context.Context, role Role) error {
 			WebChat: api.WebChat{
 				AllowedOrigins: cfg.WebChat.AllowedOrigins, TokenKey: webChatKey, Limits: api.WebChatLimits(cfg.WebChat.Limits),
 			},
-			TrustedProxies: cfg.HTTP.TrustedProxies,
-			StaffTokens:    tokens,
-			MaxBodyBytes:   cfg.HTTP.MaxBodyBytes,
-			Logger:         a.logger,
+			TrustedProxies:   cfg.HTTP.TrustedProxies,
+			StaffTokens:      tokens,
+			StaffDisplayName: cfg.Auth.StaffDisplayName,
+			MaxBodyBytes:     cfg.HTTP.MaxBodyBytes,
+			Logger:           a.logger,
 		})
 		if err := a.serveHTTP(handler, sync.OnceFunc(func() { close(closing) })); err != nil {
 			return err

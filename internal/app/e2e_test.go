@@ -189,13 +189,15 @@ func (a *api) say(visitor string, body map[string]any) map[string]any {
 }
 
 type message struct {
-	Seq     int64  `json:"seq"`
-	ID      string `json:"id"`
-	Sender  string `json:"sender"`
-	Author  string `json:"author"`
-	Text    string `json:"text"`
-	Payload string `json:"payload"`
-	Buttons []struct {
+	Seq    int64  `json:"seq"`
+	ID     string `json:"id"`
+	Sender string `json:"sender"`
+	Author string `json:"author"`
+	// DisplayName is the name the customer sees on a staff message.
+	DisplayName string `json:"display_name"`
+	Text        string `json:"text"`
+	Payload     string `json:"payload"`
+	Buttons     []struct {
 		Title   string `json:"title"`
 		Payload string `json:"payload"`
 	} `json:"buttons"`

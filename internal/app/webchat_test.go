@@ -108,8 +108,8 @@ func TestWebChatEventStreamDeliversRepliesAsTheyHappen(t *testing.T) {
 		"buttons":     []map[string]any{{"title": "Магазин", "url": "https://example.com"}},
 	}, true)
 	staff := nextMessage(t, events)
-	if staff.ID != "sse-staff" || staff.Author != "alice" {
-		t.Fatalf("third event %+v, want the staff message by alice", staff)
+	if staff.ID != "sse-staff" || staff.DisplayName != "Support" || staff.Author != "" {
+		t.Fatalf("third event %+v, want the staff message under the display name Support, without the token's name", staff)
 	}
 
 	// A reconnect with Last-Event-ID resumes after that message only.

@@ -17,6 +17,9 @@ type Message struct {
 	ID     string `json:"id"`
 	Sender Sender `json:"sender"`
 	Author string `json:"author,omitempty"` // staff member who wrote it
+	// DisplayName is the name the customer sees on a staff message; the
+	// author's own name is for staff and auditors only.
+	DisplayName string `json:"display_name,omitempty"`
 	Text   string `json:"text,omitempty"`
 	// Payload is the value of a button or quick reply the customer chose.
 	Payload string `json:"payload,omitempty"`

@@ -71,6 +71,20 @@ type HTTP struct {
 type Auth struct {
 	// Tokens are "name:secret" pairs; the name is recorded as the author of changes.
 	Tokens []string `mapstructure:"tokens"`
+	// DisplayName is the name customers see on staff messages, unless
+	// DisplayNames gives the staff member one of their own.
+	DisplayName string `mapstructure:"display_name"`
+	// DisplayNames maps a token's name to the name customers see.
+	DisplayNames map[string]string `mapstructure:"display_names"`
+}
+
+// StaffDisplayName is the name customers see on messages of the staff
+// member called name.
+func (a Auth) StaffDisplayName(name string) string {
+	if display := a.DisplayNames[name]; display != "" {
+		return display
+	}
+	return a.DisplayName
 }
 
 // Temporal configures the Temporal connection, or the embedded server.
@@ -296,6 +310,8 @@ var defaults = map[string]any{
 	"http.public_url":                 "http://localhost:8080",
 	"http.trusted_proxies":            []string{},
 	"auth.tokens":                     []string{},
+	"auth.display_name":               "Support",
+	"auth.display_names":              map[string]any{},
 	"temporal.address":                "",
 	"temporal.namespace":              "default",
 	"temporal.api_key":                "",
@@ -495,6 +511,14 @@ func (c *Config) Validate() error {
 	for i, entry := range c.Auth.Tokens {
 		if err := checkToken(entry); err != nil {
 			bad(fmt.Sprintf("auth.tokens[%d]", i), "%v", err)
+		}
+	}
+	if err := chat.CheckName("the name", c.Auth.DisplayName); err != nil {
+		bad("auth.display_name", "%v", err)
+	}
+	for name, display := range c.Auth.DisplayNames {
+		if err := chat.CheckName("the name", display); err != nil {
+			bad("auth.display_names."+name, "%v", err)
 		}
 	}
 	for i, proxy := range c.HTTP.TrustedProxies {

@@ -61,7 +61,7 @@ func wantDefaults() Config {
 			PublicURL:      "http://localhost:8080",
 			TrustedProxies: []string{},
 		},
-		Auth: Auth{Tokens: []string{}},
+		Auth: Auth{Tokens: []string{}, DisplayName: "Support"},
 		Temporal: Temporal{
 			Namespace: "default",
 			UI:        TemporalUI{Addr: "127.0.0.1:8233"},
@@ -123,6 +123,16 @@ func (f field) check(t *testing.T, c *Config) {
 	t.Helper()
 	if got := f.got(c); !reflect.DeepEqual(got, f.want) {
 		t.Errorf("%s = %v, want %v", f.key, got, f.want)
+	}
+}
+
+func TestStaffDisplayNames(t *testing.T) {
+	a := Auth{DisplayName: "Support", DisplayNames: map[string]string{"alice": "Alice from Support"}}
+	if got := a.StaffDisplayName("alice"); got != "Alice from Support" {
+		t.Errorf("alice is shown as %q", got)
+	}
+	if got := a.StaffDisplayName("admin"); got != "Support" {
+		t.Errorf("admin is shown as %q, want the default display name", got)
 	}
 }
 
@@ -412,6 +422,16 @@ func TestInvalidConfig(t *testing.T) {
 		// want are strings the error must contain, usually the key.
 		want []string
 	}{
+		{
+			name: "blank display name",
+			env:  map[string]string{"HANDOFF_AUTH_DISPLAY_NAME": " "},
+			want: []string{"auth.display_name", "blank"},
+		},
+		{
+			name: "display name on two lines",
+			file: "auth:\n  display_names:\n    alice: \"Alice\\nSupport\"\n",
+			want: []string{"auth.display_names.alice", "control character"},
+		},
 		{
 			name: "inactivity timeout too short",
 			file: "livechat:\n  inactivity_timeout: 30s\n",
