@@ -126,6 +126,70 @@ func (f field) check(t *testing.T, c *Config) {
 	}
 }
 
+// loads is a configuration, from a file and the environment, that loads
+// with the values want names.
+type loads struct {
+	name string
+	file string            // config file content; "" loads no file
+	env  map[string]string // extra environment
+	want []field
+}
+
+// refused is a configuration that must not load; want are strings the
+// error must contain, usually the key.
+type refused struct {
+	name string
+	file string
+	env  map[string]string
+	want []string
+}
+
+// load loads the configuration of one case in an isolated directory.
+func load(t *testing.T, file string, env map[string]string) (*Config, error) {
+	t.Helper()
+	dir := isolate(t)
+	for k, v := range env {
+		t.Setenv(k, v)
+	}
+	path := ""
+	if file != "" {
+		path = writeConfig(t, dir, "handoff.yaml", file)
+	}
+	return Load(path)
+}
+
+func checkLoads(t *testing.T, tests []loads) {
+	t.Helper()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := load(t, tt.file, tt.env)
+			if err != nil {
+				t.Fatalf("Load: %v", err)
+			}
+			for _, f := range tt.want {
+				f.check(t, cfg)
+			}
+		})
+	}
+}
+
+func checkRefused(t *testing.T, tests []refused) {
+	t.Helper()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := load(t, tt.file, tt.env)
+			if err == nil {
+				t.Fatalf("Load succeeded with %+v, want an error containing %q", cfg, tt.want)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not contain %q", err, w)
+				}
+			}
+		})
+	}
+}
+
 func TestStaffDisplayNames(t *testing.T) {
 	a := Auth{DisplayName: "Support", DisplayNames: map[string]string{"alice": "Alice from Support"}}
 	if got := a.StaffDisplayName("alice"); got != "Alice from Support" {
@@ -272,11 +336,7 @@ func TestLoadMissingExplicitFile(t *testing.T) {
 
 func TestEnvOverrides(t *testing.T) {
 	tokens := map[string]string{"0123456789abcdef": "alice", "fedcba9876543210": "bob"}
-	tests := []struct {
-		name string
-		env  map[string]string
-		want []field
-	}{
+	tests := []loads{
 		{
 			name: "http.addr",
 			env:  map[string]string{"HANDOFF_HTTP_ADDR": "127.0.0.1:9999"},
@@ -368,21 +428,7 @@ func TestEnvOverrides(t *testing.T) {
 			},
 		},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			isolate(t)
-			for k, v := range tt.env {
-				t.Setenv(k, v)
-			}
-			cfg, err := Load("")
-			if err != nil {
-				t.Fatalf("Load: %v", err)
-			}
-			for _, f := range tt.want {
-				f.check(t, cfg)
-			}
-		})
-	}
+	checkLoads(t, tests)
 }
 
 func TestEnvBeatsFile(t *testing.T) {
@@ -415,13 +461,7 @@ auth:
 }
 
 func TestInvalidConfig(t *testing.T) {
-	tests := []struct {
-		name string
-		file string            // config file content; "" loads no file
-		env  map[string]string // extra environment
-		// want are strings the error must contain, usually the key.
-		want []string
-	}{
+	tests := []refused{
 		{
 			name: "blank display name",
 			env:  map[string]string{"HANDOFF_AUTH_DISPLAY_NAME": " "},
@@ -708,27 +748,7 @@ func TestInvalidConfig(t *testing.T) {
 			want: []string{"http.max_body_bytes"},
 		},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			dir := isolate(t)
-			for k, v := range tt.env {
-				t.Setenv(k, v)
-			}
-			path := ""
-			if tt.file != "" {
-				path = writeConfig(t, dir, "handoff.yaml", tt.file)
-			}
-			cfg, err := Load(path)
-			if err == nil {
-				t.Fatalf("Load succeeded with %+v, want an error containing %q", cfg, tt.want)
-			}
-			for _, w := range tt.want {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("error %q does not contain %q", err, w)
-				}
-			}
-		})
-	}
+	checkRefused(t, tests)
 }
 
 func TestSeveralProblemsAreAllReported(t *testing.T) {

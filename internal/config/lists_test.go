@@ -16,12 +16,7 @@ const (
 func TestListsSplitOnSpacesOrCommas(t *testing.T) {
 	tokens := map[string]string{secretA: "alice", secretB: "bob"}
 	pages := map[string]string{"111": "t1", "222": "t2"}
-	tests := []struct {
-		name string
-		env  map[string]string
-		file string
-		want []field
-	}{
+	tests := []loads{
 		{
 			name: "auth.tokens separated by a space",
 			env:  map[string]string{"HANDOFF_AUTH_TOKENS": "alice:" + secretA + " bob:" + secretB},
@@ -84,36 +79,13 @@ func TestListsSplitOnSpacesOrCommas(t *testing.T) {
 			want: []field{{"bot.agent_phrases", func(c *Config) any { return c.Bot.AgentPhrases }, []string{"talk to a human", "real person"}}},
 		},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			dir := isolate(t)
-			for k, v := range tt.env {
-				t.Setenv(k, v)
-			}
-			path := ""
-			if tt.file != "" {
-				path = writeConfig(t, dir, "handoff.yaml", tt.file)
-			}
-			cfg, err := Load(path)
-			if err != nil {
-				t.Fatalf("Load: %v", err)
-			}
-			for _, f := range tt.want {
-				f.check(t, cfg)
-			}
-		})
-	}
+	checkLoads(t, tests)
 }
 
 // TestBadListEntriesStopStartUp checks that an entry with white space inside
 // (possible only in a YAML list) or otherwise malformed names its key.
 func TestBadListEntriesStopStartUp(t *testing.T) {
-	tests := []struct {
-		name string
-		env  map[string]string
-		file string
-		want []string
-	}{
+	tests := []refused{
 		{
 			name: "token with a space inside",
 			file: "auth:\n  tokens: [\"alice:0123456789 abcdef\"]\n",
@@ -170,35 +142,11 @@ func TestBadListEntriesStopStartUp(t *testing.T) {
 			want: []string{"streams_per_visitor"},
 		},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			dir := isolate(t)
-			for k, v := range tt.env {
-				t.Setenv(k, v)
-			}
-			path := ""
-			if tt.file != "" {
-				path = writeConfig(t, dir, "handoff.yaml", tt.file)
-			}
-			cfg, err := Load(path)
-			if err == nil {
-				t.Fatalf("Load succeeded with %+v, want an error containing %q", cfg, tt.want)
-			}
-			for _, w := range tt.want {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("error %q does not contain %q", err, w)
-				}
-			}
-		})
-	}
+	checkRefused(t, tests)
 }
 
 func TestLimitsAndAddress(t *testing.T) {
-	tests := []struct {
-		name string
-		env  map[string]string
-		want []field
-	}{
+	tests := []loads{
 		{
 			name: "limits off",
 			env: map[string]string{
@@ -225,19 +173,5 @@ func TestLimitsAndAddress(t *testing.T) {
 			want: []field{{"http.addr", func(c *Config) any { return c.HTTP.Addr }, ":8080"}},
 		},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			isolate(t)
-			for k, v := range tt.env {
-				t.Setenv(k, v)
-			}
-			cfg, err := Load("")
-			if err != nil {
-				t.Fatalf("Load: %v", err)
-			}
-			for _, f := range tt.want {
-				f.check(t, cfg)
-			}
-		})
-	}
+	checkLoads(t, tests)
 }
