@@ -20,7 +20,7 @@ type Message struct {
 	// DisplayName is the name the customer sees on a staff message; the
 	// author's own name is for staff and auditors only.
 	DisplayName string `json:"display_name,omitempty"`
-	Text   string `json:"text,omitempty"`
+	Text        string `json:"text,omitempty"`
 	// Payload is the value of a button or quick reply the customer chose.
 	Payload string `json:"payload,omitempty"`
 	// Attachments the customer sent (images, files, locations as links).
