@@ -38,6 +38,7 @@ const ConversationTaskTimeout = 4 * time.Second
 func Register(r worker.WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(ConversationWorkflow, workflow.RegisterOptions{Name: ConversationWorkflowName})
 	r.RegisterWorkflowWithOptions(SettingsWorkflow, workflow.RegisterOptions{Name: SettingsWorkflowName})
+	r.RegisterWorkflowWithOptions(KnowledgeWorkflow, workflow.RegisterOptions{Name: KnowledgeWorkflowName})
 }
 
 // Conversation updates and queries.
