@@ -44,6 +44,11 @@ type BotReplyRequest struct {
 // BotReply is what the bot says back; no messages means it stays silent.
 type BotReply struct {
 	Messages []chat.Content `json:"messages"`
+	// AI is set when the AI answered the message, or declined to.
+	AI *chat.AIAnswer `json:"ai,omitempty"`
+	// OfferedHuman says the reply offers a human: a "yes" as the customer's
+	// next message accepts.
+	OfferedHuman bool `json:"offered_human,omitempty"`
 }
 
 // Bot decides what the bot says while the AI is on. With navigation flows, a
@@ -60,29 +65,47 @@ type Bot struct {
 	// AgentRequestedReply tells the customer staff were alerted and invites
 	// them to describe their case, by language code.
 	AgentRequestedReply map[string]string
+	// Answerer answers free text from the knowledge base; nil leaves free
+	// text to the flows.
+	Answerer Answerer
+	// AITexts are what the bot says around the AI's answers; zero uses the
+	// built-in English and Bulgarian texts.
+	AITexts AITexts
 }
 
 // BotReply returns the bot's reply to one customer event. It has no side
 // effects, so a retry simply computes the same reply again.
-func (b *Bot) BotReply(_ context.Context, req BotReplyRequest) (BotReply, error) {
+func (b *Bot) BotReply(ctx context.Context, req BotReplyRequest) (BotReply, error) {
 	switch req.Event {
 	case BotEventMessage:
-		if b.Flows == nil {
-			return BotReply{Messages: []chat.Content{{
-				Text:    b.inLanguage(b.Reply, req),
-				Buttons: []chat.Button{{Title: "Talk to a human", Payload: chat.PayloadTalkToHuman}},
-			}}}, nil
+		if helpedPayload(req.Message.Payload) {
+			return BotReply{Messages: []chat.Content{{Text: b.aiText(b.texts().HelpedThanks, req)}}}, nil
 		}
-		msg, err := b.navigate(req)
-		if err != nil {
-			return BotReply{}, err
+		if b.asksTheAI(req) {
+			return b.answer(ctx, req)
 		}
-		return BotReply{Messages: []chat.Content{msg}}, nil
+		return b.scripted(req)
 	case BotEventAgentRequested:
 		return BotReply{Messages: []chat.Content{{Text: b.inLanguage(b.AgentRequestedReply, req)}}}, nil
 	default:
 		return BotReply{}, fmt.Errorf("bot reply: unknown event %q", req.Event)
 	}
+}
+
+// scripted is the reply without the AI: the flows' block, or the fixed
+// reply without flows.
+func (b *Bot) scripted(req BotReplyRequest) (BotReply, error) {
+	if b.Flows == nil {
+		return BotReply{Messages: []chat.Content{{
+			Text:    b.inLanguage(b.Reply, req),
+			Buttons: []chat.Button{{Title: "Talk to a human", Payload: chat.PayloadTalkToHuman}},
+		}}}, nil
+	}
+	msg, err := b.navigate(req)
+	if err != nil {
+		return BotReply{}, err
+	}
+	return BotReply{Messages: []chat.Content{msg}}, nil
 }
 
 // navigate answers from the flows: the block a button leads to, or, in the

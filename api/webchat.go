@@ -173,6 +173,7 @@ func (s *server) visitorTranscript(c *gin.Context) error {
 func forVisitor(m chat.Message) chat.Message {
 	m.Author = ""
 	m.Delivery = nil
+	m.AI = nil
 	return m
 }
 

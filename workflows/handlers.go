@@ -121,10 +121,13 @@ func (c *conversation) onCustomerMessage(ctx workflow.Context, msg CustomerMessa
 	c.state.CustomerWrote = true
 	m := c.record(chat.Message{ID: msg.ID, Sender: chat.SenderCustomer, Text: msg.Text, Payload: msg.Payload, Attachments: msg.Attachments, SentAt: now})
 	c.state.reopen(now, c.state.Window)
+	offered := c.state.HumanOffered
+	c.state.HumanOffered = false
 	switch {
-	case msg.Payload == chat.PayloadTalkToHuman || msg.AsksForHuman:
+	case msg.Payload == chat.PayloadTalkToHuman || msg.AsksForHuman || c.acceptsHumanOffer(offered, msg):
 		c.requestAgent(ctx, m, customerMessageIDs)
 	case c.botAnswers(m):
+		c.noteHelped(msg.Payload)
 		c.replies.push(c.botTask(activities.BotEventMessage, m, first))
 	}
 	c.upsertSearchAttributes(ctx)
@@ -158,6 +161,7 @@ func (c *conversation) onRequestAgent(ctx workflow.Context, req AgentRequest) (c
 // acknowledged again but alerts no one; asking during live chat changes
 // nothing, as staff are already there.
 func (c *conversation) requestAgent(ctx workflow.Context, trigger chat.Message, space idSpace) bool {
+	c.noteAskedForHuman(workflow.Now(ctx))
 	switch c.state.Status {
 	case chat.StatusBot:
 		c.state.Status = chat.StatusAgentRequested

@@ -83,6 +83,7 @@ func (c *conversation) reply(ctx workflow.Context, t botTask) error {
 	if t.Event == activities.BotEventMessage && !c.botAnswers(t.Message) {
 		return nil // staff took over while the bot was thinking
 	}
+	c.noteAIReply(ctx, t, reply)
 	for _, content := range reply.Messages {
 		id := fmt.Sprintf("bot-%d", c.state.NextSeq)
 		c.recordOutgoing(content.AsMessage(id, chat.SenderBot, "", workflow.Now(ctx)))

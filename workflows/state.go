@@ -51,6 +51,10 @@ type ConversationState struct {
 	// CustomerWrote says a customer message was recorded in this
 	// conversation: the next one is not its first.
 	CustomerWrote bool `json:"customer_wrote,omitempty"`
+	// LastAnswer is the customer message the AI last answered;
+	// HumanOffered says the bot's last reply offered a human.
+	LastAnswer   *answered `json:"last_answer,omitempty"`
+	HumanOffered bool      `json:"human_offered,omitempty"`
 	// ProfileFetched says the customer's name was asked of the channel.
 	ProfileFetched bool `json:"profile_fetched,omitempty"`
 	// LastAlertAt is when the business was last alerted (for the cooldown);

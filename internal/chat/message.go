@@ -30,6 +30,8 @@ type Message struct {
 	SentAt  time.Time `json:"sent_at"`
 	// Block is the flow block a bot or staff message was made from.
 	Block string `json:"block,omitempty"`
+	// AI marks a customer message the AI answered or declined to answer.
+	AI *AIAnswer `json:"ai,omitempty"`
 	// Delivery says how a message to the customer fared on channels that
 	// are sent to (Messenger); nil on web chat, where the widget reads the
 	// transcript.
