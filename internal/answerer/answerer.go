@@ -1,0 +1,331 @@
+// Package answerer chooses the knowledge-base entry that answers a customer's
+// question, or declines. It reads Bulgarian in Cyrillic and in Latin letters
+// and English, tolerates typos, and finds entries across the two languages
+// through a bilingual lexicon of customer-support concepts.
+//
+// A question is decided in three steps: an out-of-scope gate (a specific
+// order, a complaint, a competitor, small talk, a request for a person), a
+// ranking of entries by shared concepts and word stems, and a check that the
+// best entry covers the question's key concepts. The confidence is compared
+// with Options.Threshold. An Answerer is safe for concurrent use.
+package answerer
+
+import (
+	"math"
+	"sort"
+
+	"github.com/handoff-chat/handoff/internal/knowledge"
+)
+
+// DefaultThreshold is the confidence at or above which an answer is given.
+const DefaultThreshold = 0.45
+
+// minCoverage is the least share of the question's key concepts (weighted by
+// how specific they are) that the chosen entry must cover.
+const minCoverage = 0.6
+
+// Decline reasons besides the out_of_scope:* ones of the gate.
+const (
+	ReasonLowConfidence = "low_confidence"
+	ReasonNoKeyConcept  = "no_key_concept"
+	ReasonEmpty         = "empty"
+)
+
+// Options tune an Answerer.
+type Options struct {
+	// Threshold is the confidence an answer needs; 0 means DefaultThreshold.
+	Threshold float64
+}
+
+// Candidate is an entry considered for a question.
+type Candidate struct {
+	ID       string  `json:"id"`
+	Score    float64 `json:"score"`
+	Coverage float64 `json:"coverage"`
+}
+
+// Result is the answerer's decision on a question.
+type Result struct {
+	// ID is the chosen entry's, "" when the answerer declines.
+	ID string `json:"id"`
+	// Score is the confidence in [0,1] of the best entry (0 when the gate
+	// declined).
+	Score float64 `json:"score"`
+	// Confident is Score >= the threshold with the key concepts covered.
+	Confident bool `json:"confident"`
+	// Reason says why the answerer declined; "" when it answers.
+	Reason string `json:"reason,omitempty"`
+	// Best and RunnerUp are the two best-ranked entries, for diagnostics.
+	Best     Candidate `json:"best"`
+	RunnerUp Candidate `json:"runner_up"`
+}
+
+// Answerer answers questions from a fixed set of entries.
+type Answerer struct {
+	lx        *lexicon
+	threshold float64
+	entries   []indexedEntry
+	conceptDF map[string]int
+	termDF    map[string]int
+	postings  map[string][]int // concept or term → entries having it
+	vocab     map[string]bool
+	deletes   map[string][]string // a key with one letter removed → keys
+	n         float64
+}
+
+type indexedEntry struct {
+	id    string
+	texts []bag           // question, alternates, translated questions
+	full  map[string]bool // concepts of every text and of the answers
+}
+
+type bag struct {
+	concepts map[string]bool
+	terms    map[string]bool
+}
+
+// New indexes entries. Entries are copied; later changes to them are not seen.
+func New(entries []knowledge.Entry, opts Options) *Answerer {
+	a := &Answerer{
+		lx:        sharedLexicon,
+		threshold: opts.Threshold,
+		conceptDF: map[string]int{},
+		termDF:    map[string]int{},
+		postings:  map[string][]int{},
+		vocab:     map[string]bool{},
+		deletes:   map[string][]string{},
+		n:         float64(len(entries)),
+	}
+	if a.threshold <= 0 {
+		a.threshold = DefaultThreshold
+	}
+	for i, e := range entries {
+		ie := indexedEntry{id: e.ID, full: map[string]bool{}}
+		questions := append([]string{e.Question}, e.Alternates...)
+		answers := []string{e.Answer}
+		for _, t := range e.Translations {
+			questions = append(questions, t.Question)
+			answers = append(answers, t.Answer)
+		}
+		terms := map[string]bool{}
+		for _, q := range questions {
+			an := a.lx.analyze(q, false)
+			b := bag{concepts: map[string]bool{}, terms: map[string]bool{}}
+			for c := range an.concepts {
+				b.concepts[c] = true
+				ie.full[c] = true
+			}
+			for _, t := range an.terms {
+				b.terms[t] = true
+				terms[t] = true
+			}
+			ie.texts = append(ie.texts, b)
+		}
+		for _, ans := range answers {
+			for c := range a.lx.analyze(ans, false).concepts {
+				ie.full[c] = true
+			}
+		}
+		for c := range ie.full {
+			a.conceptDF[c]++
+			a.postings["c:"+c] = append(a.postings["c:"+c], i)
+		}
+		for t := range terms {
+			a.termDF[t]++
+			a.postings[t] = append(a.postings[t], i)
+			if !a.vocab[t] {
+				a.vocab[t] = true
+				if len([]rune(t)) >= 6 {
+					for _, d := range deletes1(t) {
+						a.deletes[d] = append(a.deletes[d], t)
+					}
+				}
+			}
+		}
+		a.entries = append(a.entries, ie)
+	}
+	return a
+}
+
+var sharedLexicon = parseLexicon(lexiconSource)
+
+func (a *Answerer) idf(df int) float64 {
+	return math.Log(1 + (a.n+1)/(float64(df)+0.5))
+}
+
+// Threshold is the confidence an answer needs.
+func (a *Answerer) Threshold() float64 { return a.threshold }
+
+// Answer decides which entry answers question. lang is the question's
+// language ("bg", "en", or "" when unknown); Latin-script Bulgarian is
+// recognized either way.
+func (a *Answerer) Answer(question, lang string) Result {
+	an := a.lx.analyze(question, true)
+	if reason := gate(an, question); reason != "" {
+		return Result{Reason: reason}
+	}
+	if len(an.concepts) == 0 && len(an.terms) == 0 {
+		return Result{Reason: ReasonEmpty}
+	}
+	q := a.questionBag(an)
+	cands := a.rank(q)
+	res := Result{}
+	if len(cands) > 0 {
+		res.Best = cands[0]
+		res.Score = cands[0].Score
+	}
+	if len(cands) > 1 {
+		res.RunnerUp = cands[1]
+	}
+	switch {
+	case len(cands) == 0 || res.Score < a.threshold/2:
+		res.Reason = ReasonLowConfidence
+	case q.keyWeight > 0 && res.Best.Coverage < minCoverage:
+		res.Reason = ReasonNoKeyConcept
+	case res.Score < a.threshold:
+		res.Reason = ReasonLowConfidence
+	default:
+		res.ID = res.Best.ID
+		res.Confident = true
+	}
+	return res
+}
+
+type questionBag struct {
+	concepts  map[string]float64 // concept → weight
+	key       map[string]float64 // topic concepts → weight
+	keyWeight float64
+	terms     map[string]float64
+	norm      float64
+}
+
+func (a *Answerer) questionBag(an analysis) questionBag {
+	q := questionBag{concepts: map[string]float64{}, key: map[string]float64{}, terms: map[string]float64{}}
+	for c, h := range an.concepts {
+		kind := a.lx.kinds[c]
+		if kind != kindTopic && kind != kindWeak && kind != kindPlace {
+			continue
+		}
+		w := a.idf(a.conceptDF[c])
+		if kind == kindWeak {
+			w *= 0.5
+		}
+		if h.soft {
+			w *= 0.5
+		}
+		q.concepts[c] = w
+		q.norm += w * w
+		if kind == kindTopic && !h.soft {
+			q.key[c] = w
+			q.keyWeight += w
+		}
+	}
+	for _, t := range an.terms {
+		key := t
+		if !a.vocab[t] {
+			key = a.correct(t)
+			if key == "" {
+				continue
+			}
+		}
+		w := 0.6 * a.idf(a.termDF[key])
+		if key != t {
+			w *= 0.7
+		}
+		if w > q.terms[key] {
+			q.norm += w*w - q.terms[key]*q.terms[key]
+			q.terms[key] = w
+		}
+	}
+	q.norm = math.Sqrt(q.norm)
+	return q
+}
+
+// correct maps an unknown key to a known one at one edit, if any.
+func (a *Answerer) correct(t string) string {
+	if len([]rune(t)) < 6 {
+		return ""
+	}
+	best := ""
+	for _, d := range append(deletes1(t), t) {
+		for _, k := range a.deletes[d] {
+			if best == "" || a.termDF[k] > a.termDF[best] {
+				best = k
+			}
+		}
+	}
+	if best == "" {
+		for _, d := range deletes1(t) {
+			if a.vocab[d] && len([]rune(d)) >= 6 {
+				return d
+			}
+		}
+	}
+	return best
+}
+
+func (a *Answerer) rank(q questionBag) []Candidate {
+	seen := map[int]bool{}
+	for c := range q.concepts {
+		for _, i := range a.postings["c:"+c] {
+			seen[i] = true
+		}
+	}
+	for t := range q.terms {
+		for _, i := range a.postings[t] {
+			seen[i] = true
+		}
+	}
+	cands := make([]Candidate, 0, len(seen))
+	for i := range seen {
+		e := &a.entries[i]
+		best := 0.0
+		for _, b := range e.texts {
+			dot, norm := 0.0, 0.0
+			for c := range b.concepts {
+				w := a.idf(a.conceptDF[c])
+				if a.lx.kinds[c] == kindWeak {
+					w *= 0.5
+				}
+				norm += w * w
+				if qw, ok := q.concepts[c]; ok {
+					dot += qw * w
+				}
+			}
+			for t := range b.terms {
+				w := 0.6 * a.idf(a.termDF[t])
+				norm += w * w
+				if qw, ok := q.terms[t]; ok {
+					dot += qw * w
+				}
+			}
+			if norm > 0 && q.norm > 0 {
+				best = max(best, dot/(math.Sqrt(norm)*q.norm))
+			}
+		}
+		cov := 1.0
+		if q.keyWeight > 0 {
+			got := 0.0
+			for c, w := range q.key {
+				if e.full[c] {
+					got += w
+				}
+			}
+			cov = got / q.keyWeight
+		}
+		score := 0.65*best + 0.35*cov
+		if q.keyWeight == 0 {
+			score = 0.8 * best
+		}
+		cands = append(cands, Candidate{ID: e.id, Score: round3(score), Coverage: round3(cov)})
+	}
+	sort.Slice(cands, func(i, j int) bool {
+		if cands[i].Score != cands[j].Score {
+			return cands[i].Score > cands[j].Score
+		}
+		return cands[i].ID < cands[j].ID
+	})
+	return cands
+}
+
+func round3(x float64) float64 { return math.Round(x*1000) / 1000 }
