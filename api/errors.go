@@ -10,6 +10,7 @@ import (
 
 	"github.com/handoff-chat/handoff/internal/chat"
 	"github.com/handoff-chat/handoff/internal/conversations"
+	"github.com/handoff-chat/handoff/internal/knowledgebase"
 	"github.com/handoff-chat/handoff/internal/settings"
 	"github.com/handoff-chat/handoff/internal/temporalclient"
 	"github.com/handoff-chat/handoff/search"
@@ -84,6 +85,9 @@ func (s *server) errorResponse(c *gin.Context, err error) (int, gin.H) {
 	var invalidSettings *settings.InvalidError
 	var reusedID *chat.ReusedIDError
 	var unavailable *temporalclient.UnavailableError
+	if status, body, ok := knowledgeErrorResponse(err); ok {
+		return status, body
+	}
 	switch {
 	case errors.As(err, &apiErr):
 		return apiErr.status, apiErr.body()
@@ -133,9 +137,10 @@ func (e *apiError) body() gin.H {
 }
 
 // retryField is the request field whose value makes a retry safe: the
-// settings change's request_id, else the message or request id.
+// request_id of a settings or knowledge entry change, else the message or
+// request id.
 func retryField(err error) string {
-	if errors.Is(err, settings.ErrUnavailable) {
+	if errors.Is(err, settings.ErrUnavailable) || errors.Is(err, knowledgebase.ErrUnavailable) {
 		return "request_id"
 	}
 	return "id"

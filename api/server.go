@@ -33,6 +33,8 @@ type Deps struct {
 	// Flows are the navigation flows staff can send blocks of; nil when none
 	// are configured.
 	Flows *flows.Registry
+	// Knowledge is the AI's knowledge base; nil answers its routes 503.
+	Knowledge KnowledgeBase
 	// WebChat configures the widget's endpoints.
 	WebChat WebChat
 	// StaffTokens maps a bearer token to the staff member's name.
@@ -128,6 +130,12 @@ func NewHandler(deps Deps) http.Handler {
 	staff.GET("/settings", s.handle(s.getSettings))
 	staff.PATCH("/settings", s.handle(s.changeSettings))
 	staff.GET("/settings/changes", s.handle(s.settingsChanges))
+	staff.GET("/knowledge", s.handle(s.listKnowledge))
+	staff.GET("/knowledge/export", s.handle(s.exportKnowledge))
+	staff.POST("/knowledge/import", s.handle(s.importKnowledge))
+	staff.GET("/knowledge/:id", s.handle(s.getKnowledge))
+	staff.PUT("/knowledge/:id", s.handle(s.putKnowledge))
+	staff.DELETE("/knowledge/:id", s.handle(s.deleteKnowledge))
 	return r
 }
 

@@ -28,6 +28,7 @@ import (
 	"github.com/handoff-chat/handoff/internal/embeddedtemporal"
 	"github.com/handoff-chat/handoff/internal/flows"
 	"github.com/handoff-chat/handoff/internal/graphapi"
+	"github.com/handoff-chat/handoff/internal/knowledgebase"
 	"github.com/handoff-chat/handoff/internal/settings"
 	"github.com/handoff-chat/handoff/internal/temporalclient"
 	"github.com/handoff-chat/handoff/search"
@@ -187,6 +188,7 @@ func (a *App) start(ctx context.Context, role Role) error {
 			WebChat: api.WebChat{
 				AllowedOrigins: cfg.WebChat.AllowedOrigins, TokenKey: webChatKey, Limits: api.WebChatLimits(cfg.WebChat.Limits),
 			},
+			Knowledge:        knowledgebase.NewStore(c),
 			TrustedProxies:   cfg.HTTP.TrustedProxies,
 			StaffTokens:      tokens,
 			StaffDisplayName: cfg.Auth.StaffDisplayName,

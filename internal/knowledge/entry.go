@@ -64,9 +64,7 @@ func (e Entry) AnswerIn(lang string) (answer, answerLang string) {
 // wrong, naming the field.
 func (e Entry) Validate() error {
 	var errs []error
-	if !idPattern.MatchString(e.ID) {
-		errs = append(errs, fmt.Errorf("id %s must be 1-%d letters, digits, '.', '_' or '-', starting with a letter or digit", chat.Quote(e.ID), MaxIDBytes))
-	}
+	errs = append(errs, CheckID("id", e.ID))
 	if chat.PrimaryLanguage(e.Lang) != e.Lang || len(e.Lang) > maxLanguageLength {
 		errs = append(errs, fmt.Errorf("lang %s must be a lower-case language code like bg or en", chat.Quote(e.Lang)))
 	}
@@ -91,6 +89,15 @@ func (e Entry) Validate() error {
 		errs = append(errs, checkQuestion("translations."+lang+".question", t.Question), chat.CheckText("translations."+lang+".answer", t.Answer))
 	}
 	return errors.Join(errs...)
+}
+
+// CheckID says what is wrong with an entry ID given as field; nil when it is
+// well-formed.
+func CheckID(field, id string) error {
+	if !idPattern.MatchString(id) {
+		return fmt.Errorf("%s %s must be 1-%d letters, digits, '.', '_' or '-', starting with a letter or digit", field, chat.Quote(id), MaxIDBytes)
+	}
+	return nil
 }
 
 func checkQuestion(field, s string) error {
