@@ -212,7 +212,6 @@ func (s *KnowledgeState) put(req KnowledgePut, now time.Time) KnowledgeResult {
 	default:
 		change.Fields = changedFields(*s.Entry, entry)
 		if len(change.Fields) == 0 {
-			s.remember(req.RequestID, KnowledgeRequestDigest(&req))
 			return KnowledgeResult{Outcome: KnowledgeUnchanged, View: s.view()}
 		}
 		change.Action = KnowledgeEdited

@@ -92,15 +92,23 @@ func startOptions(id string) client.StartWorkflowOptions {
 // idempotent. A validation failure is an *InvalidError; a requestID already
 // used for a different change of this entry is a *chat.ReusedIDError.
 func (s *Store) Put(ctx context.Context, author, requestID string, e knowledge.Entry) (PutResult, error) {
+	req := workflows.KnowledgePut{Entry: e, Author: author, RequestID: requestID}
+	return s.put(ctx, req, updateID("put", requestID, workflows.KnowledgeRequestDigest(&req)))
+}
+
+// put sends req as an update with updateID; Temporal answers an update ID
+// it has seen with that update's first answer, while with no update ID the
+// workflow answers a seen request ID itself (as unchanged).
+func (s *Store) put(ctx context.Context, req workflows.KnowledgePut, updateID string) (PutResult, error) {
+	e := req.Entry
 	if err := e.Validate(); err != nil {
 		return PutResult{}, &InvalidError{Reason: err.Error()}
 	}
-	req := workflows.KnowledgePut{Entry: e, Author: author, RequestID: requestID}
 	startOp := s.client.NewWithStartWorkflowOperation(startOptions(e.ID), workflows.KnowledgeWorkflowName, workflows.KnowledgeState{ID: e.ID})
 	handle, err := s.client.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
 		StartWorkflowOperation: startOp,
 		UpdateOptions: client.UpdateWorkflowOptions{
-			UpdateID:     updateID("put", requestID, workflows.KnowledgeRequestDigest(&req)),
+			UpdateID:     updateID,
 			UpdateName:   workflows.UpdateKnowledgePut,
 			Args:         []any{req},
 			WaitForStage: client.WorkflowUpdateStageCompleted,
@@ -243,7 +251,7 @@ func (s *Store) workflowIDs(ctx context.Context) ([]string, error) {
 
 // Import puts every entry on behalf of author, Concurrency at a time. Each
 // entry's request ID is derived from its content, so a retried import
-// records nothing twice. The entries are validated first (see
+// records nothing twice, and an entry imported before counts as unchanged. The entries are validated first (see
 // knowledge.Decode); one invalid entry imports none.
 func (s *Store) Import(ctx context.Context, author string, entries []knowledge.Entry) (ImportResult, error) {
 	var errs []error
@@ -265,8 +273,9 @@ func (s *Store) Import(ctx context.Context, author string, entries []knowledge.E
 	}
 	outcomes := make([]string, len(entries))
 	err := each(ctx, len(entries), func(ctx context.Context, i int) error {
-		put := workflows.KnowledgePut{Entry: entries[i]}
-		res, err := s.Put(ctx, author, "import-"+workflows.KnowledgeRequestDigest(&put), entries[i])
+		put := workflows.KnowledgePut{Entry: entries[i], Author: author}
+		put.RequestID = "import-" + workflows.KnowledgeRequestDigest(&put)
+		res, err := s.put(ctx, put, "")
 		if err != nil {
 			return fmt.Errorf("entry %d (%s): %w", i+1, entries[i].ID, err)
 		}

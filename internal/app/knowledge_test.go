@@ -1,0 +1,160 @@
+package app_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/handoff-chat/handoff/internal/knowledge"
+	"github.com/handoff-chat/handoff/workflows"
+)
+
+// listedKnowledge is the staff list of knowledge entries, by ID.
+func (a *api) listedKnowledge() map[string]knowledge.Entry {
+	a.t.Helper()
+	r := a.do("GET", "/api/v1/knowledge", nil, true)
+	if r.status != http.StatusOK {
+		a.t.Fatalf("list knowledge: %d %s", r.status, r.body)
+	}
+	var list struct{ Entries []knowledge.Entry }
+	if err := json.Unmarshal(r.body, &list); err != nil {
+		a.t.Fatal(err)
+	}
+	out := map[string]knowledge.Entry{}
+	for _, e := range list.Entries {
+		out[e.ID] = e
+	}
+	return out
+}
+
+// waitKnowledge polls the list (Temporal's visibility store is updated
+// asynchronously) until ok holds.
+func (a *api) waitKnowledge(what string, ok func(map[string]knowledge.Entry) bool) map[string]knowledge.Entry {
+	a.t.Helper()
+	var listed map[string]knowledge.Entry
+	waitUntil(a.t, 20*time.Second, what, func() (bool, error) {
+		listed = a.listedKnowledge()
+		return ok(listed), fmt.Errorf("the list has %d entries", len(listed))
+	})
+	return listed
+}
+
+// The knowledge base through the staff API against the real embedded
+// Temporal: create, edit with its audit trail, retries, delete, import and
+// export; every entry is its own KnowledgeEntry workflow.
+func TestKnowledgeBaseThroughTheStaffAPI(t *testing.T) {
+	a := newAPI(t, shared)
+	prefix := fmt.Sprintf("e2e-%d-", time.Now().UnixNano())
+	id := prefix + "delivery"
+	put := map[string]any{
+		"lang": "bg", "question": "Колко време отнема доставката?", "answer": "1-2 работни дни.",
+		"translations": map[string]any{"en": map[string]any{"question": "How long does delivery take?", "answer": "1-2 working days."}},
+		"request_id":   "put-1",
+	}
+	if r := a.expect(http.StatusCreated, "PUT", "/api/v1/knowledge/"+id, put, true); r["outcome"] != "created" {
+		t.Errorf("create: %v", r)
+	}
+	if r := a.expect(http.StatusCreated, "PUT", "/api/v1/knowledge/"+id, put, true); r["outcome"] != "created" {
+		t.Errorf("retried create: %v, want the first answer again", r)
+	}
+	put["answer"] = "1-3 работни дни."
+	if r := a.do("PUT", "/api/v1/knowledge/"+id, put, true); r.status != http.StatusConflict {
+		t.Errorf("put-1 with another answer: %d %s, want 409", r.status, r.body)
+	}
+	put["request_id"] = "put-2"
+	if r := a.expect(http.StatusOK, "PUT", "/api/v1/knowledge/"+id, put, true); r["outcome"] != "edited" {
+		t.Errorf("edit: %v", r)
+	}
+	var rec struct {
+		Entry   knowledge.Entry
+		Changes []workflows.KnowledgeChange
+	}
+	if err := json.Unmarshal(a.do("GET", "/api/v1/knowledge/"+id, nil, true).body, &rec); err != nil {
+		t.Fatal(err)
+	}
+	if rec.Entry.Answer != "1-3 работни дни." || rec.Entry.Translations["en"].Answer != "1-2 working days." {
+		t.Errorf("entry %+v, want the edit", rec.Entry)
+	}
+	if len(rec.Changes) != 2 || rec.Changes[0].Author != "alice" || rec.Changes[0].Action != "created" ||
+		rec.Changes[1].Action != "edited" || strings.Join(rec.Changes[1].Fields, ",") != "answer" || rec.Changes[1].At.IsZero() {
+		t.Errorf("changes %+v, want alice's creation and her edit of the answer", rec.Changes)
+	}
+
+	// The entry is a workflow of its own, whose history is the audit trail.
+	desc, err := shared.Client().DescribeWorkflowExecution(context.Background(), workflows.KnowledgeWorkflowID(id), "")
+	if err != nil || desc.GetWorkflowExecutionInfo().GetType().GetName() != workflows.KnowledgeWorkflowName {
+		t.Errorf("workflow %s: %v %v", workflows.KnowledgeWorkflowID(id), desc, err)
+	}
+
+	var entries []knowledge.Entry
+	for i := range 12 {
+		entries = append(entries, knowledge.Entry{
+			ID: fmt.Sprintf("%simport-%02d", prefix, i), Lang: "en",
+			Question: fmt.Sprintf("Question %d?", i), Answer: fmt.Sprintf("Answer %d.", i),
+			Links: []knowledge.Link{{Title: "Shop", URL: "https://shop.example.com/"}},
+		})
+	}
+	imported := a.expect(http.StatusOK, "POST", "/api/v1/knowledge/import", entries, true)
+	if imported["imported"] != float64(12) || imported["created"] != float64(12) {
+		t.Errorf("import: %v, want 12 created", imported)
+	}
+	again := a.expect(http.StatusOK, "POST", "/api/v1/knowledge/import", entries, true)
+	if again["imported"] != float64(12) || again["unchanged"] != float64(12) {
+		t.Errorf("the same import again: %v, want 12 unchanged", again)
+	}
+	bad := a.do("POST", "/api/v1/knowledge/import", `[{"id":"x","lang":"en","question":"Q?","answer":""}]`, true)
+	if bad.status != http.StatusBadRequest || !strings.Contains(bad.errorMessage(t), `entry 1 ("x"): answer`) {
+		t.Errorf("invalid import: %d %s, want 400 naming the entry and field", bad.status, bad.body)
+	}
+
+	ours := func(listed map[string]knowledge.Entry) int {
+		n := 0
+		for k := range listed {
+			if strings.HasPrefix(k, prefix) {
+				n++
+			}
+		}
+		return n
+	}
+	a.waitKnowledge("13 entries of this test in the list", func(l map[string]knowledge.Entry) bool { return ours(l) == 13 })
+
+	if r := a.do("DELETE", "/api/v1/knowledge/"+prefix+"import-03?request_id=del-1", nil, true); r.status != http.StatusNoContent {
+		t.Fatalf("delete: %d %s, want 204", r.status, r.body)
+	}
+	if r := a.do("DELETE", "/api/v1/knowledge/"+prefix+"import-03?request_id=del-1", nil, true); r.status != http.StatusNoContent {
+		t.Errorf("retried delete: %d %s, want 204", r.status, r.body)
+	}
+	if r := a.do("DELETE", "/api/v1/knowledge/"+prefix+"import-03", nil, true); r.status != http.StatusNotFound {
+		t.Errorf("delete of a deleted entry: %d %s, want 404", r.status, r.body)
+	}
+	if r := a.do("GET", "/api/v1/knowledge/"+prefix+"import-03", nil, true); r.status != http.StatusNotFound {
+		t.Errorf("get of a deleted entry: %d %s, want 404", r.status, r.body)
+	}
+	if r := a.do("GET", "/api/v1/knowledge/"+prefix+"never", nil, true); r.status != http.StatusNotFound {
+		t.Errorf("get of an unknown entry: %d %s, want 404", r.status, r.body)
+	}
+	listed := a.waitKnowledge("the deleted entry to leave the list", func(l map[string]knowledge.Entry) bool { return ours(l) == 12 })
+	if _, ok := listed[prefix+"import-03"]; ok {
+		t.Error("the deleted entry is listed")
+	}
+
+	r := a.do("GET", "/api/v1/knowledge/export", nil, true)
+	exported, err := knowledge.Decode(strings.NewReader(string(r.body)))
+	if r.status != http.StatusOK || err != nil {
+		t.Fatalf("export: %d %v", r.status, err)
+	}
+	byID := map[string]knowledge.Entry{}
+	for _, e := range exported {
+		byID[e.ID] = e
+	}
+	if e := byID[prefix+"import-07"]; e.Answer != "Answer 7." || len(e.Links) != 1 {
+		t.Errorf("exported %+v, want the imported entry as it was", e)
+	}
+	if ours(byID) != 12 {
+		t.Errorf("export has %d entries of this test, want 12", ours(byID))
+	}
+}
