@@ -3,6 +3,8 @@
 //	handoff [--config FILE]          everything in one process, embedded Temporal
 //	handoff [--config FILE] worker   workflows and activities, external Temporal
 //	handoff [--config FILE] api      HTTP API and dashboard, external Temporal
+//	handoff eval --kb KB.json [--threshold X] QUESTIONS.jsonl
+//	                                 scores the knowledge-base answerer
 package main
 
 import (
@@ -27,10 +29,14 @@ func main() {
 }
 
 func run(args []string) error {
+	if len(args) > 0 && args[0] == "eval" {
+		return runEval(args[1:], os.Stdout, os.Stderr)
+	}
 	flags := flag.NewFlagSet("handoff", flag.ContinueOnError)
 	configPath := flags.String("config", "", "config file (default: $HANDOFF_CONFIG, else ./config.yaml if present)")
 	flags.Usage = func() {
-		fmt.Fprintf(flags.Output(), "usage: handoff [--config FILE] [worker|api]\n\n"+
+		fmt.Fprintf(flags.Output(), "usage: handoff [--config FILE] [worker|api]\n"+
+			"       handoff eval --kb KB.json [--threshold X] QUESTIONS.jsonl\n\n"+
 			"With no role, runs everything in one process on an embedded Temporal server.\n"+
 			"worker and api run one role each against temporal.address.\n\nFlags:\n")
 		flags.PrintDefaults()

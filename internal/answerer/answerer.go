@@ -169,13 +169,27 @@ func (a *Answerer) Answer(question, lang string) Result {
 	}
 	q := a.questionBag(an)
 	cands := a.rank(q)
+	// The best entry that covers the question's key concepts, if any does;
+	// else the best one, to be declined.
+	pick := 0
+	if q.keyWeight > 0 {
+		for i, c := range cands {
+			if c.Coverage >= minCoverage {
+				pick = i
+				break
+			}
+		}
+	}
 	res := Result{}
 	if len(cands) > 0 {
-		res.Best = cands[0]
-		res.Score = cands[0].Score
+		res.Best = cands[pick]
+		res.Score = cands[pick].Score
 	}
-	if len(cands) > 1 {
-		res.RunnerUp = cands[1]
+	for i, c := range cands {
+		if i != pick {
+			res.RunnerUp = c
+			break
+		}
 	}
 	switch {
 	case len(cands) == 0 || res.Score < a.threshold/2:

@@ -32,13 +32,15 @@ T address: адрес*; address*; location; located; намира*; намира
 T courier_office: офис*; спиди; speedy; еконт*; econt; ekont; spidi; автомат*; пакетомат*; office; locker*; box now; boxnow
 W online: сайт*; онлайн*; интернет*; online; website; site; web; app; приложение*
 W when: кога; кога ще; when; when will
+W accept: прием*; приемате; accept*; take cards
+T weather: времето; прогноз*; дъжд*; сняг*; weather; forecast; rain
 W where: къде; where; накъде
 T tracking: къде е пратк*; къде е поръчк*; къде е колет*; къде се намира пратк*; докъде е; where is my order; where is my parcel; where is my package; where's my; видя къде; проследя*; проследяв*; следя*; следи*; track*; статус*; status; товарителниц*; докъде; where is my parcel; where is my package
 T cancel: откаж*; откажа; анулир*; cancel*; отказ*; промен*; смени адрес*; change the address; change my order; modify*
 W change: смен*; смяна; change*; промяна
-T inspect: прегле*; прегледа*; огледа*; погледн*; inspect*; check the parcel; look at it before; open the parcel; open the box; отворя колета; отворя пратката; отворя кутията; преглед
+T inspect: check the package; check the parcel; check the item; before i pay; before paying; before i pay the courier; преди да платя; преди да платим; преди плащане; прегле*; прегледа*; огледа*; погледн*; inspect*; check the parcel; look at it before; open the parcel; open the box; отворя колета; отворя пратката; отворя кутията; преглед
 T damage: повред*; счуп*; пукн*; пукнат*; откърт*; смачк*; одраск*; надраск*; счупен*; damag*; broken; broke; crack*; dent*; scratch*; smashed; arrived broken
-T return: не ми харесва; не ми хареса; не ми харесв*; не ми стана; не ми става; don't like; dont like; do not like; not happy with; changed my mind; размислих; върн*; връщ*; връщан*; return*; refund*; send it back; give back; парите обратно; money back; възстанов*
+T return: да върн*; да връщ*; не ми харесва; не ми хареса; не ми харесв*; не ми стана; не ми става; don't like; dont like; do not like; not happy with; changed my mind; размислих; върн*; връщ*; връщан*; return*; refund*; send it back; give back; парите обратно; money back; възстанов*
 T exchange: замян*; замен*; заменя*; exchang*; swap*; замяна
 W variant: модел*; цвят*; цвет*; размер*; друг*; model*; colour*; color*; size; other; another; бял; бели; бяла; черен; черна; черни; червен*; сив*; син; синя; white; black; red; grey; gray
 T warranty: гаранц*; гаранционн*; warrant*; guarantee*
@@ -66,7 +68,7 @@ W order: поръч*; порач*; order*; покупк*; закуп*; купи�
 T takeback: стар* уред; стар*; извоз*; рециклир*; old; recycl*; haul away; take away; dispose*; вземете ли старата; вземете стария
 T install: монтаж*; монтир*; инсталир*; инсталац*; свързван*; install*; mount*; set up; setup; на стената; on the wall; wall
 T contact: телефон* за връзка; телефонът ви; телефона ви; телефон*; обад*; обажд*; свърж*; контакт*; имейл за контакт; call center; call центъра; call центъра ви; call център; кол центъра; call centre; callcenter; кол център*; колцентър*; обслужване на клиенти; обслужване*; customer service; customer support; support; contact*; phone number; call you; call*; hotline
-T password: парол*; password*; вляза; влизам; вход*; влез*; log in; login; sign in; logged out; акаунт*; профил*
+T password: парол*; password*; вляза; влизам; вход*; влез*; log in; login; sign in; logged out; can't log; cannot log
 W account: акаунт*; профил*; регистрац*; регистрир*; account*; register*; sign up
 T parts: резервн* част*; резервн*; част; части; частта; консуматив*; филтър*; филтр*; торбич*; аксесоар*; дистанционн*; spare part*; spare*; part; parts; filter*; accessor*; bags; remote
 T international: чужбин*; международ*; извън българия; друга държава; друга страна; гърция; германия; румъния; сърбия; турция; македония; англия; италия; испания; abroad; international*; another country; other country; outside bulgaria; overseas; greece; germany; romania; serbia; turkey; italy; spain; france; uk; europe; thessaloniki; солун; worldwide; germaniya; chuzhbina
@@ -75,7 +77,7 @@ W english: английск*; english; in english; bulgarian; български
 T currency: евро; евра; euro*; eur; валут*; currenc*; bgn; лева или евро; in euros
 W money: лв; лева; лев; лева; leva; lev; bgn; eur
 T pricedrop: разлик*; поевтин*; по-евтин*; по евтин*; намали цената; цената падна; price drop*; price protection; difference; drops; dropped; cheaper now; price match*
-W cheap: евтин*; cheap*; cheaper; по-изгодно; изгодн*
+W cheap: по ниска цена; ниска цена; по ниски цени; ниски цени; намалена цена; намалени цени; lower price; lower prices; reduced price; евтин*; cheap*; cheaper; по-изгодно; изгодн*
 T taxfree: tax free; tax-free; taxfree; ддс; vat; турист*; tourist*; travell*; traveler*; tax refund
 T privacy: изтри*; изтрия; delete*; eras*; remove my data; gdpr; лични данни; данни*; data; privacy; personal data; close my account; закрия профила; закрия*
 T newsletter: бюлетин*; newsletter*; unsubscribe*; отпиш*; отпиша; абонамент*; абонира*; промоционални имейли; рекламни имейли; marketing; promotional; mailing list; the list; spam; спам*; stop getting; stop sending; deals email; weekly deals
@@ -84,12 +86,12 @@ T insurance: застрахов*; застраховк*; insurance; insure*; к�
 T buyback: изкупува*; изкупуван*; изкупувате; продам; продавам стар*; sell my; buy used; trade in; trade-in; tradein; buy back; buyback; use my old as
 T sale_event: черен петък; black friday; cyber monday; коледни намаления; кога ще има намаления; кога има намаления; разпродажб*; when is the sale; next sale
 T advice: кой да взема; кой да купя; кой лаптоп; кой телевизор; коя пералня; кой телефон; какво да купя; какво ще ми препоръчате; препоръч*; посъветва*; съвет*; recommend*; which one should; what should i buy; which laptop; which tv; which phone; best laptop; best tv; advise
-T jobs: наемате; наемат; назначава*; работа при вас; свободни позиции; позиция; кариер*; ваканци*; hiring; hire; jobs; job; vacanc*; career*; apply for a job; работа в магазина; да работя
+T jobs: продавачи; продавач; продавачки; продавачка; служители; персонал*; търсите ли хора; търсите ли служители; работа; работно място; staff; employ*; наемате; наемат; назначава*; работа при вас; свободни позиции; позиция; кариер*; ваканци*; hiring; hire; jobs; job; vacanc*; career*; apply for a job; работа в магазина; да работя
 W product: хладилник*; пералн*; печк*; телевизор*; лаптоп*; компютър*; телефон*; смартфон*; миксер*; тостер*; слушалк*; прахосмукачк*; кафемашин*; микровълнов*; сешоар*; климатик*; съдомиялн*; уред*; техника; продукт*; стока; стоки; tv; tvs; television; laptop*; fridge*; refrigerator*; washing machine; washer; phone*; camera*; headphone*; vacuum*; appliance*; product*; item*; device*
 O out_of_scope:human_request: жив човек; с човек; човек; оператор*; служител*; консултант*; агент; бот; робот; human; real person; a person; person; operator; agent; representative; bot; robot; talk to someone; speak to someone; chovek
 O out_of_scope:complaint: оплач*; оплакван*; жалб*; недоволен; недоволна; безобраз*; ужасн*; груб*; нагъл*; измам*; complain*; complaint*; rude; terrible; awful; scam; unacceptable; disgusting; worst; angry
 O out_of_scope:competitor: технополис*; техномаркет*; зора; емаг; практикер*; озон; технополиса; мол?; technopolis; technomarket; zora; emag; praktiker; ozone; amazon; amazon's; aliexpress; алиекспрес; media markt; mediamarkt; jumbo; джъмбо
-C chat: здравейте; здравей; здрасти; здрасчи; здр; добър ден; добро утро; добър вечер; привет; ехо; хей; благодаря; благодаря ви; мерси; сенкс; thanks; thank you; thx; ty; hello; hi; hey; good morning; good evening; bye; чао; довиждане; как си; как сте; как е; как върви; what's up; how are you; супер; страхотно; ok; okay; окей; добре; great; nice; cool; lol; хаха; haha; ти; you
+C chat: приятен ден; приятна вечер; хубав ден; хубава вечер; лек ден; have a nice day; have a good day; all the best; много благодаря; здравейте; здравей; здрасти; здрасчи; здр; добър ден; добро утро; добър вечер; привет; ехо; хей; благодаря; благодаря ви; мерси; сенкс; thanks; thank you; thx; ty; hello; hi; hey; good morning; good evening; bye; чао; довиждане; как си; как сте; как е; как върви; what's up; how are you; супер; страхотно; ok; okay; окей; добре; great; nice; cool; lol; хаха; haha; ти; you
 `
 
 // wordPattern is one word of a lexicon pattern.
@@ -220,6 +222,7 @@ func (lx *lexicon) analyze(text string, fuzzy bool) analysis {
 	toks := tokenize(text)
 	a := analysis{tokens: toks, concepts: map[string]conceptHit{}}
 	used := make([]bool, len(toks))
+	chat := make([]bool, len(toks))
 	add := func(id string, soft bool) {
 		if h, ok := a.concepts[id]; !ok || (h.soft && !soft) {
 			a.concepts[id] = conceptHit{soft: soft}
@@ -248,7 +251,7 @@ func (lx *lexicon) analyze(text string, fuzzy bool) analysis {
 						ok = false
 						break
 					}
-					soft = soft || m == 1 && !pass
+					soft = soft || m == 1 && !pass && len(p.words) == 1
 				}
 				if !ok {
 					continue
@@ -266,6 +269,7 @@ func (lx *lexicon) analyze(text string, fuzzy bool) analysis {
 				add(p.concept, soft)
 				for k := range p.words {
 					used[i+k] = true
+					chat[i+k] = p.kind == kindChat
 				}
 				// A word may name a second concept of another kind
 				// (телефон: contact and product).
@@ -284,7 +288,7 @@ func (lx *lexicon) analyze(text string, fuzzy bool) analysis {
 		if t.stop || t.number {
 			continue
 		}
-		if lx.kinds[conceptOf(lx, t)] == kindChat {
+		if chat[i] || lx.kinds[conceptOf(lx, t)] == kindChat {
 			continue
 		}
 		a.content++

@@ -72,7 +72,7 @@ func notReceived(toks []token) bool {
 		}
 		// "още няма" alone is enough: "поръчах вчера и още няма".
 		if len(t.cyr) > 0 && t.cyr[0] == "няма" && i > 0 && len(toks[i-1].cyr) > 0 && toks[i-1].cyr[0] == "още" &&
-			(i+1 == len(toks) || !toks[i+1].latin && utf8.RuneCountInString(toks[i+1].raw) <= 3) {
+			(i+1 == len(toks) || utf8.RuneCountInString(toks[i+1].raw) <= 3 || len(toks[i+1].cyr) > 0 && toks[i+1].cyr[0] == "нищо") {
 			return true
 		}
 		for j := i + 1; j < len(toks) && j <= i+4; j++ {
