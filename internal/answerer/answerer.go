@@ -211,6 +211,10 @@ type questionBag struct {
 	keyWeight float64
 	terms     map[string]float64
 	norm      float64
+	// places named in a question about a store, and the weight of the
+	// most specific one
+	places      map[string]bool
+	placeWeight float64
 }
 
 func (a *Answerer) questionBag(an analysis) questionBag {
@@ -232,6 +236,17 @@ func (a *Answerer) questionBag(an analysis) questionBag {
 		if kind == kindTopic && !h.soft {
 			q.key[c] = w
 			q.keyWeight += w
+		}
+	}
+	if _, ok := an.concepts["store"]; ok {
+		for c, h := range an.concepts {
+			if a.lx.kinds[c] == kindPlace && !h.soft {
+				if q.places == nil {
+					q.places = map[string]bool{}
+				}
+				q.places[c] = true
+				q.placeWeight = max(q.placeWeight, a.idf(a.conceptDF[c]))
+			}
 		}
 	}
 	for _, t := range an.terms {
@@ -325,7 +340,19 @@ func (a *Answerer) rank(q questionBag) []Candidate {
 					got += w
 				}
 			}
-			cov = got / q.keyWeight
+			total := q.keyWeight
+			// A question about a store is about the store in the place
+			// it names.
+			if q.placeWeight > 0 {
+				total += q.placeWeight
+				for c := range q.places {
+					if e.full[c] {
+						got += q.placeWeight
+						break
+					}
+				}
+			}
+			cov = got / total
 		}
 		score := 0.65*best + 0.35*cov
 		if q.keyWeight == 0 {

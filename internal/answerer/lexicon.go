@@ -26,7 +26,7 @@ const lexiconSource = `
 T delivery: достав*; прат*; прати; пратите; доставк*; пратк*; пратен*; изпращ*; изпрат*; праща*; пращат*; колет*; куриер*; deliver*; shipping; ship; ships; shipped; parcel*; package*; courier*; shipment*; пощ*
 T arrive: пристиг*; пристигн*; дойд*; дойде; идва*; получа; получ*; arriv*; receive*; get it; come; comes
 T duration: колко време; колко дни; за колко; колко бързо; до кога; how long; how many days; how fast; how soon; срок*; дни; ден; days; годин*; year*; месец*; month*; седмиц*; week*
-T price: цена; цени; цената; цените; ценат*; ценов*; ценоразпис*; струв*; стойност*; такс*; излез*; излиза*; плащам ли; заплащ*; price*; cost*; fee; fees; charge*; how much; pay extra; скъп*; expensive
+T price: колко ще платя; колко да платя; колко се плаща; колко плащам; how much do i pay; how much will i pay; цена; цени; цената; цените; ценат*; ценов*; ценоразпис*; струв*; стойност*; такс*; излез*; излиза*; плащам ли; заплащ*; price*; cost*; fee; fees; charge*; how much; pay extra; скъп*; expensive
 T free: безплатн*; free; безплатно
 T address: адрес*; address*; location; located; намира*; намирате; стига; стигна; стигн*; метро*; паркинг*; parking; metro; directions; how to get; find you; булевард*; бул; улиц*; street
 T courier_office: офис*; спиди; speedy; еконт*; econt; ekont; spidi; автомат*; пакетомат*; office; locker*; box now; boxnow
@@ -34,13 +34,17 @@ W online: сайт*; онлайн*; интернет*; online; website; site; we
 W when: кога; кога ще; when; when will
 W accept: прием*; приемате; accept*; take cards
 T weather: времето; прогноз*; дъжд*; сняг*; weather; forecast; rain
+T special_group: пенсионер*; студент*; учител*; многодетн*; инвалид*; pensioner*; student*; senior*; teacher*; military; veteran*
+T crypto: bitcoin; биткойн*; крипто*; crypto*; ethereum; paypal; пейпал*
+T availability: наличност*; в наличност; налични ли; in stock; out of stock; stock
+W offer: предлаг*; offer*
 W where: къде; where; накъде
 T tracking: къде е пратк*; къде е поръчк*; къде е колет*; къде се намира пратк*; докъде е; where is my order; where is my parcel; where is my package; where's my; видя къде; проследя*; проследяв*; следя*; следи*; track*; статус*; status; товарителниц*; докъде; where is my parcel; where is my package
 T cancel: откаж*; откажа; анулир*; cancel*; отказ*; промен*; смени адрес*; change the address; change my order; modify*
 W change: смен*; смяна; change*; промяна
 T inspect: check the package; check the parcel; check the item; before i pay; before paying; before i pay the courier; преди да платя; преди да платим; преди плащане; прегле*; прегледа*; огледа*; погледн*; inspect*; check the parcel; look at it before; open the parcel; open the box; отворя колета; отворя пратката; отворя кутията; преглед
 T damage: повред*; счуп*; пукн*; пукнат*; откърт*; смачк*; одраск*; надраск*; счупен*; damag*; broken; broke; crack*; dent*; scratch*; smashed; arrived broken
-T return: да върн*; да връщ*; не ми харесва; не ми хареса; не ми харесв*; не ми стана; не ми става; don't like; dont like; do not like; not happy with; changed my mind; размислих; върн*; връщ*; връщан*; return*; refund*; send it back; give back; парите обратно; money back; възстанов*
+T return: връщате ли парите; връщат ли парите; парите ми; get my money back; да върн*; да връщ*; не ми харесва; не ми хареса; не ми харесв*; не ми стана; не ми става; don't like; dont like; do not like; not happy with; changed my mind; размислих; върн*; връщ*; връщан*; return*; refund*; send it back; give back; парите обратно; money back; възстанов*
 T exchange: замян*; замен*; заменя*; exchang*; swap*; замяна
 W variant: модел*; цвят*; цвет*; размер*; друг*; model*; colour*; color*; size; other; another; бял; бели; бяла; черен; черна; черни; червен*; сив*; син; синя; white; black; red; grey; gray
 T warranty: гаранц*; гаранционн*; warrant*; guarantee*
@@ -56,18 +60,18 @@ P varna: варна; варн*; varna
 P city: бургас*; русе; стара загора; плевен*; благоевград*; велико търново; шумен*; добрич*; сливен*; хасково; пазарджик*; burgas; ruse; pleven
 T card: карт*; карта; card*; visa; виза; mastercard; мастеркард*; maestro; маестро; revolut; револут*; apple pay; google pay; гугъл пей; епъл пей; гугъл; дебитн*; кредитн* карт*; debit; credit card
 T pay: плат*; плащ*; платя; платите; pay; paying; payment*; pays; paid; checkout; charged
-T installments: изплащане; на изплащане; вноск*; вноски; лизинг*; кредит*; на части; installment*; instalment*; monthly payments; in parts; finance; financing; loan*; разсроч*; разделя плащането
+T installments: interest; лихв*; оскъпяван*; изплащане; на изплащане; вноск*; вноски; лизинг*; кредит*; на части; installment*; instalment*; monthly payments; in parts; finance; financing; loan*; разсроч*; разделя плащането
 T cod: наложен*; в брой; кеш; cash; cash on delivery; cod; при получаване
 T invoice: фактур*; еик; булстат; мол; фирм*; invoice*; company; business; vat number
 T gift: подарък; подаръч*; подар*; ваучер*; gift*; voucher*
 T loyalty: лоялн*; клиентск* карт*; клиентск*; клуб*; точк*; loyalty; points; club; member*; бонус*
 T promo: промо*; промокод*; код*; отстъпк*; coupon*; code*; promo*; discount code
 W discount: намал*; намален*; намаление; discount*; sale; отстъп*
-T pickup: вземи от магазин; взема от магазин; взема от магазина; взема от вас; мина да; мина и; да мина; мина през; резерв*; резервир*; pick up; pickup; collect*; click and collect; in store pickup; store pickup
+T pickup: вземи от магазин; взема от магазин; взема от магазина; взема от вас; мина да; мина и; да мина; мина през; резерв*; резервир*; pick up; pickup; click and collect; collect in store; collect it in store; collect from the store; collect from store; collect at the store; in store pickup; store pickup
 W order: поръч*; порач*; order*; покупк*; закуп*; купих; купя; купи; купувам; взех; bought; buy; buying; purchase*
-T takeback: стар* уред; стар*; извоз*; рециклир*; old; recycl*; haul away; take away; dispose*; вземете ли старата; вземете стария
+T takeback: remove the old; take the old; take my old; стар* уред; стар*; извоз*; рециклир*; old; recycl*; haul away; take away; dispose*; вземете ли старата; вземете стария
 T install: монтаж*; монтир*; инсталир*; инсталац*; свързван*; install*; mount*; set up; setup; на стената; on the wall; wall
-T contact: телефон* за връзка; телефонът ви; телефона ви; телефон*; обад*; обажд*; свърж*; контакт*; имейл за контакт; call center; call центъра; call центъра ви; call център; кол центъра; call centre; callcenter; кол център*; колцентър*; обслужване на клиенти; обслужване*; customer service; customer support; support; contact*; phone number; call you; call*; hotline
+T contact: телефон за връзка; телефонът ви; телефона ви; вашия телефон; телефонен номер; номер за връзка; телефон на; телефони за връзка; обад*; обажд*; свърж*; контакт*; имейл за контакт; call center; call центъра; call центъра ви; call център; кол центъра; call centre; callcenter; кол център*; колцентър*; обслужване на клиенти; обслужване*; customer service; customer support; support; contact*; phone number; call you; call*; hotline
 T password: парол*; password*; вляза; влизам; вход*; влез*; log in; login; sign in; logged out; can't log; cannot log
 W account: акаунт*; профил*; регистрац*; регистрир*; account*; register*; sign up
 T parts: резервн* част*; резервн*; част; части; частта; консуматив*; филтър*; филтр*; торбич*; аксесоар*; дистанционн*; spare part*; spare*; part; parts; filter*; accessor*; bags; remote
@@ -88,7 +92,7 @@ T sale_event: черен петък; black friday; cyber monday; коледни 
 T advice: кой да взема; кой да купя; кой лаптоп; кой телевизор; коя пералня; кой телефон; какво да купя; какво ще ми препоръчате; препоръч*; посъветва*; съвет*; recommend*; which one should; what should i buy; which laptop; which tv; which phone; best laptop; best tv; advise
 T jobs: продавачи; продавач; продавачки; продавачка; служители; персонал*; търсите ли хора; търсите ли служители; работа; работно място; staff; employ*; наемате; наемат; назначава*; работа при вас; свободни позиции; позиция; кариер*; ваканци*; hiring; hire; jobs; job; vacanc*; career*; apply for a job; работа в магазина; да работя
 W product: хладилник*; пералн*; печк*; телевизор*; лаптоп*; компютър*; телефон*; смартфон*; миксер*; тостер*; слушалк*; прахосмукачк*; кафемашин*; микровълнов*; сешоар*; климатик*; съдомиялн*; уред*; техника; продукт*; стока; стоки; tv; tvs; television; laptop*; fridge*; refrigerator*; washing machine; washer; phone*; camera*; headphone*; vacuum*; appliance*; product*; item*; device*
-O out_of_scope:human_request: жив човек; с човек; човек; оператор*; служител*; консултант*; агент; бот; робот; human; real person; a person; person; operator; agent; representative; bot; robot; talk to someone; speak to someone; chovek
+O out_of_scope:human_request: manager; мениджър*; управител*; supervisor; speak to a; talk to a; говоря с; жив човек; с човек; човек; оператор*; служител*; консултант*; агент; бот; робот; human; real person; a person; person; operator; agent; representative; bot; robot; talk to someone; speak to someone; chovek
 O out_of_scope:complaint: оплач*; оплакван*; жалб*; недоволен; недоволна; безобраз*; ужасн*; груб*; нагъл*; измам*; complain*; complaint*; rude; terrible; awful; scam; unacceptable; disgusting; worst; angry
 O out_of_scope:competitor: технополис*; техномаркет*; зора; емаг; практикер*; озон; технополиса; мол?; technopolis; technomarket; zora; emag; praktiker; ozone; amazon; amazon's; aliexpress; алиекспрес; media markt; mediamarkt; jumbo; джъмбо
 C chat: приятен ден; приятна вечер; хубав ден; хубава вечер; лек ден; have a nice day; have a good day; all the best; много благодаря; здравейте; здравей; здрасти; здрасчи; здр; добър ден; добро утро; добър вечер; привет; ехо; хей; благодаря; благодаря ви; мерси; сенкс; thanks; thank you; thx; ty; hello; hi; hey; good morning; good evening; bye; чао; довиждане; как си; как сте; как е; как върви; what's up; how are you; супер; страхотно; ok; okay; окей; добре; great; nice; cool; lol; хаха; haha; ти; you
@@ -184,7 +188,7 @@ func (w wordPattern) match(t token, fuzzy bool) int {
 	}
 	f := []rune(forms[0])
 	L := len(w.runes)
-	if L < 5 {
+	if L < 5 || !w.cyrillic && L < 7 {
 		return 0
 	}
 	if L == 5 && !sameLetters(f, w.runes) {
