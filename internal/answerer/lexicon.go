@@ -35,15 +35,17 @@ W when: кога; кога ще; when; when will
 W accept: прием*; приемате; accept*; take cards
 T weather: времето; прогноз*; дъжд*; сняг*; weather; forecast; rain
 T special_group: пенсионер*; студент*; учител*; многодетн*; инвалид*; pensioner*; student*; senior*; teacher*; military; veteran*
-T crypto: bitcoin; биткойн*; крипто*; crypto*; ethereum; paypal; пейпал*
+T other_payment: ваучери за храна; ваучер за храна; храна; food voucher*; meal voucher*; sodexo; содексо; edenred; bitcoin; биткойн*; крипто*; crypto*; ethereum; paypal; пейпал*
 T availability: наличност*; в наличност; налични ли; in stock; out of stock; stock
 W offer: предлаг*; offer*
+W cash: в брой; кеш; cash; брой
+W email: имейл*; мейл*; email*; e mail; mail
 W where: къде; where; накъде
 T tracking: къде е пратк*; къде е поръчк*; къде е колет*; къде се намира пратк*; докъде е; where is my order; where is my parcel; where is my package; where's my; видя къде; проследя*; проследяв*; следя*; следи*; track*; статус*; status; товарителниц*; докъде; where is my parcel; where is my package
 T cancel: откаж*; откажа; анулир*; cancel*; отказ*; промен*; смени адрес*; change the address; change my order; modify*
 W change: смен*; смяна; change*; промяна
 T inspect: check the package; check the parcel; check the item; before i pay; before paying; before i pay the courier; преди да платя; преди да платим; преди плащане; прегле*; прегледа*; огледа*; погледн*; inspect*; check the parcel; look at it before; open the parcel; open the box; отворя колета; отворя пратката; отворя кутията; преглед
-T damage: повред*; счуп*; пукн*; пукнат*; откърт*; смачк*; одраск*; надраск*; счупен*; damag*; broken; broke; crack*; dent*; scratch*; smashed; arrived broken
+T damage: вдлъбнат*; огънат*; огъна*; dented; повред*; счуп*; пукн*; пукнат*; откърт*; смачк*; одраск*; надраск*; счупен*; damag*; broken; broke; crack*; dent*; scratch*; smashed; arrived broken
 T return: връщате ли парите; връщат ли парите; парите ми; get my money back; да върн*; да връщ*; не ми харесва; не ми хареса; не ми харесв*; не ми стана; не ми става; don't like; dont like; do not like; not happy with; changed my mind; размислих; върн*; връщ*; връщан*; return*; refund*; send it back; give back; парите обратно; money back; възстанов*
 T exchange: замян*; замен*; заменя*; exchang*; swap*; замяна
 W variant: модел*; цвят*; цвет*; размер*; друг*; model*; colour*; color*; size; other; another; бял; бели; бяла; черен; черна; черни; червен*; сив*; син; синя; white; black; red; grey; gray
@@ -60,8 +62,8 @@ P varna: варна; варн*; varna
 P city: бургас*; русе; стара загора; плевен*; благоевград*; велико търново; шумен*; добрич*; сливен*; хасково; пазарджик*; burgas; ruse; pleven
 T card: карт*; карта; card*; visa; виза; mastercard; мастеркард*; maestro; маестро; revolut; револут*; apple pay; google pay; гугъл пей; епъл пей; гугъл; дебитн*; кредитн* карт*; debit; credit card
 T pay: плат*; плащ*; платя; платите; pay; paying; payment*; pays; paid; checkout; charged
-T installments: interest; лихв*; оскъпяван*; изплащане; на изплащане; вноск*; вноски; лизинг*; кредит*; на части; installment*; instalment*; monthly payments; in parts; finance; financing; loan*; разсроч*; разделя плащането
-T cod: наложен*; в брой; кеш; cash; cash on delivery; cod; при получаване
+T installments: split the payment; split payment; split*; разделя*; interest; лихв*; оскъпяван*; изплащане; на изплащане; вноск*; вноски; лизинг*; кредит*; на части; installment*; instalment*; monthly payments; in parts; finance; financing; loan*; разсроч*; разделя плащането
+T cod: наложен*; pay cash to the courier; cash to the courier; pay cash; платя в брой; плащане в брой; в брой при доставка; като ми го донесат; като го донесат; като ми ги донесат; when it is delivered; when it's delivered; cash on delivery; cod; при получаване; плащане при доставка; на куриера в брой; в брой на куриера; pay the courier; pay on delivery; pay when it arrives
 T invoice: фактур*; еик; булстат; мол; фирм*; invoice*; company; business; vat number
 T gift: подарък; подаръч*; подар*; ваучер*; gift*; voucher*
 T loyalty: лоялн*; клиентск* карт*; клиентск*; клуб*; точк*; loyalty; points; club; member*; бонус*
@@ -71,7 +73,7 @@ T pickup: вземи от магазин; взема от магазин; взе
 W order: поръч*; порач*; order*; покупк*; закуп*; купих; купя; купи; купувам; взех; bought; buy; buying; purchase*
 T takeback: remove the old; take the old; take my old; стар* уред; стар*; извоз*; рециклир*; old; recycl*; haul away; take away; dispose*; вземете ли старата; вземете стария
 T install: монтаж*; монтир*; инсталир*; инсталац*; свързван*; install*; mount*; set up; setup; на стената; on the wall; wall
-T contact: телефон за връзка; телефонът ви; телефона ви; вашия телефон; телефонен номер; номер за връзка; телефон на; телефони за връзка; обад*; обажд*; свърж*; контакт*; имейл за контакт; call center; call центъра; call центъра ви; call център; кол центъра; call centre; callcenter; кол център*; колцентър*; обслужване на клиенти; обслужване*; customer service; customer support; support; contact*; phone number; call you; call*; hotline
+T contact: за връзка; връзка с вас; телефон за връзка; телефонът ви; телефона ви; вашия телефон; телефонен номер; номер за връзка; телефон на; телефони за връзка; обад*; обажд*; свърж*; контакт*; имейл за контакт; call center; call центъра; call центъра ви; call център; кол центъра; call centre; callcenter; кол център*; колцентър*; обслужване на клиенти; обслужване*; customer service; customer support; support; contact*; phone number; call you; call*; hotline
 T password: парол*; password*; вляза; влизам; вход*; влез*; log in; login; sign in; logged out; can't log; cannot log
 W account: акаунт*; профил*; регистрац*; регистрир*; account*; register*; sign up
 T parts: резервн* част*; резервн*; част; части; частта; консуматив*; филтър*; филтр*; торбич*; аксесоар*; дистанционн*; spare part*; spare*; part; parts; filter*; accessor*; bags; remote
