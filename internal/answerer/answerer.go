@@ -192,11 +192,11 @@ func (a *Answerer) Answer(question, lang string) Result {
 		}
 	}
 	switch {
-	case len(cands) == 0 || res.Score < a.threshold/2:
-		res.Reason = ReasonLowConfidence
-	case q.keyWeight > 0 && res.Best.Coverage < minCoverage:
+	case len(cands) > 0 && q.keyWeight > 0 && res.Best.Coverage < minCoverage:
 		res.Reason = ReasonNoKeyConcept
-	case res.Score < a.threshold:
+	case len(cands) == 0 && q.keyWeight > 0:
+		res.Reason = ReasonNoKeyConcept
+	case len(cands) == 0 || res.Score < a.threshold:
 		res.Reason = ReasonLowConfidence
 	default:
 		res.ID = res.Best.ID

@@ -34,16 +34,17 @@ func gate(an analysis, question string) string {
 	if orderNumber.MatchString(strings.ToLower(question)) || notReceived(an.tokens) {
 		return ReasonSpecificOrder
 	}
-	if an.content == 0 {
-		hasTopic := false
-		for c := range an.concepts {
-			if k := sharedLexicon.kinds[c]; k == kindTopic || k == kindWeak || k == kindPlace {
-				hasTopic = true
-			}
+	hasTopic, hasChat := false, false
+	for c := range an.concepts {
+		switch sharedLexicon.kinds[c] {
+		case kindTopic, kindWeak, kindPlace:
+			hasTopic = true
+		case kindChat:
+			hasChat = true
 		}
-		if !hasTopic {
-			return ReasonSmallTalk
-		}
+	}
+	if !hasTopic && (an.content == 0 || hasChat && an.content == 1) {
+		return ReasonSmallTalk
 	}
 	return ""
 }
