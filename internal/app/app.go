@@ -156,6 +156,11 @@ func (a *App) start(ctx context.Context, role Role) error {
 		}
 		a.logger.Info("worker started", "task_queue", workflows.TaskQueue)
 		a.warnIfNobodyIsAlerted(dialCtx, store) // reads the settings, which needs the worker
+		if role == RoleAll {
+			if err := a.seedKnowledge(dialCtx, knowledgebase.NewStore(c)); err != nil { // puts need the worker
+				return err
+			}
+		}
 	}
 
 	if role == RoleAll || role == RoleAPI {

@@ -5,20 +5,24 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/handoff-chat/handoff/internal/app"
 	"github.com/handoff-chat/handoff/internal/knowledge"
 	"github.com/handoff-chat/handoff/workflows"
 )
 
-// listedKnowledge is the staff list of knowledge entries, by ID.
-func (a *api) listedKnowledge() map[string]knowledge.Entry {
+// listedKnowledge is the staff list of knowledge entries, by ID, or the
+// answer when it is not 200.
+func (a *api) listedKnowledge() (map[string]knowledge.Entry, error) {
 	a.t.Helper()
 	r := a.do("GET", "/api/v1/knowledge", nil, true)
 	if r.status != http.StatusOK {
-		a.t.Fatalf("list knowledge: %d %s", r.status, r.body)
+		return nil, fmt.Errorf("list knowledge: %d %s", r.status, r.body)
 	}
 	var list struct{ Entries []knowledge.Entry }
 	if err := json.Unmarshal(r.body, &list); err != nil {
@@ -28,16 +32,21 @@ func (a *api) listedKnowledge() map[string]knowledge.Entry {
 	for _, e := range list.Entries {
 		out[e.ID] = e
 	}
-	return out
+	return out, nil
 }
 
 // waitKnowledge polls the list (Temporal's visibility store is updated
-// asynchronously) until ok holds.
+// asynchronously; an embedded server restarted in this process answers
+// slowly at first) until ok holds.
 func (a *api) waitKnowledge(what string, ok func(map[string]knowledge.Entry) bool) map[string]knowledge.Entry {
 	a.t.Helper()
 	var listed map[string]knowledge.Entry
-	waitUntil(a.t, 20*time.Second, what, func() (bool, error) {
-		listed = a.listedKnowledge()
+	waitUntil(a.t, time.Minute, what, func() (bool, error) {
+		l, err := a.listedKnowledge()
+		if err != nil {
+			return false, err
+		}
+		listed = l
 		return ok(listed), fmt.Errorf("the list has %d entries", len(listed))
 	})
 	return listed
@@ -156,5 +165,65 @@ func TestKnowledgeBaseThroughTheStaffAPI(t *testing.T) {
 	}
 	if ours(byID) != 12 {
 		t.Errorf("export has %d entries of this test, want 12", ours(byID))
+	}
+}
+
+// The example knowledge base is loaded on the first start of the embedded
+// all-in-one mode and never again: a later start leaves an entry deleted
+// since then deleted, and a knowledge base with entries is not loaded into.
+func TestKnowledgeSeedLoadsOnTheFirstStartOnly(t *testing.T) {
+	seed, err := filepath.Abs(filepath.Join("..", "..", "knowledge", "shop.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := knowledge.Decode(f)
+	_ = f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	cfg := testConfig(dir)
+	cfg.Bot.KnowledgeSeed = seed
+	a := startApp(t, cfg, app.RoleAll)
+	c := newAPI(t, a)
+	listed := c.waitKnowledge(fmt.Sprintf("the %d entries of %s", len(want), seed), func(l map[string]knowledge.Entry) bool { return len(l) == len(want) })
+	if e := listed["delivery-price"]; e.Translations["en"].Answer == "" || !strings.Contains(e.Answer, "40 €") {
+		t.Errorf("delivery-price %+v, want the example's entry with its English translation", e)
+	}
+	var rec struct{ Changes []workflows.KnowledgeChange }
+	if err := json.Unmarshal(c.do("GET", "/api/v1/knowledge/returns", nil, true).body, &rec); err != nil || len(rec.Changes) != 1 || rec.Changes[0].Author != "bot.knowledge_seed" {
+		t.Errorf("changes of a seeded entry %+v (%v), want one by bot.knowledge_seed", rec.Changes, err)
+	}
+	if r := c.do("DELETE", "/api/v1/knowledge/returns", nil, true); r.status != http.StatusNoContent {
+		t.Fatalf("delete: %d %s", r.status, r.body)
+	}
+
+	if err := a.SeedKnowledge(context.Background()); err != nil {
+		t.Fatalf("a later start: %v", err)
+	}
+	if err := os.Remove(filepath.Join(dir, app.KnowledgeSeededFile)); err != nil {
+		t.Fatalf("the first start left no %s: %v", app.KnowledgeSeededFile, err)
+	}
+	if err := a.SeedKnowledge(context.Background()); err != nil {
+		t.Fatalf("a start with entries but no %s: %v", app.KnowledgeSeededFile, err)
+	}
+	if r := c.do("GET", "/api/v1/knowledge/returns", nil, true); r.status != http.StatusNotFound {
+		t.Errorf("the deleted entry after later starts: %d %s, want 404", r.status, r.body)
+	}
+	if _, err := os.Stat(filepath.Join(dir, app.KnowledgeSeededFile)); err != nil {
+		t.Errorf("a start that found entries left no %s: %v", app.KnowledgeSeededFile, err)
+	}
+
+	cfg = testConfig(t.TempDir())
+	cfg.Bot.KnowledgeSeed = filepath.Join(t.TempDir(), "missing.json")
+	if b, err := app.Start(context.Background(), cfg, app.RoleAll, testLogger()); err == nil || !strings.Contains(err.Error(), "bot.knowledge_seed") {
+		if b != nil {
+			b.Stop()
+		}
+		t.Errorf("start with a missing seed file: %v, want an error naming bot.knowledge_seed", err)
 	}
 }

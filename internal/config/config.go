@@ -198,6 +198,11 @@ type Bot struct {
 	Flows string `mapstructure:"flows"`
 	// FlowsCheckInterval is how often the flows file is checked for changes.
 	FlowsCheckInterval time.Duration `mapstructure:"flows_check_interval"`
+	// KnowledgeSeed is a knowledge base in the exchange format (a .json
+	// file) imported on the first start of the all-in-one mode with the
+	// embedded Temporal server, while the knowledge base is empty; empty
+	// imports nothing.
+	KnowledgeSeed string `mapstructure:"knowledge_seed"`
 }
 
 // Messenger configures the Facebook Messenger channel.
@@ -355,6 +360,7 @@ var defaults = map[string]any{
 	"webchat.secret":                    "",
 	"bot.flows":                         "",
 	"bot.flows_check_interval":          "5s",
+	"bot.knowledge_seed":                "",
 	"search.backend":                    "bleve",
 	"search.elasticsearch.addresses":    []string{},
 	"search.elasticsearch.api_key":      "",
@@ -643,6 +649,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Bot.FlowsCheckInterval < time.Second {
 		bad("bot.flows_check_interval", "must be at least 1s, got %s", c.Bot.FlowsCheckInterval)
+	}
+	if seed := c.Bot.KnowledgeSeed; seed != "" && (!strings.HasSuffix(seed, ".json") || strings.ContainsFunc(seed, unicode.IsControl)) {
+		bad("bot.knowledge_seed", "must be the path of a .json file (a knowledge base in the exchange format) or empty, got %q", seed)
 	}
 	switch c.Search.Backend {
 	case SearchBleve:

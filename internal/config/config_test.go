@@ -231,9 +231,11 @@ func TestRepositoryConfigFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := loadDefaults(t) // changes the working directory, hence Abs above
-	// The one deliberate difference: the repository's config runs the
-	// example shop flow, which the built-in default (no flows) does not.
+	// The deliberate differences: the repository's config runs the example
+	// shop flow and loads its knowledge base, which the built-in default (no
+	// flows, no knowledge base) does not.
 	want.Bot.Flows = "flows/shop.yaml"
+	want.Bot.KnowledgeSeed = "knowledge/shop.json"
 	got, err := Load(path)
 	if err != nil {
 		t.Fatalf("Load(%s): %v", path, err)
@@ -741,6 +743,11 @@ func TestInvalidConfig(t *testing.T) {
 			name: "flows check interval",
 			file: "bot:\n  flows_check_interval: 100ms\n",
 			want: []string{"bot.flows_check_interval", "100ms"},
+		},
+		{
+			name: "knowledge seed that is no .json file",
+			env:  map[string]string{"HANDOFF_BOT_KNOWLEDGE_SEED": "knowledge/shop.yaml"},
+			want: []string{"bot.knowledge_seed", ".json", "knowledge/shop.yaml"},
 		},
 		{
 			name: "number that does not parse",
