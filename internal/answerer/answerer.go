@@ -149,6 +149,19 @@ func New(entries []knowledge.Entry, opts Options) *Answerer {
 
 var sharedLexicon = parseLexicon(lexiconSource)
 
+// covers tells whether the entry answers for concept c.
+func (e *indexedEntry) covers(c string) bool {
+	if e.full[c] {
+		return true
+	}
+	for _, alt := range covers[c] {
+		if e.full[alt] {
+			return true
+		}
+	}
+	return false
+}
+
 func (a *Answerer) idf(df int) float64 {
 	return math.Log(1 + (a.n+1)/(float64(df)+0.5))
 }
@@ -336,7 +349,7 @@ func (a *Answerer) rank(q questionBag) []Candidate {
 		if q.keyWeight > 0 {
 			got := 0.0
 			for c, w := range q.key {
-				if e.full[c] {
+				if e.covers(c) {
 					got += w
 				}
 			}
@@ -356,7 +369,9 @@ func (a *Answerer) rank(q questionBag) []Candidate {
 		}
 		score := 0.65*best + 0.35*cov
 		if q.keyWeight == 0 {
-			score = 0.8 * best
+			// Without a key concept only a close match of the wording
+			// counts.
+			score = 0.6 * best
 		}
 		cands = append(cands, Candidate{ID: e.id, Score: round3(score), Coverage: round3(cov)})
 	}

@@ -230,6 +230,7 @@ func TestSharedFAQ(t *testing.T) {
 		"testdata/paraphrases": readSet(t, "testdata/paraphrases.jsonl"),
 		"testdata/fresh":       readSet(t, "testdata/fresh.jsonl"),
 		"testdata/blind":       readSet(t, "testdata/blind.jsonl"),
+		"testdata/blind2":      readSet(t, "testdata/blind2.jsonl"),
 	}
 	for name, qs := range sets {
 		r := Evaluate(a, qs)

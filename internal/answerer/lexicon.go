@@ -24,8 +24,8 @@ const (
 // decline reason.
 const lexiconSource = `
 T delivery: достав*; прат*; прати; пратите; доставк*; пратк*; пратен*; изпращ*; изпрат*; праща*; пращат*; колет*; куриер*; deliver*; shipping; ship; ships; shipped; parcel*; package*; courier*; shipment*; пощ*
-T arrive: пристиг*; пристигн*; дойд*; дойде; идва*; получа; получ*; arriv*; receive*; get it; come; comes
-T duration: колко време; колко дни; за колко; колко бързо; до кога; how long; how many days; how fast; how soon; срок*; дни; ден; days; годин*; year*; месец*; month*; седмиц*; week*
+T arrive: очаква*; expect*; await*; пристиг*; пристигн*; дойд*; дойде; идва*; получа; получ*; arriv*; receive*; get it; come; comes
+T duration: работни дни; работен ден; работни дена; working days; business days; колко време; колко дни; за колко; колко бързо; до кога; how long; how many days; how fast; how soon; срок*; дни; ден; days; годин*; year*; месец*; month*; седмиц*; week*
 T price: колко ще платя; колко да платя; колко се плаща; колко плащам; how much do i pay; how much will i pay; цена; цени; цената; цените; ценат*; ценов*; ценоразпис*; струв*; стойност*; такс*; излез*; излиза*; плащам ли; заплащ*; price*; cost*; fee; fees; charge*; how much; pay extra; скъп*; expensive
 T free: безплатн*; free; безплатно
 T address: адрес*; address*; location; located; намира*; намирате; стига; стигна; стигн*; метро*; паркинг*; parking; metro; directions; how to get; find you; булевард*; бул; улиц*; street
@@ -40,13 +40,15 @@ T availability: наличност*; в наличност; налични ли;
 W offer: предлаг*; offer*
 W cash: в брой; кеш; cash; брой
 W email: имейл*; мейл*; email*; e mail; mail
+W refund: refund*; възстанов*; парите обратно; money back; get my money back; парите ми; парите; difference back; get back; claim back
+T charity: дарява*; дарение*; дарите; благотворител*; donat*; charity
 W where: къде; where; накъде
 T tracking: къде е пратк*; къде е поръчк*; къде е колет*; къде се намира пратк*; докъде е; where is my order; where is my parcel; where is my package; where's my; видя къде; проследя*; проследяв*; следя*; следи*; track*; статус*; status; товарителниц*; докъде; where is my parcel; where is my package
-T cancel: откаж*; откажа; анулир*; cancel*; отказ*; промен*; смени адрес*; change the address; change my order; modify*
+T cancel: change the product in my order; change the product; change an order; change the order; ordered the wrong; поръчах грешн*; откаж*; откажа; анулир*; cancel*; отказ*; промен*; смени адрес*; change the address; change my order; modify*
 W change: смен*; смяна; change*; промяна
 T inspect: check the package; check the parcel; check the item; before i pay; before paying; before i pay the courier; преди да платя; преди да платим; преди плащане; прегле*; прегледа*; огледа*; погледн*; inspect*; check the parcel; look at it before; open the parcel; open the box; отворя колета; отворя пратката; отворя кутията; преглед
 T damage: вдлъбнат*; огънат*; огъна*; dented; повред*; счуп*; пукн*; пукнат*; откърт*; смачк*; одраск*; надраск*; счупен*; damag*; broken; broke; crack*; dent*; scratch*; smashed; arrived broken
-T return: връщате ли парите; връщат ли парите; парите ми; get my money back; да върн*; да връщ*; не ми харесва; не ми хареса; не ми харесв*; не ми стана; не ми става; don't like; dont like; do not like; not happy with; changed my mind; размислих; върн*; връщ*; връщан*; return*; refund*; send it back; give back; парите обратно; money back; възстанов*
+T return: връщате ли парите; връщат ли парите; да върн*; да връщ*; не ми харесва; не ми хареса; не ми харесв*; не ми стана; не ми става; don't like; dont like; do not like; not happy with; changed my mind; размислих; върн*; връщ*; връщан*; return*; send it back; give back; връщане на парите
 T exchange: замян*; замен*; заменя*; exchang*; swap*; замяна
 W variant: модел*; цвят*; цвет*; размер*; друг*; model*; colour*; color*; size; other; another; бял; бели; бяла; черен; черна; черни; червен*; сив*; син; синя; white; black; red; grey; gray
 T warranty: гаранц*; гаранционн*; warrant*; guarantee*
@@ -67,16 +69,17 @@ T cod: наложен*; pay cash to the courier; cash to the courier; pay cash; 
 T invoice: фактур*; еик; булстат; мол; фирм*; invoice*; company; business; vat number
 T gift: подарък; подаръч*; подар*; ваучер*; gift*; voucher*
 T loyalty: лоялн*; клиентск* карт*; клиентск*; клуб*; точк*; loyalty; points; club; member*; бонус*
-T promo: промо*; промокод*; код*; отстъпк*; coupon*; code*; promo*; discount code
+T promo: промокод*; промо код*; код*; отстъпк*; coupon*; code*; promo code*; promocode*; discount code
+W promotion: промо*; промоци*; promo*; promotion*
 W discount: намал*; намален*; намаление; discount*; sale; отстъп*
 T pickup: вземи от магазин; взема от магазин; взема от магазина; взема от вас; мина да; мина и; да мина; мина през; резерв*; резервир*; pick up; pickup; click and collect; collect in store; collect it in store; collect from the store; collect from store; collect at the store; in store pickup; store pickup
 W order: поръч*; порач*; order*; покупк*; закуп*; купих; купя; купи; купувам; взех; bought; buy; buying; purchase*
 T takeback: remove the old; take the old; take my old; стар* уред; стар*; извоз*; рециклир*; old; recycl*; haul away; take away; dispose*; вземете ли старата; вземете стария
-T install: монтаж*; монтир*; инсталир*; инсталац*; свързван*; install*; mount*; set up; setup; на стената; on the wall; wall
-T contact: за връзка; връзка с вас; телефон за връзка; телефонът ви; телефона ви; вашия телефон; телефонен номер; номер за връзка; телефон на; телефони за връзка; обад*; обажд*; свърж*; контакт*; имейл за контакт; call center; call центъра; call центъра ви; call център; кол центъра; call centre; callcenter; кол център*; колцентър*; обслужване на клиенти; обслужване*; customer service; customer support; support; contact*; phone number; call you; call*; hotline
+T install: connect*; hook up; монтаж*; монтир*; инсталир*; инсталац*; свързван*; install*; mount*; set up; setup; на стената; on the wall; wall
+T contact: viber; вайбър*; messenger; месинджър*; whatsapp; вацап; чат; chat; за връзка; връзка с вас; телефон за връзка; телефонът ви; телефона ви; вашия телефон; телефонен номер; номер за връзка; телефон на; телефони за връзка; обад*; обажд*; свърж*; контакт*; имейл за контакт; call center; call центъра; call центъра ви; call център; кол центъра; call centre; callcenter; кол център*; колцентър*; обслужване на клиенти; обслужване*; customer service; customer support; support; contact*; phone number; call you; call*; hotline
 T password: парол*; password*; вляза; влизам; вход*; влез*; log in; login; sign in; logged out; can't log; cannot log
 W account: акаунт*; профил*; регистрац*; регистрир*; account*; register*; sign up
-T parts: резервн* част*; резервн*; част; части; частта; консуматив*; филтър*; филтр*; торбич*; аксесоар*; дистанционн*; spare part*; spare*; part; parts; filter*; accessor*; bags; remote
+T parts: кана; кани; каничк*; уплътнени*; jug; jugs; seal; seals; резервн* част*; резервн*; част; части; частта; консуматив*; филтър*; филтр*; торбич*; аксесоар*; дистанционн*; spare part*; spare*; part; parts; filter*; accessor*; bags; remote
 T international: чужбин*; международ*; извън българия; друга държава; друга страна; гърция; германия; румъния; сърбия; турция; македония; англия; италия; испания; abroad; international*; another country; other country; outside bulgaria; overseas; greece; germany; romania; serbia; turkey; italy; spain; france; uk; europe; thessaloniki; солун; worldwide; germaniya; chuzhbina
 T manual: ръководств*; инструкц*; упътван*; manual*; instruction*; user guide; documentation
 W english: английск*; english; in english; bulgarian; български
@@ -93,12 +96,18 @@ T buyback: изкупува*; изкупуван*; изкупувате; про�
 T sale_event: черен петък; black friday; cyber monday; коледни намаления; кога ще има намаления; кога има намаления; разпродажб*; when is the sale; next sale
 T advice: кой да взема; кой да купя; кой лаптоп; кой телевизор; коя пералня; кой телефон; какво да купя; какво ще ми препоръчате; препоръч*; посъветва*; съвет*; recommend*; which one should; what should i buy; which laptop; which tv; which phone; best laptop; best tv; advise
 T jobs: продавачи; продавач; продавачки; продавачка; служители; персонал*; търсите ли хора; търсите ли служители; работа; работно място; staff; employ*; наемате; наемат; назначава*; работа при вас; свободни позиции; позиция; кариер*; ваканци*; hiring; hire; jobs; job; vacanc*; career*; apply for a job; работа в магазина; да работя
-W product: хладилник*; пералн*; печк*; телевизор*; лаптоп*; компютър*; телефон*; смартфон*; миксер*; тостер*; слушалк*; прахосмукачк*; кафемашин*; микровълнов*; сешоар*; климатик*; съдомиялн*; уред*; техника; продукт*; стока; стоки; tv; tvs; television; laptop*; fridge*; refrigerator*; washing machine; washer; phone*; camera*; headphone*; vacuum*; appliance*; product*; item*; device*
+W product: блендер*; blender*; кана за; чайник*; kettle*; хладилник*; пералн*; печк*; телевизор*; лаптоп*; компютър*; телефон*; смартфон*; миксер*; тостер*; слушалк*; прахосмукачк*; кафемашин*; микровълнов*; сешоар*; климатик*; съдомиялн*; уред*; техника; продукт*; стока; стоки; tv; tvs; television; laptop*; fridge*; refrigerator*; washing machine; washer; phone*; camera*; headphone*; vacuum*; appliance*; product*; item*; device*
 O out_of_scope:human_request: manager; мениджър*; управител*; supervisor; speak to a; talk to a; говоря с; жив човек; с човек; човек; оператор*; служител*; консултант*; агент; бот; робот; human; real person; a person; person; operator; agent; representative; bot; robot; talk to someone; speak to someone; chovek
 O out_of_scope:complaint: оплач*; оплакван*; жалб*; недоволен; недоволна; безобраз*; ужасн*; груб*; нагъл*; измам*; complain*; complaint*; rude; terrible; awful; scam; unacceptable; disgusting; worst; angry
-O out_of_scope:competitor: технополис*; техномаркет*; зора; емаг; практикер*; озон; технополиса; мол?; technopolis; technomarket; zora; emag; praktiker; ozone; amazon; amazon's; aliexpress; алиекспрес; media markt; mediamarkt; jumbo; джъмбо
-C chat: приятен ден; приятна вечер; хубав ден; хубава вечер; лек ден; have a nice day; have a good day; all the best; много благодаря; здравейте; здравей; здрасти; здрасчи; здр; добър ден; добро утро; добър вечер; привет; ехо; хей; благодаря; благодаря ви; мерси; сенкс; thanks; thank you; thx; ty; hello; hi; hey; good morning; good evening; bye; чао; довиждане; как си; как сте; как е; как върви; what's up; how are you; супер; страхотно; ok; okay; окей; добре; great; nice; cool; lol; хаха; haha; ти; you
+O out_of_scope:competitor: технополис*; техномаркет*; зора; емаг; практикер*; озон; технополиса; technopolis; technomarket; zora; emag; praktiker; ozone; amazon; amazon's; aliexpress; алиекспрес; media markt; mediamarkt; jumbo; джъмбо
+C chat: hope you're well; hope you are well; hope you're doing well; hope all is well; надявам се сте добре; приятен ден; приятна вечер; хубав ден; хубава вечер; лек ден; have a nice day; have a good day; all the best; много благодаря; здравейте; здравей; здрасти; здрасчи; здр; добър ден; добро утро; добър вечер; привет; ехо; хей; благодаря; благодаря ви; мерси; сенкс; thanks; thank you; thx; ty; hello; hi; hey; good morning; good evening; bye; чао; довиждане; как си; как сте; как е; как върви; what's up; how are you; супер; страхотно; ok; okay; окей; добре; great; nice; cool; lol; хаха; haha; ти; you
 `
+
+// covers lists concepts that answer for another one in an entry: an entry
+// about a refund answers a question about returning money.
+var covers = map[string][]string{
+	"return": {"refund"},
+}
 
 // wordPattern is one word of a lexicon pattern.
 type wordPattern struct {
@@ -266,7 +275,7 @@ func (lx *lexicon) analyze(text string, fuzzy bool) analysis {
 				// leaves both concepts in doubt.
 				if len(p.words) == 1 && toks[i].latin && len(toks[i].cyr) > 1 && p.kind == kindTopic {
 					for _, q := range lx.patterns {
-						if q.concept != p.concept && q.kind == kindTopic && len(q.words) == 1 && q.words[0].match(toks[i], false) > 0 {
+						if q.concept != p.concept && q.kind == kindTopic && len(q.words) == 1 && q.words[0].match(toks[i], false) == 1 {
 							soft = true
 							add(q.concept, true)
 						}
