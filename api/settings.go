@@ -23,15 +23,19 @@ type settingsJSON struct {
 	// NotificationCooldown: repeated requests for a human from one customer
 	// within this long alert the business only once.
 	NotificationCooldown string `json:"notification_cooldown"`
+	// AIConfidenceThreshold: the AI answers from the knowledge base at this
+	// confidence (0.01 to 1) and declines below it.
+	AIConfidenceThreshold float64 `json:"ai_confidence_threshold"`
 }
 
 func toSettingsJSON(s chat.Settings) settingsJSON {
 	return settingsJSON{
-		InactivityTimeout:    chat.FormatDuration(s.InactivityTimeout),
-		NotificationEmail:    s.NotificationEmail,
-		NotificationPhone:    s.NotificationPhone,
-		MessengerHumanAgent:  s.MessengerHumanAgent,
-		NotificationCooldown: chat.FormatDuration(s.NotificationCooldown),
+		InactivityTimeout:     chat.FormatDuration(s.InactivityTimeout),
+		NotificationEmail:     s.NotificationEmail,
+		NotificationPhone:     s.NotificationPhone,
+		MessengerHumanAgent:   s.MessengerHumanAgent,
+		NotificationCooldown:  chat.FormatDuration(s.NotificationCooldown),
+		AIConfidenceThreshold: s.AIConfidenceThreshold,
 	}
 }
 
@@ -64,6 +68,9 @@ func toSettingsResponse(cur settings.Current) settingsResponse {
 	if cur.Overrides.NotificationCooldown != nil {
 		r.Overridden = append(r.Overridden, "notification_cooldown")
 	}
+	if cur.Overrides.AIConfidenceThreshold != nil {
+		r.Overridden = append(r.Overridden, "ai_confidence_threshold")
+	}
 	return r
 }
 
@@ -82,6 +89,8 @@ type settingsPatchRequest struct {
 	NotificationPhone    *string `json:"notification_phone"`
 	MessengerHumanAgent  *bool   `json:"messenger_human_agent"`
 	NotificationCooldown *string `json:"notification_cooldown"`
+	// AIConfidenceThreshold is a number such as 0.45.
+	AIConfidenceThreshold *float64 `json:"ai_confidence_threshold"`
 	// RequestID lets a client retry a change without recording it twice.
 	RequestID string `json:"request_id"`
 }
@@ -110,6 +119,7 @@ func (req settingsPatchRequest) patch() (chat.SettingsPatch, error) {
 	}
 	patch.NotificationPhone = trimmed(req.NotificationPhone)
 	patch.MessengerHumanAgent = req.MessengerHumanAgent
+	patch.AIConfidenceThreshold = req.AIConfidenceThreshold
 	return patch, nil
 }
 

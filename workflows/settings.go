@@ -133,6 +133,10 @@ func (s *SettingsState) apply(req SettingsChangeRequest, now time.Time) {
 		record("notification_cooldown", formatted(s.Overrides.NotificationCooldown, chat.FormatDuration), chat.FormatDuration(*p.NotificationCooldown))
 		s.Overrides.NotificationCooldown = p.NotificationCooldown
 	}
+	if p.AIConfidenceThreshold != nil {
+		record("ai_confidence_threshold", formatted(s.Overrides.AIConfidenceThreshold, chat.FormatThreshold), chat.FormatThreshold(*p.AIConfidenceThreshold))
+		s.Overrides.AIConfidenceThreshold = p.AIConfidenceThreshold
+	}
 	s.Changes = append(s.Changes, chat.SettingsChange{RequestID: req.RequestID, Author: req.Author, At: now, Changes: changes})
 	if req.RequestID != "" {
 		if s.Requests == nil {

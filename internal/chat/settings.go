@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/mail"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -20,15 +21,20 @@ type Settings struct {
 	// NotificationCooldown is how long after alerting the business about a
 	// customer a new request from the same customer alerts no one again.
 	NotificationCooldown time.Duration `json:"notification_cooldown"`
+	// AIConfidenceThreshold is the confidence, from 0 to 1, at which the AI
+	// answers a question from the knowledge base; below it, it declines and
+	// offers a human.
+	AIConfidenceThreshold float64 `json:"ai_confidence_threshold"`
 }
 
 // SettingsPatch changes some settings; nil fields are left as they are.
 type SettingsPatch struct {
-	InactivityTimeout    *time.Duration `json:"inactivity_timeout,omitempty"`
-	NotificationEmail    *string        `json:"notification_email,omitempty"`
-	NotificationPhone    *string        `json:"notification_phone,omitempty"`
-	MessengerHumanAgent  *bool          `json:"messenger_human_agent,omitempty"`
-	NotificationCooldown *time.Duration `json:"notification_cooldown,omitempty"`
+	InactivityTimeout     *time.Duration `json:"inactivity_timeout,omitempty"`
+	NotificationEmail     *string        `json:"notification_email,omitempty"`
+	NotificationPhone     *string        `json:"notification_phone,omitempty"`
+	MessengerHumanAgent   *bool          `json:"messenger_human_agent,omitempty"`
+	NotificationCooldown  *time.Duration `json:"notification_cooldown,omitempty"`
+	AIConfidenceThreshold *float64       `json:"ai_confidence_threshold,omitempty"`
 }
 
 // SettingsChange is one entry of the settings audit trail.
@@ -97,6 +103,23 @@ func ValidateNotificationCooldown(d time.Duration) error {
 	return nil
 }
 
+// Bounds of the AI's confidence threshold.
+const (
+	MinAIConfidenceThreshold = 0.01
+	MaxAIConfidenceThreshold = 1
+)
+
+// ValidateAIConfidenceThreshold accepts a threshold from 0.01 to 1.
+func ValidateAIConfidenceThreshold(t float64) error {
+	if !(t >= MinAIConfidenceThreshold && t <= MaxAIConfidenceThreshold) {
+		return fmt.Errorf("ai_confidence_threshold must be between 0.01 and 1, got %s", FormatThreshold(t))
+	}
+	return nil
+}
+
+// FormatThreshold writes a threshold the way admins type it: 0.45.
+func FormatThreshold(t float64) string { return strconv.FormatFloat(t, 'f', -1, 64) }
+
 // FormatDuration writes a duration the way admins type it: 1h30m, 45m, 90s.
 func FormatDuration(d time.Duration) string {
 	s := d.String()
@@ -116,13 +139,14 @@ func (s Settings) Validate() error {
 		ValidateNotificationEmail(s.NotificationEmail),
 		ValidateNotificationPhone(s.NotificationPhone),
 		ValidateNotificationCooldown(s.NotificationCooldown),
+		ValidateAIConfidenceThreshold(s.AIConfidenceThreshold),
 	)
 }
 
 // Validate checks the fields a patch sets; an empty patch is an error.
 func (p SettingsPatch) Validate() error {
 	if p == (SettingsPatch{}) {
-		return errors.New("the change sets no setting; known settings: inactivity_timeout, notification_email, notification_phone, notification_cooldown, messenger_human_agent")
+		return errors.New("the change sets no setting; known settings: inactivity_timeout, notification_email, notification_phone, notification_cooldown, messenger_human_agent, ai_confidence_threshold")
 	}
 	var errs []error
 	if p.InactivityTimeout != nil {
@@ -136,6 +160,9 @@ func (p SettingsPatch) Validate() error {
 	}
 	if p.NotificationCooldown != nil {
 		errs = append(errs, ValidateNotificationCooldown(*p.NotificationCooldown))
+	}
+	if p.AIConfidenceThreshold != nil {
+		errs = append(errs, ValidateAIConfidenceThreshold(*p.AIConfidenceThreshold))
 	}
 	return errors.Join(errs...)
 }
@@ -157,6 +184,9 @@ func (p SettingsPatch) Apply(defaults Settings) Settings {
 	}
 	if p.NotificationCooldown != nil {
 		s.NotificationCooldown = *p.NotificationCooldown
+	}
+	if p.AIConfidenceThreshold != nil {
+		s.AIConfidenceThreshold = *p.AIConfidenceThreshold
 	}
 	return s
 }

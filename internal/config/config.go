@@ -18,6 +18,7 @@ import (
 	"github.com/go-viper/mapstructure/v2"
 	"github.com/spf13/viper"
 
+	"github.com/handoff-chat/handoff/internal/answerer"
 	"github.com/handoff-chat/handoff/internal/askhuman"
 	"github.com/handoff-chat/handoff/internal/chat"
 	"github.com/handoff-chat/handoff/internal/notify"
@@ -43,10 +44,18 @@ type Config struct {
 	LiveChat     LiveChat     `mapstructure:"livechat"`
 	Notification Notification `mapstructure:"notifications"`
 	Bot          Bot          `mapstructure:"bot"`
+	AI           AI           `mapstructure:"ai"`
 	Search       Search       `mapstructure:"search"`
 	Messenger    Messenger    `mapstructure:"messenger"`
 	WebChat      WebChat      `mapstructure:"webchat"`
 	source       string       // the config file read, if any
+}
+
+// AI configures the conversational AI.
+type AI struct {
+	// ConfidenceThreshold is the default of the ai_confidence_threshold
+	// setting.
+	ConfidenceThreshold float64 `mapstructure:"confidence_threshold"`
 }
 
 // Log configures the process log.
@@ -271,11 +280,12 @@ func (c *Config) Source() string { return c.source }
 // DefaultSettings are the settings in force where admins changed nothing.
 func (c *Config) DefaultSettings() chat.Settings {
 	return chat.Settings{
-		InactivityTimeout:    c.LiveChat.InactivityTimeout,
-		NotificationEmail:    c.Notification.Email,
-		NotificationPhone:    c.Notification.Phone,
-		MessengerHumanAgent:  c.Messenger.HumanAgent,
-		NotificationCooldown: c.Notification.Cooldown,
+		InactivityTimeout:     c.LiveChat.InactivityTimeout,
+		NotificationEmail:     c.Notification.Email,
+		NotificationPhone:     c.Notification.Phone,
+		MessengerHumanAgent:   c.Messenger.HumanAgent,
+		NotificationCooldown:  c.Notification.Cooldown,
+		AIConfidenceThreshold: c.AI.ConfidenceThreshold,
 	}
 }
 
@@ -316,6 +326,7 @@ var defaults = map[string]any{
 	"http.trusted_proxies":            []string{},
 	"auth.tokens":                     []string{},
 	"auth.display_name":               "Support",
+	"ai.confidence_threshold":         answerer.DefaultThreshold,
 	"auth.display_names":              map[string]any{},
 	"temporal.address":                "",
 	"temporal.namespace":              "default",
@@ -601,6 +612,9 @@ func (c *Config) Validate() error {
 	checkTexts("bot.agent_requested_reply", c.Bot.AgentRequestedReply, "We have alerted our team…")
 	if _, err := askhuman.New(c.Bot.AgentPhrases); err != nil {
 		bad("bot.agent_phrases", "%v", err)
+	}
+	if err := chat.ValidateAIConfidenceThreshold(c.AI.ConfidenceThreshold); err != nil {
+		bad("ai.confidence_threshold", "%v", err)
 	}
 	if err := chat.ValidateNotificationCooldown(c.Notification.Cooldown); err != nil {
 		bad("notifications.cooldown", "%v", err)

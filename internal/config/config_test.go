@@ -89,6 +89,7 @@ func wantDefaults() Config {
 			AgentPhrases:       defaults["bot.agent_phrases"].([]string),
 			FlowsCheckInterval: 5 * time.Second,
 		},
+		AI:     AI{ConfidenceThreshold: 0.45},
 		Search: Search{Backend: SearchBleve, Elasticsearch: Elasticsearch{Addresses: []string{}, IndexPrefix: "handoff"}},
 		Messenger: Messenger{
 			Pages:        []string{},
@@ -217,7 +218,7 @@ func TestLoadDefaults(t *testing.T) {
 		{"temporal.address", func(c *Config) any { return c.Temporal.Address }, ""},
 		{"temporal.max_history_events", func(c *Config) any { return c.Temporal.MaxHistoryEvents }, 0},
 		{"auth.tokens", func(c *Config) any { return len(c.Auth.Tokens) }, 0},
-		{"DefaultSettings", func(c *Config) any { return c.DefaultSettings() }, chat.Settings{InactivityTimeout: time.Hour, NotificationCooldown: 30 * time.Minute}},
+		{"DefaultSettings", func(c *Config) any { return c.DefaultSettings() }, chat.Settings{InactivityTimeout: time.Hour, NotificationCooldown: 30 * time.Minute, AIConfidenceThreshold: 0.45}},
 	} {
 		t.Run(f.key, func(t *testing.T) { f.check(t, cfg) })
 	}
@@ -464,6 +465,11 @@ auth:
 
 func TestInvalidConfig(t *testing.T) {
 	tests := []refused{
+		{
+			name: "confidence threshold above 1",
+			env:  map[string]string{"HANDOFF_AI_CONFIDENCE_THRESHOLD": "1.5"},
+			want: []string{"ai.confidence_threshold", "between 0.01 and 1", "1.5"},
+		},
 		{
 			name: "blank display name",
 			env:  map[string]string{"HANDOFF_AUTH_DISPLAY_NAME": " "},
