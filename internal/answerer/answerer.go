@@ -185,7 +185,7 @@ func (a *Answerer) Answer(question, lang string) Result {
 	// The best entry that covers the question's key concepts, if any does;
 	// else the best one, to be declined.
 	pick := 0
-	if q.keyWeight > 0 {
+	if q.hasKey() {
 		for i, c := range cands {
 			if c.Coverage >= minCoverage {
 				pick = i
@@ -205,9 +205,9 @@ func (a *Answerer) Answer(question, lang string) Result {
 		}
 	}
 	switch {
-	case len(cands) > 0 && q.keyWeight > 0 && res.Best.Coverage < minCoverage:
+	case len(cands) > 0 && q.hasKey() && res.Best.Coverage < minCoverage:
 		res.Reason = ReasonNoKeyConcept
-	case len(cands) == 0 && q.keyWeight > 0:
+	case len(cands) == 0 && q.hasKey():
 		res.Reason = ReasonNoKeyConcept
 	case len(cands) == 0 || res.Score < a.threshold:
 		res.Reason = ReasonLowConfidence
@@ -230,6 +230,8 @@ type questionBag struct {
 	placeWeight float64
 }
 
+func (q questionBag) hasKey() bool { return q.keyWeight > 0 || q.placeWeight > 0 }
+
 func (a *Answerer) questionBag(an analysis) questionBag {
 	q := questionBag{concepts: map[string]float64{}, key: map[string]float64{}, terms: map[string]float64{}}
 	for c, h := range an.concepts {
@@ -251,7 +253,16 @@ func (a *Answerer) questionBag(an analysis) questionBag {
 			q.keyWeight += w
 		}
 	}
-	if _, ok := an.concepts["store"]; ok {
+	// A place is a key concept of a question about a store itself: where
+	// it is, when it opens, or whether there is one.
+	_, store := an.concepts["store"]
+	storeItself := true
+	for c := range q.key {
+		if c != "store" && c != "hours" && c != "address" {
+			storeItself = false
+		}
+	}
+	if (store || q.keyWeight == 0) && storeItself {
 		for c, h := range an.concepts {
 			if a.lx.kinds[c] == kindPlace && !h.soft {
 				if q.places == nil {
@@ -346,7 +357,7 @@ func (a *Answerer) rank(q questionBag) []Candidate {
 			}
 		}
 		cov := 1.0
-		if q.keyWeight > 0 {
+		if q.hasKey() {
 			got := 0.0
 			for c, w := range q.key {
 				if e.covers(c) {
@@ -368,7 +379,7 @@ func (a *Answerer) rank(q questionBag) []Candidate {
 			cov = got / total
 		}
 		score := 0.65*best + 0.35*cov
-		if q.keyWeight == 0 {
+		if !q.hasKey() {
 			// Without a key concept only a close match of the wording
 			// counts.
 			score = 0.6 * best

@@ -231,6 +231,7 @@ func TestSharedFAQ(t *testing.T) {
 		"testdata/fresh":       readSet(t, "testdata/fresh.jsonl"),
 		"testdata/blind":       readSet(t, "testdata/blind.jsonl"),
 		"testdata/blind2":      readSet(t, "testdata/blind2.jsonl"),
+		"testdata/holdout":     readSet(t, "testdata/holdout.jsonl"),
 	}
 	for name, qs := range sets {
 		r := Evaluate(a, qs)

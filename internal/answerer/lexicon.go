@@ -26,9 +26,9 @@ const lexiconSource = `
 T delivery: достав*; прат*; прати; пратите; доставк*; пратк*; пратен*; изпращ*; изпрат*; праща*; пращат*; колет*; куриер*; deliver*; shipping; ship; ships; shipped; parcel*; package*; courier*; shipment*; пощ*
 T arrive: очаква*; expect*; await*; пристиг*; пристигн*; дойд*; дойде; идва*; получа; получ*; arriv*; receive*; get it; come; comes
 T duration: работни дни; работен ден; работни дена; working days; business days; колко време; колко дни; за колко; колко бързо; до кога; how long; how many days; how fast; how soon; срок*; дни; ден; days; годин*; year*; месец*; month*; седмиц*; week*
-T price: колко ще платя; колко да платя; колко се плаща; колко плащам; how much do i pay; how much will i pay; цена; цени; цената; цените; ценат*; ценов*; ценоразпис*; струв*; стойност*; такс*; излез*; излиза*; плащам ли; заплащ*; price*; cost*; fee; fees; charge*; how much; pay extra; скъп*; expensive
+T price: колко ми взимате; колко взимате; колко вземате; колко ми вземате; how much do you charge; колко ще платя; колко да платя; колко се плаща; колко плащам; how much do i pay; how much will i pay; цена; цени; цената; цените; ценат*; ценов*; ценоразпис*; струв*; стойност*; такс*; излез*; излиза*; плащам ли; заплащ*; price*; cost*; fee; fees; charge*; how much; pay extra; скъп*; expensive
 T free: безплатн*; free; безплатно
-T address: адрес*; address*; location; located; намира*; намирате; стига; стигна; стигн*; метро*; паркинг*; parking; metro; directions; how to get; find you; булевард*; бул; улиц*; street
+T address: find your; find the store; how do i find; how to find; get to your; how to get to; адрес*; address*; location; located; намира*; намирате; стига; стигна; стигн*; метро*; паркинг*; parking; metro; directions; how to get; find you; булевард*; бул; улиц*; street
 T courier_office: офис*; спиди; speedy; еконт*; econt; ekont; spidi; автомат*; пакетомат*; office; locker*; box now; boxnow
 W online: сайт*; онлайн*; интернет*; online; website; site; web; app; приложение*
 W when: кога; кога ще; when; when will
@@ -54,7 +54,7 @@ W variant: модел*; цвят*; цвет*; размер*; друг*; model*; 
 T warranty: гаранц*; гаранционн*; warrant*; guarantee*
 T outofwarranty: извън гаранция; извън гаранцията; след гаранцията; out of warranty; no warranty; без гаранция; изтекла гаранция; expired warranty
 T repair: ремонт*; сервиз*; поправ*; поправя*; repair*; fix; fixed; fixing; servic*
-T fault: развал*; дефект*; спря да работи; спря; не работи; не тръгва; не се включва; тече; течe; бръмчи; stopped working; not working; doesn't work; faulty; defect*; broke down; leak*; stopped
+T fault: не включва; не пали; не загрява; не грее; не охлажда; не се зарежда; won't turn on; doesn't turn on; does not turn on; won't start; развал*; дефект*; спря да работи; спря; не работи; не тръгва; не се включва; тече; течe; бръмчи; stopped working; not working; doesn't work; faulty; defect*; broke down; leak*; stopped
 T hours: работно време; работното време; работи ли; работите ли; работи; работите; работят; отворен*; отворено; отворени; затвар*; затвор*; open; opening; opens; close; closing; closes; hours; до колко часа; от колко часа; часа; час; часове; working time
 W weekday: понеделник*; вторник*; сряда; сряд*; четвъртък*; петък; събот*; недел*; уикенд*; празни*; monday*; tuesday*; wednesday*; thursday*; friday*; saturday*; sunday*; weekend*; holiday*; днес; today; утре; tomorrow
 T store: магазин*; шоурум*; store*; shop; shops; showroom; branch; физическ*
@@ -64,8 +64,8 @@ P varna: варна; варн*; varna
 P city: бургас*; русе; стара загора; плевен*; благоевград*; велико търново; шумен*; добрич*; сливен*; хасково; пазарджик*; burgas; ruse; pleven
 T card: карт*; карта; card*; visa; виза; mastercard; мастеркард*; maestro; маестро; revolut; револут*; apple pay; google pay; гугъл пей; епъл пей; гугъл; дебитн*; кредитн* карт*; debit; credit card
 T pay: плат*; плащ*; платя; платите; pay; paying; payment*; pays; paid; checkout; charged
-T installments: split the payment; split payment; split*; разделя*; interest; лихв*; оскъпяван*; изплащане; на изплащане; вноск*; вноски; лизинг*; кредит*; на части; installment*; instalment*; monthly payments; in parts; finance; financing; loan*; разсроч*; разделя плащането
-T cod: наложен*; pay cash to the courier; cash to the courier; pay cash; платя в брой; плащане в брой; в брой при доставка; като ми го донесат; като го донесат; като ми ги донесат; when it is delivered; when it's delivered; cash on delivery; cod; при получаване; плащане при доставка; на куриера в брой; в брой на куриера; pay the courier; pay on delivery; pay when it arrives
+T installments: buy now pay later; pay later; pay over time; bnpl; split the payment; split payment; split*; разделя*; interest; лихв*; оскъпяван*; изплащане; на изплащане; вноск*; вноски; лизинг*; кредит*; на части; installment*; instalment*; monthly payments; in parts; finance; financing; loan*; разсроч*; разделя плащането
+T cod: в брой при доставката; при доставката в брой; при доставка в брой; наложен*; pay cash to the courier; cash to the courier; pay cash; платя в брой; плащане в брой; в брой при доставка; като ми го донесат; като го донесат; като ми ги донесат; when it is delivered; when it's delivered; cash on delivery; cod; при получаване; плащане при доставка; на куриера в брой; в брой на куриера; pay the courier; pay on delivery; pay when it arrives
 T invoice: фактур*; еик; булстат; мол; фирм*; invoice*; company; business; vat number
 T gift: подарък; подаръч*; подар*; ваучер*; gift*; voucher*
 T loyalty: лоялн*; клиентск* карт*; клиентск*; клуб*; точк*; loyalty; points; club; member*; бонус*
@@ -85,7 +85,7 @@ T manual: ръководств*; инструкц*; упътван*; manual*; in
 W english: английск*; english; in english; bulgarian; български
 T currency: евро; евра; euro*; eur; валут*; currenc*; bgn; лева или евро; in euros
 W money: лв; лева; лев; лева; leva; lev; bgn; eur
-T pricedrop: разлик*; поевтин*; по-евтин*; по евтин*; намали цената; цената падна; price drop*; price protection; difference; drops; dropped; cheaper now; price match*
+T pricedrop: цената намаля; намаля цената; намалихте цената; поевтиня; price went down; price dropped; got cheaper; went on sale; разлик*; поевтин*; по-евтин*; по евтин*; намали цената; цената падна; price drop*; price protection; difference; drops; dropped; cheaper now; price match*
 W cheap: по ниска цена; ниска цена; по ниски цени; ниски цени; намалена цена; намалени цени; lower price; lower prices; reduced price; евтин*; cheap*; cheaper; по-изгодно; изгодн*
 T taxfree: tax free; tax-free; taxfree; ддс; vat; турист*; tourist*; travell*; traveler*; tax refund
 T privacy: изтри*; изтрия; delete*; eras*; remove my data; gdpr; лични данни; данни*; data; privacy; personal data; close my account; закрия профила; закрия*
