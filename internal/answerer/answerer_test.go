@@ -224,14 +224,15 @@ func TestSharedFAQ(t *testing.T) {
 		}
 	}
 	sets := map[string][]Question{
-		"dev":                  dev,
-		"dev even lines":       even,
-		"dev odd lines":        odd,
-		"testdata/paraphrases": readSet(t, "testdata/paraphrases.jsonl"),
-		"testdata/fresh":       readSet(t, "testdata/fresh.jsonl"),
-		"testdata/blind":       readSet(t, "testdata/blind.jsonl"),
-		"testdata/blind2":      readSet(t, "testdata/blind2.jsonl"),
-		"testdata/holdout":     readSet(t, "testdata/holdout.jsonl"),
+		"dev":                    dev,
+		"dev even lines":         even,
+		"dev odd lines":          odd,
+		"testdata/paraphrases":   readSet(t, "testdata/paraphrases.jsonl"),
+		"testdata/fresh":         readSet(t, "testdata/fresh.jsonl"),
+		"testdata/blind":         readSet(t, "testdata/blind.jsonl"),
+		"testdata/blind2":        readSet(t, "testdata/blind2.jsonl"),
+		"testdata/holdout":       readSet(t, "testdata/holdout.jsonl"),
+		"testdata/final-holdout": readSet(t, "testdata/final-holdout.jsonl"),
 	}
 	for name, qs := range sets {
 		r := Evaluate(a, qs)

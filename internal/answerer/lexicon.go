@@ -29,6 +29,7 @@ T duration: работни дни; работен ден; работни ден�
 T price: колко ми взимате; колко взимате; колко вземате; колко ми вземате; how much do you charge; колко ще платя; колко да платя; колко се плаща; колко плащам; how much do i pay; how much will i pay; цена; цени; цената; цените; ценат*; ценов*; ценоразпис*; струв*; стойност*; такс*; излез*; излиза*; плащам ли; заплащ*; price*; cost*; fee; fees; charge*; how much; pay extra; скъп*; expensive
 T free: безплатн*; free; безплатно
 T address: find your; find the store; how do i find; how to find; get to your; how to get to; адрес*; address*; location; located; намира*; намирате; стига; стигна; стигн*; метро*; паркинг*; parking; metro; directions; how to get; find you; булевард*; бул; улиц*; street
+T carrier: кои куриери; с кои куриери; кой куриер; с кой куриер; куриерск* фирм*; куриерск* компан*; еконт или спиди; спиди или еконт; which courier*; what courier*; which delivery compan*; which carrier*; econt or speedy
 T courier_office: офис*; спиди; speedy; еконт*; econt; ekont; spidi; автомат*; пакетомат*; office; locker*; box now; boxnow
 W online: сайт*; онлайн*; интернет*; online; website; site; web; app; приложение*
 W when: кога; кога ще; when; when will
@@ -49,12 +50,12 @@ W change: смен*; смяна; change*; промяна
 T inspect: check the package; check the parcel; check the item; before i pay; before paying; before i pay the courier; преди да платя; преди да платим; преди плащане; прегле*; прегледа*; огледа*; погледн*; inspect*; check the parcel; look at it before; open the parcel; open the box; отворя колета; отворя пратката; отворя кутията; преглед
 T damage: вдлъбнат*; огънат*; огъна*; dented; повред*; счуп*; пукн*; пукнат*; откърт*; смачк*; одраск*; надраск*; счупен*; damag*; broken; broke; crack*; dent*; scratch*; smashed; arrived broken
 T return: връщате ли парите; връщат ли парите; да върн*; да връщ*; не ми харесва; не ми хареса; не ми харесв*; не ми стана; не ми става; don't like; dont like; do not like; not happy with; changed my mind; размислих; върн*; връщ*; връщан*; return*; send it back; give back; връщане на парите
-T exchange: замян*; замен*; заменя*; exchang*; swap*; замяна
+T exchange: different model; another model; a different one; instead of the one; replace it with; заменя*; замян*; замен*; заменя*; exchang*; swap*; замяна
 W variant: модел*; цвят*; цвет*; размер*; друг*; model*; colour*; color*; size; other; another; бял; бели; бяла; черен; черна; черни; червен*; сив*; син; синя; white; black; red; grey; gray
 T warranty: гаранц*; гаранционн*; warrant*; guarantee*
 T outofwarranty: извън гаранция; извън гаранцията; след гаранцията; out of warranty; no warranty; без гаранция; изтекла гаранция; expired warranty
 T repair: ремонт*; сервиз*; поправ*; поправя*; repair*; fix; fixed; fixing; servic*
-T fault: не включва; не пали; не загрява; не грее; не охлажда; не се зарежда; won't turn on; doesn't turn on; does not turn on; won't start; развал*; дефект*; спря да работи; спря; не работи; не тръгва; не се включва; тече; течe; бръмчи; stopped working; not working; doesn't work; faulty; defect*; broke down; leak*; stopped
+T fault: се повреди; се повредил*; повреди се; се счупи; не включва; не пали; не загрява; не грее; не охлажда; не се зарежда; won't turn on; doesn't turn on; does not turn on; won't start; развал*; дефект*; спря да работи; спря; не работи; не тръгва; не се включва; тече; течe; бръмчи; stopped working; not working; doesn't work; faulty; defect*; broke down; leak*; stopped
 T hours: работно време; работното време; работи ли; работите ли; работи; работите; работят; отворен*; отворено; отворени; затвар*; затвор*; open; opening; opens; close; closing; closes; hours; до колко часа; от колко часа; часа; час; часове; working time
 W weekday: понеделник*; вторник*; сряда; сряд*; четвъртък*; петък; събот*; недел*; уикенд*; празни*; monday*; tuesday*; wednesday*; thursday*; friday*; saturday*; sunday*; weekend*; holiday*; днес; today; утре; tomorrow
 T store: магазин*; шоурум*; store*; shop; shops; showroom; branch; физическ*
@@ -63,9 +64,9 @@ P plovdiv: пловдив*; plovdiv
 P varna: варна; варн*; varna
 P city: бургас*; русе; стара загора; плевен*; благоевград*; велико търново; шумен*; добрич*; сливен*; хасково; пазарджик*; burgas; ruse; pleven
 T card: карт*; карта; card*; visa; виза; mastercard; мастеркард*; maestro; маестро; revolut; револут*; apple pay; google pay; гугъл пей; епъл пей; гугъл; дебитн*; кредитн* карт*; debit; credit card
-T pay: плат*; плащ*; платя; платите; pay; paying; payment*; pays; paid; checkout; charged
+W pay: плат*; плащ*; платя; платите; pay; paying; payment*; pays; paid; checkout; charged
 T installments: buy now pay later; pay later; pay over time; bnpl; split the payment; split payment; split*; разделя*; interest; лихв*; оскъпяван*; изплащане; на изплащане; вноск*; вноски; лизинг*; кредит*; на части; installment*; instalment*; monthly payments; in parts; finance; financing; loan*; разсроч*; разделя плащането
-T cod: в брой при доставката; при доставката в брой; при доставка в брой; наложен*; pay cash to the courier; cash to the courier; pay cash; платя в брой; плащане в брой; в брой при доставка; като ми го донесат; като го донесат; като ми ги донесат; when it is delivered; when it's delivered; cash on delivery; cod; при получаване; плащане при доставка; на куриера в брой; в брой на куриера; pay the courier; pay on delivery; pay when it arrives
+T cod: платеж при доставка; платеж при получаване; плащане при получаване; в брой при доставката; при доставката в брой; при доставка в брой; наложен*; pay cash to the courier; cash to the courier; pay cash; платя в брой; плащане в брой; в брой при доставка; като ми го донесат; като го донесат; като ми ги донесат; when it is delivered; when it's delivered; cash on delivery; cod; при получаване; плащане при доставка; на куриера в брой; в брой на куриера; pay the courier; pay on delivery; pay when it arrives
 T invoice: фактур*; еик; булстат; мол; фирм*; invoice*; company; business; vat number
 T gift: подарък; подаръч*; подар*; ваучер*; gift*; voucher*
 T loyalty: лоялн*; клиентск* карт*; клиентск*; клуб*; точк*; loyalty; points; club; member*; бонус*
@@ -76,7 +77,7 @@ T pickup: вземи от магазин; взема от магазин; взе
 W order: поръч*; порач*; order*; покупк*; закуп*; купих; купя; купи; купувам; взех; bought; buy; buying; purchase*
 T takeback: remove the old; take the old; take my old; стар* уред; стар*; извоз*; рециклир*; old; recycl*; haul away; take away; dispose*; вземете ли старата; вземете стария
 T install: connect*; hook up; монтаж*; монтир*; инсталир*; инсталац*; свързван*; install*; mount*; set up; setup; на стената; on the wall; wall
-T contact: viber; вайбър*; messenger; месинджър*; whatsapp; вацап; чат; chat; за връзка; връзка с вас; телефон за връзка; телефонът ви; телефона ви; вашия телефон; телефонен номер; номер за връзка; телефон на; телефони за връзка; обад*; обажд*; свърж*; контакт*; имейл за контакт; call center; call центъра; call центъра ви; call център; кол центъра; call centre; callcenter; кол център*; колцентър*; обслужване на клиенти; обслужване*; customer service; customer support; support; contact*; phone number; call you; call*; hotline
+T contact: поддръжк*; телефонът за; телефона за; viber; вайбър*; messenger; месинджър*; whatsapp; вацап; чат; chat; за връзка; връзка с вас; телефон за връзка; телефонът ви; телефона ви; вашия телефон; телефонен номер; номер за връзка; телефон на; телефони за връзка; обад*; обажд*; свърж*; контакт*; имейл за контакт; call center; call центъра; call центъра ви; call център; кол центъра; call centre; callcenter; кол център*; колцентър*; обслужване на клиенти; обслужване*; customer service; customer support; support; contact*; phone number; call you; call*; hotline
 T password: парол*; password*; вляза; влизам; вход*; влез*; log in; login; sign in; logged out; can't log; cannot log
 W account: акаунт*; профил*; регистрац*; регистрир*; account*; register*; sign up
 T parts: кана; кани; каничк*; уплътнени*; jug; jugs; seal; seals; резервн* част*; резервн*; част; части; частта; консуматив*; филтър*; филтр*; торбич*; аксесоар*; дистанционн*; spare part*; spare*; part; parts; filter*; accessor*; bags; remote
@@ -266,7 +267,7 @@ func (lx *lexicon) analyze(text string, fuzzy bool) analysis {
 						ok = false
 						break
 					}
-					soft = soft || m == 1 && !pass && len(p.words) == 1
+					soft = soft || m == 1 && !pass && len(p.words) == 1 && lx.readsOtherwise(toks[i+k], p.concept)
 				}
 				if !ok {
 					continue
@@ -341,4 +342,16 @@ func sameLetters(a, w []rune) bool {
 		}
 	}
 	return true
+}
+
+// readsOtherwise tells whether the plain reading of t names a topic or a
+// place other than concept, which makes a doubtful reading of it doubtful
+// indeed.
+func (lx *lexicon) readsOtherwise(t token, concept string) bool {
+	for _, q := range lx.patterns {
+		if q.concept != concept && (q.kind == kindTopic || q.kind == kindPlace) && len(q.words) == 1 && q.words[0].match(t, false) == 2 {
+			return true
+		}
+	}
+	return false
 }
