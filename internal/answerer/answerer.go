@@ -82,6 +82,11 @@ type indexedEntry struct {
 type bag struct {
 	concepts map[string]bool
 	terms    map[string]bool
+	// weights of the concepts and terms, and their norm, once all entries
+	// are indexed
+	concW, termW []float64
+	conc, term   []string
+	norm         float64
 }
 
 // New indexes entries. Entries are copied; later changes to them are not seen.
@@ -143,6 +148,26 @@ func New(entries []knowledge.Entry, opts Options) *Answerer {
 			}
 		}
 		a.entries = append(a.entries, ie)
+	}
+	for i := range a.entries {
+		for j := range a.entries[i].texts {
+			b := &a.entries[i].texts[j]
+			norm := 0.0
+			for c := range b.concepts {
+				w := a.idf(a.conceptDF[c])
+				if a.lx.kinds[c] == kindWeak {
+					w *= 0.5
+				}
+				b.conc, b.concW = append(b.conc, c), append(b.concW, w)
+				norm += w * w
+			}
+			for t := range b.terms {
+				w := 0.6 * a.idf(a.termDF[t])
+				b.term, b.termW = append(b.term, t), append(b.termW, w)
+				norm += w * w
+			}
+			b.norm = math.Sqrt(norm)
+		}
 	}
 	return a
 }
@@ -334,26 +359,19 @@ func (a *Answerer) rank(q questionBag) []Candidate {
 		e := &a.entries[i]
 		best := 0.0
 		for _, b := range e.texts {
-			dot, norm := 0.0, 0.0
-			for c := range b.concepts {
-				w := a.idf(a.conceptDF[c])
-				if a.lx.kinds[c] == kindWeak {
-					w *= 0.5
-				}
-				norm += w * w
+			dot := 0.0
+			for k, c := range b.conc {
 				if qw, ok := q.concepts[c]; ok {
-					dot += qw * w
+					dot += qw * b.concW[k]
 				}
 			}
-			for t := range b.terms {
-				w := 0.6 * a.idf(a.termDF[t])
-				norm += w * w
+			for k, t := range b.term {
 				if qw, ok := q.terms[t]; ok {
-					dot += qw * w
+					dot += qw * b.termW[k]
 				}
 			}
-			if norm > 0 && q.norm > 0 {
-				best = max(best, dot/(math.Sqrt(norm)*q.norm))
+			if b.norm > 0 && q.norm > 0 {
+				best = max(best, dot/(b.norm*q.norm))
 			}
 		}
 		cov := 1.0

@@ -127,7 +127,34 @@ type pattern struct {
 
 type lexicon struct {
 	kinds    map[string]byte
-	patterns []pattern // longest first
+	patterns []pattern      // longest first
+	byFirst  map[rune][]int // patterns by the first letter of their first word
+	singles  []int          // one-word patterns
+}
+
+// candidates are the patterns that may match from token t on, in order.
+func (lx *lexicon) candidates(t token) []int {
+	a := lx.byFirst[firstRune(t.raw)]
+	if len(t.cyr) == 0 || firstRune(t.cyr[0]) == firstRune(t.raw) {
+		return a
+	}
+	b := lx.byFirst[firstRune(t.cyr[0])]
+	out := make([]int, 0, len(a)+len(b))
+	for len(a) > 0 || len(b) > 0 {
+		if len(b) == 0 || len(a) > 0 && a[0] < b[0] {
+			out, a = append(out, a[0]), a[1:]
+		} else {
+			out, b = append(out, b[0]), b[1:]
+		}
+	}
+	return out
+}
+
+func firstRune(s string) rune {
+	for _, r := range s {
+		return r
+	}
+	return 0
 }
 
 func parseLexicon(src string) *lexicon {
@@ -157,6 +184,14 @@ func parseLexicon(src string) *lexicon {
 	}
 	// Longer phrases first, then longer words.
 	sortPatterns(lx.patterns)
+	lx.byFirst = map[rune][]int{}
+	for i, p := range lx.patterns {
+		r := firstRune(p.words[0].text)
+		lx.byFirst[r] = append(lx.byFirst[r], i)
+		if len(p.words) == 1 {
+			lx.singles = append(lx.singles, i)
+		}
+	}
 	return lx
 }
 
@@ -252,7 +287,12 @@ func (lx *lexicon) analyze(text string, fuzzy bool) analysis {
 			if used[i] || (pass && (toks[i].stop || utf8.RuneCountInString(toks[i].raw) < 4)) {
 				continue
 			}
-			for _, p := range lx.patterns {
+			cands := lx.singles
+			if !pass {
+				cands = lx.candidates(toks[i])
+			}
+			for _, pi := range cands {
+				p := lx.patterns[pi]
 				if i+len(p.words) > len(toks) {
 					continue
 				}
@@ -275,7 +315,8 @@ func (lx *lexicon) analyze(text string, fuzzy bool) analysis {
 				// A Latin spelling read two ways (varna: Варна, върна)
 				// leaves both concepts in doubt.
 				if len(p.words) == 1 && toks[i].latin && len(toks[i].cyr) > 1 && p.kind == kindTopic {
-					for _, q := range lx.patterns {
+					for _, qi := range lx.candidates(toks[i]) {
+						q := lx.patterns[qi]
 						if q.concept != p.concept && q.kind == kindTopic && len(q.words) == 1 && q.words[0].match(toks[i], false) == 1 {
 							soft = true
 							add(q.concept, true)
@@ -290,7 +331,8 @@ func (lx *lexicon) analyze(text string, fuzzy bool) analysis {
 				// A word may name a second concept of another kind
 				// (телефон: contact and product).
 				if len(p.words) == 1 {
-					for _, q := range lx.patterns {
+					for _, qi := range lx.candidates(toks[i]) {
+						q := lx.patterns[qi]
 						if q.concept != p.concept && len(q.words) == 1 && q.words[0].match(toks[i], false) == 2 && lx.kinds[q.concept] == kindWeak {
 							add(q.concept, soft)
 						}
@@ -317,7 +359,8 @@ func (lx *lexicon) analyze(text string, fuzzy bool) analysis {
 
 // conceptOf is the chat concept a single token names, if any.
 func conceptOf(lx *lexicon, t token) string {
-	for _, p := range lx.patterns {
+	for _, pi := range lx.candidates(t) {
+		p := lx.patterns[pi]
 		if p.kind == kindChat && len(p.words) == 1 && p.words[0].match(t, false) == 2 {
 			return p.concept
 		}
@@ -348,7 +391,8 @@ func sameLetters(a, w []rune) bool {
 // place other than concept, which makes a doubtful reading of it doubtful
 // indeed.
 func (lx *lexicon) readsOtherwise(t token, concept string) bool {
-	for _, q := range lx.patterns {
+	for _, qi := range lx.candidates(t) {
+		q := lx.patterns[qi]
 		if q.concept != concept && (q.kind == kindTopic || q.kind == kindPlace) && len(q.words) == 1 && q.words[0].match(t, false) == 2 {
 			return true
 		}
