@@ -2,11 +2,16 @@ package activities
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/handoff-chat/handoff/internal/chat"
 )
+
+// ErrNoKnowledgeBase is what an Answerer reports while the knowledge base has
+// no entries: the bot then answers from its flows.
+var ErrNoKnowledgeBase = errors.New("the knowledge base has no entries")
 
 // Answerer answers a customer's question from the knowledge base.
 type Answerer interface {
@@ -58,6 +63,9 @@ func (b *Bot) asksTheAI(req BotReplyRequest) bool {
 func (b *Bot) answer(ctx context.Context, req BotReplyRequest) (BotReply, error) {
 	lang := replyLanguage(req)
 	ans, err := b.Answerer.Answer(ctx, req.Message.Text, lang)
+	if errors.Is(err, ErrNoKnowledgeBase) {
+		return b.scripted(req)
+	}
 	if err != nil {
 		return BotReply{}, fmt.Errorf("answer the question: %w", err)
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/handoff-chat/handoff/activities"
 	"github.com/handoff-chat/handoff/api"
 	"github.com/handoff-chat/handoff/internal/askhuman"
+	"github.com/handoff-chat/handoff/internal/assistant"
 	"github.com/handoff-chat/handoff/internal/config"
 	"github.com/handoff-chat/handoff/internal/conversations"
 	"github.com/handoff-chat/handoff/internal/embeddedtemporal"
@@ -147,6 +148,7 @@ func (a *App) start(ctx context.Context, role Role) error {
 			Search:   &activities.Search{Index: idx},
 			Bot: &activities.Bot{
 				Flows: flowRegistry, Reply: cfg.Bot.Reply, AgentRequestedReply: cfg.Bot.AgentRequestedReply,
+				Answerer: newAssistant(knowledgebase.NewStore(c), store),
 			},
 			Messenger: &activities.Messenger{Graph: graph},
 			Alerter:   alerter,
@@ -365,4 +367,16 @@ func uiURL(addr string) string {
 		return "disabled"
 	}
 	return "http://" + addr
+}
+
+// newAssistant is the conversational AI over the knowledge base, at the
+// confidence threshold in the settings.
+func newAssistant(kb *knowledgebase.Store, settings *settings.Store) *assistant.Assistant {
+	return assistant.New(assistant.Sources{
+		Entries: kb.List,
+		Threshold: func(ctx context.Context) (float64, error) {
+			s, err := settings.InForce(ctx)
+			return s.AIConfidenceThreshold, err
+		},
+	}, 0)
 }

@@ -1,0 +1,64 @@
+package app_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/handoff-chat/handoff/internal/app"
+)
+
+// A tiny knowledge base for the example shop: the AI answers from it in the
+// customer's language.
+const aiKnowledge = `[
+  {"id": "delivery-price", "lang": "en", "question": "How much does delivery cost?",
+   "alternates": ["What is the shipping fee?"],
+   "answer": "Delivery is free for orders over 50 EUR.",
+   "links": [{"title": "Delivery", "url": "https://shop.example/delivery"}],
+   "translations": {"bg": {"question": "Колко струва доставката?", "answer": "Доставката е безплатна за поръчки над 50 EUR."}}}
+]`
+
+// On web chat, a question the knowledge base answers gets the entry's answer
+// with its link and the "That helped" / "Talk to a human" quick replies; the
+// customer's message carries the AI's marker for staff, not for the
+// customer. A question it cannot answer is declined with an offer of a human,
+// and "да" accepts it.
+func TestTheAIAnswersFromTheKnowledgeBase(t *testing.T) {
+	cfg := testConfig(t.TempDir())
+	cfg.Bot.Flows = shopFlows(t)
+	a := startApp(t, cfg, app.RoleAll)
+	c := newAPI(t, a)
+	c.expect(http.StatusOK, "POST", "/api/v1/knowledge/import", []byte(aiKnowledge), true)
+
+	visitor := c.newVisitor()
+	c.say(visitor, map[string]any{"id": "ai-hello", "text": "Здравейте"})
+	c.waitTranscript(visitor, func(m []message) bool { return len(m) == 2 })
+	c.say(visitor, map[string]any{"id": "ai-q1", "text": "а колко струва доставката при вас?"})
+	msgs := c.waitTranscript(visitor, func(m []message) bool { return len(m) == 5 })
+	answer, ask := msgs[3], msgs[4]
+	if answer.Sender != "bot" || answer.Text != "Доставката е безплатна за поръчки над 50 EUR." {
+		t.Fatalf("the bot answered %+v, want the entry's Bulgarian answer", answer)
+	}
+	if len(ask.Buttons) != 2 || !strings.HasPrefix(ask.Buttons[0].Payload, "HANDOFF_AI_HELPED:delivery-price") || ask.Buttons[1].Payload != "HANDOFF_TALK_TO_HUMAN" {
+		t.Errorf("the follow-up %+v, want That helped and Talk to a human", ask)
+	}
+	raw := string(c.do("GET", "/webchat/v1/visitors/"+visitor+"/messages", nil, false).body)
+	if strings.Contains(raw, `"ai"`) || !strings.Contains(raw, "https://shop.example/delivery") {
+		t.Errorf("the visitor's transcript %s: want the link and no AI marker", raw)
+	}
+	conv := c.expect(http.StatusOK, "GET", conversationPath(visitor), nil, true)
+	var marker map[string]any
+	for _, m := range conv["messages"].([]any) {
+		if msg := m.(map[string]any); msg["id"] == "ai-q1" {
+			marker, _ = msg["ai"].(map[string]any)
+		}
+	}
+	if marker == nil || marker["entry_id"] != "delivery-price" || marker["score"].(float64) <= 0 {
+		t.Errorf("staff see the question's marker %v, want delivery-price with a score", marker)
+	}
+
+	c.say(visitor, map[string]any{"id": "ai-q2", "text": "можете ли да ми кажете какво е времето утре в Пловдив?"})
+	c.waitTranscript(visitor, func(m []message) bool { return len(m) >= 7 })
+	c.say(visitor, map[string]any{"id": "ai-yes", "text": "да"})
+	c.waitListed("/api/v1/conversations", visitor, func(row map[string]any) bool { return row["state"] == "agent_requested" })
+}
