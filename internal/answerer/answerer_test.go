@@ -53,6 +53,7 @@ func TestAnswer(t *testing.T) {
 		{"mojem li da kupim na vnoski", "bg", "installments"},
 		{"6te mi izdadete li faktura", "bg", "invoice"},
 		{"колко е гаранцйята", "bg", "warranty"},
+		{"доставката за хладилник за 12000 лв безплатна ли е", "bg", "price"},
 		{"доставкта безплатна ли е", "bg", "price"},
 		// Across languages, and through a translation.
 		{"do you give an invoice for a company?", "en", "invoice"},

@@ -16,8 +16,12 @@ const (
 )
 
 // orderNumber is an order or tracking number written in a message: "#1234",
-// "№ 1234", or a run of five or more digits that is not a phone number.
+// "№ 1234", or a run of five or more digits that is not a phone number (and,
+// once amounts are removed, not a sum of money).
 var orderNumber = regexp.MustCompile(`(?:#|№|\bno\.?\s?|\bnr\.?\s?)\s?\d{3,}|(?:^|[^\d+])[1-9]\d{4,}(?:[^\d]|$)`)
+
+// amount is a sum of money: a number followed by a currency.
+var amount = regexp.MustCompile(`\d+\s*(?:лв|лева|lv|leva|bgn|eur|евро|euro|€|\$)`)
 
 // gate decides whether a question is one for the knowledge base at all, and
 // if not, why: it returns a decline reason or "".
@@ -31,7 +35,7 @@ func gate(an analysis, question string) string {
 	if _, ok := an.concepts[ReasonComplaint]; ok {
 		return ReasonComplaint
 	}
-	if orderNumber.MatchString(strings.ToLower(question)) || notReceived(an.tokens) {
+	if orderNumber.MatchString(amount.ReplaceAllString(strings.ToLower(question), " ")) || notReceived(an.tokens) {
 		return ReasonSpecificOrder
 	}
 	hasTopic, hasChat := false, false
