@@ -283,7 +283,7 @@ func (a *Answerer) questionBag(an analysis) questionBag {
 	_, store := an.concepts["store"]
 	storeItself := true
 	for c := range q.key {
-		if c != "store" && c != "hours" && c != "address" {
+		if c != "store" && c != "hours" && c != "address" && c != "contact" {
 			storeItself = false
 		}
 	}

@@ -26,7 +26,7 @@ const lexiconSource = `
 T delivery: достав*; прат*; прати; пратите; доставк*; пратк*; пратен*; изпращ*; изпрат*; праща*; пращат*; колет*; куриер*; deliver*; shipping; ship; ships; shipped; parcel*; package*; courier*; shipment*; пощ*
 T arrive: очаква*; expect*; await*; пристиг*; пристигн*; дойд*; дойде; идва*; получа; получ*; arriv*; receive*; get it; come; comes
 T duration: работни дни; работен ден; работни дена; working days; business days; колко време; колко дни; за колко; колко бързо; до кога; how long; how many days; how fast; how soon; срок*; дни; ден; days; годин*; year*; месец*; month*; седмиц*; week*
-T price: колко ми взимате; колко взимате; колко вземате; колко ми вземате; how much do you charge; колко ще платя; колко да платя; колко се плаща; колко плащам; how much do i pay; how much will i pay; цена; цени; цената; цените; ценат*; ценов*; ценоразпис*; струв*; стойност*; такс*; излез*; излиза*; плащам ли; заплащ*; price*; cost*; fee; fees; charge*; how much; pay extra; скъп*; expensive
+T price: do i pay for; do i have to pay for; плащам ли за; плаща ли се; колко ми взимате; колко взимате; колко вземате; колко ми вземате; how much do you charge; колко ще платя; колко да платя; колко се плаща; колко плащам; how much do i pay; how much will i pay; цена; цени; цената; цените; ценат*; ценов*; ценоразпис*; струв*; стойност*; такс*; излез*; излиза*; плащам ли; заплащ*; price*; cost*; fee; fees; charge*; how much; pay extra; скъп*; expensive
 T free: безплатн*; free; безплатно
 T address: find your; find the store; how do i find; how to find; get to your; how to get to; адрес*; address*; location; located; намира*; намирате; стига; стигна; стигн*; метро*; паркинг*; parking; metro; directions; how to get; find you; булевард*; бул; улиц*; street
 T carrier: кои куриери; с кои куриери; кой куриер; с кой куриер; куриерск* фирм*; куриерск* компан*; еконт или спиди; спиди или еконт; which courier*; what courier*; which delivery compan*; which carrier*; econt or speedy
@@ -36,18 +36,19 @@ W when: кога; кога ще; when; when will
 W accept: прием*; приемате; accept*; take cards
 T weather: времето; прогноз*; дъжд*; сняг*; weather; forecast; rain
 T special_group: пенсионер*; студент*; учител*; многодетн*; инвалид*; pensioner*; student*; senior*; teacher*; military; veteran*
-T other_payment: ваучери за храна; ваучер за храна; храна; food voucher*; meal voucher*; sodexo; содексо; edenred; bitcoin; биткойн*; крипто*; crypto*; ethereum; paypal; пейпал*
+T other_payment: bank transfer; банков превод; по банков път; ваучери за храна; ваучер за храна; храна; food voucher*; meal voucher*; sodexo; содексо; edenred; bitcoin; биткойн*; крипто*; crypto*; ethereum; paypal; пейпал*
 T availability: наличност*; в наличност; налични ли; in stock; out of stock; stock
 W offer: предлаг*; offer*
 W cash: в брой; кеш; cash; брой
 W email: имейл*; мейл*; email*; e mail; mail
 W refund: refund*; възстанов*; парите обратно; money back; get my money back; парите ми; парите; difference back; get back; claim back
 T charity: дарява*; дарение*; дарите; благотворител*; donat*; charity
+T battery: батери*; акумулатор*; battery; batteries
 W where: къде; where; накъде
-T tracking: къде е пратк*; къде е поръчк*; къде е колет*; къде се намира пратк*; докъде е; where is my order; where is my parcel; where is my package; where's my; видя къде; проследя*; проследяв*; следя*; следи*; track*; статус*; status; товарителниц*; докъде; where is my parcel; where is my package
+T tracking: follow it; follow my; follow the parcel; follow the order; къде е пратк*; къде е поръчк*; къде е колет*; къде се намира пратк*; докъде е; where is my order; where is my parcel; where is my package; where's my; видя къде; проследя*; проследяв*; следя*; следи*; track*; статус*; status; товарителниц*; докъде; where is my parcel; where is my package
 T cancel: change the product in my order; change the product; change an order; change the order; ordered the wrong; поръчах грешн*; откаж*; откажа; анулир*; cancel*; отказ*; промен*; смени адрес*; change the address; change my order; modify*
 W change: смен*; смяна; change*; промяна
-T inspect: check the package; check the parcel; check the item; before i pay; before paying; before i pay the courier; преди да платя; преди да платим; преди плащане; прегле*; прегледа*; огледа*; погледн*; inspect*; check the parcel; look at it before; open the parcel; open the box; отворя колета; отворя пратката; отворя кутията; преглед
+T inspect: look inside; before i accept; before accepting; преди да приема; преди да я приема; check the package; check the parcel; check the item; before i pay; before paying; before i pay the courier; преди да платя; преди да платим; преди плащане; прегле*; прегледа*; огледа*; погледн*; inspect*; check the parcel; look at it before; open the parcel; open the box; отворя колета; отворя пратката; отворя кутията; преглед
 T damage: вдлъбнат*; огънат*; огъна*; dented; повред*; счуп*; пукн*; пукнат*; откърт*; смачк*; одраск*; надраск*; счупен*; damag*; broken; broke; crack*; dent*; scratch*; smashed; arrived broken
 T return: връщате ли парите; връщат ли парите; да върн*; да връщ*; не ми харесва; не ми хареса; не ми харесв*; не ми стана; не ми става; don't like; dont like; do not like; not happy with; changed my mind; размислих; върн*; връщ*; връщан*; return*; send it back; give back; връщане на парите
 T exchange: different model; another model; a different one; instead of the one; replace it with; заменя*; замян*; замен*; заменя*; exchang*; swap*; замяна
@@ -66,7 +67,7 @@ P city: бургас*; русе; стара загора; плевен*; бла�
 T card: карт*; карта; card*; visa; виза; mastercard; мастеркард*; maestro; маестро; revolut; револут*; apple pay; google pay; гугъл пей; епъл пей; гугъл; дебитн*; кредитн* карт*; debit; credit card
 W pay: плат*; плащ*; платя; платите; pay; paying; payment*; pays; paid; checkout; charged
 T installments: buy now pay later; pay later; pay over time; bnpl; split the payment; split payment; split*; разделя*; interest; лихв*; оскъпяван*; изплащане; на изплащане; вноск*; вноски; лизинг*; кредит*; на части; installment*; instalment*; monthly payments; in parts; finance; financing; loan*; разсроч*; разделя плащането
-T cod: платеж при доставка; платеж при получаване; плащане при получаване; в брой при доставката; при доставката в брой; при доставка в брой; наложен*; pay cash to the courier; cash to the courier; pay cash; платя в брой; плащане в брой; в брой при доставка; като ми го донесат; като го донесат; като ми ги донесат; when it is delivered; when it's delivered; cash on delivery; cod; при получаване; плащане при доставка; на куриера в брой; в брой на куриера; pay the courier; pay on delivery; pay when it arrives
+T cod: платя на куриера; плащане на куриера; платя на доставчика; платеж при доставка; платеж при получаване; плащане при получаване; в брой при доставката; при доставката в брой; при доставка в брой; наложен*; pay cash to the courier; cash to the courier; pay cash; платя в брой; плащане в брой; в брой при доставка; като ми го донесат; като го донесат; като ми ги донесат; when it is delivered; when it's delivered; cash on delivery; cod; при получаване; плащане при доставка; на куриера в брой; в брой на куриера; pay the courier; pay on delivery; pay when it arrives
 T invoice: фактур*; еик; булстат; мол; фирм*; invoice*; company; business; vat number
 T gift: подарък; подаръч*; подар*; ваучер*; gift*; voucher*
 T loyalty: лоялн*; клиентск* карт*; клиентск*; клуб*; точк*; loyalty; points; club; member*; бонус*
@@ -76,8 +77,8 @@ W discount: намал*; намален*; намаление; discount*; sale; �
 T pickup: вземи от магазин; взема от магазин; взема от магазина; взема от вас; мина да; мина и; да мина; мина през; резерв*; резервир*; pick up; pickup; click and collect; collect in store; collect it in store; collect from the store; collect from store; collect at the store; in store pickup; store pickup
 W order: поръч*; порач*; order*; покупк*; закуп*; купих; купя; купи; купувам; взех; bought; buy; buying; purchase*
 T takeback: remove the old; take the old; take my old; стар* уред; стар*; извоз*; рециклир*; old; recycl*; haul away; take away; dispose*; вземете ли старата; вземете стария
-T install: connect*; hook up; монтаж*; монтир*; инсталир*; инсталац*; свързван*; install*; mount*; set up; setup; на стената; on the wall; wall
-T contact: поддръжк*; телефонът за; телефона за; viber; вайбър*; messenger; месинджър*; whatsapp; вацап; чат; chat; за връзка; връзка с вас; телефон за връзка; телефонът ви; телефона ви; вашия телефон; телефонен номер; номер за връзка; телефон на; телефони за връзка; обад*; обажд*; свърж*; контакт*; имейл за контакт; call center; call центъра; call центъра ви; call център; кол центъра; call centre; callcenter; кол център*; колцентър*; обслужване на клиенти; обслужване*; customer service; customer support; support; contact*; phone number; call you; call*; hotline
+T install: свързва*; connect*; hook up; монтаж*; монтир*; инсталир*; инсталац*; свързван*; install*; mount*; set up; setup; на стената; on the wall; wall
+T contact: what email; email address; write to you; пиша ви; да ви пиша; поддръжк*; телефонът за; телефона за; viber; вайбър*; messenger; месинджър*; whatsapp; вацап; чат; chat; за връзка; връзка с вас; телефон за връзка; телефонът ви; телефона ви; вашия телефон; телефонен номер; номер за връзка; телефон на; телефони за връзка; обад*; обажд*; свърж*; контакт*; имейл за контакт; call center; call центъра; call центъра ви; call център; кол центъра; call centre; callcenter; кол център*; колцентър*; обслужване на клиенти; обслужване*; customer service; customer support; support; contact*; phone number; call you; call*; hotline
 T password: парол*; password*; вляза; влизам; вход*; влез*; log in; login; sign in; logged out; can't log; cannot log
 W account: акаунт*; профил*; регистрац*; регистрир*; account*; register*; sign up
 T parts: кана; кани; каничк*; уплътнени*; jug; jugs; seal; seals; резервн* част*; резервн*; част; части; частта; консуматив*; филтър*; филтр*; торбич*; аксесоар*; дистанционн*; spare part*; spare*; part; parts; filter*; accessor*; bags; remote
@@ -86,12 +87,12 @@ T manual: ръководств*; инструкц*; упътван*; manual*; in
 W english: английск*; english; in english; bulgarian; български
 T currency: евро; евра; euro*; eur; валут*; currenc*; bgn; лева или евро; in euros
 W money: лв; лева; лев; лева; leva; lev; bgn; eur
-T pricedrop: цената намаля; намаля цената; намалихте цената; поевтиня; price went down; price dropped; got cheaper; went on sale; разлик*; поевтин*; по-евтин*; по евтин*; намали цената; цената падна; price drop*; price protection; difference; drops; dropped; cheaper now; price match*
-W cheap: по ниска цена; ниска цена; по ниски цени; ниски цени; намалена цена; намалени цени; lower price; lower prices; reduced price; евтин*; cheap*; cheaper; по-изгодно; изгодн*
+T pricedrop: цената намаля; намаля цената; намалихте цената; поевтиня; price went down; price dropped; got cheaper; went on sale; разлик*; поевтиня*; поевтинял*; намали цената; цената падна; price drop*; price protection; difference; drops; dropped; cheaper now; price match*
+W cheap: по евтин*; по ниска цена; ниска цена; по ниски цени; ниски цени; намалена цена; намалени цени; lower price; lower prices; reduced price; евтин*; cheap*; cheaper; по-изгодно; изгодн*
 T taxfree: tax free; tax-free; taxfree; ддс; vat; турист*; tourist*; travell*; traveler*; tax refund
 T privacy: изтри*; изтрия; delete*; eras*; remove my data; gdpr; лични данни; данни*; data; privacy; personal data; close my account; закрия профила; закрия*
 T newsletter: бюлетин*; newsletter*; unsubscribe*; отпиш*; отпиша; абонамент*; абонира*; промоционални имейли; рекламни имейли; marketing; promotional; mailing list; the list; spam; спам*; stop getting; stop sending; deals email; weekly deals
-T outlet: outlet; аутлет*; open box; open-box; openbox; refurbished; refurb*; реновиран*; рефърбиш*; ex-display; display model; мостр*; витринн*; от витрина; разопакован*; second hand; втора употреба
+T outlet: изложбен*; outlet; аутлет*; open box; open-box; openbox; refurbished; refurb*; реновиран*; рефърбиш*; ex-display; display model; мостр*; витринн*; от витрина; разопакован*; second hand; втора употреба
 T insurance: застрахов*; застраховк*; insurance; insure*; кражба; кражб*; theft; stolen; открадн*
 T buyback: изкупува*; изкупуван*; изкупувате; продам; продавам стар*; sell my; buy used; trade in; trade-in; tradein; buy back; buyback; use my old as
 T sale_event: черен петък; black friday; cyber monday; коледни намаления; кога ще има намаления; кога има намаления; разпродажб*; when is the sale; next sale
@@ -248,6 +249,11 @@ func (w wordPattern) match(t token, fuzzy bool) int {
 		return 0
 	}
 	for _, n := range []int{L, L + 1, L - 1} {
+		// A root's last letter differing is an ending, not a typo
+		// (разопаковал is not разопакован).
+		if n <= L && n <= len(f) && string(f[:L-1]) == string(w.runes[:L-1]) {
+			continue
+		}
 		if n <= len(f) && n > 0 && osa(f[:n], w.runes, 1) <= 1 {
 			return 1
 		}

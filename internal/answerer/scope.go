@@ -65,6 +65,9 @@ var (
 // "oshte nqma", "still hasn't arrived", "never received".
 func notReceived(toks []token) bool {
 	for i, t := range toks {
+		if i+1 < len(toks) && waiting(t, toks[i+1]) {
+			return true
+		}
 		neg := false
 		switch {
 		case len(t.cyr) > 0 && (t.cyr[0] == "не" || t.cyr[0] == "няма" || t.cyr[0] == "нищо"):
@@ -110,4 +113,16 @@ func isParticiple(w string) bool {
 		}
 	}
 	return false
+}
+
+// waiting recognizes "още чакам", "чакам още", "вече чакам", "still waiting".
+func waiting(a, b token) bool {
+	if a.latin && b.latin {
+		return a.raw == "still" && strings.HasPrefix(b.raw, "wait")
+	}
+	if len(a.cyr) == 0 || len(b.cyr) == 0 {
+		return false
+	}
+	x, y := a.cyr[0], b.cyr[0]
+	return (x == "още" || x == "вече") && strings.HasPrefix(y, "чака") || strings.HasPrefix(x, "чака") && y == "още"
 }

@@ -48,6 +48,8 @@ func makeToken(w string) token {
 		return t
 	}
 	if textanalysis.IsCyrillic(w) {
+		w = homoglyphs.Replace(w)
+		t.raw = w
 		t.cyr = []string{w}
 		t.keys = []string{bgKey(w)}
 		t.stop = bgStop[w]
@@ -64,6 +66,10 @@ func makeToken(w string) token {
 	return t
 }
 
+// homoglyphs are Latin letters that look like Cyrillic ones, typed by mistake
+// in a Cyrillic word ("mога").
+var homoglyphs = strings.NewReplacer("a", "а", "e", "е", "o", "о", "p", "р", "c", "с", "x", "х", "y", "у", "k", "к", "m", "м", "t", "т", "h", "н", "b", "в")
+
 // bgKey is the matching key of a Cyrillic word: its stem, with ъ and а (which
 // Latin spellings do not tell apart) and й and и merged.
 func bgKey(w string) string {
@@ -76,7 +82,7 @@ func bgKey(w string) string {
 // first: the official transliteration, the informal "chat" spellings (4 for
 // ч, 6 for ш, q for я, w for в, j for ж) and common English-style digraphs.
 var latinToCyrillic = []struct{ latin, cyr string }{
-	{"sht", "щ"}, {"sch", "щ"}, {"zh", "ж"}, {"ch", "ч"}, {"sh", "ш"}, {"ya", "я"}, {"yu", "ю"},
+	{"sht", "щ"}, {"zh", "ж"}, {"ch", "ч"}, {"sh", "ш"}, {"ya", "я"}, {"yu", "ю"},
 	{"iu", "ю"}, {"ts", "ц"}, {"tz", "ц"}, {"ck", "к"}, {"ph", "ф"},
 	{"a", "а"}, {"b", "б"}, {"c", "ц"}, {"d", "д"}, {"e", "е"}, {"f", "ф"}, {"g", "г"},
 	{"h", "х"}, {"i", "и"}, {"j", "ж"}, {"k", "к"}, {"l", "л"}, {"m", "м"}, {"n", "н"},
