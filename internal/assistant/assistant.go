@@ -8,12 +8,14 @@ package assistant
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"sync"
 	"time"
 
 	"github.com/handoff-chat/handoff/activities"
 	"github.com/handoff-chat/handoff/internal/answerer"
 	"github.com/handoff-chat/handoff/internal/chat"
+	"github.com/handoff-chat/handoff/internal/generative"
 	"github.com/handoff-chat/handoff/internal/knowledge"
 )
 
@@ -27,6 +29,14 @@ type Sources struct {
 	Entries func(ctx context.Context) ([]knowledge.Entry, error)
 	// Threshold is the ai_confidence_threshold setting in force.
 	Threshold func(ctx context.Context) (float64, error)
+	// Phraser, when set, words a confident answer from its entry with a
+	// language model; on any failure the entry's own answer is given.
+	Phraser Phraser
+}
+
+// Phraser words an answer from knowledge-base entries (internal/generative).
+type Phraser interface {
+	Phrase(ctx context.Context, question, lang string, sources []generative.Source) (string, error)
 }
 
 // Assistant answers questions for the bot; it is safe for concurrent use.
@@ -80,6 +90,14 @@ func (a *Assistant) Answer(ctx context.Context, question, lang string) (activiti
 	}
 	entry := b.entries[res.ID]
 	ans.Text, _ = entry.AnswerIn(lang)
+	if a.sources.Phraser != nil {
+		phrased, err := a.sources.Phraser.Phrase(ctx, question, lang, []generative.Source{{Question: entry.Question, Answer: ans.Text}})
+		if err == nil {
+			ans.Text = phrased
+		} else {
+			slog.Warn("the answer is the entry's own: the language model did not phrase it", "entry", entry.ID, "error", err)
+		}
+	}
 	for _, l := range entry.Links {
 		ans.Links = append(ans.Links, chat.Button{Title: l.Title, URL: l.URL})
 	}

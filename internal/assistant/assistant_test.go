@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/handoff-chat/handoff/activities"
+	"github.com/handoff-chat/handoff/internal/generative"
 	"github.com/handoff-chat/handoff/internal/knowledge"
 )
 
@@ -76,5 +77,32 @@ func TestNoEntriesLeavesTheBotToItsFlows(t *testing.T) {
 	a := New((&sources{threshold: 0.45}).Sources(), 0)
 	if _, err := a.Answer(context.Background(), "How much does delivery cost?", "en"); !errors.Is(err, activities.ErrNoKnowledgeBase) {
 		t.Errorf("with no entries: %v, want ErrNoKnowledgeBase", err)
+	}
+}
+
+type phraser struct {
+	text string
+	err  error
+	got  []generative.Source
+}
+
+func (p *phraser) Phrase(_ context.Context, _, _ string, sources []generative.Source) (string, error) {
+	p.got = sources
+	return p.text, p.err
+}
+
+func TestAPhraserWordsTheAnswerAndFailsBackToTheEntry(t *testing.T) {
+	src := &sources{entries: entries, threshold: 0.45}
+	words := &phraser{text: "Shipping costs nothing above 50 EUR."}
+	s := src.Sources()
+	s.Phraser = words
+	a := New(s, time.Minute)
+	ans, err := a.Answer(context.Background(), "How much does delivery cost?", "en")
+	if err != nil || ans.Text != "Shipping costs nothing above 50 EUR." || len(words.got) != 1 || words.got[0].Answer != "Delivery is free over 50 EUR." {
+		t.Fatalf("phrased answer %+v %v, sources %+v", ans, err, words.got)
+	}
+	words.err = errors.New("timeout")
+	if ans, _ := a.Answer(context.Background(), "How much does delivery cost?", "en"); ans.Text != "Delivery is free over 50 EUR." {
+		t.Errorf("after the model failed: %q, want the entry's answer", ans.Text)
 	}
 }
