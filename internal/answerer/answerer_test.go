@@ -234,11 +234,13 @@ func TestSharedFAQ(t *testing.T) {
 		"testdata/blind2":        readSet(t, "testdata/blind2.jsonl"),
 		"testdata/holdout":       readSet(t, "testdata/holdout.jsonl"),
 		"testdata/final-holdout": readSet(t, "testdata/final-holdout.jsonl"),
+		"testdata/untuned":       readSet(t, "testdata/untuned.jsonl"),
+		"testdata/untuned2":      readSet(t, "testdata/untuned2.jsonl"),
 	}
-	// testdata/untuned and untuned2 were written after the last change to
-	// the lexicon and are kept as they were first scored: they are
-	// reported, not held to the targets.
-	for _, name := range []string{"testdata/untuned", "testdata/untuned2"} {
+	// testdata/untuned3 was written after the last change to the lexicon
+	// and is kept as it was first scored: it is reported, not held to the
+	// targets.
+	for _, name := range []string{"testdata/untuned3"} {
 		u := Evaluate(a, readSet(t, name+".jsonl"))
 		t.Logf("%s (not held to the targets): answerable %d top1 %.2f, unanswerable %d declined %.2f", name, u.Answerable, u.Top1, u.Unanswerable, u.Declined)
 	}
