@@ -28,6 +28,10 @@ type KnowledgeBase interface {
 	Export(ctx context.Context) ([]knowledge.Entry, error)
 }
 
+// knowledgeImportPath is the import route, whose body may be as large as
+// MaxImportBytes.
+const knowledgeImportPath = "/api/v1/knowledge/import"
+
 func (s *server) knowledgeBase() (KnowledgeBase, error) {
 	if s.Knowledge == nil {
 		return nil, newAPIError(http.StatusServiceUnavailable, "this process has no knowledge base")

@@ -269,3 +269,31 @@ func TestKnowledgeTemporalUnavailableIs503(t *testing.T) {
 		}
 	}
 }
+
+// An import may be as large as MaxImportBytes; every other body stays within
+// MaxBodyBytes.
+func TestKnowledgeImportHasItsOwnBodyLimit(t *testing.T) {
+	var entries []knowledge.Entry
+	for i := range 20 {
+		entries = append(entries, knowledge.Entry{ID: fmt.Sprintf("kb-%02d", i), Lang: "en", Question: fmt.Sprintf("Question %d?", i), Answer: "Answer."})
+	}
+	body, _ := json.Marshal(entries)
+	newAPI := func(maxImport int64) *testAPI {
+		return &testAPI{handler: NewHandler(Deps{
+			Temporal: &fakeTemporal{}, Knowledge: newFakeKnowledge(), StaffTokens: map[string]string{testStaffToken: "alice"},
+			MaxBodyBytes: 1024, MaxImportBytes: maxImport, Logger: slog.New(slog.DiscardHandler),
+		})}
+	}
+	a := newAPI(int64(len(body)))
+	if r := a.staff("POST", "/api/v1/knowledge/import", string(body)); r.status != http.StatusOK || r.body["imported"] != float64(20) {
+		t.Errorf("import of %d bytes within MaxImportBytes: %d %s, want 200", len(body), r.status, r.raw)
+	}
+	long := strings.Replace(deliveryJSON, "1-2 работни дни.", strings.Repeat("1-2 работни дни. ", 100), 1)
+	if r := a.staff("PUT", "/api/v1/knowledge/delivery", long); r.status != http.StatusRequestEntityTooLarge {
+		t.Errorf("a put over MaxBodyBytes: %d %s, want 413", r.status, r.raw)
+	}
+	if r := newAPI(int64(len(body))-1).staff("POST", "/api/v1/knowledge/import", string(body)); r.status != http.StatusRequestEntityTooLarge ||
+		!strings.Contains(r.errorText(), fmt.Sprint(len(body)-1)) {
+		t.Errorf("an import over MaxImportBytes: %d %s, want 413 naming the limit", r.status, r.raw)
+	}
+}

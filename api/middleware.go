@@ -75,7 +75,11 @@ func (s *server) logRequests(c *gin.Context) {
 
 func (s *server) limitBody(c *gin.Context) {
 	if c.Request.Body != nil {
-		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, s.MaxBodyBytes)
+		limit := s.MaxBodyBytes
+		if c.FullPath() == knowledgeImportPath {
+			limit = max(limit, s.MaxImportBytes)
+		}
+		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
 	}
 	c.Next()
 }

@@ -46,6 +46,9 @@ type Deps struct {
 	Closing <-chan struct{}
 	// MaxBodyBytes caps request bodies; larger ones get 413.
 	MaxBodyBytes int64
+	// MaxImportBytes caps the body of a knowledge base import instead;
+	// below MaxBodyBytes it is MaxBodyBytes.
+	MaxImportBytes int64
 	// TrustedProxies are the reverse proxies (IPs or CIDR ranges) whose
 	// X-Forwarded-For names the client; none are trusted when empty.
 	TrustedProxies []string

@@ -200,6 +200,7 @@ func (a *App) start(ctx context.Context, role Role) error {
 			StaffTokens:      tokens,
 			StaffDisplayName: cfg.Auth.StaffDisplayName,
 			MaxBodyBytes:     cfg.HTTP.MaxBodyBytes,
+			MaxImportBytes:   cfg.HTTP.MaxImportBytes,
 			Logger:           a.logger,
 		})
 		if err := a.serveHTTP(handler, sync.OnceFunc(func() { close(closing) })); err != nil {

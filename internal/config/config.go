@@ -68,6 +68,9 @@ type Log struct {
 type HTTP struct {
 	Addr         string `mapstructure:"addr"`
 	MaxBodyBytes int64  `mapstructure:"max_body_bytes"`
+	// MaxImportBytes caps the body of a knowledge base import, which may
+	// be larger than other requests.
+	MaxImportBytes int64 `mapstructure:"max_import_bytes"`
 	// PublicURL is where staff reach the dashboard, for links in notifications.
 	PublicURL string `mapstructure:"public_url"`
 	// TrustedProxies are the addresses (IPs or CIDR ranges) of reverse
@@ -322,6 +325,7 @@ var defaults = map[string]any{
 	"log.format":                      "text",
 	"http.addr":                       "127.0.0.1:8080",
 	"http.max_body_bytes":             1 << 20,
+	"http.max_import_bytes":           8 << 20,
 	"http.public_url":                 "http://localhost:8080",
 	"http.trusted_proxies":            []string{},
 	"auth.tokens":                     []string{},
@@ -521,6 +525,9 @@ func (c *Config) Validate() error {
 	}
 	if c.HTTP.MaxBodyBytes < 1024 {
 		bad("http.max_body_bytes", "must be at least 1024, got %d", c.HTTP.MaxBodyBytes)
+	}
+	if c.HTTP.MaxImportBytes < c.HTTP.MaxBodyBytes {
+		bad("http.max_import_bytes", "must be at least http.max_body_bytes (%d), got %d", c.HTTP.MaxBodyBytes, c.HTTP.MaxImportBytes)
 	}
 	if !strings.HasPrefix(c.HTTP.PublicURL, "http://") && !strings.HasPrefix(c.HTTP.PublicURL, "https://") {
 		bad("http.public_url", "must be an http:// or https:// URL, got %q", c.HTTP.PublicURL)

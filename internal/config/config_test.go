@@ -58,6 +58,7 @@ func wantDefaults() Config {
 		HTTP: HTTP{
 			Addr:           "127.0.0.1:8080",
 			MaxBodyBytes:   1 << 20,
+			MaxImportBytes: 8 << 20,
 			PublicURL:      "http://localhost:8080",
 			TrustedProxies: []string{},
 		},
@@ -514,6 +515,11 @@ func TestInvalidConfig(t *testing.T) {
 			name: "http.max_body_bytes too small",
 			file: "http:\n  max_body_bytes: 10\n",
 			want: []string{"http.max_body_bytes"},
+		},
+		{
+			name: "http.max_import_bytes below http.max_body_bytes",
+			env:  map[string]string{"HANDOFF_HTTP_MAX_IMPORT_BYTES": "2048"},
+			want: []string{"http.max_import_bytes", "http.max_body_bytes", "1048576"},
 		},
 		{
 			name: "smtp without a sender",
