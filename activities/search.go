@@ -30,7 +30,7 @@ func (a *Search) IndexConversation(ctx context.Context, req IndexRequest) error 
 		if m.Sender == chat.SenderBot {
 			continue // staff do not see the bot's chatter in a conversation
 		}
-		msgs = append(msgs, search.Message{
+		sm := search.Message{
 			ID:             m.ID,
 			ConversationID: req.Conversation.ID,
 			Channel:        req.Conversation.Channel,
@@ -40,7 +40,16 @@ func (a *Search) IndexConversation(ctx context.Context, req IndexRequest) error 
 			Text:           m.Text,
 			Attachments:    attachmentURLs(m.Attachments),
 			SentAt:         m.SentAt,
-		})
+		}
+		if ai := m.AI; ai != nil && m.Sender == chat.SenderCustomer {
+			sm.AIEntryID = ai.EntryID
+			sm.AIScore = ai.Score
+			sm.AIDeclined = ai.Declined
+			sm.AIReason = ai.Reason
+			sm.AIHelped = ai.Helped
+			sm.AIAskedForHuman = ai.AskedForHuman
+		}
+		msgs = append(msgs, sm)
 	}
 	if err := a.Index.IndexMessages(ctx, msgs); err != nil {
 		return fmt.Errorf("index %d messages of %s: %w", len(msgs), req.Conversation.ID, err)

@@ -33,6 +33,15 @@ type Message struct {
 	Attachments    []string  `json:"attachments,omitempty"`
 	TemplateID     string    `json:"template_id,omitempty"`
 	SentAt         time.Time `json:"sent_at"`
+	// The AI marker of a customer message (chat.AIAnswer): the entry that
+	// answered, its score, a decline and its reason, and what the customer
+	// did next.
+	AIEntryID       string  `json:"ai_entry_id,omitempty"`
+	AIScore         float64 `json:"ai_score,omitempty"`
+	AIDeclined      bool    `json:"ai_declined,omitempty"`
+	AIReason        string  `json:"ai_reason,omitempty"`
+	AIHelped        bool    `json:"ai_helped,omitempty"`
+	AIAskedForHuman bool    `json:"ai_asked_for_human,omitempty"`
 }
 
 // Key is the message's document key: a customer's and a staff member's
@@ -111,6 +120,46 @@ func (q ConversationQuery) Limit() int {
 	return min(q.Size, maxConversations)
 }
 
+// Decline reasons that are no unanswered question: greetings and thanks, and
+// a request for a person.
+const (
+	ReasonSmallTalk    = "out_of_scope:small_talk"
+	ReasonHumanRequest = "out_of_scope:human_request"
+)
+
+// MaxDeclined caps DeclinedQuery.Size.
+const MaxDeclined = 1000
+
+// DeclinedQuery lists customer messages the AI declined to answer, except
+// small talk and requests for a human, newest first.
+type DeclinedQuery struct {
+	// Since keeps messages sent at or after it (zero = all).
+	Since time.Time
+	// Size defaults to and is capped at MaxDeclined.
+	Size int
+}
+
+// Limit is Size, defaulting to and capped at MaxDeclined.
+func (q DeclinedQuery) Limit() int {
+	if q.Size <= 0 {
+		return MaxDeclined
+	}
+	return min(q.Size, MaxDeclined)
+}
+
+// EntryStats counts, for one knowledge-base entry, the customer messages it
+// answered, how many of them the customer marked as helped, and after how
+// many the customer asked for a human.
+type EntryStats struct {
+	EntryID       string `json:"entry_id"`
+	Answered      int    `json:"answered"`
+	Helped        int    `json:"helped"`
+	AskedForHuman int    `json:"asked_for_human"`
+}
+
+// MaxStatsEntries caps how many entries EntryStats reports.
+const MaxStatsEntries = 10000
+
 // Index is a search backend.
 type Index interface {
 	// IndexMessages stores messages; storing one again (the same Key)
@@ -123,5 +172,13 @@ type Index interface {
 	// SearchConversations returns agent-requested conversations first (oldest
 	// request first), then the rest by last message, newest first.
 	SearchConversations(ctx context.Context, q ConversationQuery) ([]chat.ConversationSummary, error)
+	// DeclinedQuestions returns the customer messages the AI declined to
+	// answer (AIDeclined), except small talk and requests for a human, newest
+	// first.
+	DeclinedQuestions(ctx context.Context, q DeclinedQuery) ([]Message, error)
+	// EntryStats counts the answers of each entry (AIEntryID) that answered
+	// a message and was not declined, ordered by entry ID; at most
+	// MaxStatsEntries entries.
+	EntryStats(ctx context.Context) ([]EntryStats, error)
 	Close() error
 }

@@ -61,15 +61,21 @@ func (c *conversation) noteAskedForHuman(now time.Time) {
 	c.markAI(last.MessageID, func(a *chat.AIAnswer) { a.AskedForHuman = true })
 }
 
-// markAI changes the AI marker of a customer message in the transcript.
+// markAI changes the AI marker of a customer message in the transcript and
+// queues the message for the search index again, with its marker (indexing
+// replaces the message by its key).
 func (c *conversation) markAI(messageID string, change func(*chat.AIAnswer)) {
 	for i := len(c.state.Transcript) - 1; i >= 0; i-- {
 		m := &c.state.Transcript[i]
 		if m.ID == messageID && m.Sender == chat.SenderCustomer {
-			if m.AI == nil {
-				m.AI = &chat.AIAnswer{}
+			ai := chat.AIAnswer{}
+			if m.AI != nil {
+				ai = *m.AI
 			}
-			change(m.AI)
+			change(&ai)
+			m.AI = &ai
+			updated := *m
+			c.index.push(indexTask{Message: &updated})
 			return
 		}
 	}

@@ -106,3 +106,45 @@ func TestTheOfferLastsOneMessageAndAnswersAgeOut(t *testing.T) {
 		t.Errorf("marker %+v: a request 19 minutes after the answer does not count against it", m)
 	}
 }
+
+// lastIndexed is the last version of a customer message the workflow sent
+// to the search index.
+func lastIndexed(h *harness, id string) *chat.Message {
+	var last *chat.Message
+	for _, req := range h.indexed {
+		for i, m := range req.Messages {
+			if m.ID == id && m.Sender == chat.SenderCustomer {
+				last = &req.Messages[i]
+			}
+		}
+	}
+	return last
+}
+
+func TestAIMarkerChangesReachTheSearchIndex(t *testing.T) {
+	h := withAI(newHarness(t))
+	h.customer(0, "q1", "how long does delivery take?")
+	h.customer(30*time.Second, "q2", "can I pay with bitcoin?")
+	h.update(2*time.Minute, workflows.UpdateCustomerMessage, workflows.CustomerMessage{ID: "h1", Text: "That helped", Payload: chat.PayloadAIHelped + ":kb-01"})
+	h.update(5*time.Minute, workflows.UpdateCustomerMessage, workflows.CustomerMessage{ID: "r1", Text: "operator please", AsksForHuman: true})
+	h.transcriptAt(6 * time.Minute)
+	h.run()
+
+	q1 := lastIndexed(h, "q1")
+	if q1 == nil || q1.AI == nil || q1.AI.EntryID != "kb-01" || !q1.AI.Helped {
+		t.Fatalf("q1 as last indexed: %+v, want answered by kb-01 and helped", q1)
+	}
+	q2 := lastIndexed(h, "q2")
+	if q2 == nil || q2.AI == nil || !q2.AI.Declined || q2.AI.Reason != "low_confidence" {
+		t.Fatalf("q2 as last indexed: %+v, want declined", q2)
+	}
+	for _, req := range h.indexed {
+		seen := map[string]bool{}
+		for _, m := range req.Messages {
+			if seen[m.ID] {
+				t.Errorf("message %s twice in one batch", m.ID)
+			}
+			seen[m.ID] = true
+		}
+	}
+}

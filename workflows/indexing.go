@@ -28,11 +28,21 @@ func (c *conversation) indexBatch(ctx workflow.Context, tasks []indexTask) error
 		StartToCloseTimeout: 10 * time.Second,
 		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, MaximumInterval: time.Minute},
 	})
+	// A message queued twice (recorded, then its AI marker changed) is
+	// written once, as it was queued last, in the place it was queued first.
 	var messages []chat.Message
+	at := map[string]int{}
 	for _, t := range tasks {
-		if t.Message != nil {
-			messages = append(messages, *t.Message)
+		if t.Message == nil {
+			continue
 		}
+		key := string(t.Message.Sender) + "/" + t.Message.ID
+		if i, ok := at[key]; ok {
+			messages[i] = *t.Message
+			continue
+		}
+		at[key] = len(messages)
+		messages = append(messages, *t.Message)
 	}
 	return workflow.ExecuteActivity(ctx, searchActivities.IndexConversation, activities.IndexRequest{
 		Conversation: c.view().Summary(c.state.LastMessageAt, workflow.Now(ctx)),

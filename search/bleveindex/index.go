@@ -11,6 +11,8 @@ import (
 	"html"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -46,14 +48,28 @@ const (
 	fieldLastMessageAt  = "last_message_at"
 	fieldAgentRequested = "agent_requested"
 	fieldAgentAt        = "agent_requested_at"
+	fieldSender         = "sender"
+	fieldAIEntryID      = "ai_entry_id"
+	fieldAIDeclined     = "ai_declined"
+	fieldAIReason       = "ai_reason"
+	fieldAIAnswered     = "ai_answered" // an entry answered: an entry ID and no decline
+	fieldAIHelped       = "ai_helped"
+	fieldAIAskedHuman   = "ai_asked_for_human"
 )
 
 // messageDoc and conversationDoc are what Bleve indexes.
 type messageDoc struct {
-	Doc            string    `json:"doc"`
-	ConversationID string    `json:"conversation_id"`
-	Text           string    `json:"text"`
-	SentAt         time.Time `json:"sent_at"`
+	Doc             string    `json:"doc"`
+	ConversationID  string    `json:"conversation_id"`
+	Text            string    `json:"text"`
+	SentAt          time.Time `json:"sent_at"`
+	Sender          string    `json:"sender"`
+	AIEntryID       string    `json:"ai_entry_id,omitempty"`
+	AIDeclined      bool      `json:"ai_declined"`
+	AIReason        string    `json:"ai_reason,omitempty"`
+	AIAnswered      bool      `json:"ai_answered"`
+	AIHelped        bool      `json:"ai_helped"`
+	AIAskedForHuman bool      `json:"ai_asked_for_human"`
 }
 
 type conversationDoc struct {
@@ -123,6 +139,13 @@ func keywordField() *mapping.FieldMapping {
 	return f
 }
 
+func boolField() *mapping.FieldMapping {
+	f := bleve.NewBooleanFieldMapping()
+	f.Store = false
+	f.IncludeInAll = false
+	return f
+}
+
 func dateField() *mapping.FieldMapping {
 	f := bleve.NewDateTimeFieldMapping()
 	f.Store = false
@@ -141,6 +164,12 @@ func messageMapping() mapping.IndexMapping {
 	text.IncludeInAll = false
 	doc.AddFieldMappingsAt(fieldText, text)
 	doc.AddFieldMappingsAt(fieldSentAt, dateField())
+	doc.AddFieldMappingsAt(fieldSender, keywordField())
+	doc.AddFieldMappingsAt(fieldAIEntryID, keywordField())
+	doc.AddFieldMappingsAt(fieldAIReason, keywordField())
+	for _, f := range []string{fieldAIDeclined, fieldAIAnswered, fieldAIHelped, fieldAIAskedHuman} {
+		doc.AddFieldMappingsAt(f, boolField())
+	}
 	m := bleve.NewIndexMapping()
 	m.DefaultMapping = doc
 	m.DefaultAnalyzer = TextAnalyzer
@@ -181,7 +210,12 @@ func (x *Index) IndexMessages(_ context.Context, msgs []search.Message) error {
 		if err != nil {
 			return fmt.Errorf("bleve: encode message %s: %w", m.ID, err)
 		}
-		if err := batch.Index(m.Key(), messageDoc{Doc: string(raw), ConversationID: m.ConversationID, Text: m.Text, SentAt: m.SentAt}); err != nil {
+		doc := messageDoc{
+			Doc: string(raw), ConversationID: m.ConversationID, Text: m.Text, SentAt: m.SentAt, Sender: m.Sender,
+			AIEntryID: m.AIEntryID, AIDeclined: m.AIDeclined, AIReason: m.AIReason,
+			AIAnswered: m.AIEntryID != "" && !m.AIDeclined, AIHelped: m.AIHelped, AIAskedForHuman: m.AIAskedForHuman,
+		}
+		if err := batch.Index(m.Key(), doc); err != nil {
 			return fmt.Errorf("bleve: index message %s: %w", m.ID, err)
 		}
 	}
@@ -330,6 +364,97 @@ func (x *Index) SearchConversations(_ context.Context, q search.ConversationQuer
 		}
 		out = append(out, c)
 	}
+	return out, nil
+}
+
+// DeclinedQuestions lists the customer messages the AI declined, except
+// small talk and requests for a human, newest first.
+func (x *Index) DeclinedQuestions(_ context.Context, q search.DeclinedQuery) ([]search.Message, error) {
+	declined := bleve.NewBoolFieldQuery(true)
+	declined.SetField(fieldAIDeclined)
+	customer := bleve.NewTermQuery("customer")
+	customer.SetField(fieldSender)
+	must := []query.Query{declined, customer}
+	if !q.Since.IsZero() {
+		inclusive := true
+		r := bleve.NewDateRangeInclusiveQuery(q.Since, time.Time{}, &inclusive, nil)
+		r.SetField(fieldSentAt)
+		must = append(must, r)
+	}
+	var not []query.Query
+	for _, reason := range []string{search.ReasonSmallTalk, search.ReasonHumanRequest} {
+		t := bleve.NewTermQuery(reason)
+		t.SetField(fieldAIReason)
+		not = append(not, t)
+	}
+	bq := bleve.NewBooleanQuery()
+	bq.AddMust(must...)
+	bq.AddMustNot(not...)
+	req := bleve.NewSearchRequestOptions(bq, q.Limit(), 0, false)
+	req.Fields = []string{fieldDoc}
+	req.SortByCustom(bsearch.SortOrder{
+		&bsearch.SortField{Field: fieldSentAt, Desc: true, Type: bsearch.SortFieldAsDate, Missing: bsearch.SortFieldMissingLast},
+		&bsearch.SortDocID{},
+	})
+	res, err := x.messages.Search(req)
+	if err != nil {
+		return nil, fmt.Errorf("bleve: search declined questions: %w", err)
+	}
+	out := make([]search.Message, 0, len(res.Hits))
+	for _, hit := range res.Hits {
+		var m search.Message
+		if err := decodeStored(hit, &m); err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+// EntryStats counts each entry's answers with a facet on the entry ID over
+// the answered messages, then over those marked helped and those after
+// which the customer asked for a human.
+func (x *Index) EntryStats(_ context.Context) ([]search.EntryStats, error) {
+	counts := func(extra string) (map[string]int, error) {
+		answered := bleve.NewBoolFieldQuery(true)
+		answered.SetField(fieldAIAnswered)
+		var qq query.Query = answered
+		if extra != "" {
+			flag := bleve.NewBoolFieldQuery(true)
+			flag.SetField(extra)
+			qq = bleve.NewConjunctionQuery(answered, flag)
+		}
+		req := bleve.NewSearchRequestOptions(qq, 0, 0, false)
+		req.AddFacet("entries", bleve.NewFacetRequest(fieldAIEntryID, search.MaxStatsEntries))
+		res, err := x.messages.Search(req)
+		if err != nil {
+			return nil, fmt.Errorf("bleve: count entry answers: %w", err)
+		}
+		out := map[string]int{}
+		if f := res.Facets["entries"]; f != nil && f.Terms != nil {
+			for _, t := range f.Terms.Terms() {
+				out[t.Term] = t.Count
+			}
+		}
+		return out, nil
+	}
+	answered, err := counts("")
+	if err != nil {
+		return nil, err
+	}
+	helped, err := counts(fieldAIHelped)
+	if err != nil {
+		return nil, err
+	}
+	asked, err := counts(fieldAIAskedHuman)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]search.EntryStats, 0, len(answered))
+	for id, n := range answered {
+		out = append(out, search.EntryStats{EntryID: id, Answered: n, Helped: helped[id], AskedForHuman: asked[id]})
+	}
+	slices.SortFunc(out, func(a, b search.EntryStats) int { return strings.Compare(a.EntryID, b.EntryID) })
 	return out, nil
 }
 

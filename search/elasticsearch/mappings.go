@@ -27,6 +27,8 @@ func longKeyword() map[string]any { return map[string]any{"type": "keyword", "ig
 
 func date() map[string]any { return map[string]any{"type": "date"} }
 
+func boolean() map[string]any { return map[string]any{"type": "boolean"} }
+
 // indexSettings are shared by both indices. refresh_interval is set
 // explicitly: left at its default, Elasticsearch stops refreshing a shard that
 // has not been searched for 30s, and the first search after that waits for a
@@ -68,6 +70,13 @@ func messagesIndex() map[string]any {
 				"attachments": longKeyword(),
 				"template_id": keyword(),
 				"sent_at":     date(),
+				// The AI marker of a customer message.
+				"ai_entry_id":        keyword(),
+				"ai_score":           map[string]any{"type": "float"},
+				"ai_declined":        boolean(),
+				"ai_reason":          keyword(),
+				"ai_helped":          boolean(),
+				"ai_asked_for_human": boolean(),
 			},
 		},
 	}

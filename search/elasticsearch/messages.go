@@ -385,9 +385,103 @@ type searchResponse struct {
 	} `json:"hits"`
 }
 
+// DeclinedQuestions lists the customer messages the AI declined, except
+// small talk and requests for a human, newest first (every shard).
+func (x *Index) DeclinedQuestions(ctx context.Context, q search.DeclinedQuery) ([]search.Message, error) {
+	body, err := json.Marshal(declinedQuery(q))
+	if err != nil {
+		return nil, fmt.Errorf("elasticsearch: encode declined search: %w", err)
+	}
+	var res searchResponse
+	if err := x.search(ctx, x.messages, nil, body, &res); err != nil {
+		return nil, err
+	}
+	out := make([]search.Message, 0, len(res.Hits.Hits))
+	for _, hit := range res.Hits.Hits {
+		var m search.Message
+		if err := json.Unmarshal(hit.Source, &m); err != nil {
+			return nil, fmt.Errorf("elasticsearch: decode message %s: %w", hit.ID, err)
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+func declinedQuery(q search.DeclinedQuery) map[string]any {
+	filter := []any{
+		map[string]any{"term": map[string]any{"ai_declined": true}},
+		map[string]any{"term": map[string]any{"sender": "customer"}},
+	}
+	if !q.Since.IsZero() {
+		filter = append(filter, map[string]any{"range": map[string]any{sentAtField: map[string]any{"gte": q.Since.UTC().Format(time.RFC3339Nano)}}})
+	}
+	return map[string]any{
+		"query": map[string]any{"bool": map[string]any{
+			"filter": filter,
+			"must_not": []any{map[string]any{"terms": map[string]any{
+				"ai_reason": []string{search.ReasonSmallTalk, search.ReasonHumanRequest},
+			}}},
+		}},
+		"size":             q.Limit(),
+		"sort":             []any{desc(sentAtField), map[string]any{messageIDField: map[string]any{"order": "asc"}}},
+		"track_total_hits": false,
+	}
+}
+
+// EntryStats counts each entry's answers with a terms aggregation on the
+// entry ID, and filter sub-aggregations for helped and asked for a human.
+func (x *Index) EntryStats(ctx context.Context) ([]search.EntryStats, error) {
+	body, err := json.Marshal(entryStatsQuery())
+	if err != nil {
+		return nil, fmt.Errorf("elasticsearch: encode entry counts: %w", err)
+	}
+	var res struct {
+		Aggregations struct {
+			Entries struct {
+				Buckets []struct {
+					Key      string `json:"key"`
+					DocCount int    `json:"doc_count"`
+					Helped   struct {
+						DocCount int `json:"doc_count"`
+					} `json:"helped"`
+					AskedForHuman struct {
+						DocCount int `json:"doc_count"`
+					} `json:"asked_for_human"`
+				} `json:"buckets"`
+			} `json:"entries"`
+		} `json:"aggregations"`
+	}
+	if err := x.search(ctx, x.messages, nil, body, &res); err != nil {
+		return nil, err
+	}
+	out := make([]search.EntryStats, 0, len(res.Aggregations.Entries.Buckets))
+	for _, b := range res.Aggregations.Entries.Buckets {
+		out = append(out, search.EntryStats{EntryID: b.Key, Answered: b.DocCount, Helped: b.Helped.DocCount, AskedForHuman: b.AskedForHuman.DocCount})
+	}
+	return out, nil
+}
+
+func entryStatsQuery() map[string]any {
+	return map[string]any{
+		"size":             0,
+		"track_total_hits": false,
+		"query": map[string]any{"bool": map[string]any{
+			"filter":   []any{map[string]any{"exists": map[string]any{"field": "ai_entry_id"}}},
+			"must_not": []any{map[string]any{"term": map[string]any{"ai_declined": true}}},
+		}},
+		"aggs": map[string]any{"entries": map[string]any{
+			"terms": map[string]any{"field": "ai_entry_id", "size": search.MaxStatsEntries, "order": map[string]any{"_key": "asc"}},
+			"aggs": map[string]any{
+				"helped":          map[string]any{"filter": map[string]any{"term": map[string]any{"ai_helped": true}}},
+				"asked_for_human": map[string]any{"filter": map[string]any{"term": map[string]any{"ai_asked_for_human": true}}},
+			},
+		}},
+	}
+}
+
 // search runs a search on index and decodes the answer into out. Partial
 // results are refused: a failed shard would otherwise look like no hits.
-func (x *Index) search(ctx context.Context, index string, routing []string, body []byte, out *searchResponse) error {
+func (x *Index) search(ctx context.Context, index string, routing []string, body []byte, out any) error {
 	partial := false
 	req := esapi.SearchRequest{
 		Index:                     []string{index},

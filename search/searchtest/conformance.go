@@ -5,6 +5,7 @@ package searchtest
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -36,6 +37,9 @@ func Run(t *testing.T, open func(t *testing.T) search.Index) {
 		{"ConversationOrderAndOpenFilter", testConversationOrder},
 		{"HumanAgentPeriodKeepsAConversationListed", testHumanAgentPeriod},
 		{"OlderConversationWriteIsIgnored", testConversationVersioning},
+		{"AIMarkerIsStoredAndReplaced", testAIMarker},
+		{"DeclinedQuestionsNewestFirstWithoutSmallTalk", testDeclinedQuestions},
+		{"EntryStatsCountAnswersHelpedAndHumanRequests", testEntryStats},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -325,4 +329,115 @@ func testConversationVersioning(t *testing.T, idx search.Index) {
 		t.Errorf("state %s, want the newer write's live_chat", cs[0].State)
 	}
 	findNames(t, idx, search.ConversationQuery{Name: "old"})
+}
+
+func declined(conv, id, text, reason string, minute int) search.Message {
+	m := msg(conv, id, "customer", text, minute)
+	m.AIDeclined, m.AIReason, m.AIScore = true, reason, 0.2
+	return m
+}
+
+func answeredBy(conv, id, entry string, minute int, helped, asked bool) search.Message {
+	m := msg(conv, id, "customer", "question "+id, minute)
+	m.AIEntryID, m.AIScore, m.AIHelped, m.AIAskedForHuman = entry, 0.8, helped, asked
+	return m
+}
+
+func testAIMarker(t *testing.T, idx search.Index) {
+	a := "conversation/webchat/a"
+	first := answeredBy(a, "a1", "delivery-price", 1, false, false)
+	first.Text = "How much is delivery?"
+	index(t, idx, first)
+	later := first
+	later.AIHelped = true
+	index(t, idx, later)
+	r := eventually(t, "the message with its marker changed",
+		func() (search.MessageResults, error) {
+			return idx.SearchMessages(context.Background(), search.MessageQuery{ConversationID: a, Text: "delivery", Size: 20, Page: 1})
+		},
+		func(r search.MessageResults) error {
+			if len(r.Hits) != 1 || !r.Hits[0].Message.AIHelped {
+				return fmt.Errorf("hits %+v, want one marked helped", r.Hits)
+			}
+			return nil
+		})
+	if got := r.Hits[0].Message; !reflect.DeepEqual(got, later) {
+		t.Errorf("stored %+v, want %+v", got, later)
+	}
+}
+
+func declinedTexts(ms []search.Message) []string {
+	out := []string{}
+	for _, m := range ms {
+		out = append(out, m.ID)
+	}
+	return out
+}
+
+func testDeclinedQuestions(t *testing.T, idx search.Index) {
+	a, b := "conversation/webchat/a", "conversation/webchat/b"
+	staff := msg(a, "s1", "staff", "Do you ship to Greece?", 9)
+	staff.AIDeclined = true
+	index(t, idx,
+		declined(a, "a1", "Do you ship to Greece?", "low_confidence", 1),
+		declined(a, "a2", "Hello!", search.ReasonSmallTalk, 2),
+		declined(a, "a3", "I want a person", search.ReasonHumanRequest, 3),
+		declined(b, "b1", "Доставяте ли до Гърция?", "no_key_concept", 4),
+		declined(b, "b2", "Where is order 12345?", "out_of_scope:specific_order", 5),
+		answeredBy(b, "b3", "delivery-price", 6, false, false),
+		msg(b, "b4", "customer", "no marker", 7),
+		staff,
+	)
+	ctx := context.Background()
+	got := eventually(t, "declined questions",
+		func() ([]search.Message, error) { return idx.DeclinedQuestions(ctx, search.DeclinedQuery{}) },
+		func(ms []search.Message) error {
+			if ids := strings.Join(declinedTexts(ms), ","); ids != "b2,b1,a1" {
+				return fmt.Errorf("found %s, want b2,b1,a1", ids)
+			}
+			return nil
+		})
+	if !reflect.DeepEqual(got[1], declined(b, "b1", "Доставяте ли до Гърция?", "no_key_concept", 4)) {
+		t.Errorf("returned %+v", got[1])
+	}
+	since, err := idx.DeclinedQuestions(ctx, search.DeclinedQuery{Since: base.Add(4 * time.Minute)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ids := strings.Join(declinedTexts(since), ","); ids != "b2,b1" {
+		t.Errorf("since minute 4: %s, want b2,b1", ids)
+	}
+	one, err := idx.DeclinedQuestions(ctx, search.DeclinedQuery{Size: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ids := strings.Join(declinedTexts(one), ","); ids != "b2" {
+		t.Errorf("size 1: %s, want b2", ids)
+	}
+}
+
+func testEntryStats(t *testing.T, idx search.Index) {
+	a, b := "conversation/webchat/a", "conversation/webchat/b"
+	index(t, idx,
+		answeredBy(a, "a1", "delivery-price", 1, true, false),
+		answeredBy(a, "a2", "delivery-price", 2, false, true),
+		answeredBy(b, "b1", "delivery-price", 3, false, false),
+		answeredBy(b, "b2", "returns", 4, true, false),
+		declined(b, "b3", "Do you ship to Greece?", "low_confidence", 5),
+		msg(b, "b4", "customer", "no marker", 6),
+	)
+	// The same message indexed again with a changed marker counts once.
+	index(t, idx, answeredBy(b, "b1", "delivery-price", 3, false, true))
+	want := []search.EntryStats{
+		{EntryID: "delivery-price", Answered: 3, Helped: 1, AskedForHuman: 2},
+		{EntryID: "returns", Answered: 1, Helped: 1},
+	}
+	eventually(t, "entry counters",
+		func() ([]search.EntryStats, error) { return idx.EntryStats(context.Background()) },
+		func(got []search.EntryStats) error {
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				return fmt.Errorf("got %+v, want %+v", got, want)
+			}
+			return nil
+		})
 }
