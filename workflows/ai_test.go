@@ -13,7 +13,6 @@ import (
 	"github.com/handoff-chat/handoff/workflows"
 )
 
-
 // stubAnswerer answers questions about delivery with kb-01 and declines
 // everything else.
 type stubAnswerer struct{}
