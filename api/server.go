@@ -35,6 +35,9 @@ type Deps struct {
 	Flows *flows.Registry
 	// Knowledge is the AI's knowledge base; nil answers its routes 503.
 	Knowledge KnowledgeBase
+	// PublicURL is where staff reach the dashboard, for links to
+	// conversations.
+	PublicURL string
 	// WebChat configures the widget's endpoints.
 	WebChat WebChat
 	// StaffTokens maps a bearer token to the staff member's name.
@@ -136,6 +139,9 @@ func NewHandler(deps Deps) http.Handler {
 	staff.GET("/knowledge", s.handle(s.listKnowledge))
 	staff.GET("/knowledge/export", s.handle(s.exportKnowledge))
 	staff.POST("/knowledge/import", s.handle(s.importKnowledge))
+	staff.GET("/knowledge/unanswered", s.handle(s.unansweredKnowledge))
+	staff.GET("/knowledge/stats", s.handle(s.knowledgeStats))
+	staff.POST("/knowledge/:id/alternates", s.handle(s.addAlternates))
 	staff.GET("/knowledge/:id", s.handle(s.getKnowledge))
 	staff.PUT("/knowledge/:id", s.handle(s.putKnowledge))
 	staff.DELETE("/knowledge/:id", s.handle(s.deleteKnowledge))

@@ -28,6 +28,7 @@ import (
 	"github.com/handoff-chat/handoff/internal/conversations"
 	"github.com/handoff-chat/handoff/internal/embeddedtemporal"
 	"github.com/handoff-chat/handoff/internal/flows"
+	"github.com/handoff-chat/handoff/internal/generative"
 	"github.com/handoff-chat/handoff/internal/graphapi"
 	"github.com/handoff-chat/handoff/internal/knowledgebase"
 	"github.com/handoff-chat/handoff/internal/settings"
@@ -143,12 +144,16 @@ func (a *App) start(ctx context.Context, role Role) error {
 		if err != nil {
 			return err
 		}
+		assistant, err := newAssistant(cfg.AI, knowledgebase.NewStore(c), store)
+		if err != nil {
+			return err
+		}
 		a.worker = NewWorker(c, activities.Set{
 			Settings: &activities.Settings{Source: store},
 			Search:   &activities.Search{Index: idx},
 			Bot: &activities.Bot{
 				Flows: flowRegistry, Reply: cfg.Bot.Reply, AgentRequestedReply: cfg.Bot.AgentRequestedReply,
-				Answerer: newAssistant(knowledgebase.NewStore(c), store),
+				Answerer: assistant,
 			},
 			Messenger: &activities.Messenger{Graph: graph},
 			Alerter:   alerter,
@@ -196,6 +201,7 @@ func (a *App) start(ctx context.Context, role Role) error {
 				AllowedOrigins: cfg.WebChat.AllowedOrigins, TokenKey: webChatKey, Limits: api.WebChatLimits(cfg.WebChat.Limits),
 			},
 			Knowledge:        knowledgebase.NewStore(c),
+			PublicURL:        cfg.HTTP.PublicURL,
 			TrustedProxies:   cfg.HTTP.TrustedProxies,
 			StaffTokens:      tokens,
 			StaffDisplayName: cfg.Auth.StaffDisplayName,
@@ -371,13 +377,22 @@ func uiURL(addr string) string {
 }
 
 // newAssistant is the conversational AI over the knowledge base, at the
-// confidence threshold in the settings.
-func newAssistant(kb *knowledgebase.Store, settings *settings.Store) *assistant.Assistant {
-	return assistant.New(assistant.Sources{
+// confidence threshold in the settings, with answers worded by a language
+// model when ai.generative is set.
+func newAssistant(cfg config.AI, kb *knowledgebase.Store, settings *settings.Store) (*assistant.Assistant, error) {
+	sources := assistant.Sources{
 		Entries: kb.List,
 		Threshold: func(ctx context.Context) (float64, error) {
 			s, err := settings.InForce(ctx)
 			return s.AIConfidenceThreshold, err
 		},
-	}, 0)
+	}
+	if g := cfg.Generative; g.URL != "" {
+		phraser, err := generative.New(generative.Options{URL: g.URL, Model: g.Model, APIKey: g.APIKey, Timeout: g.Timeout})
+		if err != nil {
+			return nil, fmt.Errorf("config key ai.generative: %w", err)
+		}
+		sources.Phraser = phraser
+	}
+	return assistant.New(sources, 0), nil
 }
