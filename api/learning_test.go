@@ -30,7 +30,9 @@ func (f *learningSearch) DeclinedQuestions(_ context.Context, q search.DeclinedQ
 	return f.declined, f.err
 }
 
-func (f *learningSearch) EntryStats(context.Context) ([]search.EntryStats, error) { return f.stats, f.err }
+func (f *learningSearch) EntryStats(context.Context) ([]search.EntryStats, error) {
+	return f.stats, f.err
+}
 
 func newLearningTestAPI(t *testing.T, idx *learningSearch, kb KnowledgeBase) *testAPI {
 	t.Helper()
