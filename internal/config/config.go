@@ -21,6 +21,7 @@ import (
 	"github.com/handoff-chat/handoff/internal/answerer"
 	"github.com/handoff-chat/handoff/internal/askhuman"
 	"github.com/handoff-chat/handoff/internal/chat"
+	"github.com/handoff-chat/handoff/internal/generative"
 	"github.com/handoff-chat/handoff/internal/notify"
 )
 
@@ -56,6 +57,16 @@ type AI struct {
 	// ConfidenceThreshold is the default of the ai_confidence_threshold
 	// setting.
 	ConfidenceThreshold float64 `mapstructure:"confidence_threshold"`
+	// Generative words answers with a language model; off without a URL.
+	Generative Generative `mapstructure:"generative"`
+}
+
+// Generative configures an OpenAI-compatible chat-completions endpoint.
+type Generative struct {
+	URL     string        `mapstructure:"url"`
+	Model   string        `mapstructure:"model"`
+	APIKey  string        `mapstructure:"api_key"`
+	Timeout time.Duration `mapstructure:"timeout"`
 }
 
 // Log configures the process log.
@@ -331,6 +342,10 @@ var defaults = map[string]any{
 	"auth.tokens":                     []string{},
 	"auth.display_name":               "Support",
 	"ai.confidence_threshold":         answerer.DefaultThreshold,
+	"ai.generative.url":               "",
+	"ai.generative.model":             "",
+	"ai.generative.api_key":           "",
+	"ai.generative.timeout":           "5s",
 	"auth.display_names":              map[string]any{},
 	"temporal.address":                "",
 	"temporal.namespace":              "default",
@@ -622,6 +637,14 @@ func (c *Config) Validate() error {
 	}
 	if err := chat.ValidateAIConfidenceThreshold(c.AI.ConfidenceThreshold); err != nil {
 		bad("ai.confidence_threshold", "%v", err)
+	}
+	if g := c.AI.Generative; g.URL != "" {
+		if _, err := generative.New(generative.Options{URL: g.URL, Model: g.Model, Timeout: g.Timeout}); err != nil {
+			bad("ai.generative", "%v (set ai.generative.url and ai.generative.model, or leave the url empty)", err)
+		}
+		if g.Timeout <= 0 || g.Timeout > time.Minute {
+			bad("ai.generative.timeout", "must be between 1ms and 1m, got %s", g.Timeout)
+		}
 	}
 	if err := chat.ValidateNotificationCooldown(c.Notification.Cooldown); err != nil {
 		bad("notifications.cooldown", "%v", err)

@@ -90,7 +90,7 @@ func wantDefaults() Config {
 			AgentPhrases:       defaults["bot.agent_phrases"].([]string),
 			FlowsCheckInterval: 5 * time.Second,
 		},
-		AI:     AI{ConfidenceThreshold: 0.45},
+		AI:     AI{ConfidenceThreshold: 0.45, Generative: Generative{Timeout: 5 * time.Second}},
 		Search: Search{Backend: SearchBleve, Elasticsearch: Elasticsearch{Addresses: []string{}, IndexPrefix: "handoff"}},
 		Messenger: Messenger{
 			Pages:        []string{},
@@ -466,6 +466,11 @@ auth:
 
 func TestInvalidConfig(t *testing.T) {
 	tests := []refused{
+		{
+			name: "generative endpoint without a model",
+			env:  map[string]string{"HANDOFF_AI_GENERATIVE_URL": "http://localhost:11434/v1"},
+			want: []string{"ai.generative", "model"},
+		},
 		{
 			name: "confidence threshold above 1",
 			env:  map[string]string{"HANDOFF_AI_CONFIDENCE_THRESHOLD": "1.5"},
