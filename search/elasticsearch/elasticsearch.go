@@ -314,18 +314,52 @@ func (x *Index) ensureIndex(ctx context.Context, name string, body map[string]an
 		}
 		return e.wrap(what)
 	}
-	return x.checkMapping(ctx, name)
+	schema, err := x.checkMapping(ctx, name)
+	if err != nil {
+		return err
+	}
+	if schema < schemaVersion {
+		return x.updateMapping(ctx, name, body)
+	}
+	return nil
 }
 
-// checkMapping refuses an existing index that handoff did not create.
-func (x *Index) checkMapping(ctx context.Context, name string) error {
-	res, err := x.client.Indices.GetMapping(x.client.Indices.GetMapping.WithIndex(name), x.client.Indices.GetMapping.WithContext(ctx))
+// updateMapping adds the fields of the current schema to an existing index
+// of an earlier one (adding fields is the one mapping change Elasticsearch
+// allows on an index) and records the schema version. Documents written
+// before keep what they had.
+func (x *Index) updateMapping(ctx context.Context, name string, body map[string]any) error {
+	m, _ := body["mappings"].(map[string]any)
+	raw, err := json.Marshal(map[string]any{"_meta": m["_meta"], "properties": m["properties"]})
 	if err != nil {
-		return transportError("read the mapping of "+name, err)
+		return fmt.Errorf("elasticsearch: encode the mapping of %s: %w", name, err)
+	}
+	res, err := x.client.Indices.PutMapping([]string{name}, bytes.NewReader(raw), x.client.Indices.PutMapping.WithContext(ctx))
+	if err != nil {
+		return transportError("update the mapping of "+name, err)
 	}
 	defer closeBody(res)
 	if res.IsError() {
-		return responseError(res, "read the mapping of "+name)
+		what := "update the mapping of " + name
+		if res.StatusCode == http.StatusForbidden {
+			what += " to handoff_schema " + strconv.Itoa(schemaVersion) + " (once, with the index privilege manage on " + x.prefix + "-*)"
+		}
+		return responseError(res, what)
+	}
+	x.logger.Info("elasticsearch mapping updated", "index", name, "schema", schemaVersion)
+	return nil
+}
+
+// checkMapping refuses an existing index that handoff did not create and
+// returns the lowest schema version of its concrete indices.
+func (x *Index) checkMapping(ctx context.Context, name string) (int, error) {
+	res, err := x.client.Indices.GetMapping(x.client.Indices.GetMapping.WithIndex(name), x.client.Indices.GetMapping.WithContext(ctx))
+	if err != nil {
+		return 0, transportError("read the mapping of "+name, err)
+	}
+	defer closeBody(res)
+	if res.IsError() {
+		return 0, responseError(res, "read the mapping of "+name)
 	}
 	var mappings map[string]struct {
 		Mappings struct {
@@ -335,14 +369,16 @@ func (x *Index) checkMapping(ctx context.Context, name string) error {
 		} `json:"mappings"`
 	}
 	if err := json.NewDecoder(res.Body).Decode(&mappings); err != nil {
-		return fmt.Errorf("elasticsearch: decode the mapping of %s: %w", name, err)
+		return 0, fmt.Errorf("elasticsearch: decode the mapping of %s: %w", name, err)
 	}
+	lowest := schemaVersion
 	for concrete, m := range mappings {
 		if m.Mappings.Meta.Schema == 0 {
-			return fmt.Errorf("elasticsearch: index %s exists but was not created by handoff (its mapping has no _meta.handoff_schema); delete it or choose another search.elasticsearch.index_prefix", concrete)
+			return 0, fmt.Errorf("elasticsearch: index %s exists but was not created by handoff (its mapping has no _meta.handoff_schema); delete it or choose another search.elasticsearch.index_prefix", concrete)
 		}
+		lowest = min(lowest, m.Mappings.Meta.Schema)
 	}
-	return nil
+	return lowest, nil
 }
 
 // Close sends the messages still queued and closes the client.

@@ -105,6 +105,8 @@ func (f *fakeES) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			meta["handoff_schema"] = f.schema
 		}
 		answer(http.StatusOK, map[string]any{parts[0]: map[string]any{"mappings": map[string]any{"_meta": meta}}})
+	case r.Method == http.MethodPut && len(parts) == 2 && parts[1] == "_mapping":
+		answer(http.StatusOK, map[string]any{"acknowledged": true})
 	case (r.Method == http.MethodPost || r.Method == http.MethodPut) && parts[len(parts)-1] == "_bulk":
 		if f.bulkStatus != 0 && f.bulkStatus != http.StatusOK {
 			fail(f.bulkStatus, "cluster_block_exception", "the cluster is busy")

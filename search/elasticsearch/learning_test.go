@@ -102,3 +102,30 @@ func TestEntryStats(t *testing.T) {
 		}
 	}
 }
+
+// An index of schema 1 gets the AI marker's fields added to its mapping; an
+// index of the current schema is left alone.
+func TestNewAddsTheFieldsOfALaterSchema(t *testing.T) {
+	f := newFakeES(t)
+	f.existing["test-messages"] = true
+	f.schema = 1
+	openFake(t, f, Options{})
+	puts := f.requests(http.MethodPut, "/test-messages/_mapping")
+	if len(puts) != 1 {
+		t.Fatalf("%d mapping updates of the messages index, want 1", len(puts))
+	}
+	var body map[string]any
+	if err := json.Unmarshal(puts[0].Body, &body); err != nil {
+		t.Fatal(err)
+	}
+	if dig(body, "properties", "ai_declined", "type") != "boolean" || dig(body, "_meta", "handoff_schema") != float64(schemaVersion) {
+		t.Errorf("mapping update %s", puts[0].Body)
+	}
+
+	current := newFakeES(t)
+	current.existing["test-messages"] = true
+	openFake(t, current, Options{})
+	if n := len(current.requests(http.MethodPut, "/test-messages/_mapping")); n != 0 {
+		t.Errorf("%d mapping updates of an index of the current schema", n)
+	}
+}

@@ -2,8 +2,10 @@ package elasticsearch
 
 // schemaVersion is stored in the _meta of both mappings; New refuses an
 // existing index that lacks it (an index created by dynamic mapping, or by
-// something else, would search wrongly without any error).
-const schemaVersion = 1
+// something else, would search wrongly without any error), and adds the
+// fields of a later version to an index of an earlier one. Version 2 added
+// the AI marker's fields to messages.
+const schemaVersion = 2
 
 // Analyzer names of the conversations index.
 const (
