@@ -131,6 +131,7 @@ func NewHandler(deps Deps) http.Handler {
 	staff.POST("/conversations/:channel/:customer/live-chat", s.handle(s.setLiveChat))
 	staff.POST("/conversations/:channel/:customer/messages", s.handle(s.staffMessage))
 	staff.POST("/conversations/:channel/:customer/blocks", s.handle(s.sendBlock))
+	staff.POST("/conversations/:channel/:customer/knowledge", s.handle(s.saveEntryFromChat))
 	staff.GET("/flows", s.handle(s.listFlows))
 	staff.POST("/flows/reload", s.handle(s.reloadFlows))
 	staff.GET("/settings", s.handle(s.getSettings))

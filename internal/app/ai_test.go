@@ -62,3 +62,42 @@ func TestTheAIAnswersFromTheKnowledgeBase(t *testing.T) {
 	c.say(visitor, map[string]any{"id": "ai-yes", "text": "да"})
 	c.waitListed("/api/v1/conversations", visitor, func(row map[string]any) bool { return row["state"] == "agent_requested" })
 }
+
+// From a live chat, staff save a customer's question and their reply as a
+// knowledge-base entry in one action; the next customer who asks gets the
+// answer from the AI.
+func TestStaffTurnALiveChatAnswerIntoAnEntry(t *testing.T) {
+	cfg := testConfig(t.TempDir())
+	cfg.Bot.Flows = shopFlows(t)
+	a := startApp(t, cfg, app.RoleAll)
+	c := newAPI(t, a)
+
+	first := c.newVisitor()
+	c.say(first, map[string]any{"id": "lc-nav", "text": "Delivery", "payload": "FLOW:en:delivery"})
+	c.waitTranscript(first, func(m []message) bool { return len(m) == 2 })
+	c.expect(http.StatusOK, "POST", conversationPath(first)+"/live-chat", map[string]any{"on": true}, true)
+	c.say(first, map[string]any{"id": "lc-q", "text": "Do you offer gift wrapping?"})
+	c.expect(http.StatusCreated, "POST", conversationPath(first)+"/messages", map[string]any{
+		"id": "lc-a", "text": "Yes, gift wrapping is free for every order.",
+		"buttons": []map[string]any{{"title": "Gifts", "url": "https://shop.example/gifts"}},
+	}, true)
+	saved := c.expect(http.StatusCreated, "POST", conversationPath(first)+"/knowledge", map[string]any{"question_id": "lc-q", "answer_id": "lc-a"}, true)
+	entry := saved["entry"].(map[string]any)
+	if entry["question"] != "Do you offer gift wrapping?" || entry["answer"] != "Yes, gift wrapping is free for every order." || entry["lang"] != "en" {
+		t.Fatalf("saved %v, want the question and the reply as an English entry", saved)
+	}
+	again := c.expect(http.StatusCreated, "POST", conversationPath(first)+"/knowledge", map[string]any{"question_id": "lc-q", "answer_id": "lc-a"}, true)
+	if again["entry"].(map[string]any)["id"] != entry["id"] {
+		t.Errorf("saving the same again made %v, want the same entry %v (a retry)", again, entry["id"])
+	}
+	if r := c.do("POST", conversationPath(first)+"/knowledge", map[string]any{"question_id": "lc-a", "answer_id": "lc-a"}, true); r.status != http.StatusBadRequest {
+		t.Errorf("a staff message as the question: %d %s, want 400", r.status, r.body)
+	}
+
+	next := c.newVisitor()
+	c.say(next, map[string]any{"id": "lc-next", "text": "do you offer gift wrapping?"})
+	msgs := c.waitTranscript(next, func(m []message) bool { return len(m) >= 3 })
+	if msgs[1].Text != "Yes, gift wrapping is free for every order." {
+		t.Errorf("the next customer got %+v, want the saved answer", msgs[1])
+	}
+}
