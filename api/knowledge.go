@@ -39,6 +39,24 @@ func (s *server) knowledgeBase() (KnowledgeBase, error) {
 	return s.Knowledge, nil
 }
 
+// putStatus is 201 for a put that created its entry, else 200.
+func putStatus(res knowledgebase.PutResult) int {
+	if res.Outcome == workflows.KnowledgeCreated {
+		return http.StatusCreated
+	}
+	return http.StatusOK
+}
+
+// knowledgeEntry is the knowledge base and the entry ID of the path.
+func (s *server) knowledgeEntry(c *gin.Context) (KnowledgeBase, string, error) {
+	kb, err := s.knowledgeBase()
+	if err != nil {
+		return nil, "", err
+	}
+	id, err := knowledgeID(c)
+	return kb, id, err
+}
+
 func knowledgeID(c *gin.Context) (string, error) {
 	id := c.Param("id")
 	if err := knowledge.CheckID("entry id", id); err != nil {
@@ -61,11 +79,7 @@ func (s *server) listKnowledge(c *gin.Context) error {
 }
 
 func (s *server) getKnowledge(c *gin.Context) error {
-	kb, err := s.knowledgeBase()
-	if err != nil {
-		return err
-	}
-	id, err := knowledgeID(c)
+	kb, id, err := s.knowledgeEntry(c)
 	if err != nil {
 		return err
 	}
@@ -85,11 +99,7 @@ type knowledgePutRequest struct {
 }
 
 func (s *server) putKnowledge(c *gin.Context) error {
-	kb, err := s.knowledgeBase()
-	if err != nil {
-		return err
-	}
-	id, err := knowledgeID(c)
+	kb, id, err := s.knowledgeEntry(c)
 	if err != nil {
 		return err
 	}
@@ -112,20 +122,12 @@ func (s *server) putKnowledge(c *gin.Context) error {
 	if err != nil {
 		return fmt.Errorf("put knowledge entry %s (request %s): %w", id, requestID, err)
 	}
-	status := http.StatusOK
-	if res.Outcome == workflows.KnowledgeCreated {
-		status = http.StatusCreated
-	}
-	c.JSON(status, res)
+	c.JSON(putStatus(res), res)
 	return nil
 }
 
 func (s *server) deleteKnowledge(c *gin.Context) error {
-	kb, err := s.knowledgeBase()
-	if err != nil {
-		return err
-	}
-	id, err := knowledgeID(c)
+	kb, id, err := s.knowledgeEntry(c)
 	if err != nil {
 		return err
 	}

@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"net/http"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -89,11 +88,7 @@ func (s *server) saveEntryFromChat(c *gin.Context) error {
 	if err != nil {
 		return fmt.Errorf("put knowledge entry %s from a conversation: %w", entry.ID, err)
 	}
-	status := http.StatusOK
-	if res.Outcome == workflows.KnowledgeCreated {
-		status = http.StatusCreated
-	}
-	c.JSON(status, gin.H{"entry": entry, "outcome": res.Outcome})
+	c.JSON(putStatus(res), gin.H{"entry": entry, "outcome": res.Outcome})
 	return nil
 }
 

@@ -113,11 +113,7 @@ type alternatesRequest struct {
 // those it already has (as its question, an alternate or a translated
 // question, ignoring case and spacing) and repeats.
 func (s *server) addAlternates(c *gin.Context) error {
-	kb, err := s.knowledgeBase()
-	if err != nil {
-		return err
-	}
-	id, err := knowledgeID(c)
+	kb, id, err := s.knowledgeEntry(c)
 	if err != nil {
 		return err
 	}
