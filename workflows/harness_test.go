@@ -9,9 +9,11 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/mock"
+	"go.temporal.io/sdk/converter"
 	sdklog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
 
 	"github.com/handoff-chat/handoff/activities"
 	"github.com/handoff-chat/handoff/internal/chat"
@@ -253,4 +255,20 @@ func errorType(err error) string {
 		return appErr.Type()
 	}
 	return ""
+}
+
+// runUntilContinueAsNew executes the conversation from start until it
+// continues as new and returns the next run's input.
+func (h *harness) runUntilContinueAsNew(start workflows.ConversationStart) workflows.ConversationStart {
+	h.t.Helper()
+	h.env.ExecuteWorkflow(workflows.ConversationWorkflowName, start)
+	var can *workflow.ContinueAsNewError
+	if err := h.env.GetWorkflowError(); !errors.As(err, &can) {
+		h.t.Fatalf("workflow ended with %v, want continue-as-new", err)
+	}
+	var next workflows.ConversationStart
+	if err := converter.GetDefaultDataConverter().FromPayloads(can.Input, &next); err != nil {
+		h.t.Fatalf("decode continue-as-new input: %v", err)
+	}
+	return next
 }

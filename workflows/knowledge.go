@@ -163,15 +163,7 @@ func KnowledgeWorkflow(ctx workflow.Context, state KnowledgeState) error {
 		return fmt.Errorf("register knowledge delete: %w", err)
 	}
 
-	if err := workflow.Await(ctx, func() bool {
-		return workflow.GetInfo(ctx).GetContinueAsNewSuggested()
-	}); err != nil {
-		return err
-	}
-	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
-		return err
-	}
-	return workflow.NewContinueAsNewError(ctx, KnowledgeWorkflowName, state)
+	return continueAsNewWhenSuggested(ctx, KnowledgeWorkflowName, &state)
 }
 
 func (s *KnowledgeState) view() KnowledgeView {

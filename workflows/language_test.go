@@ -2,13 +2,10 @@ package workflows_test
 
 import (
 	"context"
-	"errors"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/mock"
-	"go.temporal.io/sdk/converter"
-	"go.temporal.io/sdk/workflow"
 
 	"github.com/handoff-chat/handoff/activities"
 	"github.com/handoff-chat/handoff/internal/chat"
@@ -86,17 +83,7 @@ func TestTheBotKnowsTheFirstMessageOfAConversation(t *testing.T) {
 	h.customer(0, "m1", "hello")
 	h.customer(time.Minute, "m2", "are you there?")
 	h.at(2*time.Minute, func() { h.env.SetContinueAsNewSuggested(true) })
-	h.env.ExecuteWorkflow(workflows.ConversationWorkflowName, workflows.ConversationStart{
-		Channel: h.channel, CustomerID: "visitor-1", Window: 24 * time.Hour,
-	})
-	var can *workflow.ContinueAsNewError
-	if err := h.env.GetWorkflowError(); !errors.As(err, &can) {
-		t.Fatalf("workflow ended with %v, want continue-as-new", err)
-	}
-	var next workflows.ConversationStart
-	if err := converter.GetDefaultDataConverter().FromPayloads(can.Input, &next); err != nil {
-		t.Fatalf("decode continue-as-new input: %v", err)
-	}
+	next := h.runUntilContinueAsNew(workflows.ConversationStart{Channel: h.channel, CustomerID: "visitor-1", Window: 24 * time.Hour})
 	h2 := newHarness(t)
 	mockBot(h2)
 	h2.env.SetStartTime(h.env.Now())

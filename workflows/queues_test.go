@@ -1,13 +1,9 @@
 package workflows_test
 
 import (
-	"errors"
 	"strings"
 	"testing"
 	"time"
-
-	"go.temporal.io/sdk/converter"
-	"go.temporal.io/sdk/workflow"
 
 	"github.com/handoff-chat/handoff/workflows"
 )
@@ -21,17 +17,7 @@ func TestQueuedWorkTravelsAcrossContinueAsNew(t *testing.T) {
 	h.customer(time.Second, "m2", "second")
 	h.staff(2*time.Second, "s1", "staff here")
 	h.at(3*time.Second, func() { h.env.SetContinueAsNewSuggested(true) })
-	h.env.ExecuteWorkflow(workflows.ConversationWorkflowName, workflows.ConversationStart{
-		Channel: h.channel, CustomerID: "visitor-1", Window: 24 * time.Hour,
-	})
-	var can *workflow.ContinueAsNewError
-	if err := h.env.GetWorkflowError(); !errors.As(err, &can) {
-		t.Fatalf("workflow ended with %v, want continue-as-new", err)
-	}
-	var next workflows.ConversationStart
-	if err := converter.GetDefaultDataConverter().FromPayloads(can.Input, &next); err != nil {
-		t.Fatalf("decode continue-as-new input: %v", err)
-	}
+	next := h.runUntilContinueAsNew(workflows.ConversationStart{Channel: h.channel, CustomerID: "visitor-1", Window: 24 * time.Hour})
 	if got := indexedIDs(h); got != "m1" {
 		t.Errorf("indexed before continue-as-new: %q, want only m1, the batch in flight", got)
 	}

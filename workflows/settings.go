@@ -64,15 +64,7 @@ func SettingsWorkflow(ctx workflow.Context, state SettingsState) error {
 		return fmt.Errorf("register settings update: %w", err)
 	}
 
-	if err := workflow.Await(ctx, func() bool {
-		return workflow.GetInfo(ctx).GetContinueAsNewSuggested()
-	}); err != nil {
-		return err
-	}
-	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
-		return err
-	}
-	return workflow.NewContinueAsNewError(ctx, SettingsWorkflowName, state)
+	return continueAsNewWhenSuggested(ctx, SettingsWorkflowName, &state)
 }
 
 func (s *SettingsState) view() SettingsView {
@@ -160,4 +152,20 @@ func formatted[T any](v *T, format func(T) string) *string {
 	}
 	out := format(*v)
 	return &out
+}
+
+// continueAsNewWhenSuggested is the life of an entity workflow (settings, a
+// knowledge entry): it serves its handlers until the server suggests
+// continuing as new, lets them finish, and carries the state, a pointer the
+// handlers change, into the next run.
+func continueAsNewWhenSuggested(ctx workflow.Context, workflowName string, state any) error {
+	if err := workflow.Await(ctx, func() bool {
+		return workflow.GetInfo(ctx).GetContinueAsNewSuggested()
+	}); err != nil {
+		return err
+	}
+	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+		return err
+	}
+	return workflow.NewContinueAsNewError(ctx, workflowName, state)
 }
