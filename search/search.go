@@ -1,8 +1,9 @@
 // Package search makes every customer and staff message, and every
-// conversation, findable by staff: keyword search within one conversation and
-// customer search by name, in Bulgarian and English. One interface, two
-// backends: Bleve (embedded, files under the data directory; the default) and
-// Elasticsearch 8. The conformance suite in search/searchtest runs against both.
+// conversation, findable by staff (keyword search within one conversation,
+// customer search by name, in Bulgarian and English), and holds the AI's
+// knowledge base for retrieval. One interface, two backends: Bleve
+// (embedded, files under the data directory; the default) and Elasticsearch
+// 8. The conformance suite in search/searchtest runs against both.
 package search
 
 import (
@@ -180,5 +181,6 @@ type Index interface {
 	// a message and was not declined, ordered by entry ID; at most
 	// MaxStatsEntries entries.
 	EntryStats(ctx context.Context) ([]EntryStats, error)
+	KnowledgeIndex
 	Close() error
 }

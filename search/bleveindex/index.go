@@ -1,5 +1,5 @@
-// Package bleveindex is the embedded search backend: two Bleve indexes
-// (messages and conversations) in a directory under handoff's data directory,
+// Package bleveindex is the embedded search backend: three Bleve indexes
+// (messages, conversations and the knowledge base) in a directory under handoff's data directory,
 // with Bulgarian and English analysis written in the project.
 package bleveindex
 
@@ -30,8 +30,9 @@ import (
 type Index struct {
 	messages      bleve.Index
 	conversations bleve.Index
-	// upserts serialises conversation writes so the UpdatedAt check and the
-	// write are one step.
+	knowledge     *knowledgeState
+	// upserts serialises conversation and knowledge writes so the check
+	// for a newer stored document and the write are one step.
 	upserts sync.Mutex
 }
 
@@ -95,7 +96,13 @@ func Open(dir string) (*Index, error) {
 		_ = messages.Close()
 		return nil, err
 	}
-	return &Index{messages: messages, conversations: conversations}, nil
+	kb, err := openOrCreate(filepath.Join(dir, "knowledge.bleve"), knowledgeMapping())
+	if err != nil {
+		_ = messages.Close()
+		_ = conversations.Close()
+		return nil, err
+	}
+	return assemble(messages, conversations, kb)
 }
 
 // OpenInMemory returns indexes that live only in memory (tests, benchmarks).
@@ -108,7 +115,20 @@ func OpenInMemory() (*Index, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bleve: %w", err)
 	}
-	return &Index{messages: messages, conversations: conversations}, nil
+	kb, err := bleve.NewMemOnly(knowledgeMapping())
+	if err != nil {
+		return nil, fmt.Errorf("bleve: %w", err)
+	}
+	return assemble(messages, conversations, kb)
+}
+
+func assemble(messages, conversations, kb bleve.Index) (*Index, error) {
+	k, err := openKnowledge(kb)
+	if err != nil {
+		_ = errors.Join(messages.Close(), conversations.Close(), kb.Close())
+		return nil, err
+	}
+	return &Index{messages: messages, conversations: conversations, knowledge: k}, nil
 }
 
 func openOrCreate(path string, m mapping.IndexMapping) (bleve.Index, error) {
@@ -458,7 +478,7 @@ func (x *Index) EntryStats(_ context.Context) ([]search.EntryStats, error) {
 	return out, nil
 }
 
-// Close closes both indexes.
+// Close closes the indexes.
 func (x *Index) Close() error {
-	return errors.Join(x.messages.Close(), x.conversations.Close())
+	return errors.Join(x.messages.Close(), x.conversations.Close(), x.knowledge.index.Close())
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/handoff-chat/handoff/internal/chat"
+	"github.com/handoff-chat/handoff/internal/knowledge"
 	"github.com/handoff-chat/handoff/search"
 	"github.com/handoff-chat/handoff/search/bleveindex"
 	"github.com/handoff-chat/handoff/search/searchtest"
@@ -37,6 +38,14 @@ func TestReopenKeepsDocuments(t *testing.T) {
 	if err := idx.UpsertConversation(ctx, chat.ConversationSummary{ID: "c1", CustomerName: "Пешо", LastMessageAt: at, WindowClosesAt: at.Add(24 * time.Hour), UpdatedAt: at}); err != nil {
 		t.Fatal(err)
 	}
+	for _, d := range []search.KnowledgeDoc{
+		{Entry: knowledge.Entry{ID: "hours", Lang: "en", Question: "Opening hours", Answer: "9 to 18"}, Revision: 3},
+		{Entry: knowledge.Entry{ID: "gone"}, Revision: 2, Deleted: true},
+	} {
+		if err := idx.UpsertKnowledge(ctx, d); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if err := idx.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -52,5 +61,10 @@ func TestReopenKeepsDocuments(t *testing.T) {
 	cs, err := idx.SearchConversations(ctx, search.ConversationQuery{Name: "pesh"})
 	if err != nil || len(cs) != 1 {
 		t.Fatalf("name search after reopening: %+v %v", cs, err)
+	}
+	// The knowledge version is summed again from the stored revisions.
+	kb, err := idx.KnowledgeEntries(ctx)
+	if err != nil || kb.Version != 5 || len(kb.Entries) != 1 || kb.Entries[0].Answer != "9 to 18" {
+		t.Fatalf("knowledge after reopening: %+v %v; want version 5 and the entry hours", kb, err)
 	}
 }

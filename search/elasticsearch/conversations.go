@@ -28,10 +28,8 @@ type conversationDoc struct {
 }
 
 // UpsertConversation stores c with external version c.UpdatedAt in
-// microseconds and version_type external_gte: Elasticsearch refuses (409) a
-// write whose version is below the stored one, which is the "newer document
-// already stored" case and no error. An equal UpdatedAt overwrites, so a
-// retried write succeeds.
+// microseconds (writeVersioned), so an older write is ignored and a retried
+// one succeeds.
 //
 // The write goes through the bulk API rather than PUT /<index>/_doc/<id>:
 // conversation IDs contain slashes, and the bulk body carries the ID as JSON
@@ -48,46 +46,74 @@ func (x *Index) UpsertConversation(ctx context.Context, c chat.ConversationSumma
 	if err != nil {
 		return fmt.Errorf("elasticsearch: encode conversation %s: %w", c.ID, err)
 	}
-	meta, err := json.Marshal(map[string]any{"index": map[string]any{
-		"_index":       x.conversations,
-		"_id":          c.ID,
-		"routing":      c.ID,
-		"version":      conversationVersion(c.UpdatedAt),
+	return x.writeVersioned(ctx, versionedWrite{
+		index: x.conversations, id: c.ID, routing: c.ID, version: conversationVersion(c.UpdatedAt), doc: doc,
+		what: "write conversation " + c.ID,
+		onOlder: func() {
+			x.logger.Debug("elasticsearch: older conversation write ignored", "conversation", c.ID, "updated_at", c.UpdatedAt)
+		},
+	})
+}
+
+// versionedWrite is one document written with an external version.
+type versionedWrite struct {
+	index, id, routing string
+	version            int64
+	doc                []byte
+	what               string
+	// onOlder is called when a document of a later version is stored.
+	onOlder func()
+}
+
+// writeVersioned writes one document with version_type external_gte:
+// Elasticsearch refuses (409) a write whose version is below the stored one,
+// which is the "newer document already stored" case and no error; an equal
+// version overwrites, so a retried write succeeds.
+func (x *Index) writeVersioned(ctx context.Context, w versionedWrite) error {
+	action := map[string]any{
+		"_index":       w.index,
+		"_id":          w.id,
+		"version":      w.version,
 		"version_type": "external_gte",
-	}})
+	}
+	if w.routing != "" {
+		action["routing"] = w.routing
+	}
+	meta, err := json.Marshal(map[string]any{"index": action})
 	if err != nil {
-		return fmt.Errorf("elasticsearch: encode conversation %s: %w", c.ID, err)
+		return fmt.Errorf("elasticsearch: encode %s: %w", w.what, err)
 	}
 	var body bytes.Buffer
-	body.Grow(len(meta) + len(doc) + 2)
+	body.Grow(len(meta) + len(w.doc) + 2)
 	body.Write(meta)
 	body.WriteByte('\n')
-	body.Write(doc)
+	body.Write(w.doc)
 	body.WriteByte('\n')
 
-	what := "write conversation " + c.ID
 	res, err := x.client.Bulk(&body, x.client.Bulk.WithContext(ctx))
 	if err != nil {
-		return transportError(what, err)
+		return transportError(w.what, err)
 	}
 	defer closeBody(res)
 	if res.IsError() {
-		return responseError(res, what)
+		return responseError(res, w.what)
 	}
 	var blk esutil.BulkIndexerResponse
 	if err := json.NewDecoder(res.Body).Decode(&blk); err != nil {
-		return fmt.Errorf("elasticsearch: decode the answer of %s: %w", what, err)
+		return fmt.Errorf("elasticsearch: decode the answer of %s: %w", w.what, err)
 	}
 	if len(blk.Items) != 1 {
-		return fmt.Errorf("elasticsearch: %s: the bulk answer has %d items, want 1", what, len(blk.Items))
+		return fmt.Errorf("elasticsearch: %s: the bulk answer has %d items, want 1", w.what, len(blk.Items))
 	}
 	for _, item := range blk.Items[0] {
 		switch {
 		case item.Status == http.StatusConflict:
-			x.logger.Debug("elasticsearch: older conversation write ignored", "conversation", c.ID, "updated_at", c.UpdatedAt)
+			if w.onOlder != nil {
+				w.onOlder()
+			}
 			return nil
 		case item.Error.Type != "" || item.Status > 201:
-			return bulkItemError(item).wrap(what)
+			return bulkItemError(item).wrap(w.what)
 		}
 	}
 	return nil

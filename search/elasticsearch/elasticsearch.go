@@ -1,12 +1,13 @@
-// Package elasticsearch is the Elasticsearch 8 search backend: two indices,
-// <prefix>-messages and <prefix>-conversations, each with a composable index
-// template of the same name, created on start if missing.
+// Package elasticsearch is the Elasticsearch 8 search backend: three
+// indices, <prefix>-messages, <prefix>-conversations and <prefix>-knowledge,
+// each with a composable index template of the same name, created on start
+// if missing.
 //
 // Messages are written through a bulk indexer (document ID = message ID,
 // routed by conversation, so one conversation's messages sit on one shard and
 // a search reads one shard). Conversation documents are written with external
-// versions taken from UpdatedAt, so Elasticsearch itself drops a write older
-// than the stored document.
+// versions taken from UpdatedAt, and knowledge entries with their revisions,
+// so Elasticsearch itself drops a write older than the stored document.
 package elasticsearch
 
 import (
@@ -49,8 +50,8 @@ type Options struct {
 	// CACertFile is a PEM file of the certificate authorities to trust for
 	// https addresses (empty: the system's).
 	CACertFile string
-	// IndexPrefix names the indices and templates: <prefix>-messages and
-	// <prefix>-conversations. Default "handoff".
+	// IndexPrefix names the indices and templates: <prefix>-messages,
+	// <prefix>-conversations and <prefix>-knowledge. Default "handoff".
 	IndexPrefix string
 	// FlushInterval is how long the bulk indexer collects messages before it
 	// sends them: default and maximum 1s.
@@ -91,6 +92,7 @@ type Index struct {
 	prefix        string
 	messages      string // index names
 	conversations string
+	knowledge     string
 
 	// mu guards closed: Add on a closed bulk indexer panics.
 	mu        sync.RWMutex
@@ -189,6 +191,7 @@ func New(ctx context.Context, opts Options, logger *slog.Logger) (*Index, error)
 		prefix:        opts.IndexPrefix,
 		messages:      opts.IndexPrefix + "-messages",
 		conversations: opts.IndexPrefix + "-conversations",
+		knowledge:     opts.IndexPrefix + "-knowledge",
 	}
 	startCtx, cancel := context.WithTimeout(ctx, startTimeout)
 	defer cancel()
@@ -199,7 +202,7 @@ func New(ctx context.Context, opts Options, logger *slog.Logger) (*Index, error)
 	for _, ix := range []struct {
 		name string
 		body map[string]any
-	}{{x.messages, messagesIndex()}, {x.conversations, conversationsIndex()}} {
+	}{{x.messages, messagesIndex()}, {x.conversations, conversationsIndex()}, {x.knowledge, knowledgeIndex()}} {
 		if err := x.ensureIndex(startCtx, ix.name, ix.body); err != nil {
 			_ = client.Close(context.Background())
 			return nil, err

@@ -284,8 +284,19 @@ func TestNewCreatesTemplatesAndIndices(t *testing.T) {
 		}
 		creates[r.Path] = v
 	}
-	if len(creates) != 2 {
+	if len(creates) != 3 {
 		t.Fatalf("index creations: %v", creates)
+	}
+	for path, want := range map[string]any{
+		"settings.index.number_of_shards":   1.0,
+		"mappings.properties.id.type":       "keyword",
+		"mappings.properties.revision.type": "long",
+		"mappings.properties.deleted.type":  "boolean",
+		"mappings.properties.entry.enabled": false,
+	} {
+		if got := dig(creates["/test-knowledge"], strings.Split(path, ".")...); got != want {
+			t.Errorf("knowledge index %s = %v, want %v", path, got, want)
+		}
 	}
 	if got := dig(creates["/test-conversations"], "settings", "analysis", "analyzer", "handoff_name", "tokenizer"); got != "standard" {
 		t.Errorf("create body of the conversations index lacks the name analyzer: %v", creates["/test-conversations"])

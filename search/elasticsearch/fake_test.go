@@ -30,8 +30,10 @@ type fakeES struct {
 	bulkStatus int
 	// bulkItem decides each bulk item's status and error type (nil: 201).
 	bulkItem func(meta map[string]map[string]any, doc map[string]any) (int, string)
-	// searchAnswer is the body of every search answer.
+	// searchAnswer is the body of every search answer, unless searchFunc is
+	// set: then it answers each search from its path and body.
 	searchAnswer string
+	searchFunc   func(path string, body map[string]any) string
 }
 
 type fakeReq struct {
@@ -115,7 +117,13 @@ func (f *fakeES) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		f.answerBulk(w, body, parts)
 	case (r.Method == http.MethodPost || r.Method == http.MethodGet) && parts[len(parts)-1] == "_search":
 		w.WriteHeader(http.StatusOK)
-		_, _ = io.WriteString(w, f.searchAnswer)
+		answer := f.searchAnswer
+		if f.searchFunc != nil {
+			var req map[string]any
+			_ = json.Unmarshal(body, &req)
+			answer = f.searchFunc(r.URL.Path, req)
+		}
+		_, _ = io.WriteString(w, answer)
 	default:
 		fail(http.StatusNotFound, "fake_not_found", r.Method+" "+r.URL.Path)
 	}

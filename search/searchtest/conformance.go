@@ -40,6 +40,11 @@ func Run(t *testing.T, open func(t *testing.T) search.Index) {
 		{"AIMarkerIsStoredAndReplaced", testAIMarker},
 		{"DeclinedQuestionsNewestFirstWithoutSmallTalk", testDeclinedQuestions},
 		{"EntryStatsCountAnswersHelpedAndHumanRequests", testEntryStats},
+		{"KnowledgeEntryIsStoredWhole", testKnowledgeStoredWhole},
+		{"KnowledgeLaterRevisionWins", testKnowledgeRevisions},
+		{"KnowledgeDeleteLeavesATombstone", testKnowledgeTombstones},
+		{"KnowledgeManyEntries", testKnowledgeManyEntries},
+		{"KnowledgeIsApartFromMessages", testKnowledgeLeavesMessagesAlone},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
