@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/handoff-chat/handoff/internal/chat"
+	"github.com/handoff-chat/handoff/internal/knowledge"
 	"github.com/handoff-chat/handoff/search"
 )
 
@@ -15,7 +16,8 @@ type IndexRequest struct {
 	Messages     []chat.Message           `json:"messages"`
 }
 
-// Search writes conversations and their messages to the search index.
+// Search writes conversations, their messages and the knowledge base to the
+// search index.
 type Search struct {
 	Index search.Index
 }
@@ -67,4 +69,27 @@ func attachmentURLs(as []chat.Attachment) []string {
 		urls = append(urls, a.URL)
 	}
 	return urls
+}
+
+// KnowledgeIndexRequest is the input of Search.IndexKnowledgeEntry: an
+// entry as its workflow holds it after its Revision-th change; a nil Entry
+// is a deleted one.
+type KnowledgeIndexRequest struct {
+	ID       string           `json:"id"`
+	Entry    *knowledge.Entry `json:"entry,omitempty"`
+	Revision int64            `json:"revision"`
+}
+
+// IndexKnowledgeEntry writes the entry, or the tombstone of a deleted one,
+// to the index the AI answers from. The index keeps the latest revision, so
+// a retried or late write changes nothing.
+func (a *Search) IndexKnowledgeEntry(ctx context.Context, req KnowledgeIndexRequest) error {
+	doc := search.KnowledgeDoc{Entry: knowledge.Entry{ID: req.ID}, Revision: req.Revision, Deleted: req.Entry == nil}
+	if req.Entry != nil {
+		doc.Entry = *req.Entry
+	}
+	if err := a.Index.UpsertKnowledge(ctx, doc); err != nil {
+		return fmt.Errorf("index knowledge entry %s revision %d: %w", req.ID, req.Revision, err)
+	}
+	return nil
 }

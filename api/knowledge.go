@@ -22,7 +22,8 @@ import (
 type KnowledgeBase interface {
 	List(ctx context.Context) ([]knowledge.Entry, error)
 	Get(ctx context.Context, id string) (knowledgebase.Record, error)
-	Put(ctx context.Context, author, requestID string, e knowledge.Entry) (knowledgebase.PutResult, error)
+	Put(ctx context.Context, author, requestID string, e knowledge.Entry, ifRevision int64) (knowledgebase.PutResult, error)
+	Edit(ctx context.Context, author, requestID, id string, change func(*knowledge.Entry) error) (knowledgebase.PutResult, error)
 	Delete(ctx context.Context, author, requestID, id string) error
 	Import(ctx context.Context, author string, entries []knowledge.Entry) (knowledgebase.ImportResult, error)
 	Export(ctx context.Context) ([]knowledge.Entry, error)
@@ -92,10 +93,13 @@ func (s *server) getKnowledge(c *gin.Context) error {
 }
 
 // knowledgePutRequest is an entry in the exchange format, whose id may be
-// left out, with an optional request ID.
+// left out, with an optional request ID and an optional revision the entry
+// must still be at (the revision GET returned), so an edit never overwrites
+// another made since the entry was read.
 type knowledgePutRequest struct {
 	knowledge.Entry
-	RequestID string `json:"request_id"`
+	RequestID  string `json:"request_id"`
+	IfRevision int64  `json:"if_revision"`
 }
 
 func (s *server) putKnowledge(c *gin.Context) error {
@@ -118,7 +122,10 @@ func (s *server) putKnowledge(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	res, err := kb.Put(c.Request.Context(), staffName(c), requestID, req.Entry)
+	if req.IfRevision < 0 {
+		return badRequest(fmt.Sprintf(`"if_revision" must be a revision GET returned (1 or more), or left out; got %d`, req.IfRevision))
+	}
+	res, err := kb.Put(c.Request.Context(), staffName(c), requestID, req.Entry, req.IfRevision)
 	if err != nil {
 		return fmt.Errorf("put knowledge entry %s (request %s): %w", id, requestID, err)
 	}
@@ -194,7 +201,10 @@ func (s *server) exportKnowledge(c *gin.Context) error {
 func knowledgeErrorResponse(err error) (status int, body gin.H, ok bool) {
 	var notFound *knowledgebase.NotFoundError
 	var invalid *knowledgebase.InvalidError
+	var mismatch *knowledgebase.RevisionMismatchError
 	switch {
+	case errors.As(err, &mismatch):
+		return http.StatusConflict, errorBody(mismatch.Reason + "; read the entry again and apply the change to it"), true
 	case errors.As(err, &notFound):
 		return http.StatusNotFound, errorBody(notFound.Error()), true
 	case errors.As(err, &invalid):

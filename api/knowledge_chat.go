@@ -84,7 +84,7 @@ func (s *server) saveEntryFromChat(c *gin.Context) error {
 	if requestID, err = idOrNew("request_id", requestID); err != nil {
 		return err
 	}
-	res, err := kb.Put(c.Request.Context(), staffName(c), requestID, entry)
+	res, err := kb.Put(c.Request.Context(), staffName(c), requestID, entry, 0)
 	if err != nil {
 		return fmt.Errorf("put knowledge entry %s from a conversation: %w", entry.ID, err)
 	}

@@ -26,12 +26,15 @@ type fakeKnowledge struct {
 	mu       sync.Mutex
 	entries  map[string]knowledge.Entry
 	requests map[string]string
+	revision map[string]int64
 	puts     []string // "author/requestID/id" of every put
 	deletes  []string
+	// beforeEdit runs inside Edit between its read and its write.
+	beforeEdit func()
 }
 
 func newFakeKnowledge() *fakeKnowledge {
-	return &fakeKnowledge{entries: map[string]knowledge.Entry{}, requests: map[string]string{}}
+	return &fakeKnowledge{entries: map[string]knowledge.Entry{}, requests: map[string]string{}, revision: map[string]int64{}}
 }
 
 func (f *fakeKnowledge) List(context.Context) ([]knowledge.Entry, error) {
@@ -54,10 +57,29 @@ func (f *fakeKnowledge) Get(_ context.Context, id string) (knowledgebase.Record,
 	if !ok {
 		return knowledgebase.Record{}, &knowledgebase.NotFoundError{ID: id}
 	}
-	return knowledgebase.Record{Entry: e, Changes: []workflows.KnowledgeChange{{Author: "alice", Action: workflows.KnowledgeCreated}}}, nil
+	return knowledgebase.Record{Entry: e, Revision: f.revision[id], Changes: []workflows.KnowledgeChange{{Author: "alice", Action: workflows.KnowledgeCreated}}}, nil
 }
 
-func (f *fakeKnowledge) Put(_ context.Context, author, requestID string, e knowledge.Entry) (knowledgebase.PutResult, error) {
+func (f *fakeKnowledge) Edit(ctx context.Context, author, requestID, id string, change func(*knowledge.Entry) error) (knowledgebase.PutResult, error) {
+	for {
+		rec, err := f.Get(ctx, id)
+		if err != nil {
+			return knowledgebase.PutResult{}, err
+		}
+		if err := change(&rec.Entry); err != nil {
+			return knowledgebase.PutResult{}, err
+		}
+		if f.beforeEdit != nil {
+			f.beforeEdit()
+		}
+		res, err := f.Put(ctx, author, requestID, rec.Entry, rec.Revision)
+		if _, mismatch := err.(*knowledgebase.RevisionMismatchError); !mismatch {
+			return res, err
+		}
+	}
+}
+
+func (f *fakeKnowledge) Put(_ context.Context, author, requestID string, e knowledge.Entry, ifRevision int64) (knowledgebase.PutResult, error) {
 	if err := e.Validate(); err != nil {
 		return knowledgebase.PutResult{}, &knowledgebase.InvalidError{Reason: err.Error()}
 	}
@@ -67,6 +89,9 @@ func (f *fakeKnowledge) Put(_ context.Context, author, requestID string, e knowl
 	key := e.ID + "/" + requestID
 	if prev, ok := f.requests[key]; ok && prev != string(raw) {
 		return knowledgebase.PutResult{}, &chat.ReusedIDError{Field: "request_id"}
+	}
+	if ifRevision > 0 && ifRevision != f.revision[e.ID] {
+		return knowledgebase.PutResult{}, &knowledgebase.RevisionMismatchError{ID: e.ID, Reason: fmt.Sprintf("knowledge entry %q is at revision %d, not %d", e.ID, f.revision[e.ID], ifRevision)}
 	}
 	f.requests[key] = string(raw)
 	f.puts = append(f.puts, author+"/"+requestID+"/"+e.ID)
@@ -78,7 +103,10 @@ func (f *fakeKnowledge) Put(_ context.Context, author, requestID string, e knowl
 		}
 	}
 	f.entries[e.ID] = e
-	return knowledgebase.PutResult{Outcome: outcome, Record: knowledgebase.Record{Entry: e, Changes: []workflows.KnowledgeChange{}}}, nil
+	if outcome != workflows.KnowledgeUnchanged {
+		f.revision[e.ID]++
+	}
+	return knowledgebase.PutResult{Outcome: outcome, Record: knowledgebase.Record{Entry: e, Revision: f.revision[e.ID], Changes: []workflows.KnowledgeChange{}}}, nil
 }
 
 func (f *fakeKnowledge) Delete(_ context.Context, author, requestID, id string) error {
@@ -95,7 +123,7 @@ func (f *fakeKnowledge) Delete(_ context.Context, author, requestID, id string) 
 func (f *fakeKnowledge) Import(ctx context.Context, author string, entries []knowledge.Entry) (knowledgebase.ImportResult, error) {
 	var res knowledgebase.ImportResult
 	for _, e := range entries {
-		r, err := f.Put(ctx, author, "import", e)
+		r, err := f.Put(ctx, author, "import", e, 0)
 		if err != nil {
 			return res, err
 		}
@@ -128,6 +156,36 @@ func newKnowledgeTestAPI(t *testing.T, kb KnowledgeBase, temporalErr error, maxB
 
 const deliveryJSON = `{"lang":"bg","question":"Колко време отнема доставката?","answer":"1-2 работни дни.",` +
 	`"translations":{"en":{"question":"How long does delivery take?","answer":"1-2 working days."}}}`
+
+// A put with if_revision applies only at that revision: the second of two
+// staff members who read the same revision gets 409 and what to do.
+func TestKnowledgePutIfRevision(t *testing.T) {
+	kb := newFakeKnowledge()
+	a := newKnowledgeTestAPI(t, kb, nil, 1<<20)
+	if r := a.staff("PUT", "/api/v1/knowledge/delivery", deliveryJSON); r.status != http.StatusCreated {
+		t.Fatalf("create: %d %s", r.status, r.raw)
+	}
+	if r := a.staff("GET", "/api/v1/knowledge/delivery", ""); r.body["revision"] != 1.0 {
+		t.Fatalf("get: %s, want revision 1", r.raw)
+	}
+	first := strings.Replace(deliveryJSON, "1-2 работни дни.", "1-3 работни дни.", 1)
+	first = strings.Replace(first, `{`, `{"if_revision":1,`, 1)
+	if r := a.staff("PUT", "/api/v1/knowledge/delivery", first); r.status != http.StatusOK || r.body["revision"] != 2.0 {
+		t.Fatalf("edit at revision 1: %d %s", r.status, r.raw)
+	}
+	second := strings.Replace(deliveryJSON, "1-2 работни дни.", "2 работни дни.", 1)
+	second = strings.Replace(second, `{`, `{"if_revision":1,`, 1)
+	r := a.staff("PUT", "/api/v1/knowledge/delivery", second)
+	if r.status != http.StatusConflict || !strings.Contains(r.errorText(), "revision 2, not 1") || !strings.Contains(r.errorText(), "read the entry again") {
+		t.Errorf("stale edit: %d %s, want 409 naming the revisions", r.status, r.raw)
+	}
+	if got := kb.entries["delivery"].Answer; got != "1-3 работни дни." {
+		t.Errorf("answer %q: the stale edit overwrote the first", got)
+	}
+	if r := a.staff("PUT", "/api/v1/knowledge/delivery", strings.Replace(deliveryJSON, `{`, `{"if_revision":-1,`, 1)); r.status != http.StatusBadRequest || !strings.Contains(r.errorText(), "if_revision") {
+		t.Errorf("negative if_revision: %d %s, want 400", r.status, r.raw)
+	}
+}
 
 func TestKnowledgePutGetListDelete(t *testing.T) {
 	kb := newFakeKnowledge()

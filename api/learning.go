@@ -131,43 +131,45 @@ func (s *server) addAlternates(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	ctx := c.Request.Context()
-	rec, err := kb.Get(ctx, id)
-	if err != nil {
-		return fmt.Errorf("get knowledge entry %s: %w", id, err)
-	}
-	entry := rec.Entry
-	known := map[string]bool{sameQuestion(entry.Question): true}
-	for _, a := range entry.Alternates {
-		known[sameQuestion(a)] = true
-	}
-	for _, t := range entry.Translations {
-		known[sameQuestion(t.Question)] = true
-	}
-	added := 0
-	alternates := append([]string(nil), entry.Alternates...)
 	for i, q := range req.Questions {
-		q = strings.TrimSpace(q)
-		probe := knowledge.Entry{ID: entry.ID, Lang: entry.Lang, Question: q, Answer: entry.Answer}
+		probe := knowledge.Entry{ID: id, Lang: "en", Question: strings.TrimSpace(q), Answer: "-"}
 		if err := probe.Validate(); err != nil {
 			return badRequest(strings.Replace(err.Error(), "question", fmt.Sprintf("questions[%d]", i), 1))
 		}
-		if known[sameQuestion(q)] {
-			continue
+	}
+	added := 0
+	// Edit reads, changes and writes the entry at the revision it read, and
+	// again if another change came in between, so concurrent additions all
+	// land.
+	res, err := kb.Edit(c.Request.Context(), staffName(c), requestID, id, func(entry *knowledge.Entry) error {
+		added = 0
+		known := map[string]bool{sameQuestion(entry.Question): true}
+		for _, a := range entry.Alternates {
+			known[sameQuestion(a)] = true
 		}
-		known[sameQuestion(q)] = true
-		alternates = append(alternates, q)
-		added++
-	}
-	if len(alternates) > knowledge.MaxAlternates {
-		return badRequest(fmt.Sprintf("entry %q would have %d alternates; at most %d", id, len(alternates), knowledge.MaxAlternates))
-	}
-	entry.Alternates = alternates
-	res, err := kb.Put(ctx, staffName(c), requestID, entry)
+		for _, t := range entry.Translations {
+			known[sameQuestion(t.Question)] = true
+		}
+		alternates := append([]string(nil), entry.Alternates...)
+		for _, q := range req.Questions {
+			q = strings.TrimSpace(q)
+			if known[sameQuestion(q)] {
+				continue
+			}
+			known[sameQuestion(q)] = true
+			alternates = append(alternates, q)
+			added++
+		}
+		if len(alternates) > knowledge.MaxAlternates {
+			return badRequest(fmt.Sprintf("entry %q would have %d alternates; at most %d", id, len(alternates), knowledge.MaxAlternates))
+		}
+		entry.Alternates = alternates
+		return nil
+	})
 	if err != nil {
 		return fmt.Errorf("add alternates to knowledge entry %s (request %s): %w", id, requestID, err)
 	}
-	c.JSON(http.StatusOK, gin.H{"added": added, "outcome": res.Outcome, "entry": res.Entry, "changes": res.Changes})
+	c.JSON(http.StatusOK, gin.H{"added": added, "outcome": res.Outcome, "entry": res.Entry, "revision": res.Revision, "changes": res.Changes})
 	return nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -163,6 +164,27 @@ func TestAddAlternates(t *testing.T) {
 	}
 	if r := a.staff("POST", "/api/v1/knowledge/returns/alternates", `{"questions":["a?"]}`); r.status != http.StatusNotFound {
 		t.Errorf("unknown entry: %d %s, want 404", r.status, r.raw)
+	}
+
+	// Another change lands between the read and the write: the addition is
+	// applied again on top of it, and neither is lost.
+	once := true
+	kb.beforeEdit = func() {
+		if once {
+			once = false
+			e := kb.entries["delivery"]
+			e.Alternates = append(append([]string(nil), e.Alternates...), "added meanwhile")
+			if _, err := kb.Put(context.Background(), "bob", "meanwhile", e, 0); err != nil {
+				t.Error(err)
+			}
+		}
+	}
+	if r := a.staff("POST", "/api/v1/knowledge/delivery/alternates", `{"questions":["Колко струва доставката до Гърция?"]}`); r.status != http.StatusOK || r.body["added"] != 1.0 {
+		t.Fatalf("add during another change: %d %s", r.status, r.raw)
+	}
+	got := kb.entries["delivery"].Alternates
+	if !slices.Contains(got, "added meanwhile") || !slices.Contains(got, "Колко струва доставката до Гърция?") {
+		t.Errorf("alternates %q, want both changes", got)
 	}
 }
 

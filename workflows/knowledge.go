@@ -12,6 +12,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/handoff-chat/handoff/activities"
 	"github.com/handoff-chat/handoff/internal/knowledge"
 )
 
@@ -27,6 +28,9 @@ const (
 	QueryKnowledge = "entry"
 	// ErrTypeNotFound: the entry does not exist (never created, or deleted).
 	ErrTypeNotFound = "NotFound"
+	// ErrTypeRevisionMismatch: a put's IfRevision is not the entry's
+	// revision; someone else changed it since it was read.
+	ErrTypeRevisionMismatch = "RevisionMismatch"
 )
 
 // knowledgeHistoryKept is how many changes an entry workflow keeps in its
@@ -54,6 +58,10 @@ type KnowledgeState struct {
 	// Requests are the digests of the kept changes' requests, by request
 	// ID, so a request ID reused for a different request is recognised.
 	Requests map[string]string `json:"requests,omitempty"`
+	// Revision counts every change ever made (Changes keeps the latest
+	// only); Indexed is the revision last written to the search index.
+	Revision int64 `json:"revision,omitempty"`
+	Indexed  int64 `json:"indexed,omitempty"`
 }
 
 // KnowledgeChange is one recorded change: who, when and what.
@@ -75,6 +83,10 @@ type KnowledgePut struct {
 	// RequestID makes a retried put idempotent; reused for a different
 	// request it is refused (ErrTypeReusedID).
 	RequestID string `json:"request_id,omitempty"`
+	// IfRevision, when above 0, applies the put only if the entry is at
+	// that revision (ErrTypeRevisionMismatch otherwise): a read, change and
+	// write that cannot overwrite a change made in between.
+	IfRevision int64 `json:"if_revision,omitempty"`
 }
 
 // KnowledgeDelete is the payload of UpdateKnowledgeDelete.
@@ -83,11 +95,14 @@ type KnowledgeDelete struct {
 	RequestID string `json:"request_id,omitempty"`
 }
 
-// KnowledgeView is what QueryKnowledge returns: the entry (nil when it does
-// not exist) and its kept changes, oldest first.
+// KnowledgeView is what QueryKnowledge returns: the entry's ID, the entry
+// (nil when it does not exist), its kept changes, oldest first, and its
+// revision.
 type KnowledgeView struct {
-	Entry   *knowledge.Entry  `json:"entry,omitempty"`
-	Changes []KnowledgeChange `json:"changes"`
+	ID       string            `json:"id"`
+	Entry    *knowledge.Entry  `json:"entry,omitempty"`
+	Changes  []KnowledgeChange `json:"changes"`
+	Revision int64             `json:"revision"`
 }
 
 // KnowledgeResult is what the updates return: what the request did and the
@@ -111,7 +126,9 @@ func KnowledgeRequestDigest(put *KnowledgePut) string {
 }
 
 // KnowledgeWorkflow holds one knowledge base entry. Puts create or edit it,
-// a delete removes it; each is checked by a validator before it is recorded.
+// a delete removes it; each is checked by a validator before it is recorded,
+// and every change is then written to the search index, where the AI reads
+// the knowledge base from.
 func KnowledgeWorkflow(ctx workflow.Context, state KnowledgeState) error {
 	if err := workflow.SetQueryHandler(ctx, QueryKnowledge, func() (KnowledgeView, error) {
 		return state.view(), nil
@@ -120,7 +137,7 @@ func KnowledgeWorkflow(ctx workflow.Context, state KnowledgeState) error {
 	}
 	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateKnowledgePut,
 		func(ctx workflow.Context, req KnowledgePut) (KnowledgeResult, error) {
-			if err := state.checkRequest(req.RequestID, &req); err != nil {
+			if err := state.checkPut(req); err != nil {
 				return KnowledgeResult{}, err
 			}
 			return state.put(req, workflow.Now(ctx)), nil
@@ -135,7 +152,7 @@ func KnowledgeWorkflow(ctx workflow.Context, state KnowledgeState) error {
 			if req.Author == "" {
 				return temporal.NewApplicationError("a change needs an author", ErrTypeInvalidInput)
 			}
-			return state.checkRequest(req.RequestID, &req)
+			return state.checkPut(req)
 		}},
 	); err != nil {
 		return fmt.Errorf("register knowledge put: %w", err)
@@ -163,7 +180,39 @@ func KnowledgeWorkflow(ctx workflow.Context, state KnowledgeState) error {
 		return fmt.Errorf("register knowledge delete: %w", err)
 	}
 
-	return continueAsNewWhenSuggested(ctx, KnowledgeWorkflowName, &state)
+	for {
+		if err := workflow.Await(ctx, func() bool {
+			return state.Revision > state.Indexed || workflow.GetInfo(ctx).GetContinueAsNewSuggested()
+		}); err != nil {
+			return err
+		}
+		if state.Revision > state.Indexed {
+			state.index(ctx)
+			continue
+		}
+		if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+			return err
+		}
+		// A change a finishing handler made is indexed by the next run.
+		return workflow.NewContinueAsNewError(ctx, KnowledgeWorkflowName, state)
+	}
+}
+
+// index writes the entry as it stands to the search index, retrying until
+// the backend takes it, so an outage delays the AI's knowledge and loses
+// nothing. Changes made meanwhile are written by the next call.
+func (s *KnowledgeState) index(ctx workflow.Context) {
+	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 10 * time.Second,
+		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, MaximumInterval: time.Minute},
+	})
+	req := activities.KnowledgeIndexRequest{ID: s.ID, Entry: s.Entry, Revision: s.Revision}
+	if err := workflow.ExecuteActivity(ctx, searchActivities.IndexKnowledgeEntry, req).Get(ctx, nil); err != nil {
+		// Only a non-retryable failure ends the retries; the next change
+		// tries again.
+		workflow.GetLogger(ctx).Error("knowledge entry not indexed", "entry", s.ID, "revision", req.Revision, "error", err)
+	}
+	s.Indexed = req.Revision
 }
 
 func (s *KnowledgeState) view() KnowledgeView {
@@ -171,7 +220,22 @@ func (s *KnowledgeState) view() KnowledgeView {
 	if changes == nil {
 		changes = []KnowledgeChange{}
 	}
-	return KnowledgeView{Entry: s.Entry, Changes: changes}
+	return KnowledgeView{ID: s.ID, Entry: s.Entry, Changes: changes, Revision: s.Revision}
+}
+
+// checkPut refuses a put whose request ID was used for a different change,
+// or whose IfRevision is not the entry's revision (a retry of a put that was
+// applied passes: it answers unchanged).
+func (s *KnowledgeState) checkPut(req KnowledgePut) error {
+	if err := s.checkRequest(req.RequestID, &req); err != nil {
+		return err
+	}
+	if req.IfRevision > 0 && req.IfRevision != s.Revision && !s.seen(req.RequestID) {
+		return temporal.NewApplicationError(
+			fmt.Sprintf("knowledge entry %q is at revision %d, not %d: it changed since it was read", s.ID, s.Revision, req.IfRevision),
+			ErrTypeRevisionMismatch)
+	}
+	return nil
 }
 
 // checkRequest refuses a request ID already used for a different request.
@@ -225,6 +289,7 @@ func (s *KnowledgeState) delete(req KnowledgeDelete, now time.Time) KnowledgeRes
 func (s *KnowledgeState) record(change KnowledgeChange, author, requestID, digest string, now time.Time) {
 	change.Author, change.RequestID, change.At = author, requestID, now
 	s.Changes = append(s.Changes, change)
+	s.Revision++
 	s.remember(requestID, digest)
 	if len(s.Changes) > knowledgeHistoryKept {
 		for _, dropped := range s.Changes[:len(s.Changes)-knowledgeHistoryKept] {

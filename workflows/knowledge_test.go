@@ -1,17 +1,21 @@
 package workflows_test
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"slices"
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/mock"
 	"go.temporal.io/sdk/converter"
 	sdklog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/handoff-chat/handoff/activities"
 	"github.com/handoff-chat/handoff/internal/knowledge"
 	"github.com/handoff-chat/handoff/workflows"
 )
@@ -52,6 +56,10 @@ func (o *knowledgeOutcome) mustBeRefused(t *testing.T, name, errType string) {
 
 type knowledgeHarness struct {
 	env *testsuite.TestWorkflowEnvironment
+	// indexed are the index writes that succeeded; the first indexFailures
+	// attempts fail.
+	indexed       []activities.KnowledgeIndexRequest
+	indexFailures int
 }
 
 func newKnowledgeHarness() *knowledgeHarness {
@@ -60,7 +68,18 @@ func newKnowledgeHarness() *knowledgeHarness {
 	env := suite.NewTestWorkflowEnvironment()
 	env.SetStartTime(start)
 	env.RegisterWorkflowWithOptions(workflows.KnowledgeWorkflow, workflow.RegisterOptions{Name: workflows.KnowledgeWorkflowName})
-	return &knowledgeHarness{env: env}
+	h := &knowledgeHarness{env: env}
+	env.RegisterActivity(&activities.Search{})
+	env.OnActivity(searchActivities.IndexKnowledgeEntry, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, req activities.KnowledgeIndexRequest) error {
+			if h.indexFailures > 0 {
+				h.indexFailures--
+				return errors.New("search backend unavailable")
+			}
+			h.indexed = append(h.indexed, req)
+			return nil
+		})
+	return h
 }
 
 func (h *knowledgeHarness) update(d time.Duration, name string, arg any) *knowledgeOutcome {
@@ -177,8 +196,57 @@ func TestKnowledgeEntryRecordsWhoChangedWhatAndWhen(t *testing.T) {
 	if err := converter.GetDefaultDataConverter().FromPayloads(can.Input, &next); err != nil {
 		t.Fatal(err)
 	}
-	if next.ID != entry.ID || next.Entry == nil || len(next.Changes) != 4 || next.Requests["r4"] == "" {
-		t.Errorf("carried state %+v, want the entry, its changes and request IDs", next)
+	if next.ID != entry.ID || next.Entry == nil || len(next.Changes) != 4 || next.Requests["r4"] == "" ||
+		next.Revision != 4 || next.Indexed != 4 {
+		t.Errorf("carried state %+v, want the entry, its changes and request IDs, revision 4, indexed", next)
+	}
+	// Every change reached the index, in order, the delete as no entry.
+	var got []string
+	for _, req := range h.indexed {
+		answer := "deleted"
+		if req.Entry != nil {
+			answer = req.Entry.Answer
+		}
+		got = append(got, fmt.Sprintf("%d:%s", req.Revision, answer))
+	}
+	want := []string{"1:" + entry.Answer, "2:" + edited.Answer, "3:deleted", "4:" + entry.Answer}
+	if !slices.Equal(got, want) {
+		t.Errorf("index writes %v, want %v", got, want)
+	}
+}
+
+// A put with IfRevision applies only at that revision, so two staff
+// members editing at once cannot overwrite each other; a retry of an
+// applied put still answers. An index outage delays the index write and
+// loses nothing: the write is retried, and changes made meanwhile follow.
+func TestKnowledgeEntryCompareAndSetAndIndexRetries(t *testing.T) {
+	h := newKnowledgeHarness()
+	h.indexFailures = 3
+	entry := deliveryEntry()
+	first, second := deliveryEntry(), deliveryEntry()
+	first.Alternates = append(first.Alternates, "first")
+	second.Alternates = append(second.Alternates, "second")
+	put := func(d time.Duration, requestID string, e knowledge.Entry, ifRevision int64) *knowledgeOutcome {
+		return h.update(d, workflows.UpdateKnowledgePut, workflows.KnowledgePut{Entry: e, Author: "alice", RequestID: requestID, IfRevision: ifRevision})
+	}
+	created := put(time.Minute, "c", entry, 0)
+	won := put(2*time.Minute, "a", first, 1)
+	lost := put(3*time.Minute, "b", second, 1)
+	retried := put(4*time.Minute, "a", first, 1)
+	var view workflows.KnowledgeView
+	h.query(t, 5*time.Minute, &view)
+	h.env.RegisterDelayedCallback(func() { h.env.SetContinueAsNewSuggested(true) }, 10*time.Minute)
+	h.env.ExecuteWorkflow(workflows.KnowledgeWorkflowName, workflows.KnowledgeState{ID: entry.ID})
+
+	created.mustBe(t, "create", workflows.KnowledgeCreated)
+	won.mustBe(t, "edit at revision 1", workflows.KnowledgeEdited)
+	lost.mustBeRefused(t, "edit at revision 1 after another", workflows.ErrTypeRevisionMismatch)
+	retried.mustBe(t, "retry of the applied edit", workflows.KnowledgeUnchanged)
+	if view.Revision != 2 || view.Entry == nil || !slices.Contains(view.Entry.Alternates, "first") || slices.Contains(view.Entry.Alternates, "second") {
+		t.Errorf("view %+v, want revision 2 with the first edit only", view)
+	}
+	if n := len(h.indexed); n == 0 || h.indexed[n-1].Revision != 2 || !slices.Contains(h.indexed[n-1].Entry.Alternates, "first") {
+		t.Errorf("index writes %+v, want revision 2 last", h.indexed)
 	}
 }
 

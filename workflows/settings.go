@@ -154,8 +154,8 @@ func formatted[T any](v *T, format func(T) string) *string {
 	return &out
 }
 
-// continueAsNewWhenSuggested is the life of an entity workflow (settings, a
-// knowledge entry): it serves its handlers until the server suggests
+// continueAsNewWhenSuggested is the life of an entity workflow with nothing
+// to do but its handlers (settings): it serves its handlers until the server suggests
 // continuing as new, lets them finish, and carries the state, a pointer the
 // handlers change, into the next run.
 func continueAsNewWhenSuggested(ctx workflow.Context, workflowName string, state any) error {

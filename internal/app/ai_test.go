@@ -1,9 +1,13 @@
 package app_test
 
 import (
+	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/handoff-chat/handoff/internal/app"
 )
@@ -100,4 +104,53 @@ func TestStaffTurnALiveChatAnswerIntoAnEntry(t *testing.T) {
 	if msgs[1].Text != "Yes, gift wrapping is free for every order." {
 		t.Errorf("the next customer got %+v, want the saved answer", msgs[1])
 	}
+}
+
+// The knowledge base lives in Temporal; the search index only holds a copy
+// for the AI. With the index deleted, the next start writes the entries to
+// it again and the AI answers as before.
+func TestTheAIAnswersAgainAfterTheSearchIndexIsLost(t *testing.T) {
+	if testing.Short() {
+		t.Skip("restarts a handoff process")
+	}
+	dir := t.TempDir()
+	env := []string{
+		"HANDOFF_DATA_DIR=" + dir,
+		"HANDOFF_TEMPORAL_EMBEDDED_FRONTEND_ADDR=127.0.0.1:0",
+		"HANDOFF_AUTH_TOKENS=alice:" + staffToken,
+	}
+	first, httpAddr, _ := startChildOnFreePorts(t, dir, env)
+	c := &api{t: t, base: "http://" + httpAddr, token: staffToken, visitorTokens: map[string]string{}}
+	c.expect(http.StatusOK, "POST", "/api/v1/knowledge/import", []byte(aiKnowledge), true)
+	askUntilAnswered(t, c)
+	first.stop(t)
+
+	if err := os.RemoveAll(filepath.Join(dir, "search")); err != nil {
+		t.Fatal(err)
+	}
+	second, httpAddr, _ := startChildOnFreePorts(t, dir, env)
+	defer second.stop(t)
+	c = &api{t: t, base: "http://" + httpAddr, token: staffToken, visitorTokens: map[string]string{}}
+	askUntilAnswered(t, c)
+}
+
+// askUntilAnswered has one web chat customer ask about the shipping fee,
+// once a second, until the AI answers from aiKnowledge: the index takes the
+// entries a moment after they are written.
+func askUntilAnswered(t *testing.T, c *api) {
+	t.Helper()
+	visitor := c.newVisitor()
+	asked := 0
+	waitUntil(t, 20*time.Second, "the AI answers from the knowledge base", func() (bool, error) {
+		asked++
+		c.say(visitor, map[string]any{"id": fmt.Sprintf("fee-%d", asked), "text": "what is the shipping fee?"})
+		msgs := c.waitTranscript(visitor, func(m []message) bool { return len(m) >= 2*asked })
+		for _, m := range msgs {
+			if m.Sender == "bot" && m.Text == "Delivery is free for orders over 50 EUR." {
+				return true, nil
+			}
+		}
+		time.Sleep(time.Second)
+		return false, nil
+	})
 }

@@ -67,6 +67,11 @@ type App struct {
 	httpDone chan error
 	// stopWatching ends the flows file watch.
 	stopWatching context.CancelFunc
+	// background runs work started with the process (rebuilding the
+	// knowledge index); stopBackground cancels it.
+	background     sync.WaitGroup
+	stopBackground context.CancelFunc
+	stopOnce       sync.Once
 }
 
 // Start brings up the parts of role and returns once they are serving.
@@ -144,7 +149,7 @@ func (a *App) start(ctx context.Context, role Role) error {
 		if err != nil {
 			return err
 		}
-		assistant, err := newAssistant(cfg.AI, knowledgebase.NewStore(c), store)
+		assistant, err := newAssistant(cfg.AI, idx, store)
 		if err != nil {
 			return err
 		}
@@ -163,11 +168,13 @@ func (a *App) start(ctx context.Context, role Role) error {
 		}
 		a.logger.Info("worker started", "task_queue", workflows.TaskQueue)
 		a.warnIfNobodyIsAlerted(dialCtx, store) // reads the settings, which needs the worker
+		kb := knowledgebase.NewStore(c)
 		if role == RoleAll {
-			if err := a.seedKnowledge(dialCtx, knowledgebase.NewStore(c)); err != nil { // puts need the worker
+			if err := a.seedKnowledge(dialCtx, kb); err != nil { // puts need the worker
 				return err
 			}
 		}
+		a.indexKnowledge(ctx, kb, idx)
 	}
 
 	if role == RoleAll || role == RoleAPI {
@@ -339,8 +346,11 @@ func (a *App) loadFlows() (*flows.Registry, error) {
 }
 
 // Stop shuts down in reverse order: stop taking requests, let the worker
-// finish its tasks, close the client, stop the server.
-func (a *App) Stop() {
+// finish its tasks, close the client, stop the server. Calls after the
+// first do nothing.
+func (a *App) Stop() { a.stopOnce.Do(a.stop) }
+
+func (a *App) stop() {
 	if a.stopWatching != nil {
 		a.stopWatching()
 	}
@@ -351,6 +361,10 @@ func (a *App) Stop() {
 		}
 		cancel()
 	}
+	if a.stopBackground != nil {
+		a.stopBackground()
+	}
+	a.background.Wait()
 	if a.worker != nil {
 		a.worker.Stop()
 	}
@@ -376,12 +390,13 @@ func uiURL(addr string) string {
 	return "http://" + addr
 }
 
-// newAssistant is the conversational AI over the knowledge base, at the
+// newAssistant is the conversational AI over the knowledge base in the
+// search index, at the
 // confidence threshold in the settings, with answers worded by a language
 // model when ai.generative is set.
-func newAssistant(cfg config.AI, kb *knowledgebase.Store, settings *settings.Store) (*assistant.Assistant, error) {
+func newAssistant(cfg config.AI, idx search.KnowledgeIndex, settings *settings.Store) (*assistant.Assistant, error) {
 	sources := assistant.Sources{
-		Entries: kb.List,
+		Knowledge: idx,
 		Threshold: func(ctx context.Context) (float64, error) {
 			s, err := settings.InForce(ctx)
 			return s.AIConfidenceThreshold, err

@@ -2,12 +2,15 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/handoff-chat/handoff/internal/knowledge"
 	"github.com/handoff-chat/handoff/internal/knowledgebase"
+	"github.com/handoff-chat/handoff/search"
 )
 
 // KnowledgeSeededFile, in the data directory, records that the first start
@@ -21,7 +24,9 @@ const knowledgeSeedAuthor = "bot.knowledge_seed"
 
 // seedKnowledge imports bot.knowledge_seed on the first start of the
 // all-in-one mode with the embedded Temporal server, when the knowledge base
-// has no entries yet. It needs the worker running.
+// has no entries yet. A load that was interrupted (the process died during
+// the import) is finished on the next start: the import is idempotent. It
+// needs the worker running.
 func (a *App) seedKnowledge(ctx context.Context, kb *knowledgebase.Store) error {
 	seed := a.cfg.Bot.KnowledgeSeed
 	if seed == "" || !a.cfg.Embedded() {
@@ -31,11 +36,17 @@ func (a *App) seedKnowledge(ctx context.Context, kb *knowledgebase.Store) error 
 	if _, err := os.Stat(marker); err == nil {
 		return nil
 	}
+	loading := marker + ".loading"
+	_, err := os.Stat(loading)
+	resume := err == nil
 	empty, err := kb.Empty(ctx)
 	if err != nil {
 		return fmt.Errorf("config key bot.knowledge_seed: %w", err)
 	}
-	if empty {
+	if empty || resume {
+		if err := os.WriteFile(loading, []byte(seed+"\n"), 0o600); err != nil {
+			return fmt.Errorf("write %s: %w", loading, err)
+		}
 		f, err := os.Open(seed)
 		if err != nil {
 			return fmt.Errorf("config key bot.knowledge_seed: %w", err)
@@ -56,5 +67,29 @@ func (a *App) seedKnowledge(ctx context.Context, kb *knowledgebase.Store) error 
 	if err := os.WriteFile(marker, []byte(seed+"\n"), 0o600); err != nil {
 		return fmt.Errorf("write %s: %w", marker, err)
 	}
+	if err := os.Remove(loading); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("remove %s: %w", loading, err)
+	}
 	return nil
+}
+
+// indexKnowledge writes every knowledge entry from its workflow to the
+// search index, in the background, so a new or lost index (a switch of
+// backend, a deleted data/search directory) holds the knowledge base again
+// without waiting for each entry to change. Entries that change meanwhile
+// index themselves; the later revision wins.
+func (a *App) indexKnowledge(ctx context.Context, kb *knowledgebase.Store, idx search.KnowledgeIndex) {
+	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	a.stopBackground = cancel
+	a.background.Add(1)
+	go func() {
+		defer a.background.Done()
+		started := time.Now()
+		n, err := kb.IndexAll(ctx, idx)
+		if err != nil && ctx.Err() == nil {
+			a.logger.Warn("knowledge base not fully indexed at start; entries index themselves when they change", "indexed", n, "error", err)
+			return
+		}
+		a.logger.Info("knowledge base indexed", "entries", n, "took", time.Since(started).Round(time.Millisecond))
+	}()
 }

@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -166,6 +167,21 @@ func TestKnowledgeBaseThroughTheStaffAPI(t *testing.T) {
 	if ours(byID) != 12 {
 		t.Errorf("export has %d entries of this test, want 12", ours(byID))
 	}
+
+	// Importing the entries again restores the deleted one, with its
+	// history continued.
+	restored := a.expect(http.StatusOK, "POST", "/api/v1/knowledge/import", entries, true)
+	if restored["created"] != float64(1) || restored["unchanged"] != float64(11) {
+		t.Errorf("import after a delete: %v, want the deleted entry created again and 11 unchanged", restored)
+	}
+	var back struct {
+		Revision int64                       `json:"revision"`
+		Changes  []workflows.KnowledgeChange `json:"changes"`
+	}
+	if err := json.Unmarshal(a.do("GET", "/api/v1/knowledge/"+prefix+"import-03", nil, true).body, &back); err != nil ||
+		back.Revision != 3 || len(back.Changes) != 3 || back.Changes[2].Action != workflows.KnowledgeCreated {
+		t.Errorf("restored entry: revision %d, changes %+v (%v), want created, deleted, created", back.Revision, back.Changes, err)
+	}
 }
 
 // The example knowledge base is loaded on the first start of the embedded
@@ -216,6 +232,24 @@ func TestKnowledgeSeedLoadsOnTheFirstStartOnly(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, app.KnowledgeSeededFile)); err != nil {
 		t.Errorf("a start that found entries left no %s: %v", app.KnowledgeSeededFile, err)
+	}
+
+	// A first load that died half-way (its marker says it began, not that
+	// it ended) is finished on the next start, although entries exist.
+	if err := os.Remove(filepath.Join(dir, app.KnowledgeSeededFile)); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, app.KnowledgeSeededFile+".loading"), []byte(seed), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.SeedKnowledge(context.Background()); err != nil {
+		t.Fatalf("a start after an interrupted load: %v", err)
+	}
+	if r := c.do("GET", "/api/v1/knowledge/returns", nil, true); r.status != http.StatusOK {
+		t.Errorf("after the interrupted load was finished: returns is %d %s, want 200", r.status, r.body)
+	}
+	if _, err := os.Stat(filepath.Join(dir, app.KnowledgeSeededFile+".loading")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the finished load left its .loading marker: %v", err)
 	}
 
 	cfg = testConfig(t.TempDir())

@@ -1,14 +1,18 @@
 // Package assistant is the conversational AI as the bot uses it: the
 // answerer over the knowledge base's current entries, at the confidence
-// threshold in force. It keeps one answerer per process and rebuilds it when
-// its entries or threshold are older than a few seconds, so an entry staff
-// add or change answers the next customer who asks.
+// threshold in force. It keeps one answerer per process, built from the
+// entries in the search index. Every few seconds (at most, and only when
+// customers ask) it reads the index's knowledge version, which is cheap, and
+// reads the entries again only when the version moved, so an entry staff add
+// or change answers the next customer who asks.
 package assistant
 
 import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -17,16 +21,17 @@ import (
 	"github.com/handoff-chat/handoff/internal/chat"
 	"github.com/handoff-chat/handoff/internal/generative"
 	"github.com/handoff-chat/handoff/internal/knowledge"
+	"github.com/handoff-chat/handoff/search"
 )
 
-// DefaultMaxAge is how long entries and the threshold are used before they
-// are read again.
-const DefaultMaxAge = 10 * time.Second
+// DefaultCheckEvery is how long the answerer is used before the knowledge
+// version and the threshold are read again.
+const DefaultCheckEvery = 2 * time.Second
 
 // Sources are where the assistant reads what it answers from.
 type Sources struct {
-	// Entries lists the knowledge base.
-	Entries func(ctx context.Context) ([]knowledge.Entry, error)
+	// Knowledge is the search index holding the knowledge base.
+	Knowledge search.KnowledgeIndex
 	// Threshold is the ai_confidence_threshold setting in force.
 	Threshold func(ctx context.Context) (float64, error)
 	// Phraser, when set, words a confident answer from its entry with a
@@ -41,28 +46,33 @@ type Phraser interface {
 
 // Assistant answers questions for the bot; it is safe for concurrent use.
 type Assistant struct {
-	sources Sources
-	maxAge  time.Duration
-	now     func() time.Time
+	sources    Sources
+	checkEvery time.Duration
+	now        func() time.Time
 
 	mu    sync.Mutex
 	built *built
+	// loads counts how often the entries were read (tests).
+	loads int
 }
 
-// built is an answerer over the entries read at one moment.
+// built is an answerer over the entries of one knowledge version at one
+// threshold, and when that was last checked.
 type built struct {
-	answerer *answerer.Answerer
-	entries  map[string]knowledge.Entry
-	at       time.Time
+	answerer  *answerer.Answerer
+	entries   map[string]knowledge.Entry
+	version   int64
+	threshold float64
+	checked   time.Time
 }
 
-// New returns an assistant that reads its sources at most every maxAge (0
-// means DefaultMaxAge).
-func New(sources Sources, maxAge time.Duration) *Assistant {
-	if maxAge <= 0 {
-		maxAge = DefaultMaxAge
+// New returns an assistant that checks its sources at most every
+// checkEvery (0 means DefaultCheckEvery).
+func New(sources Sources, checkEvery time.Duration) *Assistant {
+	if checkEvery <= 0 {
+		checkEvery = DefaultCheckEvery
 	}
-	return &Assistant{sources: sources, maxAge: maxAge, now: time.Now}
+	return &Assistant{sources: sources, checkEvery: checkEvery, now: time.Now}
 }
 
 // Answer finds the entry that answers the question, in the customer's
@@ -104,26 +114,56 @@ func (a *Assistant) Answer(ctx context.Context, question, lang string) (activiti
 	return ans, nil
 }
 
-// current is the answerer over fresh entries at the threshold in force.
+// current is the answerer over the entries of the knowledge version in the
+// index at the threshold in force, checked at most every checkEvery.
 func (a *Assistant) current(ctx context.Context) (*built, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	now := a.now()
-	if a.built != nil && now.Sub(a.built.at) < a.maxAge {
+	if a.built != nil && now.Sub(a.built.checked) < a.checkEvery {
 		return a.built, nil
 	}
-	entries, err := a.sources.Entries(ctx)
+	version, err := a.sources.Knowledge.KnowledgeVersion(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("read the knowledge base: %w", err)
+		return nil, fmt.Errorf("read the knowledge base's version: %w", err)
 	}
 	threshold, err := a.sources.Threshold(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("read the AI's confidence threshold: %w", err)
 	}
-	byID := make(map[string]knowledge.Entry, len(entries))
-	for _, e := range entries {
-		byID[e.ID] = e
+	if b := a.built; b != nil && b.version == version && b.threshold == threshold {
+		b.checked = now
+		return b, nil
 	}
-	a.built = &built{answerer: answerer.New(entries, answerer.Options{Threshold: threshold}), entries: byID, at: now}
+	var entries []knowledge.Entry
+	var byID map[string]knowledge.Entry
+	if b := a.built; b != nil && b.version == version {
+		entries, byID = values(b.entries), b.entries
+	} else {
+		snap, err := a.sources.Knowledge.KnowledgeEntries(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("read the knowledge base: %w", err)
+		}
+		a.loads++
+		entries, version = snap.Entries, snap.Version
+		byID = make(map[string]knowledge.Entry, len(entries))
+		for _, e := range entries {
+			byID[e.ID] = e
+		}
+	}
+	a.built = &built{
+		answerer: answerer.New(entries, answerer.Options{Threshold: threshold}),
+		entries:  byID, version: version, threshold: threshold, checked: now,
+	}
 	return a.built, nil
+}
+
+// values are the entries of byID ordered by ID, as the index returns them.
+func values(byID map[string]knowledge.Entry) []knowledge.Entry {
+	out := make([]knowledge.Entry, 0, len(byID))
+	for _, e := range byID {
+		out = append(out, e)
+	}
+	slices.SortFunc(out, func(x, y knowledge.Entry) int { return strings.Compare(x.ID, y.ID) })
+	return out
 }

@@ -9,6 +9,8 @@ import (
 	"github.com/handoff-chat/handoff/activities"
 	"github.com/handoff-chat/handoff/internal/generative"
 	"github.com/handoff-chat/handoff/internal/knowledge"
+	"github.com/handoff-chat/handoff/search"
+	"github.com/handoff-chat/handoff/search/bleveindex"
 )
 
 var entries = []knowledge.Entry{
@@ -18,21 +20,46 @@ var entries = []knowledge.Entry{
 	{ID: "returns", Lang: "en", Question: "Can I return a product?", Answer: "Yes, within 14 days."},
 }
 
+// sources is a real (in-memory Bleve) index holding the knowledge base, and
+// a threshold setting.
 type sources struct {
-	entries   []knowledge.Entry
+	t         *testing.T
+	index     *bleveindex.Index
 	threshold float64
-	reads     int
+	revision  int64
+}
+
+func newSources(t *testing.T, threshold float64, es ...knowledge.Entry) *sources {
+	idx, err := bleveindex.OpenInMemory()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = idx.Close() })
+	s := &sources{t: t, index: idx, threshold: threshold}
+	s.put(es...)
+	return s
+}
+
+// put writes entries to the index as their workflows do, each as a new
+// revision.
+func (s *sources) put(es ...knowledge.Entry) {
+	for _, e := range es {
+		s.revision++
+		if err := s.index.UpsertKnowledge(context.Background(), search.KnowledgeDoc{Entry: e, Revision: s.revision}); err != nil {
+			s.t.Fatal(err)
+		}
+	}
 }
 
 func (s *sources) Sources() Sources {
 	return Sources{
-		Entries:   func(context.Context) ([]knowledge.Entry, error) { s.reads++; return s.entries, nil },
+		Knowledge: s.index,
 		Threshold: func(context.Context) (float64, error) { return s.threshold, nil },
 	}
 }
 
 func TestAnswersInTheCustomersLanguageWithLinks(t *testing.T) {
-	src := &sources{entries: entries, threshold: 0.45}
+	src := newSources(t, 0.45, entries...)
 	a := New(src.Sources(), time.Minute)
 	ans, err := a.Answer(context.Background(), "How much does delivery cost?", "en")
 	if err != nil || !ans.Confident || ans.EntryID != "delivery-price" || ans.Text != "Delivery is free over 50 EUR." ||
@@ -43,23 +70,32 @@ func TestAnswersInTheCustomersLanguageWithLinks(t *testing.T) {
 	if err != nil || bg.EntryID != "delivery-price" || bg.Text != "Доставката е безплатна над 50 EUR." {
 		t.Errorf("Bulgarian answer %+v %v, want the translation", bg, err)
 	}
-	if src.reads != 1 {
-		t.Errorf("the knowledge base was read %d times for two questions within a minute, want once", src.reads)
+	if a.loads != 1 {
+		t.Errorf("the knowledge base was read %d times for two questions within a minute, want once", a.loads)
 	}
 }
 
 func TestReadsAgainWhenStaleAndUsesTheThreshold(t *testing.T) {
-	src := &sources{entries: entries[1:], threshold: 0.45}
-	a := New(src.Sources(), 10*time.Second)
+	src := newSources(t, 0.45, entries[1:]...)
+	a := New(src.Sources(), 2*time.Second)
 	now := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
 	a.now = func() time.Time { return now }
 	if ans, _ := a.Answer(context.Background(), "How much does delivery cost?", "en"); ans.Confident {
 		t.Fatalf("answered %+v before the entry existed", ans)
 	}
-	src.entries = entries
-	now = now.Add(11 * time.Second)
+	src.put(entries[0])
+	if ans, _ := a.Answer(context.Background(), "How much does delivery cost?", "en"); ans.Confident {
+		t.Errorf("answered %+v before the check interval passed", ans)
+	}
+	now = now.Add(3 * time.Second)
 	if ans, _ := a.Answer(context.Background(), "How much does delivery cost?", "en"); !ans.Confident || ans.EntryID != "delivery-price" {
-		t.Errorf("after the entry was added and the cache aged: %+v, want the new entry", ans)
+		t.Errorf("after the entry was added and the check interval passed: %+v, want the new entry", ans)
+	}
+	// With the version unchanged, a check reads no entries.
+	now = now.Add(3 * time.Second)
+	_, _ = a.Answer(context.Background(), "How much does delivery cost?", "en")
+	if a.loads != 2 {
+		t.Errorf("entries read %d times, want twice (once per knowledge version)", a.loads)
 	}
 	const paraphrase = "how expensive is it to ship my order"
 	loose, _ := a.Answer(context.Background(), paraphrase, "en")
@@ -67,14 +103,26 @@ func TestReadsAgainWhenStaleAndUsesTheThreshold(t *testing.T) {
 		t.Fatalf("the paraphrase scores %v; the test needs one between 0 and 1", loose.Score)
 	}
 	src.threshold = min(1, loose.Score+0.01)
-	now = now.Add(11 * time.Second)
+	now = now.Add(3 * time.Second)
 	if ans, _ := a.Answer(context.Background(), paraphrase, "en"); ans.Confident || ans.EntryID != "" {
 		t.Errorf("at threshold %v: %+v, want a decline", src.threshold, ans)
+	}
+	if a.loads != 2 {
+		t.Errorf("a threshold change read the entries again (%d loads)", a.loads)
+	}
+	// A deleted entry no longer answers.
+	if err := src.index.UpsertKnowledge(context.Background(), search.KnowledgeDoc{Entry: knowledge.Entry{ID: "delivery-price"}, Revision: 100, Deleted: true}); err != nil {
+		t.Fatal(err)
+	}
+	src.threshold = 0.45
+	now = now.Add(3 * time.Second)
+	if ans, _ := a.Answer(context.Background(), "How much does delivery cost?", "en"); ans.EntryID == "delivery-price" {
+		t.Errorf("a deleted entry answered: %+v", ans)
 	}
 }
 
 func TestNoEntriesLeavesTheBotToItsFlows(t *testing.T) {
-	a := New((&sources{threshold: 0.45}).Sources(), 0)
+	a := New(newSources(t, 0.45).Sources(), 0)
 	if _, err := a.Answer(context.Background(), "How much does delivery cost?", "en"); !errors.Is(err, activities.ErrNoKnowledgeBase) {
 		t.Errorf("with no entries: %v, want ErrNoKnowledgeBase", err)
 	}
@@ -92,7 +140,7 @@ func (p *phraser) Phrase(_ context.Context, _, _ string, sources []generative.So
 }
 
 func TestAPhraserWordsTheAnswerAndFailsBackToTheEntry(t *testing.T) {
-	src := &sources{entries: entries, threshold: 0.45}
+	src := newSources(t, 0.45, entries...)
 	words := &phraser{text: "Shipping costs nothing above 50 EUR."}
 	s := src.Sources()
 	s.Phraser = words

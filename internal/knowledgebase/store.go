@@ -36,6 +36,12 @@ func (e *NotFoundError) Error() string { return fmt.Sprintf("no knowledge entry 
 // Is makes a *NotFoundError match ErrNotFound.
 func (e *NotFoundError) Is(target error) bool { return target == ErrNotFound }
 
+// RevisionMismatchError is a put whose ifRevision was not the entry's
+// revision: someone changed the entry since it was read.
+type RevisionMismatchError struct{ ID, Reason string }
+
+func (e *RevisionMismatchError) Error() string { return e.Reason }
+
 // InvalidError is an entry or request that failed validation; Reason says
 // what is wrong, naming the field (one problem a line).
 type InvalidError struct{ Reason string }
@@ -50,10 +56,13 @@ var ErrUnavailable = errors.New("knowledge base unavailable")
 // Concurrency bounds the Temporal calls List and Import make at a time.
 const Concurrency = 8
 
-// Record is an entry with its recorded changes, oldest first.
+// Record is an entry with its recorded changes, oldest first, and its
+// revision: how many changes it has had, which a put can require to be
+// unchanged (Put's ifRevision).
 type Record struct {
-	Entry   knowledge.Entry             `json:"entry"`
-	Changes []workflows.KnowledgeChange `json:"changes"`
+	Entry    knowledge.Entry             `json:"entry"`
+	Revision int64                       `json:"revision"`
+	Changes  []workflows.KnowledgeChange `json:"changes"`
 }
 
 // PutResult is what a put did (workflows.KnowledgeCreated, KnowledgeEdited
@@ -89,10 +98,12 @@ func startOptions(id string) client.StartWorkflowOptions {
 }
 
 // Put creates or edits e on behalf of author. requestID makes a retried call
-// idempotent. A validation failure is an *InvalidError; a requestID already
-// used for a different change of this entry is a *chat.ReusedIDError.
-func (s *Store) Put(ctx context.Context, author, requestID string, e knowledge.Entry) (PutResult, error) {
-	req := workflows.KnowledgePut{Entry: e, Author: author, RequestID: requestID}
+// idempotent; ifRevision above 0 applies the put only if the entry is still
+// at that revision (a *RevisionMismatchError otherwise). A validation
+// failure is an *InvalidError; a requestID already used for a different
+// change of this entry is a *chat.ReusedIDError.
+func (s *Store) Put(ctx context.Context, author, requestID string, e knowledge.Entry, ifRevision int64) (PutResult, error) {
+	req := workflows.KnowledgePut{Entry: e, Author: author, RequestID: requestID, IfRevision: ifRevision}
 	return s.put(ctx, req, updateID("put", requestID, workflows.KnowledgeRequestDigest(&req)))
 }
 
@@ -145,6 +156,32 @@ func (s *Store) Delete(ctx context.Context, author, requestID, id string) error 
 		return changeError("delete knowledge entry "+id, id, err)
 	}
 	return nil
+}
+
+// editAttempts bounds how often Edit reads and writes again when another
+// change came in between.
+const editAttempts = 5
+
+// Edit changes the entry id with change, on behalf of author: it reads the
+// entry, applies change to it and puts the result only if nobody changed
+// the entry in between, else reads and applies again. A change that is
+// refused (change's error, validation) is returned as is.
+func (s *Store) Edit(ctx context.Context, author, requestID, id string, change func(*knowledge.Entry) error) (PutResult, error) {
+	for attempt := 1; ; attempt++ {
+		rec, err := s.Get(ctx, id)
+		if err != nil {
+			return PutResult{}, err
+		}
+		entry := rec.Entry
+		if err := change(&entry); err != nil {
+			return PutResult{}, err
+		}
+		res, err := s.Put(ctx, author, requestID, entry, rec.Revision)
+		var mismatch *RevisionMismatchError
+		if !errors.As(err, &mismatch) || attempt == editAttempts {
+			return res, err
+		}
+	}
 }
 
 // Get returns the entry id and its changes; an entry that does not exist is
@@ -273,9 +310,10 @@ func (s *Store) Import(ctx context.Context, author string, entries []knowledge.E
 	}
 	outcomes := make([]string, len(entries))
 	err := each(ctx, len(entries), func(ctx context.Context, i int) error {
-		put := workflows.KnowledgePut{Entry: entries[i], Author: author}
-		put.RequestID = "import-" + workflows.KnowledgeRequestDigest(&put)
-		res, err := s.put(ctx, put, "")
+		// No request ID: an entry equal to the stored one is unchanged, so a
+		// retried import changes nothing, and an import after a delete
+		// brings the entry back (a restore from an export).
+		res, err := s.put(ctx, workflows.KnowledgePut{Entry: entries[i], Author: author}, "")
 		if err != nil {
 			return fmt.Errorf("entry %d (%s): %w", i+1, entries[i].ID, err)
 		}
@@ -338,7 +376,7 @@ func each(ctx context.Context, n int, fn func(ctx context.Context, i int) error)
 }
 
 func record(view workflows.KnowledgeView) Record {
-	r := Record{Changes: view.Changes}
+	r := Record{Changes: view.Changes, Revision: view.Revision}
 	if view.Entry != nil {
 		r.Entry = *view.Entry
 	}
@@ -371,6 +409,8 @@ func changeError(op, id string, err error) error {
 			return &NotFoundError{ID: id}
 		case workflows.ErrTypeReusedID:
 			return &chat.ReusedIDError{Field: "request_id"}
+		case workflows.ErrTypeRevisionMismatch:
+			return &RevisionMismatchError{ID: id, Reason: appErr.Message()}
 		}
 	}
 	var notFound *serviceerror.NotFound

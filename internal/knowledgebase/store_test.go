@@ -19,6 +19,8 @@ import (
 	"go.temporal.io/sdk/converter"
 
 	"github.com/handoff-chat/handoff/internal/knowledge"
+	"github.com/handoff-chat/handoff/search"
+	"github.com/handoff-chat/handoff/search/bleveindex"
 	"github.com/handoff-chat/handoff/workflows"
 )
 
@@ -144,7 +146,7 @@ func TestGetAndDeleteOfMissingEntries(t *testing.T) {
 	if err := s.Delete(context.Background(), "alice", "", "-x"); !errors.As(err, &invalid) {
 		t.Errorf("Delete of a malformed ID: %v, want an InvalidError", err)
 	}
-	if _, err := s.Put(context.Background(), "alice", "", knowledge.Entry{ID: "x", Lang: "en", Question: "Q?"}); !errors.As(err, &invalid) || !strings.Contains(invalid.Reason, "answer") {
+	if _, err := s.Put(context.Background(), "alice", "", knowledge.Entry{ID: "x", Lang: "en", Question: "Q?"}, 0); !errors.As(err, &invalid) || !strings.Contains(invalid.Reason, "answer") {
 		t.Errorf("Put without an answer: %v, want an InvalidError naming answer", err)
 	}
 }
@@ -155,5 +157,42 @@ func TestImportRefusesInvalidEntriesBeforeTemporal(t *testing.T) {
 	var invalid *InvalidError
 	if !errors.As(err, &invalid) || !strings.Contains(invalid.Reason, `entry 2: id "a" is also entry 1's`) || !strings.Contains(invalid.Reason, `entry 3 ("b"): answer`) {
 		t.Errorf("import: %v, want both problems named", err)
+	}
+}
+
+// IndexAll writes every entry at its revision and a tombstone for a deleted
+// one; a later revision already in the index stays.
+func TestIndexAllRebuildsTheIndex(t *testing.T) {
+	f := &fakeTemporal{views: map[string]workflows.KnowledgeView{}}
+	for i := range 30 {
+		id := fmt.Sprintf("kb-%02d", i)
+		f.views[workflows.KnowledgeWorkflowID(id)] = workflows.KnowledgeView{ID: id, Entry: entryNamed(id), Revision: 2}
+	}
+	f.views[workflows.KnowledgeWorkflowID("deleted")] = workflows.KnowledgeView{ID: "deleted", Revision: 3}
+	f.views[workflows.KnowledgeWorkflowID("refused")] = workflows.KnowledgeView{ID: "refused"} // never changed
+	idx, err := bleveindex.OpenInMemory()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idx.Close()
+	ctx := context.Background()
+	newer := *entryNamed("kb-07")
+	newer.Answer = "Changed while the index was rebuilt."
+	if err := idx.UpsertKnowledge(ctx, search.KnowledgeDoc{Entry: newer, Revision: 5}); err != nil {
+		t.Fatal(err)
+	}
+	n, err := NewStore(f).IndexAll(ctx, idx)
+	if err != nil || n != 31 {
+		t.Fatalf("IndexAll: %d, %v; want 31 written", n, err)
+	}
+	snap, err := idx.KnowledgeEntries(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(snap.Entries) != 30 || snap.Version != 29*2+5+3 {
+		t.Errorf("%d entries at version %d, want 30 at %d", len(snap.Entries), snap.Version, 29*2+5+3)
+	}
+	if snap.Entries[7].Answer != newer.Answer {
+		t.Errorf("kb-07 %+v: an older revision replaced the newer one", snap.Entries[7])
 	}
 }
