@@ -21,7 +21,8 @@ func TestReplayRecordedHistories(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, baseline := range []string{"conversation-webchat.json", "conversation-messenger.json",
-		"conversation-continued-as-new.json", "conversation-after-continue-as-new.json", "settings.json"} {
+		"conversation-continued-as-new.json", "conversation-after-continue-as-new.json", "conversation-ai.json",
+		"knowledge-entry.json", "settings.json"} {
 		if !slices.Contains(files, filepath.Join("testdata", baseline)) {
 			t.Errorf("testdata has no %s; record it with TestRecordHistories in internal/app", baseline)
 		}

@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
@@ -38,6 +39,7 @@ func TestRecordHistories(t *testing.T) {
 	t.Run("webchat", recordWebChat)
 	t.Run("messenger", recordMessenger)
 	t.Run("continue-as-new", recordContinueAsNew)
+	t.Run("ai", recordAI)
 }
 
 // recordingConfig has short deadlines, so a recorded run sees the live-chat
@@ -146,6 +148,47 @@ func recordContinueAsNew(t *testing.T) {
 	id := workflows.ConversationWorkflowID(chat.ChannelWebChat, visitor)
 	writeHistory(t, a, id, firstRun, "conversation-continued-as-new.json")
 	writeHistory(t, a, id, runID(t, a, visitor), "conversation-after-continue-as-new.json")
+}
+
+// recordAI: the AI answers a question from the knowledge base, the customer
+// presses "That helped"; it declines another and "да" accepts the offer of a
+// human; staff add the declined question to an entry's alternates, delete
+// and re-create an entry; the window closes. The conversation and one
+// knowledge entry's history are recorded.
+func recordAI(t *testing.T) {
+	cfg, mail := recordingConfig(t)
+	a := startApp(t, cfg, app.RoleAll)
+	c := newAPI(t, a)
+	c.expect(http.StatusOK, "POST", "/api/v1/knowledge/import", []byte(aiKnowledge), true)
+	askUntilAnswered(t, c)
+
+	visitor := c.newVisitor()
+	c.say(visitor, map[string]any{"id": "ai-rec-1", "text": "Колко струва доставката?", "name": "AI Replay", "locale": "bg-BG"})
+	msgs := c.waitTranscript(visitor, func(m []message) bool { return len(m) == 3 })
+	helped := msgs[2].Buttons[0]
+	if !strings.HasPrefix(helped.Payload, chat.PayloadAIHelped) {
+		t.Fatalf("the follow-up %+v has no That helped button", msgs[2])
+	}
+	c.say(visitor, map[string]any{"id": "ai-rec-helped", "text": helped.Title, "payload": helped.Payload})
+	c.say(visitor, map[string]any{"id": "ai-rec-2", "text": "Имате ли магазин във Варна?"})
+	c.waitTranscript(visitor, func(m []message) bool {
+		return len(m) > 0 && m[len(m)-1].Sender == "bot" && strings.Contains(string(mustJSON(m[len(m)-1])), "HANDOFF_TALK_TO_HUMAN")
+	})
+	c.say(visitor, map[string]any{"id": "ai-rec-yes", "text": "да"})
+	mail.WaitForMessages(t, 1)
+	c.expect(http.StatusOK, "POST", "/api/v1/knowledge/delivery-price/alternates", map[string]any{"questions": []string{"Колко ще ми струва куриерът?"}}, true)
+	if r := c.do("DELETE", "/api/v1/knowledge/delivery-price", nil, true); r.status != http.StatusNoContent {
+		t.Fatalf("delete: %d %s", r.status, r.body)
+	}
+	c.expect(http.StatusOK, "POST", "/api/v1/knowledge/import", []byte(aiKnowledge), true)
+	waitConversation(t, c, conversationPath(visitor), "the window to close", func(v map[string]any) bool { return v["open"] == false })
+	writeHistory(t, a, workflows.ConversationWorkflowID(chat.ChannelWebChat, visitor), "", "conversation-ai.json")
+	writeHistory(t, a, workflows.KnowledgeWorkflowID("delivery-price"), "", "knowledge-entry.json")
+}
+
+func mustJSON(v any) []byte {
+	raw, _ := json.Marshal(v)
+	return raw
 }
 
 // messageDelivered reports whether the conversation's message id has the
