@@ -194,9 +194,12 @@ func (a *Answerer) idf(df int) float64 {
 // Threshold is the confidence an answer needs.
 func (a *Answerer) Threshold() float64 { return a.threshold }
 
-// Answer decides which entry answers question. lang is the question's
-// language ("bg", "en", or "" when unknown); Latin-script Bulgarian is
-// recognized either way.
+// Answer decides which entry answers question. lang, the customer's
+// language as the conversation knows it, does not change the decision: the
+// question is read from its own words and script (Cyrillic, Latin-script
+// Bulgarian, English), which a customer's locale often contradicts, and
+// every entry is matched in all its languages. The caller uses lang to pick
+// the answer's translation.
 func (a *Answerer) Answer(question, lang string) Result {
 	an := a.lx.analyze(question, true)
 	if reason := gate(an, question); reason != "" {
