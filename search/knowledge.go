@@ -2,6 +2,7 @@ package search
 
 import (
 	"context"
+	"errors"
 
 	"github.com/handoff-chat/handoff/internal/knowledge"
 )
@@ -16,6 +17,21 @@ type KnowledgeDoc struct {
 	Entry    knowledge.Entry `json:"entry"`
 	Revision int64           `json:"revision"`
 	Deleted  bool            `json:"deleted,omitempty"`
+}
+
+// ErrNoEntryID is the error of a KnowledgeDoc without an entry ID.
+var ErrNoEntryID = errors.New("knowledge entry needs an ID")
+
+// Stored is d as a backend stores it: a tombstone keeps only the entry's
+// ID. A document without an entry ID is ErrNoEntryID.
+func (d KnowledgeDoc) Stored() (KnowledgeDoc, error) {
+	if d.Entry.ID == "" {
+		return KnowledgeDoc{}, ErrNoEntryID
+	}
+	if d.Deleted {
+		d.Entry = knowledge.Entry{ID: d.Entry.ID}
+	}
+	return d, nil
 }
 
 // KnowledgeSnapshot is every live entry, ordered by ID, and the version of

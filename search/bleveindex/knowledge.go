@@ -3,7 +3,6 @@ package bleveindex
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 
 	"github.com/blevesearch/bleve/v2"
@@ -106,13 +105,11 @@ func (k *knowledgeState) stored(id string) (search.KnowledgeDoc, bool, error) {
 
 // UpsertKnowledge stores d unless a later revision of its entry is stored.
 func (x *Index) UpsertKnowledge(_ context.Context, d search.KnowledgeDoc) error {
+	d, err := d.Stored()
+	if err != nil {
+		return fmt.Errorf("bleve: %w", err)
+	}
 	id := d.Entry.ID
-	if id == "" {
-		return errors.New("bleve: knowledge entry needs an ID")
-	}
-	if d.Deleted {
-		d.Entry = knowledge.Entry{ID: id}
-	}
 	x.upserts.Lock()
 	defer x.upserts.Unlock()
 	stored, found, err := x.knowledge.stored(id)

@@ -3,7 +3,6 @@ package elasticsearch
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
 
@@ -47,13 +46,11 @@ func knowledgeIndex() map[string]any {
 // UpsertKnowledge stores d with its revision as the external version, so a
 // write of an older revision is ignored and a retried one succeeds.
 func (x *Index) UpsertKnowledge(ctx context.Context, d search.KnowledgeDoc) error {
+	d, err := d.Stored()
+	if err != nil {
+		return fmt.Errorf("elasticsearch: %w", err)
+	}
 	id := d.Entry.ID
-	if id == "" {
-		return errors.New("elasticsearch: knowledge entry needs an ID")
-	}
-	if d.Deleted {
-		d.Entry = knowledge.Entry{ID: id}
-	}
 	doc, err := json.Marshal(knowledgeDoc{ID: id, KnowledgeDoc: d})
 	if err != nil {
 		return fmt.Errorf("elasticsearch: encode knowledge entry %s: %w", id, err)
