@@ -4,8 +4,6 @@
 package workflows
 
 import (
-	"time"
-
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/handoff-chat/handoff/activities"
@@ -35,6 +33,8 @@ type conversation struct {
 	profile  *queue[string]
 	alerts   *queue[pendingAlert]
 	queues   []queueState
+	// alarm rings at the next deadline.
+	alarm alarm
 }
 
 // ConversationWorkflow is one customer's conversation on one channel. It starts
@@ -96,11 +96,11 @@ func (c *conversation) run(ctx workflow.Context, start ConversationStart) (chat.
 			}
 			continue
 		}
-		moved := func() bool {
+		c.alarm.set(ctx, at)
+		if err := workflow.Await(ctx, func() bool {
 			nextKind, nextAt := c.state.next()
-			return nextKind != kind || !nextAt.Equal(at) || c.shouldContinueAsNew(ctx)
-		}
-		if err := sleepUntil(ctx, at, moved); err != nil {
+			return c.alarm.rang() || nextKind != kind || !nextAt.Equal(at) || c.shouldContinueAsNew(ctx)
+		}); err != nil {
 			return c.view(), err
 		}
 		if c.shouldContinueAsNew(ctx) {
@@ -130,17 +130,6 @@ func (c *conversation) reach(ctx workflow.Context, kind deadline) (ended bool, e
 		return true, nil
 	}
 	return false, nil
-}
-
-// sleepUntil waits until at, or until wake reports true, whichever is first.
-func sleepUntil(ctx workflow.Context, at time.Time, wake func() bool) error {
-	timerCtx, cancelTimer := workflow.WithCancel(ctx)
-	timer := workflow.NewTimer(timerCtx, at.Sub(workflow.Now(ctx)))
-	err := workflow.Await(ctx, func() bool { return timer.IsReady() || wake() })
-	if !timer.IsReady() {
-		cancelTimer()
-	}
-	return err
 }
 
 func (c *conversation) shouldContinueAsNew(ctx workflow.Context) bool {

@@ -12,8 +12,10 @@ import (
 	"github.com/handoff-chat/handoff/internal/flows"
 )
 
-// botReplyAttempt bounds one attempt of the bot's reply.
-const botReplyAttempt = 5 * time.Second
+// botReplyAttempt bounds one attempt of the bot's reply: the flows answer in
+// milliseconds, the AI in a few; with ai.generative a language model words
+// the answer within its own timeout (5 s by default).
+const botReplyAttempt = 10 * time.Second
 
 // botTask is a customer event the bot reacts to, with the customer's
 // language as the conversation knew it at that moment.
@@ -57,16 +59,18 @@ func (c *conversation) reply(ctx workflow.Context, t botTask) error {
 	if t.Event == activities.BotEventMessage && !c.botAnswers(t.Message) {
 		return nil // staff took over before the bot got to it
 	}
-	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		// The bot answers from the flows in memory, in milliseconds: an
-		// attempt lost with a worker that died is retried after this long.
+	// A local activity: the bot answers from the flows and the knowledge
+	// base in the worker's memory, in milliseconds, so the reply needs no
+	// round trip through a task queue; its result (with the AI's entry and
+	// score) is recorded in the history as a marker all the same.
+	ctx = workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
 		StartToCloseTimeout: botReplyAttempt,
 		// A reply that cannot be produced within minutes is no longer useful.
 		ScheduleToCloseTimeout: 10 * time.Minute,
 		RetryPolicy:            &temporal.RetryPolicy{InitialInterval: time.Second, MaximumInterval: 30 * time.Second},
 	})
 	var reply activities.BotReply
-	err := workflow.ExecuteActivity(ctx, botActivities.BotReply, activities.BotReplyRequest{
+	err := workflow.ExecuteLocalActivity(ctx, botActivities.BotReply, activities.BotReplyRequest{
 		ConversationID: c.workflowID,
 		Channel:        c.state.Channel,
 		CustomerID:     c.state.CustomerID,

@@ -171,31 +171,43 @@ func timeOrNil(t time.Time) *time.Time {
 }
 
 // upsertSearchAttributes publishes the state for the Temporal UI and queues
-// the conversation document for the staff list.
+// the conversation document for the staff list. Only the attributes whose
+// value changed are written, so a message that changes nothing but the
+// window close writes one.
 func (c *conversation) upsertSearchAttributes(ctx workflow.Context) {
 	s := c.state
-	updates := []temporal.SearchAttributeUpdate{
-		SAState.ValueSet(string(s.Status)),
-		SAChannel.ValueSet(s.Channel),
-		SACustomerID.ValueSet(s.CustomerID),
-		SAWindowClosesAt.ValueSet(s.WindowClosesAt),
-		SAAgentRequested.ValueSet(!s.AgentRequestedAt.IsZero()),
+	current := workflow.GetTypedSearchAttributes(ctx)
+	var updates []temporal.SearchAttributeUpdate
+	keyword := func(key temporal.SearchAttributeKeyKeyword, v string) {
+		if old, ok := current.GetKeyword(key); !ok || old != v {
+			updates = append(updates, key.ValueSet(v))
+		}
 	}
-	if s.CustomerName != "" {
+	instant := func(key temporal.SearchAttributeKeyTime, v time.Time) {
+		old, ok := current.GetTime(key)
+		switch {
+		case v.IsZero() && ok:
+			updates = append(updates, key.ValueUnset())
+		case !v.IsZero() && (!ok || !old.Equal(v)):
+			updates = append(updates, key.ValueSet(v))
+		}
+	}
+	keyword(SAState, string(s.Status))
+	keyword(SAChannel, s.Channel)
+	keyword(SACustomerID, s.CustomerID)
+	if old, ok := current.GetString(SACustomerName); s.CustomerName != "" && (!ok || old != s.CustomerName) {
 		updates = append(updates, SACustomerName.ValueSet(s.CustomerName))
 	}
-	if s.LiveChatExpiresAt.IsZero() {
-		updates = append(updates, SALiveChatExpiresAt.ValueUnset())
-	} else {
-		updates = append(updates, SALiveChatExpiresAt.ValueSet(s.LiveChatExpiresAt))
+	if old, ok := current.GetBool(SAAgentRequested); !ok || old != !s.AgentRequestedAt.IsZero() {
+		updates = append(updates, SAAgentRequested.ValueSet(!s.AgentRequestedAt.IsZero()))
 	}
-	if s.AgentRequestedAt.IsZero() {
-		updates = append(updates, SAAgentRequestedAt.ValueUnset())
-	} else {
-		updates = append(updates, SAAgentRequestedAt.ValueSet(s.AgentRequestedAt))
-	}
-	if err := workflow.UpsertTypedSearchAttributes(ctx, updates...); err != nil {
-		workflow.GetLogger(ctx).Error("upsert search attributes", "error", err)
+	instant(SAWindowClosesAt, s.WindowClosesAt)
+	instant(SALiveChatExpiresAt, s.LiveChatExpiresAt)
+	instant(SAAgentRequestedAt, s.AgentRequestedAt)
+	if len(updates) > 0 {
+		if err := workflow.UpsertTypedSearchAttributes(ctx, updates...); err != nil {
+			workflow.GetLogger(ctx).Error("upsert search attributes", "error", err)
+		}
 	}
 	c.index.ensurePending(indexTask{})
 }

@@ -153,6 +153,7 @@ func (a *App) start(ctx context.Context, role Role) error {
 		if err != nil {
 			return err
 		}
+		worker.SetStickyWorkflowCacheSize(cfg.Temporal.WorkflowCacheSize)
 		a.worker = NewWorker(c, activities.Set{
 			Settings: &activities.Settings{Source: store},
 			Search:   &activities.Search{Index: idx},
@@ -231,6 +232,8 @@ const (
 )
 
 // NewWorker returns a worker with every workflow and activity registered.
+// The process's workflow cache size (worker.SetStickyWorkflowCacheSize) is
+// set before, once per process.
 func NewWorker(c client.Client, set activities.Set) worker.Worker {
 	w := worker.New(c, workflows.TaskQueue, worker.Options{
 		// A conversation whose worker died gets its next workflow task from

@@ -122,6 +122,10 @@ type Temporal struct {
 	// MaxHistoryEvents continues a conversation as new at this history length
 	// (0 = when the server suggests it).
 	MaxHistoryEvents int `mapstructure:"max_history_events"`
+	// WorkflowCacheSize is how many workflows a worker process keeps in
+	// memory between their tasks; the others replay their history when they
+	// next run.
+	WorkflowCacheSize int `mapstructure:"workflow_cache_size"`
 }
 
 // TLS configures TLS and mTLS to an external Temporal cluster.
@@ -359,6 +363,7 @@ var defaults = map[string]any{
 	"temporal.embedded.frontend_addr": "127.0.0.1:7233",
 	"temporal.embedded.retention":     "720h",
 	"temporal.max_history_events":     0,
+	"temporal.workflow_cache_size":    1000,
 	"conversation.window":             "24h",
 	"livechat.inactivity_timeout":     "1h",
 	"notifications.email":             "",
@@ -605,6 +610,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Temporal.MaxHistoryEvents != 0 && c.Temporal.MaxHistoryEvents < 100 {
 		bad("temporal.max_history_events", "must be 0 (server decides) or at least 100, got %d", c.Temporal.MaxHistoryEvents)
+	}
+	if c.Temporal.WorkflowCacheSize < 10 || c.Temporal.WorkflowCacheSize > 1_000_000 {
+		bad("temporal.workflow_cache_size", "must be between 10 and 1000000 workflows, got %d", c.Temporal.WorkflowCacheSize)
 	}
 	if c.Conversation.Window < time.Minute || c.Conversation.Window > 7*24*time.Hour {
 		bad("conversation.window", "must be between 1m and 168h, got %s", c.Conversation.Window)

@@ -70,6 +70,7 @@ func wantDefaults() Config {
 				FrontendAddr: "127.0.0.1:7233",
 				Retention:    720 * time.Hour,
 			},
+			WorkflowCacheSize: 1000,
 		},
 		Conversation: Conversation{Window: 24 * time.Hour},
 		LiveChat:     LiveChat{InactivityTimeout: time.Hour},
@@ -218,6 +219,7 @@ func TestLoadDefaults(t *testing.T) {
 		{"temporal.ui.addr", func(c *Config) any { return c.Temporal.UI.Addr }, "127.0.0.1:8233"},
 		{"temporal.address", func(c *Config) any { return c.Temporal.Address }, ""},
 		{"temporal.max_history_events", func(c *Config) any { return c.Temporal.MaxHistoryEvents }, 0},
+		{"temporal.workflow_cache_size", func(c *Config) any { return c.Temporal.WorkflowCacheSize }, 1000},
 		{"auth.tokens", func(c *Config) any { return len(c.Auth.Tokens) }, 0},
 		{"DefaultSettings", func(c *Config) any { return c.DefaultSettings() }, chat.Settings{InactivityTimeout: time.Hour, NotificationCooldown: 30 * time.Minute, AIConfidenceThreshold: 0.45}},
 	} {
@@ -685,6 +687,11 @@ func TestInvalidConfig(t *testing.T) {
 			name: "max_history_events between 1 and 99",
 			file: "temporal:\n  max_history_events: 50\n",
 			want: []string{"temporal.max_history_events"},
+		},
+		{
+			name: "tiny workflow cache",
+			file: "temporal:\n  workflow_cache_size: 2\n",
+			want: []string{"temporal.workflow_cache_size", "between 10 and 1000000"},
 		},
 		{
 			name: "empty bot reply",
