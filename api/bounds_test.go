@@ -12,9 +12,6 @@ import (
 	"testing"
 
 	"go.temporal.io/api/serviceerror"
-	"go.temporal.io/sdk/temporal"
-
-	"github.com/handoff-chat/handoff/workflows"
 )
 
 func TestVisitorMessageBounds(t *testing.T) {
@@ -228,7 +225,7 @@ func TestWebhookSkipsInvalidEventsAndAnswers200(t *testing.T) {
 	if r.status != http.StatusOK || r.body["accepted"] != float64(0) || r.body["skipped"] != float64(len(bad)) {
 		t.Fatalf("%d %s, want 200 with accepted 0 and skipped %d", r.status, r.raw, len(bad))
 	}
-	if _, called := a.temporal.hadDeadline("UpdateWithStartWorkflow"); called {
+	if _, called := a.temporal.hadDeadline("SignalWithStartWorkflow"); called {
 		t.Error("an invalid event reached Temporal")
 	}
 	logged := a.log.String()
@@ -288,29 +285,5 @@ func TestParseWebhookKeepsValidEventsWhole(t *testing.T) {
 	}
 	if m := items[0].message; m.Text != "Здравейте" || m.Payload != "DELIVERY" || len(m.Attachments) != 1 {
 		t.Errorf("the valid message lost a part: %+v", m)
-	}
-}
-
-// An event the conversation refuses for good (invalid content, an ID it has
-// for another message) is skipped, so Meta does not redeliver it forever.
-func TestWebhookSkipsEventsTheConversationRefuses(t *testing.T) {
-	const page = "1000200030004000"
-	for _, tc := range []struct {
-		name string
-		err  error
-	}{
-		{"invalid input", temporal.NewApplicationError("a customer message needs text", workflows.ErrTypeInvalidInput)},
-		{"reused ID", temporal.NewApplicationError("mid already used", workflows.ErrTypeReusedID)},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			a := messengerAPI(t, tc.err)
-			r := a.webhook(batchOf(page, event("6024512345678901", page, `{"mid":"m_1","text":"hi"}`)))
-			if r.status != http.StatusOK || r.body["accepted"] != float64(0) || r.body["skipped"] != float64(1) {
-				t.Errorf("%d %s, want 200 with the event skipped", r.status, r.raw)
-			}
-			if !strings.Contains(a.log.String(), "Messenger event skipped") {
-				t.Errorf("the skipped event is not logged:\n%s", a.log.String())
-			}
-		})
 	}
 }

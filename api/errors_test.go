@@ -78,6 +78,10 @@ func (f *fakeTemporal) NewWithStartWorkflowOperation(client.StartWorkflowOptions
 	return nil
 }
 
+func (f *fakeTemporal) SignalWithStartWorkflow(ctx context.Context, _, _ string, _ any, _ client.StartWorkflowOptions, _ any, _ ...any) (client.WorkflowRun, error) {
+	return nil, f.call(ctx, "SignalWithStartWorkflow")
+}
+
 func (f *fakeTemporal) UpdateWithStartWorkflow(ctx context.Context, _ client.UpdateWithStartWorkflowOptions) (client.WorkflowUpdateHandle, error) {
 	return nil, f.call(ctx, "UpdateWithStartWorkflow")
 }

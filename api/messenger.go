@@ -239,8 +239,8 @@ func checkInboxEcho(ev messagingEvent, echo workflows.StaffMessage) error {
 }
 
 // recordWebhookItem records one event; recorded reports a customer message
-// Temporal accepted. An invalid event, and one the conversation refuses as
-// invalid, is logged and skipped; err is only what Meta should redeliver for.
+// Temporal accepted. An invalid event is logged and skipped; err is only what
+// Meta should redeliver for.
 func (s *server) recordWebhookItem(c *gin.Context, item webhookItem) (recorded bool, err error) {
 	switch {
 	case item.skipped != nil:
@@ -249,12 +249,9 @@ func (s *server) recordWebhookItem(c *gin.Context, item webhookItem) (recorded b
 	case item.echo != nil:
 		return false, s.recordInboxEcho(c, item.customer, *item.echo)
 	}
-	_, _, err = s.Conversations.CustomerMessage(c.Request.Context(), chat.ChannelMessenger, item.customer, *item.message)
-	if refusedForGood(err) {
-		s.logSkippedEvent(c, item, err)
-		return false, nil
-	}
-	if err != nil {
+	// Meta needs the message durable, not a verdict (every field was checked
+	// above): a signal is acknowledged without waiting for the conversation.
+	if err := s.Conversations.SignalCustomerMessage(c.Request.Context(), chat.ChannelMessenger, item.customer, *item.message); err != nil {
 		return false, fmt.Errorf("record Messenger event from %s: %w", item.customer, err)
 	}
 	return true, nil

@@ -45,6 +45,11 @@ func Register(r worker.WorkflowRegistry) {
 const (
 	// UpdateCustomerMessage records a customer message (used with update-with-start).
 	UpdateCustomerMessage = "customer-message"
+	// SignalCustomerMessage records a customer message too (used with
+	// signal-with-start), for a caller that needs the message durable but
+	// not an answer: Messenger's webhook. The same checks apply; a message
+	// they refuse, or one already received, is logged and dropped.
+	SignalCustomerMessage = "customer-message"
 	// UpdateRequestAgent records that the customer asked for a human.
 	UpdateRequestAgent = "request-agent"
 	// UpdateSetLiveChat switches live chat on or off.

@@ -35,6 +35,8 @@ type conversation struct {
 	queues   []queueState
 	// alarm rings at the next deadline.
 	alarm alarm
+	// signaled holds customer messages sent as signals, not yet recorded.
+	signaled workflow.ReceiveChannel
 }
 
 // ConversationWorkflow is one customer's conversation on one channel. It starts
@@ -75,6 +77,8 @@ func (c *conversation) setup(ctx workflow.Context) error {
 		return err
 	}
 	c.upsertSearchAttributes(ctx)
+	c.signaled = workflow.GetSignalChannel(ctx, SignalCustomerMessage)
+	workflow.Go(ctx, c.receiveSignaledMessages)
 	workflow.Go(ctx, func(ctx workflow.Context) { c.replies.run(ctx, eachOne(c.reply)) })
 	workflow.Go(ctx, func(ctx workflow.Context) { c.index.run(ctx, c.indexBatch) })
 	workflow.Go(ctx, func(ctx workflow.Context) { c.delivery.run(ctx, eachOne(c.deliver)) })
@@ -154,8 +158,12 @@ func (c *conversation) continueAsNew(ctx workflow.Context, start ConversationSta
 	return workflow.NewContinueAsNewError(ctx, ConversationWorkflowName, next)
 }
 
-// settled reports that no handler runs and no queued item is in flight.
+// settled reports that no handler runs, no signaled message waits and no
+// queued item is in flight.
 func (c *conversation) settled(ctx workflow.Context) bool {
+	if c.signaled.Len() > 0 {
+		return false
+	}
 	for _, q := range c.queues {
 		if q.busy() {
 			return false
@@ -164,8 +172,12 @@ func (c *conversation) settled(ctx workflow.Context) bool {
 	return workflow.AllHandlersFinished(ctx)
 }
 
-// drained reports that no handler runs and every queue is empty.
+// drained reports that no handler runs, no signaled message waits and
+// every queue is empty.
 func (c *conversation) drained(ctx workflow.Context) bool {
+	if c.signaled.Len() > 0 {
+		return false
+	}
 	for _, q := range c.queues {
 		if !q.idle() {
 			return false

@@ -1,9 +1,11 @@
 package workflows
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/handoff-chat/handoff/activities"
@@ -132,6 +134,24 @@ func (c *conversation) onCustomerMessage(ctx workflow.Context, msg CustomerMessa
 	}
 	c.upsertSearchAttributes(ctx)
 	return c.view(), nil
+}
+
+// receiveSignaledMessages records the customer messages sent as signals, in
+// the order they came, through the same checks as the update.
+func (c *conversation) receiveSignaledMessages(ctx workflow.Context) {
+	for {
+		var msg CustomerMessage
+		c.signaled.Receive(ctx, &msg)
+		if err := c.validateCustomerMessage(msg); err != nil {
+			var appErr *temporal.ApplicationError
+			if errors.As(err, &appErr) && appErr.Type() == ErrTypeDuplicateMessage {
+				continue // a redelivery
+			}
+			workflow.GetLogger(ctx).Warn("customer message refused", "conversation", c.workflowID, "id", msg.ID, "reason", err)
+			continue
+		}
+		_, _ = c.onCustomerMessage(ctx, msg)
+	}
 }
 
 func (c *conversation) validateRequestAgent(req AgentRequest) error {

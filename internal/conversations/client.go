@@ -84,6 +84,30 @@ func (c *Client) CustomerMessage(ctx context.Context, channel, customerID string
 	return view, false, err
 }
 
+// SignalCustomerMessage records a customer's message with
+// signal-with-start, starting the conversation if needed: it returns once
+// Temporal has durably recorded the message, without waiting for the
+// conversation to run, so the answer does not queue behind the worker. The
+// conversation applies the same checks as CustomerMessage later; a message
+// already received, or one they refuse, is dropped there (and logged). For
+// callers that need durability, not a verdict: Messenger's webhook.
+func (c *Client) SignalCustomerMessage(ctx context.Context, channel, customerID string, msg workflows.CustomerMessage) error {
+	if msg.Payload == "" && c.agentPhrases.Match(msg.Text) {
+		msg.AsksForHuman = true
+	}
+	id := workflows.ConversationWorkflowID(channel, customerID)
+	opts := c.startOptions(id)
+	// Signal-with-start signals a running conversation and starts one
+	// otherwise; it takes no conflict policy.
+	opts.WorkflowIDConflictPolicy = enumspb.WORKFLOW_ID_CONFLICT_POLICY_UNSPECIFIED
+	_, err := c.temporal.SignalWithStartWorkflow(ctx, id, workflows.SignalCustomerMessage, msg, opts,
+		workflows.ConversationWorkflowName, c.start(channel, customerID))
+	if err != nil {
+		return c.mapError(ctx, id, err)
+	}
+	return nil
+}
+
 // RequestAgent records that the customer asked for a human, starting the
 // conversation if needed. A request ID already received changes nothing.
 func (c *Client) RequestAgent(ctx context.Context, channel, customerID, requestID string) (chat.Conversation, error) {
@@ -182,18 +206,7 @@ func (c *Client) Exists(ctx context.Context, channel, customerID string) error {
 // the message IDs, which also holds across continue-as-new.
 func (c *Client) updateWithStart(ctx context.Context, channel, customerID, update string, arg, result any) error {
 	id := workflows.ConversationWorkflowID(channel, customerID)
-	startOp := c.temporal.NewWithStartWorkflowOperation(client.StartWorkflowOptions{
-		ID:                       id,
-		TaskQueue:                workflows.TaskQueue,
-		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
-		WorkflowTaskTimeout:      workflows.ConversationTaskTimeout,
-	}, workflows.ConversationWorkflowName, workflows.ConversationStart{
-		Channel:          channel,
-		CustomerID:       customerID,
-		Window:           c.window,
-		MaxHistoryEvents: c.maxHistoryEvents,
-	})
+	startOp := c.temporal.NewWithStartWorkflowOperation(c.startOptions(id), workflows.ConversationWorkflowName, c.start(channel, customerID))
 	handle, err := c.temporal.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
 		StartWorkflowOperation: startOp,
 		UpdateOptions: client.UpdateWorkflowOptions{
@@ -209,6 +222,27 @@ func (c *Client) updateWithStart(ctx context.Context, channel, customerID, updat
 		return c.mapError(ctx, id, err)
 	}
 	return nil
+}
+
+// startOptions start a conversation's run unless one is running.
+func (c *Client) startOptions(id string) client.StartWorkflowOptions {
+	return client.StartWorkflowOptions{
+		ID:                       id,
+		TaskQueue:                workflows.TaskQueue,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+		WorkflowTaskTimeout:      workflows.ConversationTaskTimeout,
+	}
+}
+
+// start is the input of a new run.
+func (c *Client) start(channel, customerID string) workflows.ConversationStart {
+	return workflows.ConversationStart{
+		Channel:          channel,
+		CustomerID:       customerID,
+		Window:           c.window,
+		MaxHistoryEvents: c.maxHistoryEvents,
+	}
 }
 
 func (c *Client) update(ctx context.Context, channel, customerID, update string, arg, result any) error {
