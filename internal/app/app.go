@@ -26,6 +26,7 @@ import (
 	"github.com/handoff-chat/handoff/internal/assistant"
 	"github.com/handoff-chat/handoff/internal/config"
 	"github.com/handoff-chat/handoff/internal/conversations"
+	"github.com/handoff-chat/handoff/internal/debugserver"
 	"github.com/handoff-chat/handoff/internal/embeddedtemporal"
 	"github.com/handoff-chat/handoff/internal/flows"
 	"github.com/handoff-chat/handoff/internal/generative"
@@ -65,6 +66,8 @@ type App struct {
 	httpAddr string
 	hostPort string
 	httpDone chan error
+	// debug serves pprof on debug.addr, when set.
+	debug *debugserver.Server
 	// stopWatching ends the flows file watch.
 	stopWatching context.CancelFunc
 	// background runs work started with the process (rebuilding the
@@ -86,6 +89,10 @@ func Start(ctx context.Context, cfg *config.Config, role Role, logger *slog.Logg
 
 func (a *App) start(ctx context.Context, role Role) error {
 	cfg := a.cfg
+	// First, so that a slow start-up can be profiled too.
+	if err := a.startDebug(role); err != nil {
+		return err
+	}
 	hostPort := cfg.Temporal.Address
 	if cfg.Embedded() {
 		if role != RoleAll {
@@ -300,6 +307,36 @@ func (a *App) serveHTTP(handler http.Handler, closeStreams func()) error {
 	return nil
 }
 
+// startDebug serves pprof on debug.addr, when set, to the staff tokens.
+func (a *App) startDebug(role Role) error {
+	if a.cfg.Debug.Addr == "" {
+		return nil
+	}
+	if role == RoleWorker && len(a.cfg.Auth.Tokens) == 0 {
+		return errors.New("config key debug.addr: a worker process needs auth.tokens, the staff tokens that may read the profiles")
+	}
+	tokens, err := a.staffTokens(role)
+	if err != nil {
+		return err
+	}
+	srv, err := debugserver.Start(a.cfg.Debug.Addr, tokens, a.logger)
+	if err != nil {
+		return err
+	}
+	a.debug = srv
+	a.logger.Info("debug listener serving pprof to staff tokens", "addr", srv.Addr(), "path", "/debug/pprof/")
+	return nil
+}
+
+// DebugAddr is the address of the debug listener, or "" when debug.addr is
+// empty.
+func (a *App) DebugAddr() string {
+	if a.debug == nil {
+		return ""
+	}
+	return a.debug.Addr()
+}
+
 // HTTPAddr is the address the API listens on, or "" when it does not run.
 func (a *App) HTTPAddr() string { return a.httpAddr }
 
@@ -349,8 +386,8 @@ func (a *App) loadFlows() (*flows.Registry, error) {
 }
 
 // Stop shuts down in reverse order: stop taking requests, let the worker
-// finish its tasks, close the client, stop the server. Calls after the
-// first do nothing.
+// finish its tasks, close the client, stop the server, close the debug
+// listener. Calls after the first do nothing.
 func (a *App) Stop() { a.stopOnce.Do(a.stop) }
 
 func (a *App) stop() {
@@ -382,6 +419,12 @@ func (a *App) stop() {
 	if a.embedded != nil {
 		if err := a.embedded.Stop(); err != nil {
 			a.logger.Warn("embedded Temporal shutdown", "error", err)
+		}
+	}
+	// Last, so that a slow shutdown can be profiled too.
+	if a.debug != nil {
+		if err := a.debug.Stop(); err != nil {
+			a.logger.Warn("debug listener shutdown", "error", err)
 		}
 	}
 }

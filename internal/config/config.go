@@ -11,6 +11,7 @@ import (
 	"net/mail"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -49,6 +50,7 @@ type Config struct {
 	Search       Search       `mapstructure:"search"`
 	Messenger    Messenger    `mapstructure:"messenger"`
 	WebChat      WebChat      `mapstructure:"webchat"`
+	Debug        Debug        `mapstructure:"debug"`
 	source       string       // the config file read, if any
 }
 
@@ -88,6 +90,13 @@ type HTTP struct {
 	// proxies whose X-Forwarded-For header names the client; empty trusts
 	// none, and the client is the connection's peer.
 	TrustedProxies []string `mapstructure:"trusted_proxies"`
+}
+
+// Debug configures the debug listener.
+type Debug struct {
+	// Addr is the host:port of a listener of its own serving net/http/pprof
+	// to staff tokens; empty serves nothing.
+	Addr string `mapstructure:"addr"`
 }
 
 // Auth configures who may call the staff API.
@@ -414,6 +423,7 @@ var defaults = map[string]any{
 	"webchat.limits.visitors_per_minute": 30,
 	"webchat.limits.messages_per_minute": 30,
 	"webchat.limits.streams_per_visitor": 3,
+	"debug.addr":                         "",
 }
 
 // Load reads the config file (explicit path, or ./config.yaml when present),
@@ -524,6 +534,17 @@ func isSection(key string) bool {
 	return false
 }
 
+// isListenAddr reports whether addr is host:port with a numeric port, as
+// net.Listen takes it.
+func isListenAddr(addr string) bool {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	n, err := strconv.Atoi(port)
+	return err == nil && n >= 0 && n <= 65535
+}
+
 // Validate checks every value and names the key of each problem.
 func (c *Config) Validate() error {
 	var errs []error
@@ -542,6 +563,9 @@ func (c *Config) Validate() error {
 	}
 	if _, _, err := net.SplitHostPort(c.HTTP.Addr); err != nil {
 		bad("http.addr", "must be host:port like 127.0.0.1:8080 or :8080, got %q", c.HTTP.Addr)
+	}
+	if c.Debug.Addr != "" && !isListenAddr(c.Debug.Addr) {
+		bad("debug.addr", "must be host:port like 127.0.0.1:6060 (a port from 0 to 65535), or empty to serve no debug endpoints, got %q", c.Debug.Addr)
 	}
 	if c.HTTP.MaxBodyBytes < 1024 {
 		bad("http.max_body_bytes", "must be at least 1024, got %d", c.HTTP.MaxBodyBytes)

@@ -217,6 +217,7 @@ func TestLoadDefaults(t *testing.T) {
 		{"conversation.window", func(c *Config) any { return c.Conversation.Window }, 24 * time.Hour},
 		{"livechat.inactivity_timeout", func(c *Config) any { return c.LiveChat.InactivityTimeout }, time.Hour},
 		{"temporal.ui.addr", func(c *Config) any { return c.Temporal.UI.Addr }, "127.0.0.1:8233"},
+		{"debug.addr", func(c *Config) any { return c.Debug.Addr }, ""},
 		{"temporal.address", func(c *Config) any { return c.Temporal.Address }, ""},
 		{"temporal.max_history_events", func(c *Config) any { return c.Temporal.MaxHistoryEvents }, 0},
 		{"temporal.workflow_cache_size", func(c *Config) any { return c.Temporal.WorkflowCacheSize }, 1000},
@@ -348,6 +349,13 @@ func TestEnvOverrides(t *testing.T) {
 			env:  map[string]string{"HANDOFF_HTTP_ADDR": "127.0.0.1:9999"},
 			want: []field{
 				{"http.addr", func(c *Config) any { return c.HTTP.Addr }, "127.0.0.1:9999"},
+			},
+		},
+		{
+			name: "debug.addr",
+			env:  map[string]string{"HANDOFF_DEBUG_ADDR": "127.0.0.1:6060"},
+			want: []field{
+				{"debug.addr", func(c *Config) any { return c.Debug.Addr }, "127.0.0.1:6060"},
 			},
 		},
 		{
@@ -517,6 +525,21 @@ func TestInvalidConfig(t *testing.T) {
 			name: "http.addr without port",
 			file: "http:\n  addr: nonsense\n",
 			want: []string{"http.addr", "nonsense"},
+		},
+		{
+			name: "debug.addr without port",
+			env:  map[string]string{"HANDOFF_DEBUG_ADDR": "localhost"},
+			want: []string{"debug.addr", "localhost"},
+		},
+		{
+			name: "debug.addr with a port that is no number",
+			file: "debug:\n  addr: 127.0.0.1:pprof\n",
+			want: []string{"debug.addr", "127.0.0.1:pprof"},
+		},
+		{
+			name: "debug.addr with a port out of range",
+			env:  map[string]string{"HANDOFF_DEBUG_ADDR": ":70000"},
+			want: []string{"debug.addr", ":70000"},
 		},
 		{
 			name: "http.max_body_bytes too small",

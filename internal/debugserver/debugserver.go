@@ -1,0 +1,99 @@
+// Package debugserver serves the Go runtime's profiles (net/http/pprof) to
+// staff, on a listener of its own apart from the public API.
+package debugserver
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/pprof"
+	"strings"
+	"time"
+
+	"github.com/handoff-chat/handoff/api"
+)
+
+// Handler serves every net/http/pprof handler under /debug/pprof/ to
+// requests with one of tokens (secret → staff name, the staff API's tokens)
+// as "Authorization: Bearer <token>"; others get 401. Every staff token is
+// an admin's today; when staff get roles, this is for admins only.
+func Handler(tokens map[string]string, logger *slog.Logger) http.Handler {
+	mux := http.NewServeMux()
+	// Index also serves the named profiles: /debug/pprof/heap, goroutine,
+	// allocs, block, mutex, threadcreate.
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		scheme, token, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+		token = strings.TrimSpace(token)
+		if !strings.EqualFold(scheme, "Bearer") || token == "" {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="handoff"`)
+			writeError(w, http.StatusUnauthorized, "the debug endpoints need a staff token as an Authorization: Bearer <token> header")
+			return
+		}
+		name := api.StaffTokenName(tokens, token)
+		if name == "" {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="handoff", error="invalid_token"`)
+			writeError(w, http.StatusUnauthorized, "the bearer token is not one of the configured staff tokens")
+			return
+		}
+		logger.Info("debug request", "staff", name, "method", r.Method, "path", r.URL.Path)
+		mux.ServeHTTP(w, r)
+	})
+}
+
+func writeError(w http.ResponseWriter, status int, message string) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]string{"error": message})
+}
+
+// Server is a running debug listener.
+type Server struct {
+	http *http.Server
+	addr string
+	done chan error
+}
+
+// Start listens on addr and serves Handler(tokens) until Stop.
+func Start(addr string, tokens map[string]string, logger *slog.Logger) (*Server, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on debug.addr %s: %w", addr, err)
+	}
+	s := &Server{
+		http: &http.Server{
+			Handler:           Handler(tokens, logger),
+			ReadHeaderTimeout: 10 * time.Second,
+			IdleTimeout:       2 * time.Minute,
+			// No WriteTimeout: a CPU profile or trace takes as long as
+			// its ?seconds= asks (30 s by default), and pprof refuses
+			// durations beyond the server's WriteTimeout.
+		},
+		addr: ln.Addr().String(),
+		done: make(chan error, 1),
+	}
+	go func() { s.done <- s.http.Serve(ln) }()
+	return s, nil
+}
+
+// Addr is the address the server listens on.
+func (s *Server) Addr() string { return s.addr }
+
+// Stop closes the listener and the connections at once: a profile in
+// progress is cut off rather than holding the process's shutdown.
+func (s *Server) Stop() error {
+	if err := s.http.Close(); err != nil {
+		return fmt.Errorf("close debug listener %s: %w", s.addr, err)
+	}
+	if err := <-s.done; !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("debug listener %s: %w", s.addr, err)
+	}
+	return nil
+}
