@@ -1,0 +1,92 @@
+package bench
+
+import (
+	"context"
+	"time"
+
+	"github.com/handoff-chat/handoff/internal/bench/stats"
+)
+
+// outcome sums up what became of a set of messages.
+type outcome struct {
+	sent, acked, failed     int
+	notAnswered, notIndexed int
+	complete                int
+	firstErr                string
+	ack, reply, searchable  stats.Summary
+}
+
+func summarize(msgs []*message) outcome {
+	var o outcome
+	var ack, reply, searchable []time.Duration
+	for _, m := range msgs {
+		s := m.status()
+		if s.sent.IsZero() {
+			continue
+		}
+		o.sent++
+		if s.failed != nil || s.acked.IsZero() {
+			o.failed++
+			if o.firstErr == "" && s.failed != nil {
+				o.firstErr = s.failed.Error()
+			}
+			continue
+		}
+		o.acked++
+		ack = append(ack, max(s.acked.Sub(s.sent), 0))
+		if m.expectReply {
+			if s.replied.IsZero() {
+				o.notAnswered++
+			} else {
+				reply = append(reply, max(s.replied.Sub(s.acked), 0))
+			}
+		}
+		if s.indexed.IsZero() {
+			o.notIndexed++
+		} else {
+			searchable = append(searchable, max(s.indexed.Sub(s.acked), 0))
+		}
+		if s.complete(m.expectReply) {
+			o.complete++
+		}
+	}
+	o.ack, o.reply, o.searchable = stats.Summarize(ack), stats.Summarize(reply), stats.Summarize(searchable)
+	return o
+}
+
+// settle waits until every message is done (failed, or acknowledged,
+// answered and indexed), for at most timeout.
+func settle(ctx context.Context, msgs []*message, timeout time.Duration) {
+	deadline := time.Now().Add(timeout)
+	for {
+		pending := 0
+		for _, m := range msgs {
+			if !m.status().done(m.expectReply) {
+				pending++
+			}
+		}
+		if pending == 0 || time.Now().After(deadline) {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// awaitReply waits for m's reply for at most timeout; it reports whether
+// the reply came.
+func awaitReply(ctx context.Context, m *message, timeout time.Duration) bool {
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	select {
+	case <-m.repliedCh:
+		return true
+	case <-t.C:
+		return false
+	case <-ctx.Done():
+		return false
+	}
+}
