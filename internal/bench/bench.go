@@ -10,7 +10,9 @@ import (
 
 	"go.temporal.io/sdk/client"
 
+	"github.com/handoff-chat/handoff/internal/bench/child"
 	"github.com/handoff-chat/handoff/internal/bench/graphsink"
+	"github.com/handoff-chat/handoff/internal/bench/stats"
 	"github.com/handoff-chat/handoff/internal/config"
 	"github.com/handoff-chat/handoff/internal/temporalclient"
 )
@@ -132,6 +134,7 @@ func (r *runner) run(ctx context.Context) (err error) {
 	r.report.ConversationsStarted = len(r.pop.all())
 	if r.self != nil {
 		r.report.Resources = r.self.resources()
+		r.report.Resources.BenchCPUSeconds = stats.Round(child.OwnCPU().Seconds(), 1)
 		if err := r.self.recordHistory(r.report); err != nil {
 			r.log.Warn("results history not written", "error", err)
 		}

@@ -28,15 +28,17 @@ func (r *runner) baseline(ctx context.Context) error {
 	}
 	res := &BaselineResult{}
 	for _, op := range []baseline.Op{baseline.SignalWithStart, baseline.UpdateWithStart} {
+		cpu := r.cpuNow()
 		got, err := baseline.Run(ctx, r.temporal, op, opts)
 		if err != nil {
 			return err
 		}
+		used := r.cpuSince(cpu, got.Ops)
 		r.log.Info("baseline", "op", op, "ops_per_s", got.OpsPerSecond, "p50_ms", got.Latency.P50, "p99_ms", got.Latency.P99, "errors", got.Errors)
 		if op == baseline.SignalWithStart {
-			res.SignalWithStart = got
+			res.SignalWithStart, res.SignalWithStartCPU = got, used
 		} else {
-			res.UpdateWithStart = got
+			res.UpdateWithStart, res.UpdateWithStartCPU = got, used
 		}
 		stopCtx, cancel := context.WithTimeout(ctx, time.Minute)
 		err = baseline.Terminate(stopCtx, r.temporal, prefix, op, opts.Concurrency)

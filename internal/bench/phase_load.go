@@ -28,6 +28,7 @@ func (r *runner) load(ctx context.Context) error {
 		late     int
 		maxDelay time.Duration
 	)
+	cpu := r.cpuNow()
 	start := time.Now()
 	for i := range n {
 		due := start.Add(time.Duration(i) * interval)
@@ -64,6 +65,7 @@ func (r *runner) load(ctx context.Context) error {
 	settle(ctx, msgs, r.opts.Settle)
 	o := summarize(msgs)
 	r.report.Load = &LoadResult{
+		CPU:              r.cpuSince(cpu, o.acked),
 		OfferedPerSecond: r.opts.Rate, Seconds: stats.Round(offered.Seconds(), 1), Customers: len(customers),
 		Sent: o.sent, Acked: o.acked, Failed: o.failed, FirstError: o.firstErr,
 		AckedPerSecond: stats.PerSecond(o.acked, offered),

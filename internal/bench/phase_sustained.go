@@ -62,6 +62,7 @@ func (r *runner) sustainedStep(ctx context.Context, conc int) (SustainedStep, er
 		msgs []*message
 		wg   sync.WaitGroup
 	)
+	cpu := r.cpuNow()
 	end := time.Now().Add(r.opts.Step)
 	for _, c := range customers {
 		wg.Add(1)
@@ -90,7 +91,9 @@ func (r *runner) sustainedStep(ctx context.Context, conc int) (SustainedStep, er
 	}
 	settle(ctx, msgs, r.opts.Settle)
 	o := summarize(msgs)
+	used := r.cpuSince(cpu, o.complete)
 	step := SustainedStep{
+		CPU:         used,
 		Concurrency: conc, Sent: o.sent, Completed: o.complete, Failed: o.failed,
 		PerSecond: stats.PerSecond(o.complete, r.opts.Step),
 		Sustained: o.sent > 0 && o.complete == o.sent,

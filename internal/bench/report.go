@@ -75,6 +75,10 @@ type BaselineResult struct {
 	UpdateWithStart baseline.Result `json:"update_with_start"`
 	// SignalRatio is signal-with-start's rate over update-with-start's.
 	SignalRatio float64 `json:"signal_with_start_ratio"`
+	// The CPU per operation: handoff's process holds the Temporal server
+	// (self-contained), the benchmark's holds the no-op worker.
+	SignalWithStartCPU CPU `json:"signal_with_start_cpu"`
+	UpdateWithStartCPU CPU `json:"update_with_start_cpu"`
 }
 
 // SustainedStep is one concurrency level of the closed-loop ramp.
@@ -92,6 +96,7 @@ type SustainedStep struct {
 	Ack        stats.Summary `json:"ack"`
 	Reply      stats.Summary `json:"ack_to_reply"`
 	Searchable stats.Summary `json:"ack_to_searchable"`
+	CPU        CPU           `json:"cpu"`
 }
 
 // SustainedResult is the maximum sustained throughput and its latencies.
@@ -134,6 +139,7 @@ type LoadResult struct {
 	Ack        stats.Summary `json:"ack"`
 	Reply      stats.Summary `json:"ack_to_reply"`
 	Searchable stats.Summary `json:"ack_to_searchable"`
+	CPU        CPU           `json:"cpu"`
 }
 
 // StaffResult is staff taking over conversations.
@@ -207,6 +213,20 @@ type Resources struct {
 	ResidentMiB     float64 `json:"resident_mib"`
 	PeakResidentMiB float64 `json:"peak_resident_mib"`
 	DiskMiB         float64 `json:"disk_mib"`
+	// HandoffCPUSeconds is the processor time handoff used over the run
+	// (every process, the killed one too); BenchCPUSeconds the benchmark's.
+	HandoffCPUSeconds float64 `json:"handoff_cpu_seconds"`
+	BenchCPUSeconds   float64 `json:"bench_cpu_seconds"`
+}
+
+// CPU is the processor time of a stretch of load, per message and as
+// cores kept busy, for handoff (self-contained only) and for the benchmark
+// itself, which shares the machine.
+type CPU struct {
+	HandoffMsPerMessage float64 `json:"handoff_cpu_ms_per_msg,omitempty"`
+	HandoffCores        float64 `json:"handoff_cores,omitempty"`
+	BenchMsPerMessage   float64 `json:"bench_cpu_ms_per_msg"`
+	BenchCores          float64 `json:"bench_cores"`
 }
 
 // History compares the run with the first on the same data directory.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/handoff-chat/handoff/internal/bench/child"
 	"github.com/handoff-chat/handoff/internal/bench/graphsink"
+	"github.com/handoff-chat/handoff/internal/bench/stats"
 )
 
 // childLog is the child's log file in its data directory.
@@ -39,6 +40,8 @@ type selfContained struct {
 	proc *child.Process
 	// peak is the most resident memory seen of any of the processes.
 	peak int64
+	// cpuBefore is the CPU time of the processes killed before this one.
+	cpuBefore time.Duration
 }
 
 func startSelfContained(ctx context.Context, opts Options, log *slog.Logger, onDelivery func(graphsink.Delivery)) (*selfContained, error) {
@@ -169,7 +172,20 @@ func (s *selfContained) process() *child.Process {
 func (s *selfContained) kill() {
 	p := s.process()
 	s.observe(p)
+	used, _ := p.CPU()
 	p.Kill()
+	s.mu.Lock()
+	s.cpuBefore += used
+	s.mu.Unlock()
+}
+
+// cpu is the CPU time handoff has used in this run, over all its processes.
+func (s *selfContained) cpu() time.Duration {
+	p := s.process()
+	used, _ := p.CPU() // 0 once the process is gone
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cpuBefore + used
 }
 
 // restart starts the child again on the same data and ports.
@@ -234,6 +250,7 @@ func (s *selfContained) resources() *Resources {
 	if d, err := s.disk(); err == nil {
 		res.DiskMiB = mib(d)
 	}
+	res.HandoffCPUSeconds = stats.Round(s.cpu().Seconds(), 1)
 	return res
 }
 

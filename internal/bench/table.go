@@ -47,11 +47,13 @@ func (r *Report) WriteTable(out io.Writer) error {
 			v    float64
 			s    stats.Summary
 			errs int
+			cpu  CPU
 		}{
-			{"signal-with-start", b.SignalWithStart.OpsPerSecond, b.SignalWithStart.Latency, b.SignalWithStart.Errors},
-			{"update-with-start", b.UpdateWithStart.OpsPerSecond, b.UpdateWithStart.Latency, b.UpdateWithStart.Errors},
+			{"signal-with-start", b.SignalWithStart.OpsPerSecond, b.SignalWithStart.Latency, b.SignalWithStart.Errors, b.SignalWithStartCPU},
+			{"update-with-start", b.UpdateWithStart.OpsPerSecond, b.UpdateWithStart.Latency, b.UpdateWithStart.Errors, b.UpdateWithStartCPU},
 		} {
 			p("  %s\t%.1f ops/s\t%s\t%s\t%d errors", res.name, res.v, three(res.s), ratio(res.v), res.errs)
+			p("    CPU per operation\t%s", cpuText(res.cpu))
 		}
 	}
 
@@ -67,6 +69,7 @@ func (r *Report) WriteTable(out io.Writer) error {
 		}
 		if best := s.BestStep(); best != nil {
 			p("  max sustained\t%.1f msg/s\t%s\tat %d customers\tack %s", s.MaxPerSecond, ratio(s.MaxPerSecond), best.Concurrency, three(best.Ack))
+			p("  CPU per message\t%s", cpuText(best.CPU))
 		} else {
 			p("  max sustained\tnone: no step was sustained")
 		}
@@ -79,6 +82,7 @@ func (r *Report) WriteTable(out io.Writer) error {
 		p("  ack → reply at the customer\t%s", three(l.Reply))
 		p("  ack → searchable\t%s", three(l.Searchable))
 		p("  not answered / not searchable\t%d / %d", l.NotAnswered, l.NotIndexed)
+		p("  CPU per message\t%s", cpuText(l.CPU))
 		p("  arrivals sent late by the bench\t%d, by up to %.0f ms", l.Late, l.MaxLate)
 		if l.FirstError != "" {
 			p("  first error\t%s", l.FirstError)
@@ -125,6 +129,7 @@ func (r *Report) WriteTable(out io.Writer) error {
 		p("\nRESOURCES\thandoff at the end of the run")
 		p("  resident memory\t%.0f MiB now, %.0f MiB peak over the run", res.ResidentMiB, res.PeakResidentMiB)
 		p("  data directory\t%.0f MiB", res.DiskMiB)
+		p("  CPU time\thandoff %.0f s, bench %.0f s", res.HandoffCPUSeconds, res.BenchCPUSeconds)
 	}
 	if h := r.History; h != nil {
 		p("\nHISTORY\t%d earlier runs on this data directory, %d conversations in it", h.EarlierRuns, h.ConversationsInData)
@@ -173,4 +178,12 @@ func num(m stats.Millis) string {
 		return fmt.Sprintf("%.1f", m)
 	}
 	return fmt.Sprintf("%.0f", m)
+}
+
+func cpuText(c CPU) string {
+	bench := fmt.Sprintf("bench %.2f ms (%.2f cores)", c.BenchMsPerMessage, c.BenchCores)
+	if c.HandoffCores == 0 {
+		return bench
+	}
+	return fmt.Sprintf("handoff %.2f ms (%.2f cores), %s", c.HandoffMsPerMessage, c.HandoffCores, bench)
 }

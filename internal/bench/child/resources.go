@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // Memory is a process's resident memory, in bytes.
@@ -92,4 +93,49 @@ func DiskUsage(dir string) (int64, error) {
 		return 0, fmt.Errorf("disk use of %s: %w", dir, err)
 	}
 	return total, nil
+}
+
+// clockTicks is the unit of the CPU times in /proc/<pid>/stat (USER_HZ,
+// 100 on Linux).
+const clockTicks = 100
+
+// CPU is the CPU time the process has used (user and system).
+func (p *Process) CPU() (time.Duration, error) {
+	return ReadCPU(fmt.Sprintf("/proc/%d/stat", p.Pid()))
+}
+
+// ReadCPU reads the user and system time from a /proc/<pid>/stat file.
+func ReadCPU(statFile string) (time.Duration, error) {
+	raw, err := os.ReadFile(statFile)
+	if err != nil {
+		return 0, fmt.Errorf("read CPU time: %w", err)
+	}
+	// The command name, in parentheses, may hold spaces: the fields that
+	// follow it start with the state, field 3.
+	end := strings.LastIndexByte(string(raw), ')')
+	if end < 0 {
+		return 0, fmt.Errorf("read CPU time: %s is not a stat file", statFile)
+	}
+	fields := strings.Fields(string(raw[end+1:]))
+	if len(fields) < 13 {
+		return 0, fmt.Errorf("read CPU time: %s has %d fields after the name, want at least 13", statFile, len(fields))
+	}
+	var ticks int64
+	for _, f := range fields[11:13] { // utime and stime, fields 14 and 15
+		n, err := strconv.ParseInt(f, 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("read CPU time: %s: %w", statFile, err)
+		}
+		ticks += n
+	}
+	return time.Duration(ticks) * time.Second / clockTicks, nil
+}
+
+// OwnCPU is the CPU time this process has used.
+func OwnCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

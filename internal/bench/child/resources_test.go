@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestReadMemory(t *testing.T) {
@@ -70,5 +71,36 @@ func TestDiskUsageCountsEveryFile(t *testing.T) {
 	}
 	if _, err := DiskUsage(filepath.Join(dir, "absent")); err != nil {
 		t.Errorf("an absent directory: %v, want 0 and no error", err)
+	}
+}
+
+func TestReadCPU(t *testing.T) {
+	dir := t.TempDir()
+	stat := filepath.Join(dir, "stat")
+	// A name with spaces and a parenthesis; utime 250 and stime 50 ticks.
+	content := "4242 (my (odd) name) S 1 4242 4242 0 -1 4194560 100 0 0 0 250 50 0 0 20 0 12 0 1000 2000000 5000\n"
+	if err := os.WriteFile(stat, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	got, err := ReadCPU(stat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != 3*time.Second {
+		t.Errorf("CPU %s, want 3s (300 ticks at 100 Hz)", got)
+	}
+	if err := os.WriteFile(stat, []byte("4242 (short) S 1 2\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadCPU(stat); err == nil {
+		t.Error("a truncated stat file gave no error")
+	}
+	if _, err := os.Stat("/proc/self/stat"); err == nil {
+		if _, err := ReadCPU("/proc/self/stat"); err != nil {
+			t.Errorf("this process's stat file: %v", err)
+		}
+	}
+	if OwnCPU() <= 0 {
+		t.Error("OwnCPU reports no CPU time")
 	}
 }
