@@ -77,7 +77,8 @@ func parseBenchFlags(args []string, stderr io.Writer) (*bench.Options, bool, err
 	flags.IntVar(&o.Conversations, "conversations", o.Conversations, "timers: conversations opened, each with its window timer (the target is for 10000)")
 	flags.IntVar(&o.RecoveryCustomers, "recovery-customers", o.RecoveryCustomers, "recovery: customers writing when handoff is killed")
 	flags.DurationVar(&o.RecoveryLoad, "recovery-load", o.RecoveryLoad, "recovery: how long they write before the kill")
-	flags.DurationVar(&o.SearchPoll, "search-poll", o.SearchPoll, "how often a conversation with messages not yet searchable is searched (the resolution of ack → searchable)")
+	flags.DurationVar(&o.SearchPoll, "search-poll", o.SearchPoll, "how often a conversation with a timed message not yet searchable is searched (the resolution of ack → searchable)")
+	flags.Float64Var(&o.SearchSample, "search-sample", o.SearchSample, "fraction of messages whose ack → searchable is timed; every message is still checked searchable after the load")
 	flags.DurationVar(&o.ReplyTimeout, "reply-timeout", o.ReplyTimeout, "how long a customer waits for the bot's reply")
 	flags.Usage = func() {
 		fmt.Fprintf(flags.Output(), "usage: handoff bench [flags]\n\n"+

@@ -43,7 +43,7 @@ func TestBenchSelfContained(t *testing.T) {
 		"--start-concurrency", "2", "--max-concurrency", "4", "--step", "2s", "--settle", "10s",
 		"--rate", "5", "--duration", "2s", "--customers", "4",
 		"--staff-conversations", "2", "--staff-messages", "1",
-		"--recovery-customers", "3", "--recovery-load", "2s",
+		"--recovery-customers", "3", "--recovery-load", "2s", "--search-sample", "1",
 	}, io.Discard)
 	if err != nil || opts == nil || !asJSON {
 		t.Fatalf("flags: %v, %v, json %t", opts, err, asJSON)

@@ -96,7 +96,7 @@ func (r *runner) run(ctx context.Context) (err error) {
 		r.temporal = c
 		closers = append(closers, func() error { c.Close(); return nil })
 	}
-	r.watch = newIndexWatch(r.api, r.opts.SearchPoll)
+	r.watch = newIndexWatch(r.api, r.opts.SearchPoll, r.opts.SearchSample)
 	r.pop = newPopulation(bg, r.api, r.watch, r.opts, r.sink != nil)
 	background.Add(1)
 	go func() {

@@ -10,14 +10,20 @@ import (
 // searchParallelism bounds the watcher's searches in flight.
 const searchParallelism = 8
 
-// indexWatch finds out when acknowledged messages became searchable: every
-// poll interval it searches each conversation that has messages not yet
-// found, through the staff search API, for the word all of the customer's
-// messages carry. A message is searchable from the moment the answer that
-// first lists it arrived, so the figure's resolution is the interval.
+// indexWatch finds out when acknowledged messages became searchable,
+// through the staff search API, by the word all of a customer's messages
+// carry. A search costs handoff a few milliseconds of CPU, so only a
+// sample of the messages is timed: while one of a customer's timed
+// messages is not found, its conversation is searched every poll interval,
+// and a message is searchable from the moment the answer that first lists
+// it arrived (the figure's resolution is the interval). The other messages
+// are looked for once the load has stopped (sweep), so every message is
+// still checked.
 type indexWatch struct {
 	api      *api
 	interval time.Duration
+	sample   float64
+	n        atomic.Int64
 
 	mu      sync.Mutex
 	pending map[*customer]map[string]*message
@@ -25,12 +31,17 @@ type indexWatch struct {
 	lastErr atomic.Value // string
 }
 
-func newIndexWatch(a *api, interval time.Duration) *indexWatch {
-	return &indexWatch{api: a, interval: interval, pending: map[*customer]map[string]*message{}}
+func newIndexWatch(a *api, interval time.Duration, sample float64) *indexWatch {
+	return &indexWatch{api: a, interval: interval, sample: sample, pending: map[*customer]map[string]*message{}}
 }
 
-// add watches an acknowledged message.
+// add takes an acknowledged message; every 1/sample-th is timed.
 func (w *indexWatch) add(m *message) {
+	n := w.n.Add(1)
+	if int(float64(n)*w.sample) == int(float64(n-1)*w.sample) {
+		return
+	}
+	m.setTimed()
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	byID := w.pending[m.cust]
@@ -41,11 +52,17 @@ func (w *indexWatch) add(m *message) {
 	byID[m.id] = m
 }
 
-// run polls until ctx ends.
+// run polls the conversations of timed messages until ctx ends.
 func (w *indexWatch) run(ctx context.Context) {
 	for ctx.Err() == nil {
 		began := time.Now()
-		w.round(ctx)
+		w.mu.Lock()
+		customers := make([]*customer, 0, len(w.pending))
+		for c := range w.pending {
+			customers = append(customers, c)
+		}
+		w.mu.Unlock()
+		w.searchAll(ctx, customers, nil)
 		select {
 		case <-ctx.Done():
 		case <-time.After(w.interval - time.Since(began)):
@@ -53,13 +70,25 @@ func (w *indexWatch) run(ctx context.Context) {
 	}
 }
 
-func (w *indexWatch) round(ctx context.Context) {
-	w.mu.Lock()
-	customers := make([]*customer, 0, len(w.pending))
-	for c := range w.pending {
+// sweep searches once the conversations of messages not found yet.
+func (w *indexWatch) sweep(ctx context.Context, msgs []*message) {
+	byCustomer := map[*customer]map[string]*message{}
+	for _, m := range msgs {
+		if byCustomer[m.cust] == nil {
+			byCustomer[m.cust] = map[string]*message{}
+		}
+		byCustomer[m.cust][m.id] = m
+	}
+	customers := make([]*customer, 0, len(byCustomer))
+	for c := range byCustomer {
 		customers = append(customers, c)
 	}
-	w.mu.Unlock()
+	w.searchAll(ctx, customers, byCustomer)
+}
+
+// searchAll searches each customer's conversation, marking the messages
+// found: those of extra, and the customer's timed messages.
+func (w *indexWatch) searchAll(ctx context.Context, customers []*customer, extra map[*customer]map[string]*message) {
 	slots := make(chan struct{}, searchParallelism)
 	var wg sync.WaitGroup
 	for _, c := range customers {
@@ -67,13 +96,13 @@ func (w *indexWatch) round(ctx context.Context) {
 		wg.Add(1)
 		go func() {
 			defer func() { <-slots; wg.Done() }()
-			w.poll(ctx, c)
+			w.search(ctx, c, extra[c])
 		}()
 	}
 	wg.Wait()
 }
 
-func (w *indexWatch) poll(ctx context.Context, c *customer) {
+func (w *indexWatch) search(ctx context.Context, c *customer, extra map[string]*message) {
 	ids, err := w.api.searchCustomerMessages(ctx, c.channel, c.id, c.word)
 	at := time.Now()
 	if err != nil {
@@ -83,16 +112,18 @@ func (w *indexWatch) poll(ctx context.Context, c *customer) {
 		}
 		return
 	}
-	w.mu.Lock()
 	var found []*message
-	byID := w.pending[c]
+	w.mu.Lock()
+	timed := w.pending[c]
 	for _, id := range ids {
-		if m := byID[id]; m != nil {
+		if m := timed[id]; m != nil {
 			found = append(found, m)
-			delete(byID, id)
+			delete(timed, id)
+		} else if m := extra[id]; m != nil {
+			found = append(found, m)
 		}
 	}
-	if len(byID) == 0 {
+	if timed != nil && len(timed) == 0 {
 		delete(w.pending, c)
 	}
 	w.mu.Unlock()

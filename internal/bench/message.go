@@ -16,19 +16,29 @@ type message struct {
 	mu                            sync.Mutex
 	sent, acked, replied, indexed time.Time
 	failed                        error
-	repliedCh, indexedCh          chan struct{}
+	// timed says the search watcher times when it became searchable;
+	// the others are only checked to be searchable.
+	timed                bool
+	repliedCh, indexedCh chan struct{}
 }
 
 // status is a message's times; a zero time has not happened (yet).
 type status struct {
 	sent, acked, replied, indexed time.Time
 	failed                        error
+	timed                         bool
 }
 
 func (m *message) status() status {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return status{sent: m.sent, acked: m.acked, replied: m.replied, indexed: m.indexed, failed: m.failed}
+	return status{sent: m.sent, acked: m.acked, replied: m.replied, indexed: m.indexed, failed: m.failed, timed: m.timed}
+}
+
+func (m *message) setTimed() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.timed = true
 }
 
 func (m *message) setSent(at time.Time) {

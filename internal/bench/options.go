@@ -131,9 +131,12 @@ type Options struct {
 	// write before it.
 	RecoveryCustomers int
 	RecoveryLoad      time.Duration
-	// SearchPoll is how often a conversation with messages not yet found is
-	// searched again: the resolution of ack → searchable.
+	// SearchPoll is how often a conversation with a timed message not yet
+	// found is searched again: the resolution of ack → searchable.
 	SearchPoll time.Duration
+	// SearchSample is the fraction of messages whose ack → searchable is
+	// timed; the others are checked searchable after the load.
+	SearchSample float64
 	// ReplyTimeout is how long a customer waits for the bot's answer.
 	ReplyTimeout time.Duration
 }
@@ -143,7 +146,6 @@ func Defaults() Options {
 	return Options{
 		Phases:              slices.Clone(AllPhases),
 		Namespace:           "default",
-		Page:                "",
 		WebChatShare:        0.5,
 		BaselineConcurrency: 32,
 		BaselineDuration:    10 * time.Second,
@@ -160,6 +162,7 @@ func Defaults() Options {
 		RecoveryCustomers:   30,
 		RecoveryLoad:        5 * time.Second,
 		SearchPoll:          100 * time.Millisecond,
+		SearchSample:        0.2,
 		ReplyTimeout:        30 * time.Second,
 	}
 }
@@ -174,13 +177,14 @@ func (o Options) Has(p Phase) bool { return slices.Contains(o.Phases, p) }
 const minWindow = time.Minute
 
 // TimerWindow is the messaging window the child gets: long enough for every
-// timer conversation to be opened before the first window closes (at an
-// assumed 70 a second, plus 45 s), in whole 30 s.
+// timer conversation to be opened before the first window closes (45 s
+// plus 40 ms a conversation, that is at 25 a second, which a loaded 2-core
+// machine manages), in whole 30 s.
 func (o Options) TimerWindow() time.Duration {
 	if o.Window > 0 {
 		return o.Window
 	}
-	w := 45*time.Second + time.Duration(o.Conversations)*15*time.Millisecond
+	w := 45*time.Second + time.Duration(o.Conversations)*40*time.Millisecond
 	return max(minWindow, (w + 29*time.Second).Truncate(30*time.Second))
 }
 
@@ -208,6 +212,7 @@ func (o Options) Validate() error {
 	check(o.RecoveryCustomers >= 1, "--recovery-customers must be at least 1")
 	check(o.RecoveryLoad >= time.Second, "--recovery-load must be at least 1s")
 	check(o.SearchPoll >= 10*time.Millisecond, "--search-poll must be at least 10ms")
+	check(o.SearchSample > 0 && o.SearchSample <= 1, "--search-sample must be in (0, 1], got %v", o.SearchSample)
 	check(o.ReplyTimeout >= time.Second, "--reply-timeout must be at least 1s")
 	check(o.Window == 0 || o.Window >= minWindow, "--window must be at least %s (conversation.window's minimum)", minWindow)
 	if o.Page != "" {

@@ -41,9 +41,10 @@ func summarize(msgs []*message) outcome {
 				reply = append(reply, max(s.replied.Sub(s.acked), 0))
 			}
 		}
-		if s.indexed.IsZero() {
+		switch {
+		case s.indexed.IsZero():
 			o.notIndexed++
-		} else {
+		case s.timed:
 			searchable = append(searchable, max(s.indexed.Sub(s.acked), 0))
 		}
 		if s.complete(m.expectReply) {
@@ -55,18 +56,29 @@ func summarize(msgs []*message) outcome {
 }
 
 // settle waits until every message is done (failed, or acknowledged,
-// answered and indexed), for at most timeout.
-func settle(ctx context.Context, msgs []*message, timeout time.Duration) {
+// answered and indexed), for at most timeout. Every second it has the
+// search watcher look for the acknowledged messages not found yet.
+func (r *runner) settle(ctx context.Context, msgs []*message, timeout time.Duration) {
 	deadline := time.Now().Add(timeout)
+	var lastSweep time.Time
 	for {
+		var unindexed []*message
 		pending := 0
 		for _, m := range msgs {
-			if !m.status().done(m.expectReply) {
+			s := m.status()
+			if !s.done(m.expectReply) {
 				pending++
+			}
+			if s.failed == nil && !s.acked.IsZero() && s.indexed.IsZero() {
+				unindexed = append(unindexed, m)
 			}
 		}
 		if pending == 0 || time.Now().After(deadline) {
 			return
+		}
+		if len(unindexed) > 0 && time.Since(lastSweep) >= time.Second {
+			lastSweep = time.Now()
+			r.watch.sweep(ctx, unindexed)
 		}
 		select {
 		case <-ctx.Done():

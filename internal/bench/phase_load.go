@@ -62,7 +62,7 @@ func (r *runner) load(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	settle(ctx, msgs, r.opts.Settle)
+	r.settle(ctx, msgs, r.opts.Settle)
 	o := summarize(msgs)
 	r.report.Load = &LoadResult{
 		CPU:              r.cpuSince(cpu, o.acked),

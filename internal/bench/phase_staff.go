@@ -98,7 +98,7 @@ func (r *runner) staff(ctx context.Context) error {
 	if err := g.Wait(); err != nil {
 		return err
 	}
-	settle(ctx, relayed, r.opts.Settle)
+	r.settle(ctx, relayed, r.opts.Settle)
 	o := summarize(relayed)
 	r.report.Staff = &StaffResult{
 		Conversations: len(customers), Failed: failed + o.failed, FirstError: firstErr,

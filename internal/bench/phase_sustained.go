@@ -89,7 +89,7 @@ func (r *runner) sustainedStep(ctx context.Context, conc int) (SustainedStep, er
 	if err := ctx.Err(); err != nil {
 		return SustainedStep{}, err
 	}
-	settle(ctx, msgs, r.opts.Settle)
+	r.settle(ctx, msgs, r.opts.Settle)
 	o := summarize(msgs)
 	used := r.cpuSince(cpu, o.complete)
 	step := SustainedStep{

@@ -67,6 +67,7 @@ type Settings struct {
 	Conversations       int     `json:"conversations"`
 	WindowSeconds       float64 `json:"window_seconds,omitempty"`
 	SearchPollMs        float64 `json:"search_poll_ms"`
+	SearchSample        float64 `json:"search_sample"`
 }
 
 // BaselineResult is the no-op workflow on the same server and worker options.
@@ -270,7 +271,7 @@ func newReport(opts Options) *Report {
 			BaselineConcurrency: opts.BaselineConcurrency, BaselineSeconds: opts.BaselineDuration.Seconds(),
 			StepSeconds: opts.Step.Seconds(), SettleSeconds: opts.Settle.Seconds(),
 			Rate: opts.Rate, DurationSeconds: opts.Duration.Seconds(), Customers: opts.Customers,
-			Conversations: opts.Conversations, SearchPollMs: float64(stats.ToMillis(opts.SearchPoll)),
+			Conversations: opts.Conversations, SearchPollMs: float64(stats.ToMillis(opts.SearchPoll)), SearchSample: opts.SearchSample,
 		},
 		Targets: []Target{},
 	}
