@@ -68,6 +68,7 @@ func parseBenchFlags(args []string, stderr io.Writer) (*bench.Options, bool, err
 	flags.IntVar(&o.StartConcurrency, "start-concurrency", o.StartConcurrency, "sustained: customers in the first step (doubled each step)")
 	flags.IntVar(&o.MaxConcurrency, "max-concurrency", o.MaxConcurrency, "sustained: most customers in a step")
 	flags.DurationVar(&o.Step, "step", o.Step, "sustained: length of each step")
+	flags.DurationVar(&o.MaxP99, "max-p99", o.MaxP99, "sustained: a step's ack p99 and ack → reply p99 must be within this")
 	flags.DurationVar(&o.Settle, "settle", o.Settle, "how long after a step or the load the messages sent in it may take to be answered and searchable")
 	flags.Float64Var(&o.Rate, "rate", o.Rate, "load: offered messages per second")
 	flags.DurationVar(&o.Duration, "duration", o.Duration, "load: how long the load is offered")

@@ -114,7 +114,7 @@ func (r *runner) run(ctx context.Context) (err error) {
 		r.report.note("Messenger customers are off: give --app-secret and --graph-listen (with the deployment's messenger.graph_url pointing there) to include them")
 	}
 
-	for _, phase := range r.opts.Phases {
+	for i, phase := range r.opts.Phases {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
@@ -122,6 +122,13 @@ func (r *runner) run(ctx context.Context) (err error) {
 			r.report.skip(phase, reason)
 			r.log.Info("phase skipped", "phase", phase, "reason", reason)
 			continue
+		}
+		if i > 0 {
+			waited, quiet := r.quiesce(ctx)
+			if !quiet && ctx.Err() == nil {
+				r.report.note("handoff was still busy with earlier work %s after the phase before %s, which started anyway", waited.Round(time.Second), phase)
+			}
+			r.log.Info("handoff is idle", "waited", waited.Round(100*time.Millisecond), "quiet", quiet)
 		}
 		r.log.Info("phase starts", "phase", phase)
 		began := time.Now()

@@ -2,7 +2,9 @@ package bench
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net/http"
 	"regexp"
 	"sync"
 	"sync/atomic"
@@ -53,24 +55,50 @@ func (c *customer) newMessage(expectReply bool) *message {
 	}
 }
 
-// send sends m once; on success it is acknowledged. A message the bot
-// answers waits for its reply from before it is sent, so a reply that
-// overtakes the acknowledgement is not lost.
-func (c *customer) send(ctx context.Context, m *message) error {
+// A customer waits retryPause before sending a failed message again,
+// doubling the pause after each failure up to maxRetryPause, so an
+// overloaded handoff is not flooded with retries.
+const (
+	retryPause    = 100 * time.Millisecond
+	maxRetryPause = 2 * time.Second
+)
+
+// send sends m until it is acknowledged. A failure that leaves the outcome
+// unknown (a 5xx answer or a broken connection) is retried with the same
+// ID, as the widget and Meta retry (handoff records the message once), for
+// up to retryFor after the first attempt; every failed request is counted
+// on the message. A message the bot answers waits for its reply from
+// before it is sent, so a reply that overtakes the acknowledgement is not
+// lost; a message given up waits no longer.
+func (c *customer) send(ctx context.Context, m *message, retryFor time.Duration) error {
 	if m.expectReply {
 		c.expect(m)
 	}
-	err := c.post(ctx, m)
-	if err != nil {
-		m.setFailed(err)
-		return err
+	first := time.Now()
+	m.setSent(first)
+	pause := retryPause
+	for {
+		err := c.post(ctx, m)
+		if err == nil {
+			m.setAcked(time.Now())
+			return nil
+		}
+		m.attemptFailed(err)
+		if !retryable(err) || time.Since(first) >= retryFor || ctx.Err() != nil {
+			m.setFailed(err)
+			c.forget(m)
+			return err
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(pause):
+		}
+		pause = min(2*pause, maxRetryPause)
 	}
-	return nil
 }
 
-// post makes one attempt, recording when it was sent and acknowledged.
+// post makes one attempt.
 func (c *customer) post(ctx context.Context, m *message) error {
-	m.setSent(time.Now())
 	var err error
 	switch c.channel {
 	case webChat:
@@ -81,29 +109,17 @@ func (c *customer) post(ctx context.Context, m *message) error {
 	if err != nil {
 		return fmt.Errorf("%s customer %s, message %s: %w", c.channel, c.id, m.id, err)
 	}
-	m.setAcked(time.Now())
 	return nil
 }
 
-// sendRetrying sends m until it is acknowledged or ctx ends, with the same
-// ID each time, as the widget and Meta retry; handoff records it once.
-func (c *customer) sendRetrying(ctx context.Context, m *message, failures *atomic.Int64) error {
-	if m.expectReply {
-		c.expect(m)
+// retryable reports whether a failed send may have been recorded, or may
+// go through later: anything but a 4xx answer other than 429.
+func retryable(err error) bool {
+	var se *statusError
+	if errors.As(err, &se) {
+		return se.status >= 500 || se.status == http.StatusTooManyRequests
 	}
-	for {
-		err := c.post(ctx, m)
-		if err == nil {
-			return nil
-		}
-		failures.Add(1)
-		select {
-		case <-ctx.Done():
-			m.setFailed(err)
-			return err
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
+	return true
 }
 
 func (c *customer) expect(m *message) {
@@ -174,6 +190,13 @@ func (c *customer) delivered(text string, at time.Time) {
 		return
 	}
 	c.botReplied(at)
+}
+
+// waitingReplies is how many of its messages wait for the bot's reply.
+func (c *customer) waitingReplies() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.waiting)
 }
 
 func (c *customer) unexpectedReplies() int {

@@ -15,7 +15,12 @@ type message struct {
 
 	mu                            sync.Mutex
 	sent, acked, replied, indexed time.Time
-	failed                        error
+	// failed is set when the message was given up; failedAttempts counts
+	// the requests that failed, retried or not, and firstErr is the first's
+	// error.
+	failed         error
+	failedAttempts int
+	firstErr       error
 	// timed says the search watcher times when it became searchable;
 	// the others are only checked to be searchable.
 	timed                bool
@@ -26,13 +31,18 @@ type message struct {
 type status struct {
 	sent, acked, replied, indexed time.Time
 	failed                        error
+	failedAttempts                int
+	firstErr                      error
 	timed                         bool
 }
 
 func (m *message) status() status {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return status{sent: m.sent, acked: m.acked, replied: m.replied, indexed: m.indexed, failed: m.failed, timed: m.timed}
+	return status{
+		sent: m.sent, acked: m.acked, replied: m.replied, indexed: m.indexed,
+		failed: m.failed, failedAttempts: m.failedAttempts, firstErr: m.firstErr, timed: m.timed,
+	}
 }
 
 func (m *message) setTimed() {
@@ -47,14 +57,23 @@ func (m *message) setSent(at time.Time) {
 	m.sent = at
 }
 
-// setAcked records the acknowledgement, which clears an earlier failure (a
-// retry went through).
 func (m *message) setAcked(at time.Time) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.acked, m.failed = at, nil
+	m.acked = at
 }
 
+// attemptFailed counts a failed request for the message.
+func (m *message) attemptFailed(err error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.failedAttempts++
+	if m.firstErr == nil {
+		m.firstErr = err
+	}
+}
+
+// setFailed gives the message up.
 func (m *message) setFailed(err error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()

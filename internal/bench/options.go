@@ -117,6 +117,9 @@ type Options struct {
 	// Settle is how long after a step or the load phase the messages sent
 	// in it may take to be answered and indexed.
 	Settle time.Duration
+	// MaxP99 bounds a sustained step's ack p99 and ack → reply p99: beyond
+	// it, customers are kept waiting and the load is not sustained.
+	MaxP99 time.Duration
 	// Load: open-loop arrivals at Rate per second for Duration, spread over
 	// Customers.
 	Rate      float64
@@ -153,6 +156,7 @@ func Defaults() Options {
 		MaxConcurrency:      256,
 		Step:                8 * time.Second,
 		Settle:              5 * time.Second,
+		MaxP99:              time.Second,
 		Rate:                100,
 		Duration:            20 * time.Second,
 		Customers:           100,
@@ -204,6 +208,7 @@ func (o Options) Validate() error {
 		"--start-concurrency must be at least 1 and --max-concurrency at least as large")
 	check(o.Step >= time.Second, "--step must be at least 1s")
 	check(o.Settle >= time.Second, "--settle must be at least 1s")
+	check(o.MaxP99 >= 10*time.Millisecond, "--max-p99 must be at least 10ms")
 	check(o.Rate > 0 && o.Rate <= 10000, "--rate must be in (0, 10000] messages a second, got %v", o.Rate)
 	check(o.Duration >= time.Second, "--duration must be at least 1s")
 	check(o.Customers >= 1, "--customers must be at least 1")

@@ -9,7 +9,9 @@ import (
 
 // outcome sums up what became of a set of messages.
 type outcome struct {
-	sent, acked, failed     int
+	sent, acked, failed int
+	// failedRequests counts every failed request, retried or not.
+	failedRequests          int
 	notAnswered, notIndexed int
 	complete                int
 	firstErr                string
@@ -25,11 +27,12 @@ func summarize(msgs []*message) outcome {
 			continue
 		}
 		o.sent++
+		o.failedRequests += s.failedAttempts
+		if o.firstErr == "" && s.firstErr != nil {
+			o.firstErr = s.firstErr.Error()
+		}
 		if s.failed != nil || s.acked.IsZero() {
 			o.failed++
-			if o.firstErr == "" && s.failed != nil {
-				o.firstErr = s.failed.Error()
-			}
 			continue
 		}
 		o.acked++

@@ -49,8 +49,7 @@ func (r *runner) load(ctx context.Context) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := c.send(ctx, m); err != nil {
-				c.forget(m)
+			if c.send(ctx, m, r.opts.ReplyTimeout) != nil {
 				return
 			}
 			r.watch.add(m)
@@ -67,7 +66,7 @@ func (r *runner) load(ctx context.Context) error {
 	r.report.Load = &LoadResult{
 		CPU:              r.cpuSince(cpu, o.acked),
 		OfferedPerSecond: r.opts.Rate, Seconds: stats.Round(offered.Seconds(), 1), Customers: len(customers),
-		Sent: o.sent, Acked: o.acked, Failed: o.failed, FirstError: o.firstErr,
+		Sent: o.sent, Acked: o.acked, Failed: o.failed, FailedRequests: o.failedRequests, FirstError: o.firstErr,
 		AckedPerSecond: stats.PerSecond(o.acked, offered),
 		NotAnswered:    o.notAnswered, NotIndexed: o.notIndexed,
 		Late: late, MaxLate: stats.ToMillis(maxDelay),

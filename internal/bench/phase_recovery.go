@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -20,17 +19,17 @@ const recoveryTimeout = 3 * time.Minute
 // the same data and ports, and measures how long until every conversation
 // takes messages again and every acknowledged message is answered. Each
 // customer writes one message at a time and retries a failed send with the
-// same ID, as the widget and Meta do. Afterwards every acknowledged message
-// must be in its conversation exactly once.
+// same ID, as the widget and Meta do; a conversation takes messages again
+// when a message first sent after the restart is acknowledged. Afterwards
+// every acknowledged message must be in its conversation exactly once.
 func (r *runner) recovery(ctx context.Context) error {
 	customers, err := r.pop.take(ctx, r.opts.RecoveryCustomers)
 	if err != nil {
 		return err
 	}
 	var (
-		failures atomic.Int64
-		mu       sync.Mutex
-		msgs     = map[*customer][]*message{}
+		mu   sync.Mutex
+		msgs = map[*customer][]*message{}
 		// ready is when the restarted handoff answered /readyz; zero before.
 		ready       time.Time
 		backAt      = map[*customer]time.Time{}
@@ -52,7 +51,7 @@ func (r *runner) recovery(ctx context.Context) error {
 				mu.Lock()
 				msgs[c] = append(msgs[c], m)
 				mu.Unlock()
-				if c.sendRetrying(wctx, m, &failures) != nil {
+				if c.send(wctx, m, recoveryTimeout) != nil {
 					return
 				}
 				r.watch.add(m)
@@ -94,7 +93,6 @@ func (r *runner) recovery(ctx context.Context) error {
 
 	res := &RecoveryResult{
 		Customers:      len(customers),
-		FailedAttempts: failures.Load(),
 		RestartToReady: stats.ToMillis(proc.Ready.Sub(proc.Started)),
 	}
 	var took []time.Duration
@@ -107,6 +105,7 @@ func (r *runner) recovery(ctx context.Context) error {
 		}
 		for _, m := range msgs[c] {
 			s := m.status()
+			res.FailedAttempts += int64(s.failedAttempts)
 			if s.acked.IsZero() {
 				continue
 			}

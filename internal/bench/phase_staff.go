@@ -53,8 +53,7 @@ func (r *runner) staff(ctx context.Context) error {
 	for _, c := range customers {
 		g.Go(func() error {
 			first := c.newMessage(true)
-			if err := c.send(gctx, first); err != nil {
-				c.forget(first)
+			if err := c.send(gctx, first, r.opts.ReplyTimeout); err != nil {
 				fail(err)
 				return nil
 			}
@@ -88,7 +87,7 @@ func (r *runner) staff(ctx context.Context) error {
 			mu.Lock()
 			relayed = append(relayed, m)
 			mu.Unlock()
-			if c.send(gctx, m) == nil { // a failure is counted with the relayed messages
+			if c.send(gctx, m, r.opts.ReplyTimeout) == nil { // a failure is counted with the relayed messages
 				r.watch.add(m)
 			}
 			timed(&off, func() error { return r.api.setLiveChat(gctx, c.channel, c.id, false) })

@@ -19,8 +19,9 @@ const improvement = 1.05
 // StartConcurrency, doubling each step, until a step is not sustained, two
 // steps in a row do not improve on the best, or MaxConcurrency is reached.
 // A step is sustained when every message sent in it was acknowledged,
-// answered and searchable by the end of the settle time; its throughput
-// counts those messages over the step's duration.
+// answered and searchable by the end of the settle time, and its ack p99
+// and ack → reply p99 were within MaxP99; its throughput counts those
+// messages over the step's duration.
 func (r *runner) sustained(ctx context.Context) error {
 	res := &SustainedResult{Best: -1}
 	r.report.Sustained = res
@@ -73,10 +74,8 @@ func (r *runner) sustainedStep(ctx context.Context, conc int) (SustainedStep, er
 				mu.Lock()
 				msgs = append(msgs, m)
 				mu.Unlock()
-				if err := c.send(ctx, m); err != nil {
-					c.forget(m)
-					time.Sleep(100 * time.Millisecond)
-					continue
+				if c.send(ctx, m, r.opts.ReplyTimeout) != nil {
+					return // given up after retries: the step is not sustained
 				}
 				r.watch.add(m)
 				if !awaitReply(ctx, m, r.opts.ReplyTimeout) {
@@ -94,31 +93,36 @@ func (r *runner) sustainedStep(ctx context.Context, conc int) (SustainedStep, er
 	used := r.cpuSince(cpu, o.complete)
 	step := SustainedStep{
 		CPU:         used,
-		Concurrency: conc, Sent: o.sent, Completed: o.complete, Failed: o.failed,
+		Concurrency: conc, Sent: o.sent, Completed: o.complete, Failed: o.failedRequests,
 		PerSecond: stats.PerSecond(o.complete, r.opts.Step),
-		Sustained: o.sent > 0 && o.complete == o.sent,
 		Ack:       o.ack, Reply: o.reply, Searchable: o.searchable,
 	}
-	if !step.Sustained {
-		step.Why = whyNot(o, r.opts.Settle)
-	}
+	step.Why = whyNot(o, r.opts.Settle, r.opts.MaxP99)
+	step.Sustained = step.Why == ""
 	return step, nil
 }
 
-// whyNot says what kept messages from completing.
-func whyNot(o outcome, settle time.Duration) string {
+// whyNot says what kept a step from being sustained, or "".
+func whyNot(o outcome, settle, maxP99 time.Duration) string {
 	var parts []string
-	if o.failed > 0 {
-		parts = append(parts, fmt.Sprintf("%d failed (%s)", o.failed, o.firstErr))
+	if o.sent == 0 {
+		return "nothing was sent"
+	}
+	bound := stats.ToMillis(maxP99)
+	if o.ack.P99 > bound {
+		parts = append(parts, fmt.Sprintf("ack p99 %.0f ms over %.0f ms", o.ack.P99, bound))
+	}
+	if o.reply.P99 > bound {
+		parts = append(parts, fmt.Sprintf("ack → reply p99 %.0f ms over %.0f ms", o.reply.P99, bound))
+	}
+	if o.failedRequests > 0 {
+		parts = append(parts, fmt.Sprintf("%d requests failed (%s)", o.failedRequests, o.firstErr))
 	}
 	if o.notAnswered > 0 {
 		parts = append(parts, fmt.Sprintf("%d not answered", o.notAnswered))
 	}
 	if o.notIndexed > 0 {
 		parts = append(parts, fmt.Sprintf("%d not searchable %s after the step", o.notIndexed, settle))
-	}
-	if len(parts) == 0 {
-		return "nothing was sent"
 	}
 	return strings.Join(parts, ", ")
 }

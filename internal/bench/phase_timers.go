@@ -62,8 +62,10 @@ func (r *runner) timers(ctx context.Context) error {
 	g.SetLimit(openParallelism)
 	for _, c := range customers {
 		g.Go(func() error {
-			m := c.newMessage(true) // answered, but nobody waits for it
-			err := c.send(gctx, m)
+			// Answered, but nobody waits for it; web chat replies go unseen
+			// (no event stream), Messenger ones are matched.
+			m := c.newMessage(c.channel == messenger)
+			err := c.send(gctx, m, r.opts.ReplyTimeout)
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {

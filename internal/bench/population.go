@@ -173,8 +173,7 @@ func (p *population) warm(ctx context.Context, customers []*customer) error {
 	for _, c := range customers {
 		g.Go(func() error {
 			m := c.newMessage(true)
-			if err := c.send(gctx, m); err != nil {
-				c.forget(m)
+			if err := c.send(gctx, m, p.replyTimeout); err != nil {
 				return fmt.Errorf("first message: %w", err)
 			}
 			p.watch.add(m)

@@ -61,6 +61,7 @@ type Settings struct {
 	BaselineSeconds     float64 `json:"baseline_seconds"`
 	StepSeconds         float64 `json:"step_seconds"`
 	SettleSeconds       float64 `json:"settle_seconds"`
+	MaxP99Ms            float64 `json:"max_p99_ms"`
 	Rate                float64 `json:"rate_msgs_per_s"`
 	DurationSeconds     float64 `json:"duration_seconds"`
 	Customers           int     `json:"customers"`
@@ -88,8 +89,9 @@ type SustainedStep struct {
 	Sent        int `json:"sent"`
 	// Completed were acknowledged, answered and searchable by the end of
 	// the settle time.
-	Completed  int           `json:"completed"`
-	Failed     int           `json:"failed"`
+	Completed int `json:"completed"`
+	// Failed counts the failed requests, retried or not.
+	Failed     int           `json:"failed_requests"`
 	PerSecond  float64       `json:"msgs_per_s"`
 	Ratio      float64       `json:"ratio,omitempty"`
 	Sustained  bool          `json:"sustained"`
@@ -125,10 +127,13 @@ type LoadResult struct {
 	Customers        int     `json:"customers"`
 	Sent             int     `json:"sent"`
 	Acked            int     `json:"acked"`
-	Failed           int     `json:"failed"`
-	FirstError       string  `json:"first_error,omitempty"`
-	AckedPerSecond   float64 `json:"acked_msgs_per_s"`
-	Ratio            float64 `json:"ratio,omitempty"`
+	// Failed were given up (not acknowledged after retries for the reply
+	// timeout); FailedRequests counts every failed request, retried or not.
+	Failed         int     `json:"failed"`
+	FailedRequests int     `json:"failed_requests"`
+	FirstError     string  `json:"first_error,omitempty"`
+	AckedPerSecond float64 `json:"acked_msgs_per_s"`
+	Ratio          float64 `json:"ratio,omitempty"`
 	// NotAnswered and NotIndexed were acknowledged but had no reply, or
 	// were not searchable, by the end of the settle time.
 	NotAnswered int `json:"not_answered"`
@@ -269,7 +274,7 @@ func newReport(opts Options) *Report {
 		Settings: Settings{
 			Phases: opts.Phases, WebChatShare: opts.WebChatShare,
 			BaselineConcurrency: opts.BaselineConcurrency, BaselineSeconds: opts.BaselineDuration.Seconds(),
-			StepSeconds: opts.Step.Seconds(), SettleSeconds: opts.Settle.Seconds(),
+			StepSeconds: opts.Step.Seconds(), SettleSeconds: opts.Settle.Seconds(), MaxP99Ms: float64(stats.ToMillis(opts.MaxP99)),
 			Rate: opts.Rate, DurationSeconds: opts.Duration.Seconds(), Customers: opts.Customers,
 			Conversations: opts.Conversations, SearchPollMs: float64(stats.ToMillis(opts.SearchPoll)), SearchSample: opts.SearchSample,
 		},

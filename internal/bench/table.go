@@ -58,7 +58,8 @@ func (r *Report) WriteTable(out io.Writer) error {
 	}
 
 	if s := r.Sustained; s != nil {
-		p("\nSUSTAINED\tclosed-loop customers, %.0f s steps, done = acked + answered + searchable within %.0f s", r.Settings.StepSeconds, r.Settings.SettleSeconds)
+		p("\nSUSTAINED\tclosed-loop customers, %.0f s steps; sustained = every message acked, answered and searchable within %.0f s, ack and reply p99 ≤ %.0f ms",
+			r.Settings.StepSeconds, r.Settings.SettleSeconds, r.Settings.MaxP99Ms)
 		p("  customers\tmsg/s\tratio\tsustained\tack\tack → reply\tack → searchable")
 		for _, st := range s.Steps {
 			sustained := "yes"
@@ -77,7 +78,7 @@ func (r *Report) WriteTable(out io.Writer) error {
 
 	if l := r.Load; l != nil {
 		p("\nLOAD\t%.0f msg/s offered open-loop for %.0f s over %d customers", l.OfferedPerSecond, l.Seconds, l.Customers)
-		p("  acknowledged\t%.1f msg/s\t%s\t%d of %d sent, %d failed", l.AckedPerSecond, ratio(l.AckedPerSecond), l.Acked, l.Sent, l.Failed)
+		p("  acknowledged\t%.1f msg/s\t%s\t%d of %d sent, %d given up, %d requests failed", l.AckedPerSecond, ratio(l.AckedPerSecond), l.Acked, l.Sent, l.Failed, l.FailedRequests)
 		p("  ack\t%s", three(l.Ack))
 		p("  ack → reply at the customer\t%s", three(l.Reply))
 		p("  ack → searchable\t%s", three(l.Searchable))

@@ -90,8 +90,8 @@ func evaluateTargets(r *Report) []Target {
 	add("no request fails at 100 msg/s", "0 failed, every message answered and searchable", atRate, rateWhy,
 		func() (string, bool) {
 			l := r.Load
-			return fmt.Sprintf("%d failed, %d not answered, %d not searchable of %d", l.Failed, l.NotAnswered, l.NotIndexed, l.Sent),
-				l.Sent > 0 && l.Failed == 0 && l.NotAnswered == 0 && l.NotIndexed == 0
+			return fmt.Sprintf("%d requests failed, %d not answered, %d not searchable of %d", l.FailedRequests, l.NotAnswered, l.NotIndexed, l.Sent),
+				l.Sent > 0 && l.Failed == 0 && l.FailedRequests == 0 && l.NotAnswered == 0 && l.NotIndexed == 0
 		})
 
 	full := r.Timers != nil && r.Timers.Conversations >= targetConversations
