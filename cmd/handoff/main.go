@@ -5,6 +5,7 @@
 //	handoff [--config FILE] api      HTTP API and dashboard, external Temporal
 //	handoff eval --kb KB.json [--threshold X] QUESTIONS.jsonl
 //	                                 scores the knowledge-base answerer
+//	handoff bench [flags]            measures handoff end to end (see --help)
 package main
 
 import (
@@ -32,11 +33,15 @@ func run(args []string) error {
 	if len(args) > 0 && args[0] == "eval" {
 		return runEval(args[1:], os.Stdout, os.Stderr)
 	}
+	if len(args) > 0 && args[0] == "bench" {
+		return runBench(args[1:], os.Stdout, os.Stderr)
+	}
 	flags := flag.NewFlagSet("handoff", flag.ContinueOnError)
 	configPath := flags.String("config", "", "config file (default: $HANDOFF_CONFIG, else ./config.yaml if present)")
 	flags.Usage = func() {
 		fmt.Fprintf(flags.Output(), "usage: handoff [--config FILE] [worker|api]\n"+
-			"       handoff eval --kb KB.json [--threshold X] QUESTIONS.jsonl\n\n"+
+			"       handoff eval --kb KB.json [--threshold X] QUESTIONS.jsonl\n"+
+			"       handoff bench [flags]   (handoff bench --help)\n\n"+
 			"With no role, runs everything in one process on an embedded Temporal server.\n"+
 			"worker and api run one role each against temporal.address.\n\nFlags:\n")
 		flags.PrintDefaults()

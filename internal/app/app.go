@@ -238,18 +238,24 @@ const (
 	workerStopTimeout     = 10 * time.Second
 )
 
-// NewWorker returns a worker with every workflow and activity registered.
-// The process's workflow cache size (worker.SetStickyWorkflowCacheSize) is
-// set before, once per process.
-func NewWorker(c client.Client, set activities.Set) worker.Worker {
-	w := worker.New(c, workflows.TaskQueue, worker.Options{
+// WorkerOptions are the options of handoff's worker. The benchmark's
+// baseline worker uses the same, so the two compare.
+func WorkerOptions() worker.Options {
+	return worker.Options{
 		// A conversation whose worker died gets its next workflow task from
 		// the restarted (or another) worker after this long, not the SDK's
 		// default of 5s.
 		StickyScheduleToStartTimeout: stickyScheduleToStart,
 		// On SIGTERM, activities in flight get this long to finish.
 		WorkerStopTimeout: workerStopTimeout,
-	})
+	}
+}
+
+// NewWorker returns a worker with every workflow and activity registered.
+// The process's workflow cache size (worker.SetStickyWorkflowCacheSize) is
+// set before, once per process.
+func NewWorker(c client.Client, set activities.Set) worker.Worker {
+	w := worker.New(c, workflows.TaskQueue, WorkerOptions())
 	workflows.Register(w)
 	activities.Register(w, set)
 	return w

@@ -1,0 +1,173 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/handoff-chat/handoff/internal/bench"
+)
+
+// benchChildEnv makes this test binary, re-run by the bench, behave as the
+// handoff command with no arguments.
+const benchChildEnv = "HANDOFF_BENCH_TEST_CHILD"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(benchChildEnv) != "" {
+		if err := run(nil); err != nil {
+			os.Stderr.WriteString("handoff: " + err.Error() + "\n")
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// The self-contained bench with tiny parameters runs every phase but the
+// timers (whose window is at least a minute) against a real handoff child
+// process and reports every figure of the phases it ran.
+func TestBenchSelfContained(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts handoff and drives it for half a minute")
+	}
+	isolate(t)
+	opts, asJSON, err := parseBenchFlags([]string{
+		"--phases", "recovery,baseline,sustained,load,staff", "--json",
+		"--baseline-concurrency", "2", "--baseline-duration", "1s",
+		"--start-concurrency", "2", "--max-concurrency", "4", "--step", "2s", "--settle", "10s",
+		"--rate", "5", "--duration", "2s", "--customers", "4",
+		"--staff-conversations", "2", "--staff-messages", "1",
+		"--recovery-customers", "3", "--recovery-load", "2s", "--search-sample", "1",
+	}, io.Discard)
+	if err != nil || opts == nil || !asJSON {
+		t.Fatalf("flags: %v, %v, json %t", opts, err, asJSON)
+	}
+	opts.Command = []string{os.Args[0]}
+	opts.ChildEnv = []string{benchChildEnv + "=1"}
+	var progress bytes.Buffer
+	report, err := bench.Run(context.Background(), *opts, slog.New(slog.NewTextHandler(&progress, nil)))
+	if err != nil {
+		t.Fatalf("bench: %v\nprogress:\n%s", err, progress.String())
+	}
+
+	if b := report.Baseline; b == nil || b.SignalWithStart.Ops == 0 || b.UpdateWithStart.Ops == 0 || b.UpdateWithStart.Latency.Count == 0 {
+		t.Errorf("baseline %+v, want both operations counted", b)
+	}
+	s := report.Sustained
+	if s == nil || len(s.Steps) == 0 || s.Steps[0].Concurrency != 2 {
+		t.Fatalf("sustained %+v, want steps from 2 customers", s)
+	}
+	for _, st := range s.Steps {
+		if st.Sent == 0 || st.Ack.Count == 0 {
+			t.Errorf("step %+v sent nothing", st)
+		}
+		if st.Sustained && (st.Completed != st.Sent || st.Reply.Count != st.Sent || st.Searchable.Count != st.Sent || st.Ratio == 0) {
+			t.Errorf("sustained step %+v lacks a reply, a search hit or the ratio for each message", st)
+		}
+	}
+	if s.BestStep() != nil && (s.MaxPerSecond <= 0 || s.Ratio <= 0) {
+		t.Errorf("sustained maximum %v msg/s, ratio %v", s.MaxPerSecond, s.Ratio)
+	}
+	l := report.Load
+	if l == nil || l.Sent != 10 || l.Acked+l.Failed != 10 || l.Ack.Count != l.Acked || l.Customers != 4 {
+		t.Fatalf("load %+v, want 10 messages (5/s for 2s) over 4 customers, each acknowledged or failed", l)
+	}
+	if l.Reply.Count+l.NotAnswered != l.Acked || l.Searchable.Count+l.NotIndexed != l.Acked || l.Ratio <= 0 || l.CPU.HandoffCores <= 0 {
+		t.Errorf("load %+v, want every acknowledged message answered or not, searchable or not, and CPU and ratio figures", l)
+	}
+	st := report.Staff
+	if st == nil || st.Conversations != 2 || st.LiveChatOn.Count+st.Failed < 2 || st.Message.Count+st.Failed < 2 {
+		t.Fatalf("staff %+v, want two conversations taken over", st)
+	}
+	if st.Failed == 0 && (st.AtCustomer.Count+st.NotDelivered != 2 || st.LiveChatOff.Count != 2 || st.RelayedAck.Count != 2) {
+		t.Errorf("staff %+v, want each staff message delivered or counted, live chat off twice and two relayed messages", st)
+	}
+	rc := report.Recovery
+	if rc == nil || rc.Customers != 3 || rc.AckedBeforeKill == 0 || rc.RestartToReady <= 0 || rc.TookMessages.Count+boolInt(rc.FirstError != "") < 3 {
+		t.Fatalf("recovery %+v, want messages acknowledged before the kill, the restart timed and each customer back", rc)
+	}
+	if rc.Lost != 0 || rc.Duplicated != 0 {
+		t.Errorf("recovery lost %d and duplicated %d acknowledged messages", rc.Lost, rc.Duplicated)
+	}
+	if res := report.Resources; res == nil || res.PeakResidentMiB <= 0 || res.DiskMiB <= 0 || res.HandoffCPUSeconds <= 0 {
+		t.Errorf("resources %+v", res)
+	}
+	if report.Timers != nil || len(report.Skipped) != 0 {
+		t.Errorf("timers %+v, skipped %+v: the timers phase was not selected and nothing was skipped", report.Timers, report.Skipped)
+	}
+	if len(report.Targets) != 8 {
+		t.Errorf("%d targets, want all 8", len(report.Targets))
+	}
+
+	var js bytes.Buffer
+	if err := report.WriteJSON(&js); err != nil {
+		t.Fatal(err)
+	}
+	var decoded map[string]any
+	if err := json.Unmarshal(js.Bytes(), &decoded); err != nil {
+		t.Fatalf("--json output is not one JSON object: %v\n%s", err, js.String())
+	}
+	for _, key := range []string{"baseline", "sustained", "load", "staff", "recovery", "resources", "targets", "environment"} {
+		if decoded[key] == nil {
+			t.Errorf("JSON report lacks %q", key)
+		}
+	}
+	var table bytes.Buffer
+	if err := report.WriteTable(&table); err != nil {
+		t.Fatal(err)
+	}
+	for _, section := range []string{"BASELINE", "SUSTAINED", "LOAD", "STAFF", "RECOVERY", "RESOURCES", "TARGETS", "× baseline"} {
+		if !strings.Contains(table.String(), section) {
+			t.Errorf("table lacks %q:\n%s", section, table.String())
+		}
+	}
+	if strings.Contains(table.String(), "TIMERS") {
+		t.Errorf("table shows the timers phase, which did not run")
+	}
+	t.Logf("tiny run took %s:\n%s", time.Duration(report.Seconds)*time.Second, table.String())
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func TestBenchFlagsAreChecked(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--phases", "warmup"}, "unknown phase"},
+		{[]string{"--rate", "0"}, "--rate"},
+		{[]string{"--window", "30s"}, "--window"},
+		{[]string{"--staff-token", "0123456789abcdef0123"}, "give --api too"},
+		{[]string{"--api", "http://127.0.0.1:8080"}, "--staff-token"},
+		{[]string{"--api", "127.0.0.1:8080", "--staff-token", "0123456789abcdef0123"}, "http://"},
+		{[]string{"--api", "http://h:1", "--staff-token", "0123456789abcdef0123", "--app-secret", "s"}, "--graph-listen"},
+		{[]string{"--api", "http://h:1", "--staff-token", "0123456789abcdef0123", "--data-dir", "x"}, "self-contained"},
+		{[]string{"extra"}, "unexpected argument"},
+	} {
+		_, _, err := parseBenchFlags(tc.args, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: %v, want an error mentioning %q", tc.args, err, tc.want)
+		}
+	}
+	opts, _, err := parseBenchFlags([]string{"--phases", "load, baseline", "--api", "http://h:1", "--staff-token", "0123456789abcdef0123"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(opts.Phases) != 2 || opts.Phases[0] != bench.PhaseBaseline || opts.SelfContained() {
+		t.Errorf("options %+v, want the two phases in running order against the deployment", opts)
+	}
+	if opts, _, err := parseBenchFlags([]string{"--help"}, io.Discard); opts != nil || err != nil {
+		t.Errorf("--help: %v, %v, want neither options nor error", opts, err)
+	}
+}

@@ -1,0 +1,106 @@
+package child
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestReadMemory(t *testing.T) {
+	dir := t.TempDir()
+	status := filepath.Join(dir, "status")
+	content := "Name:\thandoff\nVmPeak:\t 2000000 kB\nVmHWM:\t  512000 kB\nVmRSS:\t  256000 kB\nThreads:\t12\n"
+	if err := os.WriteFile(status, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	m, err := ReadMemory(status)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.RSS != 256000<<10 || m.Peak != 512000<<10 {
+		t.Errorf("memory %+v, want VmRSS and VmHWM in bytes", m)
+	}
+	bad := filepath.Join(dir, "bad")
+	if err := os.WriteFile(bad, []byte("VmRSS:\t12 MB\nVmHWM:\t1 kB\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadMemory(bad); err == nil || !strings.Contains(err.Error(), "VmRSS") {
+		t.Errorf("a size not in kB: %v", err)
+	}
+	if _, err := ReadMemory(filepath.Join(dir, "none")); err == nil {
+		t.Error("a missing status file gave no error")
+	}
+}
+
+func TestOwnProcessMemory(t *testing.T) {
+	m, err := ReadMemory("/proc/self/status")
+	if err != nil {
+		t.Skipf("no /proc here: %v", err)
+	}
+	if m.RSS <= 0 || m.Peak < m.RSS {
+		t.Errorf("memory %+v, want a resident size and a peak at least as large", m)
+	}
+}
+
+func TestDiskUsageCountsEveryFile(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "search", "store"), 0o750); err != nil {
+		t.Fatal(err)
+	}
+	before, err := DiskUsage(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	big := make([]byte, 1<<20)
+	for i := range big {
+		big[i] = byte(i)
+	}
+	for _, name := range []string{"temporal.db", filepath.Join("search", "store", "seg.zap")} {
+		if err := os.WriteFile(filepath.Join(dir, name), big, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	after, err := DiskUsage(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if grew := after - before; grew < 2<<20 {
+		t.Errorf("two 1 MiB files grew the use by %d bytes", grew)
+	}
+	if _, err := DiskUsage(filepath.Join(dir, "absent")); err != nil {
+		t.Errorf("an absent directory: %v, want 0 and no error", err)
+	}
+}
+
+func TestReadCPU(t *testing.T) {
+	dir := t.TempDir()
+	stat := filepath.Join(dir, "stat")
+	// A name with spaces and a parenthesis; utime 250 and stime 50 ticks.
+	content := "4242 (my (odd) name) S 1 4242 4242 0 -1 4194560 100 0 0 0 250 50 0 0 20 0 12 0 1000 2000000 5000\n"
+	if err := os.WriteFile(stat, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	got, err := ReadCPU(stat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != 3*time.Second {
+		t.Errorf("CPU %s, want 3s (300 ticks at 100 Hz)", got)
+	}
+	if err := os.WriteFile(stat, []byte("4242 (short) S 1 2\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadCPU(stat); err == nil {
+		t.Error("a truncated stat file gave no error")
+	}
+	if _, err := os.Stat("/proc/self/stat"); err == nil {
+		if _, err := ReadCPU("/proc/self/stat"); err != nil {
+			t.Errorf("this process's stat file: %v", err)
+		}
+	}
+	if OwnCPU() <= 0 {
+		t.Error("OwnCPU reports no CPU time")
+	}
+}

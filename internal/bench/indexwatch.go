@@ -1,0 +1,139 @@
+package bench
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// searchParallelism bounds the watcher's searches in flight.
+const searchParallelism = 8
+
+// indexWatch finds out when acknowledged messages became searchable,
+// through the staff search API, by the word all of a customer's messages
+// carry. A search costs handoff a few milliseconds of CPU, so only a
+// sample of the messages is timed: while one of a customer's timed
+// messages is not found, its conversation is searched every poll interval,
+// and a message is searchable from the moment the answer that first lists
+// it arrived (the figure's resolution is the interval). The other messages
+// are looked for once the load has stopped (sweep), so every message is
+// still checked.
+type indexWatch struct {
+	api      *api
+	interval time.Duration
+	sample   float64
+	n        atomic.Int64
+
+	mu      sync.Mutex
+	pending map[*customer]map[string]*message
+	errors  atomic.Int64
+	lastErr atomic.Value // string
+}
+
+func newIndexWatch(a *api, interval time.Duration, sample float64) *indexWatch {
+	return &indexWatch{api: a, interval: interval, sample: sample, pending: map[*customer]map[string]*message{}}
+}
+
+// add takes an acknowledged message; every 1/sample-th is timed.
+func (w *indexWatch) add(m *message) {
+	n := w.n.Add(1)
+	if int(float64(n)*w.sample) == int(float64(n-1)*w.sample) {
+		return
+	}
+	m.setTimed()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	byID := w.pending[m.cust]
+	if byID == nil {
+		byID = map[string]*message{}
+		w.pending[m.cust] = byID
+	}
+	byID[m.id] = m
+}
+
+// run polls the conversations of timed messages until ctx ends.
+func (w *indexWatch) run(ctx context.Context) {
+	for ctx.Err() == nil {
+		began := time.Now()
+		w.mu.Lock()
+		customers := make([]*customer, 0, len(w.pending))
+		for c := range w.pending {
+			customers = append(customers, c)
+		}
+		w.mu.Unlock()
+		w.searchAll(ctx, customers, nil)
+		select {
+		case <-ctx.Done():
+		case <-time.After(w.interval - time.Since(began)):
+		}
+	}
+}
+
+// sweep searches once the conversations of messages not found yet.
+func (w *indexWatch) sweep(ctx context.Context, msgs []*message) {
+	byCustomer := map[*customer]map[string]*message{}
+	for _, m := range msgs {
+		if byCustomer[m.cust] == nil {
+			byCustomer[m.cust] = map[string]*message{}
+		}
+		byCustomer[m.cust][m.id] = m
+	}
+	customers := make([]*customer, 0, len(byCustomer))
+	for c := range byCustomer {
+		customers = append(customers, c)
+	}
+	w.searchAll(ctx, customers, byCustomer)
+}
+
+// searchAll searches each customer's conversation, marking the messages
+// found: those of extra, and the customer's timed messages.
+func (w *indexWatch) searchAll(ctx context.Context, customers []*customer, extra map[*customer]map[string]*message) {
+	slots := make(chan struct{}, searchParallelism)
+	var wg sync.WaitGroup
+	for _, c := range customers {
+		slots <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-slots; wg.Done() }()
+			w.search(ctx, c, extra[c])
+		}()
+	}
+	wg.Wait()
+}
+
+func (w *indexWatch) search(ctx context.Context, c *customer, extra map[string]*message) {
+	ids, err := w.api.searchCustomerMessages(ctx, c.channel, c.id, c.word)
+	at := time.Now()
+	if err != nil {
+		if ctx.Err() == nil {
+			w.errors.Add(1)
+			w.lastErr.Store(err.Error())
+		}
+		return
+	}
+	var found []*message
+	w.mu.Lock()
+	timed := w.pending[c]
+	for _, id := range ids {
+		if m := timed[id]; m != nil {
+			found = append(found, m)
+			delete(timed, id)
+		} else if m := extra[id]; m != nil {
+			found = append(found, m)
+		}
+	}
+	if timed != nil && len(timed) == 0 {
+		delete(w.pending, c)
+	}
+	w.mu.Unlock()
+	for _, m := range found {
+		m.setIndexed(at)
+	}
+}
+
+// failures is how many searches failed, and the last error.
+func (w *indexWatch) failures() (int64, string) {
+	last, _ := w.lastErr.Load().(string)
+	return w.errors.Load(), last
+}

@@ -1,0 +1,105 @@
+package bench
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// fakeSearch answers the staff search with the IDs it was told are
+// indexed, for the conversation and word asked.
+type fakeSearch struct {
+	mu      sync.Mutex
+	indexed map[string][]string // customer ID -> message IDs
+	asked   int
+}
+
+func (f *fakeSearch) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Header.Get("Authorization") != "Bearer staff-token-0123456789" {
+		http.Error(w, `{"error":"no token"}`, http.StatusUnauthorized)
+		return
+	}
+	parts := strings.Split(r.URL.Path, "/") // /api/v1/conversations/{channel}/{customer}/search
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.asked++
+	var hits []map[string]any
+	for _, id := range f.indexed[parts[5]] {
+		hits = append(hits, map[string]any{"message": map[string]string{"id": id, "sender": "customer"}})
+	}
+	_ = json.NewEncoder(w).Encode(map[string]any{"total": len(hits), "hits": hits})
+}
+
+func (f *fakeSearch) index(customer, id string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.indexed[customer] = append(f.indexed[customer], id)
+}
+
+// One message in five is timed and polled while the watcher runs; the
+// others are found by a sweep; a failed search is counted.
+func TestIndexWatchTimesASampleAndSweepsTheRest(t *testing.T) {
+	fake := &fakeSearch{indexed: map[string][]string{}}
+	srv := httptest.NewServer(fake)
+	defer srv.Close()
+	a := newAPI(srv.URL, "staff-token-0123456789", "", "")
+	w := newIndexWatch(a, 10*time.Millisecond, 0.2)
+	c := &customer{api: a, channel: webChat, id: "visitor-0000000000000000001", tag: "t", word: "bqword"}
+	var msgs []*message
+	for range 10 {
+		m := c.newMessage(false)
+		m.setSent(time.Now())
+		m.setAcked(time.Now())
+		w.add(m)
+		msgs = append(msgs, m)
+	}
+	timed := 0
+	for _, m := range msgs {
+		if m.status().timed {
+			timed++
+		}
+	}
+	if timed != 2 {
+		t.Fatalf("%d of 10 messages timed, want 2 at a sample of 0.2", timed)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go w.run(ctx)
+	for _, m := range msgs {
+		fake.index(c.id, m.id)
+	}
+	for _, m := range msgs {
+		if !m.status().timed {
+			continue
+		}
+		select {
+		case <-m.indexedCh:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("timed message %s never found by the watcher", m.id)
+		}
+	}
+	for _, m := range msgs {
+		if s := m.status(); !s.timed && !s.indexed.IsZero() {
+			t.Errorf("untimed message %s marked searchable before any sweep", m.id)
+		}
+	}
+	w.sweep(ctx, msgs)
+	for _, m := range msgs {
+		if m.status().indexed.IsZero() {
+			t.Errorf("message %s not found by the sweep", m.id)
+		}
+	}
+	if failed, _ := w.failures(); failed != 0 {
+		t.Errorf("%d failed searches", failed)
+	}
+	refused := newIndexWatch(newAPI(srv.URL, "wrong-token-0123456789", "", ""), time.Second, 1)
+	refused.sweep(ctx, msgs[:1])
+	if failed, last := refused.failures(); failed != 1 || !strings.Contains(last, "401") {
+		t.Errorf("failures %d (%q), want the refused search counted", failed, last)
+	}
+}

@@ -1,0 +1,236 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/converter"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/handoff-chat/handoff/internal/bench/stats"
+	"github.com/handoff-chat/handoff/workflows"
+)
+
+const (
+	// openParallelism is how many conversations are opened at once.
+	openParallelism = 32
+	// describeParallelism bounds the reads of the conversations' outcome.
+	describeParallelism = 16
+	// closeGrace is how long after its deadline a conversation is waited
+	// for before it counts as not closed.
+	closeGrace = time.Minute
+)
+
+// timers opens Conversations new conversations (one customer message each,
+// half on each channel by default) on the child's short messaging window,
+// reads resident memory and disk with all of them open, and waits for their
+// windows to close. A conversation's lateness is when its run ended (the
+// staff API shows it closed; staff can no longer write) minus its
+// deadline, both as Temporal recorded them.
+func (r *runner) timers(ctx context.Context) error {
+	window := r.opts.TimerWindow()
+	res := &TimersResult{Conversations: r.opts.Conversations, WindowSeconds: window.Seconds()}
+	before, err := r.self.memory()
+	if err != nil {
+		return err
+	}
+	diskBefore, err := r.self.disk()
+	if err != nil {
+		return err
+	}
+	res.ResidentBeforeMiB, res.DiskBeforeMiB = mib(before.RSS), mib(diskBefore)
+
+	r.log.Info("timers: opening conversations", "conversations", r.opts.Conversations, "window", window)
+	customers, err := r.pop.fresh(ctx, r.opts.Conversations, false)
+	if err != nil {
+		return err
+	}
+	var (
+		mu                sync.Mutex
+		firstAck, lastAck time.Time
+		opened            []*customer
+		failed            int
+		firstErr          string
+		progress          = newProgress(r.log, "timers: opened", len(customers))
+	)
+	began := time.Now()
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(openParallelism)
+	for _, c := range customers {
+		g.Go(func() error {
+			// Answered, but nobody waits for it; web chat replies go unseen
+			// (no event stream), Messenger ones are matched.
+			m := c.newMessage(c.channel == messenger)
+			err := c.send(gctx, m, r.opts.ReplyTimeout)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				failed++
+				if firstErr == "" {
+					firstErr = err.Error()
+				}
+				return nil
+			}
+			acked := m.status().acked
+			if firstAck.IsZero() || acked.Before(firstAck) {
+				firstAck = acked
+			}
+			lastAck = later(lastAck, acked)
+			opened = append(opened, c)
+			progress.add()
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	openTook := time.Since(began)
+	res.OpenSeconds = stats.Round(openTook.Seconds(), 1)
+	res.OpenPerSecond = stats.PerSecond(len(opened), openTook)
+	res.Failed, res.FirstError = failed, firstErr
+	res.AllOpenAtOnce = failed == 0 && lastAck.Before(firstAck.Add(window))
+	if len(opened) == 0 {
+		return fmt.Errorf("no conversation was opened: %s", firstErr)
+	}
+
+	open, err := r.self.memory()
+	if err != nil {
+		return err
+	}
+	diskOpen, err := r.self.disk()
+	if err != nil {
+		return err
+	}
+	res.ResidentOpenMiB, res.DiskOpenMiB = mib(open.RSS), mib(diskOpen)
+	res.ResidentPer1000 = stats.Round((res.ResidentOpenMiB-res.ResidentBeforeMiB)/float64(len(opened))*1000, 1)
+	res.DiskPer1000 = stats.Round((res.DiskOpenMiB-res.DiskBeforeMiB)/float64(len(opened))*1000, 1)
+	r.log.Info("timers: all open", "conversations", len(opened), "took", openTook.Round(time.Second),
+		"resident_mib", res.ResidentOpenMiB, "disk_mib", res.DiskOpenMiB, "first_deadline_in", time.Until(firstAck.Add(window)).Round(time.Second))
+
+	// Wait for the last deadline, watching the memory.
+	peak := open.RSS
+	lastDeadline := lastAck.Add(window)
+	for time.Now().Before(lastDeadline.Add(5 * time.Second)) {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Second):
+		}
+		if m, err := r.self.memory(); err == nil {
+			peak = max(peak, m.RSS)
+		}
+	}
+	res.ResidentPeakMiB = mib(peak)
+
+	lateness, notClosed, err := r.closings(ctx, opened, lastDeadline.Add(closeGrace))
+	if err != nil {
+		return err
+	}
+	res.Lateness, res.NotClosed = stats.Summarize(lateness), notClosed
+	r.report.Timers = res
+	r.log.Info("timers", "conversations", len(opened), "lateness_p50_ms", res.Lateness.P50, "lateness_p99_ms", res.Lateness.P99,
+		"lateness_max_ms", res.Lateness.Max, "not_closed", notClosed)
+	return nil
+}
+
+// closings reads when each conversation's run ended and its deadline,
+// reading the ones still running again until giveUp.
+func (r *runner) closings(ctx context.Context, customers []*customer, giveUp time.Time) (lateness []time.Duration, notClosed int, err error) {
+	pending := customers
+	for {
+		var (
+			mu    sync.Mutex
+			still []*customer
+		)
+		g, gctx := errgroup.WithContext(ctx)
+		g.SetLimit(describeParallelism)
+		for _, c := range pending {
+			g.Go(func() error {
+				late, closed, err := r.closing(gctx, c)
+				if err != nil {
+					return err
+				}
+				mu.Lock()
+				defer mu.Unlock()
+				if closed {
+					lateness = append(lateness, late)
+				} else {
+					still = append(still, c)
+				}
+				return nil
+			})
+		}
+		if err := g.Wait(); err != nil {
+			return nil, 0, err
+		}
+		if len(still) == 0 || time.Now().After(giveUp) {
+			return lateness, len(still), nil
+		}
+		pending = still
+		select {
+		case <-ctx.Done():
+			return nil, 0, ctx.Err()
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+// closing reads one conversation: whether its run ended, and how long
+// after its window's deadline.
+func (r *runner) closing(ctx context.Context, c *customer) (time.Duration, bool, error) {
+	id := workflows.ConversationWorkflowID(c.channel, c.id)
+	desc, err := r.temporal.DescribeWorkflowExecution(ctx, id, "")
+	if err != nil {
+		return 0, false, fmt.Errorf("read conversation %s: %w", id, err)
+	}
+	info := desc.GetWorkflowExecutionInfo()
+	if info.GetStatus() == enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
+		return 0, false, nil
+	}
+	if info.GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED {
+		return 0, false, fmt.Errorf("conversation %s ended %s, not with its window", id, info.GetStatus())
+	}
+	payload := info.GetSearchAttributes().GetIndexedFields()[workflows.SAWindowClosesAt.GetName()]
+	if payload == nil {
+		return 0, false, errors.New("conversation " + id + " has no " + workflows.SAWindowClosesAt.GetName())
+	}
+	var deadline time.Time
+	if err := converter.GetDefaultDataConverter().FromPayload(payload, &deadline); err != nil {
+		return 0, false, fmt.Errorf("conversation %s: decode its deadline: %w", id, err)
+	}
+	return info.GetCloseTime().AsTime().Sub(deadline), true, nil
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
+// progress logs every tenth of a long count.
+type progress struct {
+	log   interface{ Info(string, ...any) }
+	what  string
+	total int
+	done  int
+}
+
+func newProgress(log interface{ Info(string, ...any) }, what string, total int) *progress {
+	return &progress{log: log, what: what, total: total}
+}
+
+// add counts one; the caller serialises calls.
+func (p *progress) add() {
+	p.done++
+	if step := max(p.total/10, 1); p.total >= 1000 && p.done%step == 0 {
+		p.log.Info(p.what, "done", p.done, "of", p.total)
+	}
+}
