@@ -304,25 +304,6 @@ func (r *Report) note(format string, args ...any) {
 	r.Notes = append(r.Notes, fmt.Sprintf(format, args...))
 }
 
-// ran reports whether phase p produced figures.
-func (r *Report) ran(p Phase) bool {
-	switch p {
-	case PhaseBaseline:
-		return r.Baseline != nil
-	case PhaseSustained:
-		return r.Sustained != nil
-	case PhaseLoad:
-		return r.Load != nil
-	case PhaseStaff:
-		return r.Staff != nil
-	case PhaseTimers:
-		return r.Timers != nil
-	case PhaseRecovery:
-		return r.Recovery != nil
-	}
-	return false
-}
-
 // uws is the update-with-start baseline's rate the ratios divide by, or 0.
 func (r *Report) uws() float64 {
 	if r.Baseline == nil {
