@@ -137,6 +137,13 @@ func (r *runner) run(ctx context.Context) (err error) {
 		}
 		r.log.Info("phase done", "phase", phase, "took", time.Since(began).Round(time.Second))
 	}
+	if r.report.Baseline != nil && (r.report.Sustained != nil || r.report.Load != nil) {
+		waited, _ := r.quiesce(ctx)
+		r.log.Info("baseline again, after the pipeline's phases", "waited_for_idle", waited.Round(100*time.Millisecond))
+		if err := r.baselineAgain(ctx); err != nil {
+			return fmt.Errorf("bench: baseline again: %w", err)
+		}
+	}
 	r.report.Overhead = r.overhead()
 	r.report.ConversationsStarted = len(r.pop.all())
 	if r.self != nil {

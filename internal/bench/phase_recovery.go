@@ -20,8 +20,8 @@ const recoveryTimeout = 3 * time.Minute
 // takes messages again and every acknowledged message is answered. Each
 // customer writes one message at a time and retries a failed send with the
 // same ID, as the widget and Meta do; a conversation takes messages again
-// when a message first sent after the restart is acknowledged. Afterwards
-// every acknowledged message must be in its conversation exactly once.
+// at its first acknowledgement after the restart. Afterwards every
+// acknowledged message must be in its conversation exactly once.
 func (r *runner) recovery(ctx context.Context) error {
 	customers, err := r.pop.take(ctx, r.opts.RecoveryCustomers)
 	if err != nil {
@@ -55,15 +55,20 @@ func (r *runner) recovery(ctx context.Context) error {
 					return
 				}
 				r.watch.add(m)
-				if !awaitReply(wctx, m, recoveryTimeout) {
-					return
-				}
-				// A customer is done once a message sent after the restart
-				// was acknowledged and answered.
-				if rd := readyAt(); !rd.IsZero() && m.status().sent.After(rd) {
+				// The conversation takes messages again at its first
+				// acknowledgement after the restart (of a retried message
+				// or a new one); the customer is done once that message
+				// was answered too.
+				back := false
+				if rd, acked := readyAt(), m.status().acked; !rd.IsZero() && acked.After(rd) {
 					mu.Lock()
-					backAt[c] = m.status().acked
+					if _, ok := backAt[c]; !ok {
+						backAt[c] = acked
+					}
 					mu.Unlock()
+					back = true
+				}
+				if !awaitReply(wctx, m, recoveryTimeout) || back {
 					return
 				}
 			}

@@ -102,6 +102,15 @@ func (r *runner) sustainedStep(ctx context.Context, conc int) (SustainedStep, er
 	return step, nil
 }
 
+// shorten cuts s to at most n characters, marking the cut.
+func shorten(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n]) + "…"
+}
+
 // whyNot says what kept a step from being sustained, or "".
 func whyNot(o outcome, settle, maxP99 time.Duration) string {
 	var parts []string
@@ -116,7 +125,7 @@ func whyNot(o outcome, settle, maxP99 time.Duration) string {
 		parts = append(parts, fmt.Sprintf("ack → reply p99 %.0f ms over %.0f ms", o.reply.P99, bound))
 	}
 	if o.failedRequests > 0 {
-		parts = append(parts, fmt.Sprintf("%d requests failed (%s)", o.failedRequests, o.firstErr))
+		parts = append(parts, fmt.Sprintf("%d requests failed (%s)", o.failedRequests, shorten(o.firstErr, 120)))
 	}
 	if o.notAnswered > 0 {
 		parts = append(parts, fmt.Sprintf("%d not answered", o.notAnswered))

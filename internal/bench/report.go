@@ -2,6 +2,7 @@ package bench
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"runtime"
 	"strings"
@@ -75,6 +76,11 @@ type Settings struct {
 type BaselineResult struct {
 	SignalWithStart baseline.Result `json:"signal_with_start"`
 	UpdateWithStart baseline.Result `json:"update_with_start"`
+	// UpdateWithStartAgain is update-with-start measured again after the
+	// pipeline's phases; Reference, what the ratios divide by, is the mean
+	// of both (or the first alone).
+	UpdateWithStartAgain *baseline.Result `json:"update_with_start_again,omitempty"`
+	Reference            float64          `json:"reference_ops_per_s"`
 	// SignalRatio is signal-with-start's rate over update-with-start's.
 	SignalRatio float64 `json:"signal_with_start_ratio"`
 	// The CPU per operation: handoff's process holds the Temporal server
@@ -233,6 +239,10 @@ type CPU struct {
 	HandoffCores        float64 `json:"handoff_cores,omitempty"`
 	BenchMsPerMessage   float64 `json:"bench_cpu_ms_per_msg"`
 	BenchCores          float64 `json:"bench_cores"`
+	// VsBaseline is handoff's CPU per message over the CPU of one no-op
+	// update-with-start (server and worker): how many of those a customer
+	// message costs.
+	VsBaseline float64 `json:"handoff_cpu_vs_update_with_start,omitempty"`
 }
 
 // History compares the run with the first on the same data directory.
@@ -294,31 +304,20 @@ func (r *Report) note(format string, args ...any) {
 	r.Notes = append(r.Notes, fmt.Sprintf(format, args...))
 }
 
-// ran reports whether phase p produced figures.
-func (r *Report) ran(p Phase) bool {
-	switch p {
-	case PhaseBaseline:
-		return r.Baseline != nil
-	case PhaseSustained:
-		return r.Sustained != nil
-	case PhaseLoad:
-		return r.Load != nil
-	case PhaseStaff:
-		return r.Staff != nil
-	case PhaseTimers:
-		return r.Timers != nil
-	case PhaseRecovery:
-		return r.Recovery != nil
-	}
-	return false
-}
-
-// uws is the update-with-start baseline's rate, or 0.
+// uws is the update-with-start baseline's rate the ratios divide by, or 0.
 func (r *Report) uws() float64 {
 	if r.Baseline == nil {
 		return 0
 	}
-	return r.Baseline.UpdateWithStart.OpsPerSecond
+	return r.Baseline.Reference
+}
+
+// reference is the mean of the update-with-start measurements.
+func (b *BaselineResult) reference() float64 {
+	if b.UpdateWithStartAgain == nil {
+		return b.UpdateWithStart.OpsPerSecond
+	}
+	return stats.Round((b.UpdateWithStart.OpsPerSecond+b.UpdateWithStartAgain.OpsPerSecond)/2, 1)
 }
 
 func (r *Report) conversationsSoFar() int {
@@ -333,6 +332,23 @@ func (r *Report) conversationsSoFar() int {
 // targets.
 func (r *Report) finish() {
 	r.Seconds = stats.Round(time.Since(r.StartedAt).Seconds(), 0)
+	if b := r.Baseline; b != nil {
+		b.Reference = b.reference()
+		if again := b.UpdateWithStartAgain; again != nil && b.Reference > 0 &&
+			math.Abs(again.OpsPerSecond-b.UpdateWithStart.OpsPerSecond)/b.Reference > 0.2 {
+			r.note("update-with-start ran at %.1f ops/s before the pipeline's phases and %.1f after: the machine's speed changed during the run, so take the ratios with care",
+				b.UpdateWithStart.OpsPerSecond, again.OpsPerSecond)
+		}
+		uwsCPU := b.UpdateWithStartCPU.HandoffMsPerMessage + b.UpdateWithStartCPU.BenchMsPerMessage
+		if s := r.Sustained; s != nil && uwsCPU > 0 {
+			for i := range s.Steps {
+				s.Steps[i].CPU.VsBaseline = stats.Ratio(s.Steps[i].CPU.HandoffMsPerMessage, uwsCPU)
+			}
+		}
+		if r.Load != nil && uwsCPU > 0 {
+			r.Load.CPU.VsBaseline = stats.Ratio(r.Load.CPU.HandoffMsPerMessage, uwsCPU)
+		}
+	}
 	if uws := r.uws(); uws > 0 {
 		if r.Sustained != nil {
 			r.Sustained.Ratio = stats.Ratio(r.Sustained.MaxPerSecond, uws)

@@ -160,3 +160,31 @@ func TestTableAndJSONShowWhatRan(t *testing.T) {
 		t.Error("JSON has a staff section for a phase that did not run")
 	}
 }
+
+// A second update-with-start measurement makes the ratios divide by the
+// mean, and a large change between the two is noted; CPU per message is
+// compared with a no-op update-with-start's.
+func TestBaselineMeasuredTwice(t *testing.T) {
+	r := fullReport()
+	again := baseline.Result{Op: baseline.UpdateWithStart, OpsPerSecond: 100}
+	r.Baseline.UpdateWithStartAgain = &again
+	r.Baseline.UpdateWithStartCPU = CPU{HandoffMsPerMessage: 8, BenchMsPerMessage: 2}
+	r.Load.CPU = CPU{HandoffMsPerMessage: 45, HandoffCores: 0.5}
+	r.finish()
+	if r.Baseline.Reference != 150 || r.Load.Ratio != 0.667 || r.Sustained.Ratio != 0.867 {
+		t.Errorf("reference %v, load ratio %v, sustained ratio %v; want the mean 150", r.Baseline.Reference, r.Load.Ratio, r.Sustained.Ratio)
+	}
+	if len(r.Notes) != 1 || !strings.Contains(r.Notes[0], "speed changed") {
+		t.Errorf("notes %q, want the change from 200 to 100 ops/s noted", r.Notes)
+	}
+	if r.Load.CPU.VsBaseline != 4.5 {
+		t.Errorf("load CPU is %v no-op update-with-starts, want 45 ms / 10 ms", r.Load.CPU.VsBaseline)
+	}
+	var table bytes.Buffer
+	if err := r.WriteTable(&table); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(table.String(), "update-with-start again") || !strings.Contains(table.String(), "4.5 no-op update-with-starts") {
+		t.Errorf("table lacks the second measurement or the CPU comparison:\n%s", table.String())
+	}
+}

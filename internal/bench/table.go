@@ -55,6 +55,9 @@ func (r *Report) WriteTable(out io.Writer) error {
 			p("  %s\t%.1f ops/s\t%s\t%s\t%d errors", res.name, res.v, three(res.s), ratio(res.v), res.errs)
 			p("    CPU per operation\t%s", cpuText(res.cpu))
 		}
+		if again := b.UpdateWithStartAgain; again != nil {
+			p("  update-with-start again\t%.1f ops/s\t%s\tafter the pipeline's phases; the ratios divide by the mean, %.1f ops/s", again.OpsPerSecond, three(again.Latency), b.Reference)
+		}
 	}
 
 	if s := r.Sustained; s != nil {
@@ -186,5 +189,9 @@ func cpuText(c CPU) string {
 	if c.HandoffCores == 0 {
 		return bench
 	}
-	return fmt.Sprintf("handoff %.2f ms (%.2f cores), %s", c.HandoffMsPerMessage, c.HandoffCores, bench)
+	text := fmt.Sprintf("handoff %.2f ms (%.2f cores), %s", c.HandoffMsPerMessage, c.HandoffCores, bench)
+	if c.VsBaseline > 0 {
+		text += fmt.Sprintf("; handoff's per message = %.1f no-op update-with-starts", c.VsBaseline)
+	}
+	return text
 }
