@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -195,4 +197,69 @@ func (g *corpus) namePrefix(q int) string {
 	names := append(slices.Clone(firstNames), "ivan", "mari", "georg", "petr")
 	name := []rune(strings.ToLower(names[q%len(names)]))
 	return string(name[:min(len(name), 2+g.rng.IntN(4))])
+}
+
+// BenchmarkConcurrentWrites models live traffic: many conversations at once,
+// each writing as the Search.IndexConversation activity does after every
+// message (one message, then the conversation document), one write at a
+// time per conversation, into an on-disk index. One op is one message.
+//
+//	go test ./search/bleveindex -run '^$' -bench BenchmarkConcurrentWrites -benchtime 2000x
+func BenchmarkConcurrentWrites(b *testing.B) {
+	for _, conversations := range []int{1, 16, 64} {
+		b.Run(fmt.Sprintf("conversations=%d", conversations), func(b *testing.B) {
+			benchmarkConcurrentWrites(b, conversations)
+		})
+	}
+}
+
+func benchmarkConcurrentWrites(b *testing.B, conversations int) {
+	ctx := context.Background()
+	idx, err := bleveindex.Open(b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer idx.Close()
+
+	var next atomic.Int64 // the next message number to write, over all conversations
+	latencies := make([][]time.Duration, conversations)
+	errs := make(chan error, conversations)
+	b.ResetTimer()
+	began := time.Now()
+	var wg sync.WaitGroup
+	for c := range conversations {
+		wg.Go(func() {
+			gen := newCorpus(uint64(c + 1))
+			summary := gen.conversation(c)
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= b.N {
+					return
+				}
+				m := gen.message(c * messagesPerConversation)
+				m.ID = fmt.Sprintf("mid.%d", i)
+				summary.LastMessageAt = m.SentAt.Add(time.Duration(i) * time.Millisecond)
+				summary.UpdatedAt = summary.LastMessageAt
+				t0 := time.Now()
+				if err := idx.IndexMessages(ctx, []search.Message{m}); err != nil {
+					errs <- err
+					return
+				}
+				if err := idx.UpsertConversation(ctx, summary); err != nil {
+					errs <- err
+					return
+				}
+				latencies[c] = append(latencies[c], time.Since(t0))
+			}
+		})
+	}
+	wg.Wait()
+	elapsed := time.Since(began)
+	b.StopTimer()
+	close(errs)
+	for err := range errs {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "msgs/s")
+	report(b, "write", slices.Concat(latencies...))
 }

@@ -9,15 +9,16 @@ import (
 	"errors"
 	"fmt"
 	"html"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
+	"github.com/blevesearch/bleve/v2/document"
 	"github.com/blevesearch/bleve/v2/mapping"
 	bsearch "github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
@@ -26,14 +27,18 @@ import (
 	"github.com/handoff-chat/handoff/search"
 )
 
-// Index is a search.Index stored in Bleve.
+// Index is a search.Index stored in Bleve. Each of the three indexes has
+// one writer (group commit, see writer); being the only one to write, the
+// conversations' and the knowledge base's writer checks for a newer stored
+// document and writes in one step.
 type Index struct {
 	messages      bleve.Index
 	conversations bleve.Index
 	knowledge     *knowledgeState
-	// upserts serialises conversation and knowledge writes so the check
-	// for a newer stored document and the write are one step.
-	upserts sync.Mutex
+
+	messageWriter      *writer[*document.Document]
+	conversationWriter *writer[conversationWrite]
+	knowledgeWriter    *writer[knowledgeWrite]
 }
 
 var _ search.Index = (*Index)(nil)
@@ -128,7 +133,21 @@ func assemble(messages, conversations, kb bleve.Index) (*Index, error) {
 		_ = errors.Join(messages.Close(), conversations.Close(), kb.Close())
 		return nil, err
 	}
-	return &Index{messages: messages, conversations: conversations, knowledge: k}, nil
+	x := &Index{messages: messages, conversations: conversations, knowledge: k}
+	x.messageWriter = newWriter(x.writeMessages)
+	x.conversationWriter = newWriter(x.writeConversations)
+	x.knowledgeWriter = newWriter(x.writeKnowledge)
+	return x, nil
+}
+
+// mapDocument turns data into the document idx stores under id; callers
+// map their own documents, so the writers only collect them.
+func mapDocument(idx bleve.Index, id string, data any) (*document.Document, error) {
+	doc := document.NewDocument(id)
+	if err := idx.Mapping().MapDocument(doc, data); err != nil {
+		return nil, err
+	}
+	return doc, nil
 }
 
 func openOrCreate(path string, m mapping.IndexMapping) (bleve.Index, error) {
@@ -216,12 +235,13 @@ func conversationMapping() mapping.IndexMapping {
 	return m
 }
 
-// IndexMessages stores messages in one batch; a stored Key is replaced.
-func (x *Index) IndexMessages(_ context.Context, msgs []search.Message) error {
+// IndexMessages stores msgs, in one batch with whatever else is being
+// written at the time; a stored Key is replaced.
+func (x *Index) IndexMessages(ctx context.Context, msgs []search.Message) error {
 	if len(msgs) == 0 {
 		return nil
 	}
-	batch := x.messages.NewBatch()
+	docs := make([]*document.Document, 0, len(msgs))
 	for _, m := range msgs {
 		if m.ID == "" || m.ConversationID == "" {
 			return fmt.Errorf("bleve: message needs an ID and a conversation ID: %+v", m)
@@ -230,67 +250,119 @@ func (x *Index) IndexMessages(_ context.Context, msgs []search.Message) error {
 		if err != nil {
 			return fmt.Errorf("bleve: encode message %s: %w", m.ID, err)
 		}
-		doc := messageDoc{
+		doc, err := mapDocument(x.messages, m.Key(), messageDoc{
 			Doc: string(raw), ConversationID: m.ConversationID, Text: m.Text, SentAt: m.SentAt, Sender: m.Sender,
 			AIEntryID: m.AIEntryID, AIDeclined: m.AIDeclined, AIReason: m.AIReason,
 			AIAnswered: m.AIEntryID != "" && !m.AIDeclined, AIHelped: m.AIHelped, AIAskedForHuman: m.AIAskedForHuman,
-		}
-		if err := batch.Index(m.Key(), doc); err != nil {
+		})
+		if err != nil {
 			return fmt.Errorf("bleve: index message %s: %w", m.ID, err)
 		}
+		docs = append(docs, doc)
 	}
-	if err := x.messages.Batch(batch); err != nil {
+	if err := x.messageWriter.write(ctx, docs...); err != nil {
 		return fmt.Errorf("bleve: write %d messages: %w", len(msgs), err)
 	}
 	return nil
 }
 
+// writeMessages is the messages' writer: a later document of a Key
+// replaces an earlier one.
+func (x *Index) writeMessages(docs []*document.Document) error {
+	batch := x.messages.NewBatch()
+	for _, doc := range docs {
+		if err := batch.IndexAdvanced(doc); err != nil {
+			return fmt.Errorf("bleve: batch message %s: %w", doc.ID(), err)
+		}
+	}
+	if err := x.messages.Batch(batch); err != nil {
+		return fmt.Errorf("bleve: apply a batch of %d messages: %w", batch.Size(), err)
+	}
+	return nil
+}
+
+// conversationWrite is a conversation document waiting for its batch.
+type conversationWrite struct {
+	summary chat.ConversationSummary
+	doc     *document.Document
+}
+
 // UpsertConversation stores c unless a document with a later UpdatedAt is stored.
-func (x *Index) UpsertConversation(_ context.Context, c chat.ConversationSummary) error {
+func (x *Index) UpsertConversation(ctx context.Context, c chat.ConversationSummary) error {
 	if c.ID == "" {
 		return errors.New("bleve: conversation needs an ID")
-	}
-	x.upserts.Lock()
-	defer x.upserts.Unlock()
-	stored, found, err := x.storedConversation(c.ID)
-	if err != nil {
-		return err
-	}
-	if found && stored.UpdatedAt.After(c.UpdatedAt) {
-		return nil
 	}
 	raw, err := json.Marshal(c)
 	if err != nil {
 		return fmt.Errorf("bleve: encode conversation %s: %w", c.ID, err)
 	}
-	doc := conversationDoc{
+	data := conversationDoc{
 		Doc: string(raw), CustomerName: c.CustomerName, StaffDeadline: c.StaffDeadline,
 		LastMessageAt: c.LastMessageAt, AgentAt: c.AgentRequestedAt,
 	}
 	if c.AgentRequestedAt != nil {
-		doc.AgentRequested = 1
+		data.AgentRequested = 1
 	}
-	if err := x.conversations.Index(c.ID, doc); err != nil {
+	doc, err := mapDocument(x.conversations, c.ID, data)
+	if err != nil {
 		return fmt.Errorf("bleve: index conversation %s: %w", c.ID, err)
+	}
+	if err := x.conversationWriter.write(ctx, conversationWrite{summary: c, doc: doc}); err != nil {
+		return fmt.Errorf("bleve: write conversation %s: %w", c.ID, err)
 	}
 	return nil
 }
 
-func (x *Index) storedConversation(id string) (chat.ConversationSummary, bool, error) {
-	req := bleve.NewSearchRequestOptions(bleve.NewDocIDQuery([]string{id}), 1, 0, false)
-	req.Fields = []string{fieldDoc}
-	res, err := x.conversations.Search(req)
+// writeConversations is the conversations' writer. Of the writes of one
+// conversation the one with the latest UpdatedAt (the last queued of
+// equals) is written, unless the stored document is later still.
+func (x *Index) writeConversations(writes []conversationWrite) error {
+	latest := map[string]conversationWrite{}
+	for _, w := range writes {
+		if prev, ok := latest[w.summary.ID]; !ok || !prev.summary.UpdatedAt.After(w.summary.UpdatedAt) {
+			latest[w.summary.ID] = w
+		}
+	}
+	stored, err := readStored[chat.ConversationSummary](x.conversations, slices.Collect(maps.Keys(latest)))
 	if err != nil {
-		return chat.ConversationSummary{}, false, fmt.Errorf("bleve: read conversation %s: %w", id, err)
+		return err
 	}
-	if len(res.Hits) == 0 {
-		return chat.ConversationSummary{}, false, nil
+	batch := x.conversations.NewBatch()
+	for id, w := range latest {
+		if s, ok := stored[id]; ok && s.UpdatedAt.After(w.summary.UpdatedAt) {
+			continue
+		}
+		if err := batch.IndexAdvanced(w.doc); err != nil {
+			return fmt.Errorf("bleve: batch conversation %s: %w", id, err)
+		}
 	}
-	var c chat.ConversationSummary
-	if err := decodeStored(res.Hits[0], &c); err != nil {
-		return chat.ConversationSummary{}, false, err
+	if batch.Size() == 0 {
+		return nil
 	}
-	return c, true, nil
+	if err := x.conversations.Batch(batch); err != nil {
+		return fmt.Errorf("bleve: apply a batch of %d conversations: %w", batch.Size(), err)
+	}
+	return nil
+}
+
+// readStored returns the stored documents of ids (those found), decoded,
+// by ID.
+func readStored[T any](idx bleve.Index, ids []string) (map[string]T, error) {
+	req := bleve.NewSearchRequestOptions(bleve.NewDocIDQuery(ids), len(ids), 0, false)
+	req.Fields = []string{fieldDoc}
+	res, err := idx.Search(req)
+	if err != nil {
+		return nil, fmt.Errorf("bleve: read %d stored documents: %w", len(ids), err)
+	}
+	out := make(map[string]T, len(res.Hits))
+	for _, hit := range res.Hits {
+		var d T
+		if err := decodeStored(hit, &d); err != nil {
+			return nil, err
+		}
+		out[hit.ID] = d
+	}
+	return out, nil
 }
 
 func decodeStored(hit *bsearch.DocumentMatch, into any) error {
@@ -478,7 +550,11 @@ func (x *Index) EntryStats(_ context.Context) ([]search.EntryStats, error) {
 	return out, nil
 }
 
-// Close closes the indexes.
+// Close waits for the writes under way, refuses later ones and closes the
+// indexes.
 func (x *Index) Close() error {
+	x.messageWriter.close()
+	x.conversationWriter.close()
+	x.knowledgeWriter.close()
 	return errors.Join(x.messages.Close(), x.conversations.Close(), x.knowledge.index.Close())
 }
