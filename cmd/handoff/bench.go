@@ -27,6 +27,9 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	report, runErr := bench.Run(ctx, *opts, logger)
+	if runErr != nil && ctx.Err() != nil {
+		runErr = errors.New("bench: interrupted; the report has the phases that finished")
+	}
 	if report != nil {
 		write := report.WriteTable
 		if asJSON {
