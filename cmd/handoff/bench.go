@@ -27,6 +27,9 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	report, runErr := bench.Run(ctx, *opts, logger)
+	if runErr != nil && ctx.Err() != nil {
+		runErr = errors.New("bench: interrupted; the report has the phases that finished")
+	}
 	if report != nil {
 		write := report.WriteTable
 		if asJSON {
@@ -51,7 +54,7 @@ func parseBenchFlags(args []string, stderr io.Writer) (*bench.Options, bool, err
 	flags.StringVar(&o.DataDir, "data-dir", "", "self-contained: handoff's data directory, kept (default: a fresh one, removed afterwards); run again on it to see how the figures hold as data accumulates")
 	flags.BoolVar(&o.Keep, "keep", false, "self-contained: keep the fresh data directory")
 	flags.StringVar(&o.ConfigFile, "config", "", "self-contained: a config file for handoff (default: the built-in defaults)")
-	flags.DurationVar(&o.Window, "window", 0, "self-contained: handoff's conversation.window when the timers phase runs (default: derived from --conversations, at least 1m)")
+	flags.DurationVar(&o.Window, "window", 0, "self-contained: handoff's conversation.window for the timers phase, from the start (default: fitted to a pilot before the phase, handoff restarted with it)")
 
 	flags.StringVar(&o.API, "api", "", "a running deployment's HTTP API, e.g. http://127.0.0.1:8080 (the timers and recovery phases are skipped)")
 	flags.StringVar(&o.Temporal, "temporal", "", "with --api: the deployment's Temporal frontend host:port, for the baseline")

@@ -7,11 +7,13 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/handoff-chat/handoff/internal/bench"
+	"github.com/handoff-chat/handoff/internal/bench/child"
 )
 
 // benchChildEnv makes this test binary, re-run by the bench, behave as the
@@ -170,4 +172,87 @@ func TestBenchFlagsAreChecked(t *testing.T) {
 	if opts, _, err := parseBenchFlags([]string{"--help"}, io.Discard); opts != nil || err != nil {
 		t.Errorf("--help: %v, %v, want neither options nor error", opts, err)
 	}
+}
+
+// Against a running deployment (here a handoff child process started by
+// the test, its messenger.graph_url pointing where the bench serves the
+// Graph API stand-in), the bench drives the same HTTP path and skips the
+// phases that need control of the process, saying why.
+func TestBenchAgainstADeployment(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts handoff and drives it")
+	}
+	isolate(t)
+	dir := t.TempDir()
+	httpAddr, frontend, graph := freeAddr(t), freeAddr(t), freeAddr(t)
+	const token, secret, page = "deployment-staff-token-0123", "deployment-app-secret", "1000000000000042"
+	proc, err := child.Start(context.Background(), child.Spec{
+		Command: []string{os.Args[0]}, Dir: dir, LogFile: filepath.Join(dir, "handoff.log"),
+		HTTPAddr: httpAddr, FrontendAddr: frontend,
+		Env: []string{
+			benchChildEnv + "=1", "HANDOFF_DATA_DIR=" + dir, "HANDOFF_TEMPORAL_UI_ADDR=" + freeAddr(t),
+			"HANDOFF_AUTH_TOKENS=ops:" + token, "HANDOFF_MESSENGER_APP_SECRET=" + secret,
+			"HANDOFF_MESSENGER_VERIFY_TOKEN=verify", "HANDOFF_MESSENGER_PAGES=" + page + ":page-token",
+			"HANDOFF_MESSENGER_GRAPH_URL=http://" + graph,
+			"HANDOFF_WEBCHAT_LIMITS_VISITORS_PER_MINUTE=0", "HANDOFF_WEBCHAT_LIMITS_MESSAGES_PER_MINUTE=0",
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if err := proc.Stop(time.Minute); err != nil {
+			t.Error(err)
+		}
+	}()
+	opts, _, err := parseBenchFlags([]string{
+		"--api", "http://" + httpAddr, "--temporal", frontend, "--staff-token", token,
+		"--app-secret", secret, "--graph-listen", graph, "--page", page + ":page-token",
+		"--phases", "baseline,load,staff,timers,recovery", "--search-sample", "1",
+		"--baseline-concurrency", "2", "--baseline-duration", "1s",
+		"--rate", "4", "--duration", "2s", "--customers", "4", "--staff-conversations", "2", "--staff-messages", "1",
+	}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var progress bytes.Buffer
+	report, err := bench.Run(context.Background(), *opts, slog.New(slog.NewTextHandler(&progress, nil)))
+	if err != nil {
+		t.Fatalf("bench: %v\nprogress:\n%s", err, progress.String())
+	}
+	if report.Environment.Mode != "deployment" || report.Environment.API != "http://"+httpAddr {
+		t.Errorf("environment %+v", report.Environment)
+	}
+	if report.Baseline == nil || report.Baseline.UpdateWithStart.Ops == 0 {
+		t.Errorf("baseline %+v, want it measured through --temporal", report.Baseline)
+	}
+	l := report.Load
+	if l == nil || l.Sent != 8 || l.Acked != 8 || l.Reply.Count+l.NotAnswered != 8 || l.CPU.HandoffCores != 0 {
+		t.Errorf("load %+v, want 8 messages acknowledged and no CPU figure for a process the bench does not own", l)
+	}
+	if st := report.Staff; st == nil || st.Message.Count+st.Failed < 2 {
+		t.Errorf("staff %+v", st)
+	}
+	if report.Overhead.SendAPICalls == 0 {
+		t.Error("no Send API call reached the bench's stand-in: no Messenger customer was answered")
+	}
+	skipped := map[bench.Phase]string{}
+	for _, s := range report.Skipped {
+		skipped[s.Phase] = s.Reason
+	}
+	if len(skipped) != 2 || skipped[bench.PhaseTimers] == "" || skipped[bench.PhaseRecovery] == "" || report.Timers != nil || report.Recovery != nil {
+		t.Errorf("skipped %v, want the timers and recovery phases skipped with their reasons", skipped)
+	}
+	if report.Resources != nil {
+		t.Errorf("resources %+v of a process the bench does not own", report.Resources)
+	}
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	addr, err := child.FreeAddr()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return addr
 }

@@ -56,18 +56,6 @@ func (r *runner) run(ctx context.Context) (err error) {
 		}
 	}()
 
-	// Customers' event streams and the search watcher run until the end.
-	bg, stopBackground := context.WithCancel(context.Background())
-	var background sync.WaitGroup
-	closers = append(closers, func() error {
-		stopBackground()
-		background.Wait()
-		if r.pop != nil {
-			r.pop.wait()
-		}
-		return nil
-	})
-
 	if r.opts.SelfContained() {
 		self, err := startSelfContained(ctx, r.opts, r.log, r.onDelivery)
 		if err != nil {
@@ -96,6 +84,16 @@ func (r *runner) run(ctx context.Context) (err error) {
 		r.temporal = c
 		closers = append(closers, func() error { c.Close(); return nil })
 	}
+	// Customers' event streams and the search watcher run until the end,
+	// and stop before handoff does.
+	bg, stopBackground := context.WithCancel(context.Background())
+	var background sync.WaitGroup
+	closers = append(closers, func() error {
+		stopBackground()
+		background.Wait()
+		r.pop.wait()
+		return nil
+	})
 	r.watch = newIndexWatch(r.api, r.opts.SearchPoll, r.opts.SearchSample)
 	r.pop = newPopulation(bg, r.api, r.watch, r.opts, r.sink != nil)
 	background.Add(1)
@@ -126,13 +124,16 @@ func (r *runner) run(ctx context.Context) (err error) {
 		if i > 0 {
 			waited, quiet := r.quiesce(ctx)
 			if !quiet && ctx.Err() == nil {
-				r.report.note("handoff was still busy with earlier work %s after the phase before %s, which started anyway", waited.Round(time.Second), phase)
+				r.report.note("handoff was still busy %s after the phase before %s; %s started anyway", waited.Round(time.Second), phase, phase)
 			}
 			r.log.Info("handoff is idle", "waited", waited.Round(100*time.Millisecond), "quiet", quiet)
 		}
 		r.log.Info("phase starts", "phase", phase)
 		began := time.Now()
 		if err := r.runPhase(ctx, phase); err != nil {
+			if r.self != nil {
+				r.self.failed = true // keep a fresh data directory and its log
+			}
 			return fmt.Errorf("bench: phase %s: %w", phase, err)
 		}
 		r.log.Info("phase done", "phase", phase, "took", time.Since(began).Round(time.Second))

@@ -84,8 +84,10 @@ type Options struct {
 	Command []string
 	// ChildEnv are extra environment variables for the child.
 	ChildEnv []string
-	// Window is the child's messaging window (conversation.window) when the
-	// timers phase runs; 0 derives it from Conversations.
+	// Window is the child's messaging window (conversation.window) for the
+	// timers phase, set from the start; 0 keeps the default until the timers
+	// phase, which measures how fast conversations open and restarts the
+	// child with a window fitted to it.
 	Window time.Duration
 
 	// Deployment mode: handoff's HTTP API and its Temporal frontend.
@@ -177,19 +179,22 @@ func (o Options) SelfContained() bool { return o.API == "" }
 // Has reports whether phase p runs.
 func (o Options) Has(p Phase) bool { return slices.Contains(o.Phases, p) }
 
-// minWindow is the shortest conversation.window handoff accepts.
-const minWindow = time.Minute
+// The shortest and longest conversation.window handoff accepts.
+const (
+	minWindow = time.Minute
+	maxWindow = 168 * time.Hour
+)
 
-// TimerWindow is the messaging window the child gets: long enough for every
-// timer conversation to be opened before the first window closes (45 s
-// plus 40 ms a conversation, that is at 25 a second, which a loaded 2-core
-// machine manages), in whole 30 s.
-func (o Options) TimerWindow() time.Duration {
-	if o.Window > 0 {
-		return o.Window
+// FitWindow is the messaging window for opening n conversations at rate a
+// second: a quarter more than the time it takes, plus a minute, in whole
+// 30 s, between conversation.window's bounds.
+func FitWindow(n int, rate float64) time.Duration {
+	if rate <= 0 {
+		return maxWindow
 	}
-	w := 45*time.Second + time.Duration(o.Conversations)*40*time.Millisecond
-	return max(minWindow, (w + 29*time.Second).Truncate(30*time.Second))
+	w := time.Duration(1.25*float64(n)/rate*float64(time.Second)) + time.Minute
+	w = (w + 29*time.Second).Truncate(30 * time.Second)
+	return min(max(w, minWindow), maxWindow)
 }
 
 // Validate checks the options.

@@ -18,6 +18,8 @@ const improvement = 1.05
 // acknowledgement and the bot's reply, and writes again) from
 // StartConcurrency, doubling each step, until a step is not sustained, two
 // steps in a row do not improve on the best, or MaxConcurrency is reached.
+// When the first step is not sustained, the ramp goes down instead,
+// halving to one customer, until a step is.
 // A step is sustained when every message sent in it was acknowledged,
 // answered and searchable by the end of the settle time, and its ack p99
 // and ack → reply p99 were within MaxP99; its throughput counts those
@@ -27,14 +29,15 @@ func (r *runner) sustained(ctx context.Context) error {
 	r.report.Sustained = res
 	flat := 0
 	for conc := r.opts.StartConcurrency; ; conc = min(conc*2, r.opts.MaxConcurrency) {
-		step, err := r.sustainedStep(ctx, conc)
+		step, err := r.step(ctx, conc)
 		if err != nil {
 			return err
 		}
 		res.Steps = append(res.Steps, step)
-		r.log.Info("sustained step", "concurrency", conc, "msgs_per_s", step.PerSecond, "sustained", step.Sustained,
-			"ack_p99_ms", step.Ack.P99, "reply_p99_ms", step.Reply.P99, "searchable_p99_ms", step.Searchable.P99, "why_not", step.Why)
 		if !step.Sustained {
+			if len(res.Steps) == 1 {
+				return r.rampDown(ctx, res, conc)
+			}
 			break
 		}
 		best := res.BestStep()
@@ -51,6 +54,34 @@ func (r *runner) sustained(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// rampDown halves the customers from conc until a step is sustained.
+func (r *runner) rampDown(ctx context.Context, res *SustainedResult, conc int) error {
+	for conc > 1 {
+		conc /= 2
+		step, err := r.step(ctx, conc)
+		if err != nil {
+			return err
+		}
+		res.Steps = append(res.Steps, step)
+		if step.Sustained {
+			res.Best, res.MaxPerSecond = len(res.Steps)-1, step.PerSecond
+			return nil
+		}
+	}
+	return nil
+}
+
+// step runs one step and logs it.
+func (r *runner) step(ctx context.Context, conc int) (SustainedStep, error) {
+	step, err := r.sustainedStep(ctx, conc)
+	if err != nil {
+		return SustainedStep{}, err
+	}
+	r.log.Info("sustained step", "concurrency", conc, "msgs_per_s", step.PerSecond, "sustained", step.Sustained,
+		"ack_p99_ms", step.Ack.P99, "reply_p99_ms", step.Reply.P99, "searchable_p99_ms", step.Searchable.P99, "why_not", step.Why)
+	return step, nil
 }
 
 func (r *runner) sustainedStep(ctx context.Context, conc int) (SustainedStep, error) {

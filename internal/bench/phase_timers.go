@@ -26,14 +26,40 @@ const (
 )
 
 // timers opens Conversations new conversations (one customer message each,
-// half on each channel by default) on the child's short messaging window,
-// reads resident memory and disk with all of them open, and waits for their
+// half on each channel by default) on a short messaging window, reads
+// resident memory and disk with all of them open, and waits for their
 // windows to close. A conversation's lateness is when its run ended (the
 // staff API shows it closed; staff can no longer write) minus its
 // deadline, both as Temporal recorded them.
+//
+// Unless --window set it from the start, the window is fitted to this
+// machine: a pilot of conversations (not measured further) times how fast
+// they open, and handoff is restarted with a window long enough for all of
+// them to be open before the first closes.
 func (r *runner) timers(ctx context.Context) error {
-	window := r.opts.TimerWindow()
-	res := &TimersResult{Conversations: r.opts.Conversations, WindowSeconds: window.Seconds()}
+	n := r.opts.Conversations
+	window := r.opts.Window
+	res := &TimersResult{Conversations: n}
+	if window == 0 {
+		pilot, err := r.pop.fresh(ctx, min(max(n/20, 50), n), false)
+		if err != nil {
+			return err
+		}
+		o := r.open(ctx, pilot, nil)
+		if len(o.opened) == 0 {
+			return fmt.Errorf("no pilot conversation was opened: %s", o.firstErr)
+		}
+		res.PilotPerSecond = stats.PerSecond(len(o.opened), o.took)
+		window = FitWindow(n, res.PilotPerSecond)
+		r.log.Info("timers: restarting handoff with a window fitted to this machine", "pilot_opened_per_s", res.PilotPerSecond, "window", window)
+		if err := r.self.restartWithWindow(ctx, window); err != nil {
+			return err
+		}
+		if _, quiet := r.quiesce(ctx); !quiet {
+			r.report.note("handoff was still busy with the pilot conversations when the timers phase opened its own")
+		}
+	}
+	res.WindowSeconds = window.Seconds()
 	before, err := r.self.memory()
 	if err != nil {
 		return err
@@ -44,18 +70,78 @@ func (r *runner) timers(ctx context.Context) error {
 	}
 	res.ResidentBeforeMiB, res.DiskBeforeMiB = mib(before.RSS), mib(diskBefore)
 
-	r.log.Info("timers: opening conversations", "conversations", r.opts.Conversations, "window", window)
-	customers, err := r.pop.fresh(ctx, r.opts.Conversations, false)
+	r.log.Info("timers: opening conversations", "conversations", n, "window", window)
+	customers, err := r.pop.fresh(ctx, n, false)
 	if err != nil {
 		return err
 	}
+	o := r.open(ctx, customers, newProgress(r.log, "timers: opened", n))
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	res.OpenSeconds = stats.Round(o.took.Seconds(), 1)
+	res.OpenPerSecond = stats.PerSecond(len(o.opened), o.took)
+	res.Failed, res.FirstError = o.failed, o.firstErr
+	res.AllOpenAtOnce = o.failed == 0 && o.lastAck.Before(o.firstAck.Add(window))
+	if len(o.opened) == 0 {
+		return fmt.Errorf("no conversation was opened: %s", o.firstErr)
+	}
+
+	open, err := r.self.memory()
+	if err != nil {
+		return err
+	}
+	diskOpen, err := r.self.disk()
+	if err != nil {
+		return err
+	}
+	res.ResidentOpenMiB, res.DiskOpenMiB = mib(open.RSS), mib(diskOpen)
+	res.ResidentPer1000 = stats.Round((res.ResidentOpenMiB-res.ResidentBeforeMiB)/float64(len(o.opened))*1000, 1)
+	res.DiskPer1000 = stats.Round((res.DiskOpenMiB-res.DiskBeforeMiB)/float64(len(o.opened))*1000, 1)
+	r.log.Info("timers: all open", "conversations", len(o.opened), "took", o.took.Round(time.Second),
+		"resident_mib", res.ResidentOpenMiB, "disk_mib", res.DiskOpenMiB, "first_deadline_in", time.Until(o.firstAck.Add(window)).Round(time.Second))
+
+	// Wait for the last deadline, watching the memory.
+	peak := open.RSS
+	lastDeadline := o.lastAck.Add(window)
+	for time.Now().Before(lastDeadline.Add(5 * time.Second)) {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Second):
+		}
+		if m, err := r.self.memory(); err == nil {
+			peak = max(peak, m.RSS)
+		}
+	}
+	res.ResidentPeakMiB = mib(peak)
+
+	lateness, notClosed, err := r.closings(ctx, o.opened, lastDeadline.Add(closeGrace))
+	if err != nil {
+		return err
+	}
+	res.Lateness, res.NotClosed = stats.Summarize(lateness), notClosed
+	r.report.Timers = res
+	r.log.Info("timers", "conversations", len(o.opened), "lateness_p50_ms", res.Lateness.P50, "lateness_p99_ms", res.Lateness.P99,
+		"lateness_max_ms", res.Lateness.Max, "not_closed", notClosed)
+	return nil
+}
+
+// opening is what opening conversations came to.
+type opening struct {
+	opened            []*customer
+	firstAck, lastAck time.Time
+	took              time.Duration
+	failed            int
+	firstErr          string
+}
+
+// open has each customer write its first message, openParallelism at a
+// time; progress, if not nil, counts them.
+func (r *runner) open(ctx context.Context, customers []*customer, progress *progress) opening {
 	var (
-		mu                sync.Mutex
-		firstAck, lastAck time.Time
-		opened            []*customer
-		failed            int
-		firstErr          string
-		progress          = newProgress(r.log, "timers: opened", len(customers))
+		mu sync.Mutex
+		o  opening
 	)
 	began := time.Now()
 	g, gctx := errgroup.WithContext(ctx)
@@ -69,75 +155,27 @@ func (r *runner) timers(ctx context.Context) error {
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
-				failed++
-				if firstErr == "" {
-					firstErr = err.Error()
+				o.failed++
+				if o.firstErr == "" {
+					o.firstErr = err.Error()
 				}
 				return nil
 			}
 			acked := m.status().acked
-			if firstAck.IsZero() || acked.Before(firstAck) {
-				firstAck = acked
+			if o.firstAck.IsZero() || acked.Before(o.firstAck) {
+				o.firstAck = acked
 			}
-			lastAck = later(lastAck, acked)
-			opened = append(opened, c)
-			progress.add()
+			o.lastAck = later(o.lastAck, acked)
+			o.opened = append(o.opened, c)
+			if progress != nil {
+				progress.add()
+			}
 			return nil
 		})
 	}
-	if err := g.Wait(); err != nil {
-		return err
-	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	openTook := time.Since(began)
-	res.OpenSeconds = stats.Round(openTook.Seconds(), 1)
-	res.OpenPerSecond = stats.PerSecond(len(opened), openTook)
-	res.Failed, res.FirstError = failed, firstErr
-	res.AllOpenAtOnce = failed == 0 && lastAck.Before(firstAck.Add(window))
-	if len(opened) == 0 {
-		return fmt.Errorf("no conversation was opened: %s", firstErr)
-	}
-
-	open, err := r.self.memory()
-	if err != nil {
-		return err
-	}
-	diskOpen, err := r.self.disk()
-	if err != nil {
-		return err
-	}
-	res.ResidentOpenMiB, res.DiskOpenMiB = mib(open.RSS), mib(diskOpen)
-	res.ResidentPer1000 = stats.Round((res.ResidentOpenMiB-res.ResidentBeforeMiB)/float64(len(opened))*1000, 1)
-	res.DiskPer1000 = stats.Round((res.DiskOpenMiB-res.DiskBeforeMiB)/float64(len(opened))*1000, 1)
-	r.log.Info("timers: all open", "conversations", len(opened), "took", openTook.Round(time.Second),
-		"resident_mib", res.ResidentOpenMiB, "disk_mib", res.DiskOpenMiB, "first_deadline_in", time.Until(firstAck.Add(window)).Round(time.Second))
-
-	// Wait for the last deadline, watching the memory.
-	peak := open.RSS
-	lastDeadline := lastAck.Add(window)
-	for time.Now().Before(lastDeadline.Add(5 * time.Second)) {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(time.Second):
-		}
-		if m, err := r.self.memory(); err == nil {
-			peak = max(peak, m.RSS)
-		}
-	}
-	res.ResidentPeakMiB = mib(peak)
-
-	lateness, notClosed, err := r.closings(ctx, opened, lastDeadline.Add(closeGrace))
-	if err != nil {
-		return err
-	}
-	res.Lateness, res.NotClosed = stats.Summarize(lateness), notClosed
-	r.report.Timers = res
-	r.log.Info("timers", "conversations", len(opened), "lateness_p50_ms", res.Lateness.P50, "lateness_p99_ms", res.Lateness.P99,
-		"lateness_max_ms", res.Lateness.Max, "not_closed", notClosed)
-	return nil
+	_ = g.Wait() // the goroutines return no error
+	o.took = time.Since(began)
+	return o
 }
 
 // closings reads when each conversation's run ended and its deadline,

@@ -67,7 +67,6 @@ type Settings struct {
 	DurationSeconds     float64 `json:"duration_seconds"`
 	Customers           int     `json:"customers"`
 	Conversations       int     `json:"conversations"`
-	WindowSeconds       float64 `json:"window_seconds,omitempty"`
 	SearchPollMs        float64 `json:"search_poll_ms"`
 	SearchSample        float64 `json:"search_sample"`
 }
@@ -176,6 +175,9 @@ type StaffResult struct {
 type TimersResult struct {
 	Conversations int     `json:"conversations"`
 	WindowSeconds float64 `json:"window_seconds"`
+	// PilotPerSecond is how fast the pilot conversations opened, which the
+	// window was fitted to (0 when --window set it).
+	PilotPerSecond float64 `json:"pilot_open_per_s,omitempty"`
 	// OpenSeconds is how long opening them all took; AllOpenAtOnce says
 	// the last one opened before the first window closed.
 	OpenSeconds   float64 `json:"open_seconds"`
@@ -289,9 +291,6 @@ func newReport(opts Options) *Report {
 			Conversations: opts.Conversations, SearchPollMs: float64(stats.ToMillis(opts.SearchPoll)), SearchSample: opts.SearchSample,
 		},
 		Targets: []Target{},
-	}
-	if opts.SelfContained() && opts.Has(PhaseTimers) {
-		r.Settings.WindowSeconds = opts.TimerWindow().Seconds()
 	}
 	return r
 }

@@ -149,8 +149,8 @@ func (s *selfContained) spec(pageToken string) (child.Spec, error) {
 		"HANDOFF_WEBCHAT_LIMITS_VISITORS_PER_MINUTE=0",
 		"HANDOFF_WEBCHAT_LIMITS_MESSAGES_PER_MINUTE=0",
 	}
-	if s.opts.Has(PhaseTimers) {
-		env = append(env, "HANDOFF_CONVERSATION_WINDOW="+s.opts.TimerWindow().String())
+	if s.opts.Has(PhaseTimers) && s.opts.Window > 0 {
+		env = append(env, "HANDOFF_CONVERSATION_WINDOW="+s.opts.Window.String())
 	}
 	return child.Spec{
 		Command:      command,
@@ -198,6 +198,28 @@ func (s *selfContained) restart(ctx context.Context) (*child.Process, error) {
 	s.proc = p
 	s.mu.Unlock()
 	return p, nil
+}
+
+// restartWithWindow stops the child (SIGTERM) and starts it again with
+// conversation.window set to window.
+func (s *selfContained) restartWithWindow(ctx context.Context, window time.Duration) error {
+	p := s.process()
+	s.observe(p)
+	used, _ := p.CPU()
+	if err := p.Stop(time.Minute); err != nil {
+		return fmt.Errorf("restart handoff with a %s window: %w", window, err)
+	}
+	s.mu.Lock()
+	s.cpuBefore += used
+	s.mu.Unlock()
+	next, err := p.RestartWith(ctx, "HANDOFF_CONVERSATION_WINDOW="+window.String())
+	if err != nil {
+		return fmt.Errorf("restart handoff with a %s window: %w\n%s", window, err, tail(filepath.Join(s.dataDir, childLog)))
+	}
+	s.mu.Lock()
+	s.proc = next
+	s.mu.Unlock()
+	return nil
 }
 
 // memory reads the child's resident memory and keeps the peak.

@@ -101,6 +101,15 @@ func (p *Process) Restart(ctx context.Context) (*Process, error) {
 	return Start(ctx, p.spec)
 }
 
+// RestartWith starts a new process like Restart with env added to the
+// spec's (a variable given again overrides the earlier value); later
+// restarts keep it.
+func (p *Process) RestartWith(ctx context.Context, env ...string) (*Process, error) {
+	spec := p.spec
+	spec.Env = append(append([]string(nil), spec.Env...), env...)
+	return Start(ctx, spec)
+}
+
 func (p *Process) waitReady(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, readyTimeout)
 	defer cancel()
