@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"html"
+	"log/slog"
 	"maps"
 	"os"
 	"path/filepath"
@@ -346,7 +347,9 @@ func (x *Index) writeConversations(writes []conversationWrite) error {
 }
 
 // readStored returns the stored documents of ids (those found), decoded,
-// by ID.
+// by ID. A stored document that cannot be decoded is left out, and so
+// replaced by the write that asked: failing the write instead would fail
+// every write sharing its batch, again at every retry.
 func readStored[T any](idx bleve.Index, ids []string) (map[string]T, error) {
 	req := bleve.NewSearchRequestOptions(bleve.NewDocIDQuery(ids), len(ids), 0, false)
 	req.Fields = []string{fieldDoc}
@@ -358,7 +361,8 @@ func readStored[T any](idx bleve.Index, ids []string) (map[string]T, error) {
 	for _, hit := range res.Hits {
 		var d T
 		if err := decodeStored(hit, &d); err != nil {
-			return nil, err
+			slog.Warn("search index: replacing a stored document that cannot be read", "id", hit.ID, "error", err)
+			continue
 		}
 		out[hit.ID] = d
 	}

@@ -6,6 +6,9 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/handoff-chat/handoff/internal/chat"
+	"github.com/handoff-chat/handoff/search"
 )
 
 // Writes queued while a batch is being applied go together in the next
@@ -119,5 +122,27 @@ func waitQueued[T any](w *writer[T], n int) {
 			return
 		}
 		time.Sleep(time.Millisecond)
+	}
+}
+
+// A stored conversation document that cannot be decoded is replaced by the
+// next write of it rather than failing every write of its batch.
+func TestUnreadableStoredDocumentIsReplaced(t *testing.T) {
+	x, err := OpenInMemory()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	if err := x.conversations.Index("c1", conversationDoc{Doc: "not JSON", CustomerName: "Broken"}); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	at := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	if err := x.UpsertConversation(ctx, chat.ConversationSummary{ID: "c1", CustomerName: "Мария", UpdatedAt: at}); err != nil {
+		t.Fatalf("write over the unreadable document: %v", err)
+	}
+	cs, err := x.SearchConversations(ctx, search.ConversationQuery{})
+	if err != nil || len(cs) != 1 || cs[0].CustomerName != "Мария" {
+		t.Errorf("conversations %+v %v, want the new document", cs, err)
 	}
 }
