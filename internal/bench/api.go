@@ -165,29 +165,55 @@ func (a *api) staffMessage(ctx context.Context, channel, customer, id, text stri
 	return a.call(ctx, http.MethodPost, conversationPath(channel, customer)+"/messages", body, bearer(a.staffToken), http.StatusCreated, nil)
 }
 
+// searchPageSize is the most hits one staff search returns.
+const searchPageSize = 100
+
 // searchCustomerMessages returns the IDs of the customer's messages the
-// staff search finds for words, newest first, at most 100.
-func (a *api) searchCustomerMessages(ctx context.Context, channel, customer, words string) ([]string, error) {
+// staff search finds for words, newest first, one page of searchPageSize
+// hits (page counts from 1), and whether later pages hold more hits.
+func (a *api) searchCustomerMessages(ctx context.Context, channel, customer, words string, page int) (ids []string, more bool, err error) {
 	a.searches.Add(1)
 	var out struct {
-		Hits []struct {
+		Total int `json:"total"`
+		Hits  []struct {
 			Message struct {
 				ID     string `json:"id"`
 				Sender string `json:"sender"`
 			} `json:"message"`
 		} `json:"hits"`
 	}
-	path := conversationPath(channel, customer) + "/search?size=100&sort=newest&q=" + url.QueryEscape(words)
+	path := fmt.Sprintf("%s/search?size=%d&page=%d&sort=newest&q=%s", conversationPath(channel, customer), searchPageSize, page, url.QueryEscape(words))
 	if err := a.call(ctx, http.MethodGet, path, nil, bearer(a.staffToken), http.StatusOK, &out); err != nil {
-		return nil, fmt.Errorf("search: %w", err)
+		return nil, false, fmt.Errorf("search: %w", err)
 	}
-	ids := make([]string, 0, len(out.Hits))
+	ids = make([]string, 0, len(out.Hits))
 	for _, h := range out.Hits {
 		if h.Message.Sender == "customer" {
 			ids = append(ids, h.Message.ID)
 		}
 	}
-	return ids, nil
+	return ids, page*searchPageSize < out.Total, nil
+}
+
+// findCustomerMessages pages through the customer's search hits for words
+// until every ID of want was found or the hits end, and returns the IDs of
+// want that were found.
+func (a *api) findCustomerMessages(ctx context.Context, channel, customer, words string, want map[string]bool) (map[string]bool, error) {
+	found := map[string]bool{}
+	for page := 1; ; page++ {
+		ids, more, err := a.searchCustomerMessages(ctx, channel, customer, words, page)
+		if err != nil {
+			return found, err
+		}
+		for _, id := range ids {
+			if want[id] {
+				found[id] = true
+			}
+		}
+		if !more || len(found) == len(want) {
+			return found, nil
+		}
+	}
 }
 
 // transcriptMessage is a message as the web chat and the staff view show it.

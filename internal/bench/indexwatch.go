@@ -102,8 +102,31 @@ func (w *indexWatch) searchAll(ctx context.Context, customers []*customer, extra
 	wg.Wait()
 }
 
+// search looks for the customer's timed messages and those of extra. The
+// timed ones are recent, on the first page of the newest hits; for extra
+// the search pages on until all are found or the hits end.
 func (w *indexWatch) search(ctx context.Context, c *customer, extra map[string]*message) {
-	ids, err := w.api.searchCustomerMessages(ctx, c.channel, c.id, c.word)
+	w.mu.Lock()
+	want := map[string]bool{}
+	for id := range w.pending[c] {
+		want[id] = true
+	}
+	w.mu.Unlock()
+	for id := range extra {
+		want[id] = true
+	}
+	var found map[string]bool
+	var err error
+	if len(extra) == 0 {
+		var ids []string
+		ids, _, err = w.api.searchCustomerMessages(ctx, c.channel, c.id, c.word, 1)
+		found = map[string]bool{}
+		for _, id := range ids {
+			found[id] = true
+		}
+	} else {
+		found, err = w.api.findCustomerMessages(ctx, c.channel, c.id, c.word, want)
+	}
 	at := time.Now()
 	if err != nil {
 		if ctx.Err() == nil {
@@ -112,22 +135,22 @@ func (w *indexWatch) search(ctx context.Context, c *customer, extra map[string]*
 		}
 		return
 	}
-	var found []*message
+	var marked []*message
 	w.mu.Lock()
 	timed := w.pending[c]
-	for _, id := range ids {
+	for id := range found {
 		if m := timed[id]; m != nil {
-			found = append(found, m)
+			marked = append(marked, m)
 			delete(timed, id)
 		} else if m := extra[id]; m != nil {
-			found = append(found, m)
+			marked = append(marked, m)
 		}
 	}
 	if timed != nil && len(timed) == 0 {
 		delete(w.pending, c)
 	}
 	w.mu.Unlock()
-	for _, m := range found {
+	for _, m := range marked {
 		m.setIndexed(at)
 	}
 }

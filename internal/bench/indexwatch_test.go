@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -28,11 +29,14 @@ func (f *fakeSearch) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.asked++
+	size, _ := strconv.Atoi(r.URL.Query().Get("size"))
+	page, _ := strconv.Atoi(r.URL.Query().Get("page"))
+	ids := f.indexed[parts[5]]
 	var hits []map[string]any
-	for _, id := range f.indexed[parts[5]] {
-		hits = append(hits, map[string]any{"message": map[string]string{"id": id, "sender": "customer"}})
+	for i := len(ids) - 1 - (page-1)*size; i >= 0 && len(hits) < size; i-- { // newest first
+		hits = append(hits, map[string]any{"message": map[string]string{"id": ids[i], "sender": "customer"}})
 	}
-	_ = json.NewEncoder(w).Encode(map[string]any{"total": len(hits), "hits": hits})
+	_ = json.NewEncoder(w).Encode(map[string]any{"total": len(ids), "hits": hits})
 }
 
 func (f *fakeSearch) index(customer, id string) {
@@ -101,5 +105,28 @@ func TestIndexWatchTimesASampleAndSweepsTheRest(t *testing.T) {
 	refused.sweep(ctx, msgs[:1])
 	if failed, last := refused.failures(); failed != 1 || !strings.Contains(last, "401") {
 		t.Errorf("failures %d (%q), want the refused search counted", failed, last)
+	}
+}
+
+// A message older than a page of hits is still found by the sweep: it
+// pages on until every message looked for was found.
+func TestIndexWatchSweepPagesPastTheNewestHits(t *testing.T) {
+	fake := &fakeSearch{indexed: map[string][]string{}}
+	srv := httptest.NewServer(fake)
+	defer srv.Close()
+	a := newAPI(srv.URL, "staff-token-0123456789", "", "")
+	w := newIndexWatch(a, 10*time.Millisecond, 0)
+	c := &customer{api: a, channel: webChat, id: "visitor-0000000000000000002", tag: "t", word: "bqword"}
+	first := c.newMessage(false)
+	fake.index(c.id, first.id)
+	for range 2*searchPageSize + 10 {
+		fake.index(c.id, c.newMessage(false).id)
+	}
+	w.sweep(context.Background(), []*message{first})
+	if first.status().indexed.IsZero() {
+		t.Fatalf("the oldest of %d messages was not found by the sweep", 2*searchPageSize+11)
+	}
+	if fake.asked != 3 {
+		t.Errorf("the sweep searched %d pages, want 3", fake.asked)
 	}
 }

@@ -178,13 +178,13 @@ func (r *runner) checkRecorded(ctx context.Context, res *RecoveryResult, msgs ma
 			}
 			lost := 0
 			if len(missing) > 0 {
-				found, err := r.api.searchCustomerMessages(gctx, c.channel, c.id, c.word)
+				want := map[string]bool{}
+				for _, m := range missing {
+					want[m.id] = true
+				}
+				indexed, err := r.api.findCustomerMessages(gctx, c.channel, c.id, c.word, want)
 				if err != nil {
 					return fmt.Errorf("%s customer %s: %w", c.channel, c.id, err)
-				}
-				indexed := map[string]bool{}
-				for _, id := range found {
-					indexed[id] = true
 				}
 				for _, m := range missing {
 					if !indexed[m.id] {
