@@ -23,7 +23,9 @@ import (
 
 	"github.com/handoff-chat/handoff/internal/chat"
 	"github.com/handoff-chat/handoff/internal/conversations"
+	"github.com/handoff-chat/handoff/internal/feed"
 	"github.com/handoff-chat/handoff/internal/settings"
+	"github.com/handoff-chat/handoff/internal/staff"
 	"github.com/handoff-chat/handoff/search"
 	"github.com/handoff-chat/handoff/workflows"
 )
@@ -118,13 +120,15 @@ func newTestAPI(t *testing.T, temporalErr, searchErr error) *testAPI {
 	closing := make(chan struct{})
 	close(closing)
 	webChat := WebChat{TokenKey: []byte("test key")}
+	convs := conversations.NewClient(fake, conversations.Options{Window: 24 * time.Hour})
 	h := NewHandler(Deps{
-		Conversations: conversations.NewClient(fake, conversations.Options{Window: 24 * time.Hour}),
+		Conversations: convs,
+		Feed:          feed.New(fakeSearch{err: searchErr}, convs, feed.Options{}),
 		Settings:      settings.NewStore(fake, chat.Settings{InactivityTimeout: time.Hour}),
 		Temporal:      fake,
 		Search:        fakeSearch{err: searchErr},
 		WebChat:       webChat,
-		StaffTokens:   map[string]string{testStaffToken: "alice"},
+		Staff:         testDirectory(),
 		Closing:       closing,
 		MaxBodyBytes:  1 << 10,
 		Logger:        slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
@@ -332,7 +336,7 @@ func TestUnauthorizedKeepsItsChallenge(t *testing.T) {
 	a := newTestAPI(t, nil, nil)
 	r := a.serve(httptest.NewRequest("GET", "/api/v1/settings", nil))
 	if r.status != http.StatusUnauthorized || r.header.Get("WWW-Authenticate") != `Bearer realm="handoff"` ||
-		r.errorText() != "staff endpoints need an Authorization: Bearer <token> header" {
+		r.errorText() != "staff endpoints need an Authorization: Bearer <token> header or a dashboard login" {
 		t.Errorf("%d %v %s, want 401 with the bearer challenge", r.status, r.header, r.raw)
 	}
 }
@@ -436,4 +440,13 @@ func TestRequestTimeoutExceptForTheStream(t *testing.T) {
 	if deadline, called := a.temporal.hadDeadline("QueryWorkflow"); !called || deadline {
 		t.Errorf("event stream: called %v, deadline %v; want no deadline", called, deadline)
 	}
+}
+
+// testDirectory has one admin token, testStaffToken, for alice.
+func testDirectory() *staff.Directory {
+	d, err := staff.NewDirectory(nil, []staff.Token{{Secret: testStaffToken, Member: staff.Member{Name: "alice", DisplayName: "Support", Role: staff.Admin}}})
+	if err != nil {
+		panic(err)
+	}
+	return d
 }

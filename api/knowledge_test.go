@@ -147,7 +147,7 @@ func newKnowledgeTestAPI(t *testing.T, kb KnowledgeBase, temporalErr error, maxB
 	h := NewHandler(Deps{
 		Temporal:     fake,
 		Knowledge:    kb,
-		StaffTokens:  map[string]string{testStaffToken: "alice"},
+		Staff:        testDirectory(),
 		MaxBodyBytes: maxBody,
 		Logger:       slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	})
@@ -306,7 +306,7 @@ func TestKnowledgeTemporalUnavailableIs503(t *testing.T) {
 		a := newKnowledgeTestAPI(t, nil, tc.err, 1<<20)
 		a.handler = NewHandler(Deps{
 			Temporal: a.temporal, Knowledge: knowledgebase.NewStore(a.temporal),
-			StaffTokens: map[string]string{testStaffToken: "alice"}, MaxBodyBytes: 1 << 20, Logger: slog.New(slog.DiscardHandler),
+			Staff: testDirectory(), MaxBodyBytes: 1 << 20, Logger: slog.New(slog.DiscardHandler),
 		})
 		for _, req := range []struct{ method, path, body string }{
 			{"PUT", "/api/v1/knowledge/delivery", deliveryJSON},
@@ -338,7 +338,7 @@ func TestKnowledgeImportHasItsOwnBodyLimit(t *testing.T) {
 	body, _ := json.Marshal(entries)
 	newAPI := func(maxImport int64) *testAPI {
 		return &testAPI{handler: NewHandler(Deps{
-			Temporal: &fakeTemporal{}, Knowledge: newFakeKnowledge(), StaffTokens: map[string]string{testStaffToken: "alice"},
+			Temporal: &fakeTemporal{}, Knowledge: newFakeKnowledge(), Staff: testDirectory(),
 			MaxBodyBytes: 1024, MaxImportBytes: maxImport, Logger: slog.New(slog.DiscardHandler),
 		})}
 	}

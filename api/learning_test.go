@@ -44,7 +44,7 @@ func newLearningTestAPI(t *testing.T, idx *learningSearch, kb KnowledgeBase) *te
 		Search:       idx,
 		Knowledge:    kb,
 		PublicURL:    "https://support.example.com/",
-		StaffTokens:  map[string]string{testStaffToken: "alice"},
+		Staff:        testDirectory(),
 		MaxBodyBytes: 1 << 20,
 		Logger:       slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	})

@@ -3,8 +3,6 @@ package api
 import (
 	"bytes"
 	"crypto/rand"
-	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -18,6 +16,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/handoff-chat/handoff/internal/staff"
 )
 
 const (
@@ -84,49 +83,75 @@ func (s *server) limitBody(c *gin.Context) {
 	c.Next()
 }
 
-// requireStaff accepts only requests with a configured bearer token and
-// records the staff member's name for the handlers.
+// requireStaff accepts requests with a configured bearer token or a
+// dashboard session (with its CSRF token on changes) and records the staff
+// member for the handlers.
 func (s *server) requireStaff(c *gin.Context) error {
-	scheme, token, _ := strings.Cut(c.GetHeader("Authorization"), " ")
+	header := c.GetHeader("Authorization")
+	if header == "" {
+		member, claims, ok := s.sessionMember(c)
+		if !ok {
+			c.Header("WWW-Authenticate", `Bearer realm="handoff"`)
+			return unauthorized("staff endpoints need an Authorization: Bearer <token> header or a dashboard login")
+		}
+		if err := s.checkCSRF(c, claims); err != nil {
+			return err
+		}
+		c.Set(staffKey, member)
+		return nil
+	}
+	scheme, token, _ := strings.Cut(header, " ")
 	token = strings.TrimSpace(token)
 	if !strings.EqualFold(scheme, "Bearer") || token == "" {
 		c.Header("WWW-Authenticate", `Bearer realm="handoff"`)
 		return unauthorized("staff endpoints need an Authorization: Bearer <token> header")
 	}
-	name := StaffTokenName(s.StaffTokens, token)
-	if name == "" {
+	member, ok := s.Staff.ByToken(token)
+	if !ok {
 		c.Header("WWW-Authenticate", `Bearer realm="handoff", error="invalid_token"`)
 		return unauthorized("the bearer token is not one of the configured staff tokens")
 	}
-	c.Set(staffKey, name)
+	c.Set(staffKey, member)
 	return nil
 }
 
-// StaffTokenName returns the name of the staff member whose token (a key of
-// tokens, secret → name) is token, or "" when it is none of them. Every
-// token is compared, in constant time, so the answer's timing tells nothing
-// about the secrets.
-func StaffTokenName(tokens map[string]string, token string) string {
-	given := sha256.Sum256([]byte(token))
-	name := ""
-	for secret, staff := range tokens {
-		want := sha256.Sum256([]byte(secret))
-		if subtle.ConstantTimeCompare(given[:], want[:]) == 1 {
-			name = staff
-		}
+// mayWork lets through staff who may change conversations (agents and
+// admins); auditors get 403.
+func (s *server) mayWork(c *gin.Context) error {
+	if m := member(c); !m.Role.MayWork() {
+		return forbidden(m.Name + " is an " + string(m.Role) + " and may read conversations but not change them")
 	}
-	return name
+	return nil
+}
+
+// mayAdminister lets through admins; others get 403.
+func (s *server) mayAdminister(c *gin.Context) error {
+	if m := member(c); !m.Role.MayAdminister() {
+		return forbidden("this is for admins; " + m.Name + " has the role " + string(m.Role))
+	}
+	return nil
+}
+
+// mayReadAdministration lets through admins and auditors (who read
+// everything): settings, the knowledge base and its statistics.
+func (s *server) mayReadAdministration(c *gin.Context) error {
+	if m := member(c); m.Role != staff.Admin && m.Role != staff.Auditor {
+		return forbidden("this is for admins and auditors; " + m.Name + " has the role " + string(m.Role))
+	}
+	return nil
+}
+
+// member is the authenticated staff member of the request.
+func member(c *gin.Context) staff.Member {
+	m, _ := c.Get(staffKey)
+	out, _ := m.(staff.Member)
+	return out
 }
 
 // displayName is the name customers see on the calling staff member's messages.
-func (s *server) displayName(c *gin.Context) string {
-	if s.StaffDisplayName == nil {
-		return ""
-	}
-	return s.StaffDisplayName(staffName(c))
-}
+func (s *server) displayName(c *gin.Context) string { return member(c).DisplayName }
 
-func staffName(c *gin.Context) string { return c.GetString(staffKey) }
+func staffName(c *gin.Context) string { return member(c).Name }
 
 // readBody reads the whole request body; a body over the limit is a 413
 // error, one that cannot be read a 400.

@@ -16,6 +16,7 @@ import (
 
 	"github.com/handoff-chat/handoff/internal/chat"
 	"github.com/handoff-chat/handoff/internal/conversations"
+	"github.com/handoff-chat/handoff/internal/feed"
 	"github.com/handoff-chat/handoff/internal/settings"
 )
 
@@ -171,12 +172,15 @@ func apiWith(t *testing.T, temporalErr error, change func(*Deps)) (*testAPI, cha
 		Settings:      settings.NewStore(fake, chat.Settings{InactivityTimeout: time.Hour}),
 		Temporal:      fake,
 		WebChat:       WebChat{TokenKey: []byte("test key"), AllowedOrigins: []string{"https://shop.example.com"}},
-		StaffTokens:   map[string]string{testStaffToken: "alice"},
+		Staff:         testDirectory(),
 		Closing:       closing,
 		MaxBodyBytes:  1 << 20,
 		Logger:        slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	}
 	change(&deps)
+	if deps.Feed == nil {
+		deps.Feed = feed.New(deps.Search, deps.Conversations, feed.Options{})
+	}
 	return &testAPI{handler: NewHandler(deps), temporal: fake, log: logs, webChat: deps.WebChat}, closing
 }
 

@@ -42,7 +42,7 @@ func TestReadyzReportsUnreachableTemporal(t *testing.T) {
 }
 
 func TestStaffEndpointsNeedAToken(t *testing.T) {
-	h := NewHandler(Deps{MaxBodyBytes: 1 << 20, StaffTokens: map[string]string{"0123456789abcdef": "alice"}})
+	h := NewHandler(Deps{MaxBodyBytes: 1 << 20, Staff: testDirectory()})
 	for _, header := range []string{"", "Bearer", "Basic 0123456789abcdef", "Bearer wrong-token-000000"} {
 		rec := httptest.NewRecorder()
 		req := httptest.NewRequest("GET", "/api/v1/settings", nil)

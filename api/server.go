@@ -13,8 +13,10 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/handoff-chat/handoff/internal/conversations"
+	"github.com/handoff-chat/handoff/internal/feed"
 	"github.com/handoff-chat/handoff/internal/flows"
 	"github.com/handoff-chat/handoff/internal/settings"
+	"github.com/handoff-chat/handoff/internal/staff"
 	"github.com/handoff-chat/handoff/search"
 )
 
@@ -35,16 +37,24 @@ type Deps struct {
 	Flows *flows.Registry
 	// Knowledge is the AI's knowledge base; nil answers its routes 503.
 	Knowledge KnowledgeBase
+	// TemporalUI is the Temporal UI's address and TemporalNamespace the
+	// namespace, for auditors' links to a conversation's history; empty
+	// shows no link.
+	TemporalUI, TemporalNamespace string
 	// PublicURL is where staff reach the dashboard, for links to
 	// conversations.
 	PublicURL string
 	// WebChat configures the widget's endpoints.
 	WebChat WebChat
-	// StaffTokens maps a bearer token to the staff member's name.
-	StaffTokens map[string]string
-	// StaffDisplayName is the name customers see on a staff member's
-	// messages; nil shows none.
-	StaffDisplayName func(name string) string
+	// Staff are the users who log in to the dashboard and the API tokens,
+	// each with a role.
+	Staff *staff.Directory
+	// SessionKey signs dashboard sessions; SessionTTL is how long one lasts.
+	SessionKey []byte
+	SessionTTL time.Duration
+	// Feed is the process's change feed behind every event stream; nil
+	// answers the streams 503.
+	Feed *feed.Feed
 	// Closing is closed when the server shuts down; long-lived streams end.
 	Closing <-chan struct{}
 	// MaxBodyBytes caps request bodies; larger ones get 413.
@@ -67,13 +77,13 @@ const readyTimeout = 3 * time.Second
 
 type server struct {
 	Deps
-	// activity wakes web chat event streams.
-	activity activity
 	// visitorLimit counts new visitors per client address, messageLimit
 	// messages per visitor, streams open event streams per visitor.
 	visitorLimit *rateLimiter
 	messageLimit *rateLimiter
 	streams      *streamSlots
+	sessions     sessions
+	logins       *loginThrottle
 }
 
 // NewHandler returns the HTTP handler with every route.
@@ -87,6 +97,14 @@ func NewHandler(deps Deps) http.Handler {
 		visitorLimit: newRateLimiter(deps.WebChat.Limits.VisitorsPerMinute),
 		messageLimit: newRateLimiter(deps.WebChat.Limits.MessagesPerMinute),
 		streams:      newStreamSlots(deps.WebChat.Limits.StreamsPerVisitor),
+		sessions:     sessions{key: deps.SessionKey, ttl: deps.SessionTTL},
+		logins:       newLoginThrottle(),
+	}
+	if s.sessions.ttl <= 0 {
+		s.sessions.ttl = 12 * time.Hour
+	}
+	if s.Staff == nil {
+		s.Staff, _ = staff.NewDirectory(nil, nil)
 	}
 	r := gin.New()
 	if err := r.SetTrustedProxies(deps.TrustedProxies); err != nil {
@@ -124,28 +142,31 @@ func NewHandler(deps Deps) http.Handler {
 	visitor.GET("/events", byHeaderOrQuery, s.handleStream(s.visitorEvents))
 	visitor.POST("/agent-request", byHeader, limited, s.handle(s.visitorAgentRequest))
 
-	staff := r.Group("/api/v1", s.guard(s.requireStaff))
-	staff.GET("/conversations", s.handle(s.listConversations))
-	staff.GET("/conversations/:channel/:customer", s.handle(s.getConversation))
-	staff.GET("/conversations/:channel/:customer/search", s.handle(s.searchConversation))
-	staff.POST("/conversations/:channel/:customer/live-chat", s.handle(s.setLiveChat))
-	staff.POST("/conversations/:channel/:customer/messages", s.handle(s.staffMessage))
-	staff.POST("/conversations/:channel/:customer/blocks", s.handle(s.sendBlock))
-	staff.POST("/conversations/:channel/:customer/knowledge", s.handle(s.saveEntryFromChat))
-	staff.GET("/flows", s.handle(s.listFlows))
-	staff.POST("/flows/reload", s.handle(s.reloadFlows))
-	staff.GET("/settings", s.handle(s.getSettings))
-	staff.PATCH("/settings", s.handle(s.changeSettings))
-	staff.GET("/settings/changes", s.handle(s.settingsChanges))
-	staff.GET("/knowledge", s.handle(s.listKnowledge))
-	staff.GET("/knowledge/export", s.handle(s.exportKnowledge))
-	staff.POST("/knowledge/import", s.handle(s.importKnowledge))
-	staff.GET("/knowledge/unanswered", s.handle(s.unansweredKnowledge))
-	staff.GET("/knowledge/stats", s.handle(s.knowledgeStats))
-	staff.POST("/knowledge/:id/alternates", s.handle(s.addAlternates))
-	staff.GET("/knowledge/:id", s.handle(s.getKnowledge))
-	staff.PUT("/knowledge/:id", s.handle(s.putKnowledge))
-	staff.DELETE("/knowledge/:id", s.handle(s.deleteKnowledge))
+	staffAPI := r.Group("/api/v1", s.guard(s.requireStaff))
+	work, admin, adminRead := s.guard(s.mayWork), s.guard(s.mayAdminister), s.guard(s.mayReadAdministration)
+	staffAPI.GET("/conversations", s.handle(s.listConversations))
+	staffAPI.GET("/conversations/:channel/:customer", s.handle(s.getConversation))
+	staffAPI.GET("/conversations/:channel/:customer/search", s.handle(s.searchConversation))
+	staffAPI.POST("/conversations/:channel/:customer/live-chat", work, s.handle(s.setLiveChat))
+	staffAPI.POST("/conversations/:channel/:customer/messages", work, s.handle(s.staffMessage))
+	staffAPI.POST("/conversations/:channel/:customer/blocks", work, s.handle(s.sendBlock))
+	staffAPI.POST("/conversations/:channel/:customer/knowledge", admin, s.handle(s.saveEntryFromChat))
+	staffAPI.GET("/flows", s.handle(s.listFlows))
+	staffAPI.POST("/flows/reload", admin, s.handle(s.reloadFlows))
+	staffAPI.GET("/settings", adminRead, s.handle(s.getSettings))
+	staffAPI.PATCH("/settings", admin, s.handle(s.changeSettings))
+	staffAPI.GET("/settings/changes", adminRead, s.handle(s.settingsChanges))
+	staffAPI.GET("/knowledge", adminRead, s.handle(s.listKnowledge))
+	staffAPI.GET("/knowledge/export", adminRead, s.handle(s.exportKnowledge))
+	staffAPI.POST("/knowledge/import", admin, s.handle(s.importKnowledge))
+	staffAPI.GET("/knowledge/unanswered", adminRead, s.handle(s.unansweredKnowledge))
+	staffAPI.GET("/knowledge/stats", adminRead, s.handle(s.knowledgeStats))
+	staffAPI.POST("/knowledge/:id/alternates", admin, s.handle(s.addAlternates))
+	staffAPI.GET("/knowledge/:id", adminRead, s.handle(s.getKnowledge))
+	staffAPI.PUT("/knowledge/:id", admin, s.handle(s.putKnowledge))
+	staffAPI.DELETE("/knowledge/:id", admin, s.handle(s.deleteKnowledge))
+	staffAPI.GET("/me", s.handle(s.me))
+	s.dashboardRoutes(r)
 	return r
 }
 

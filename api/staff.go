@@ -228,9 +228,7 @@ func (s *server) sendStaffMessage(c *gin.Context, channel, customer string, msg 
 	if err != nil {
 		return fmt.Errorf("staff message: %w", err)
 	}
-	if channel == chat.ChannelWebChat {
-		s.activity.notify(customer)
-	}
+	s.Feed.Touch(workflows.ConversationWorkflowID(channel, customer))
 	c.JSON(http.StatusCreated, gin.H{"message_id": msg.ID, "duplicate": duplicate, "conversation": view})
 	return nil
 }

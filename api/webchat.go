@@ -141,7 +141,7 @@ func (s *server) visitorMessage(c *gin.Context) error {
 	if err != nil {
 		return fmt.Errorf("web chat message: %w", err)
 	}
-	s.activity.notify(visitor)
+	s.Feed.Touch(workflows.ConversationWorkflowID(chat.ChannelWebChat, visitor))
 	c.JSON(http.StatusAccepted, gin.H{"message_id": msg.ID, "duplicate": duplicate, "state": view.Status})
 	return nil
 }
@@ -208,7 +208,7 @@ func (s *server) visitorAgentRequest(c *gin.Context) error {
 	if err != nil {
 		return fmt.Errorf("web chat agent request: %w", err)
 	}
-	s.activity.notify(visitor)
+	s.Feed.Touch(workflows.ConversationWorkflowID(chat.ChannelWebChat, visitor))
 	c.JSON(http.StatusAccepted, gin.H{"state": view.Status, "agent_requested_at": view.AgentRequestedAt})
 	return nil
 }

@@ -4,23 +4,20 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/handoff-chat/handoff/internal/chat"
+	"github.com/handoff-chat/handoff/workflows"
 )
 
-// The web chat event stream (Server-Sent Events). The browser keeps one
-// connection open and never polls. Behind it, the API reads the conversation's
-// transcript from the workflow by query: at once when this process recorded
-// something for the visitor, quickly while a bot reply is likely on its way,
-// and then less and less often while the conversation is quiet.
+// The event streams (Server-Sent Events) of the web chat and the
+// dashboard. A browser keeps one connection open and never polls. Behind
+// it, the process's one change feed (internal/feed) says when the
+// conversation changed and reads its new messages once for every stream
+// of the process; a stream reads the transcript itself only when it
+// connects, from the client's Last-Event-ID, so a reconnect misses nothing.
 const (
-	streamFastInterval = 300 * time.Millisecond
-	streamSlowInterval = 5 * time.Second
-	// streamFastFor is how long after activity the stream checks quickly.
-	streamFastFor = 20 * time.Second
 	// streamKeepAlive is the longest silence on the wire; proxies close idle
 	// connections.
 	streamKeepAlive = 15 * time.Second
@@ -28,38 +25,6 @@ const (
 	// Last-Event-ID) and load balancers can move it.
 	streamMaxAge = 10 * time.Minute
 )
-
-// activity wakes the event streams of a conversation when this process
-// recorded something for it.
-type activity struct {
-	mu      sync.Mutex
-	waiters map[string]chan struct{}
-}
-
-// wait returns a channel closed at the next activity of key.
-func (a *activity) wait(key string) <-chan struct{} {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.waiters == nil {
-		a.waiters = map[string]chan struct{}{}
-	}
-	ch, ok := a.waiters[key]
-	if !ok {
-		ch = make(chan struct{})
-		a.waiters[key] = ch
-	}
-	return ch
-}
-
-// notify wakes every stream waiting on key.
-func (a *activity) notify(key string) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if ch, ok := a.waiters[key]; ok {
-		close(ch)
-		delete(a.waiters, key)
-	}
-}
 
 // visitorEvents streams new messages of the visitor's conversation as
 // "message" events whose ID is the message's sequence number.
@@ -74,6 +39,90 @@ func (s *server) visitorEvents(c *gin.Context) error {
 		return err
 	}
 	defer release()
+	return s.streamConversation(c, chat.ChannelWebChat, visitor, after, func(m chat.Message) any {
+		return forVisitor(m)
+	}, nil)
+}
+
+// streamConversation streams a conversation's messages after a sequence
+// number as "message" events (as show makes them; nil skips one), and, when
+// onSummary is set, its document's changes as "conversation" events.
+func (s *server) streamConversation(c *gin.Context, channel, customer string, after int64, show func(chat.Message) any, onSummary func(chat.ConversationSummary) any) error {
+	if s.Feed == nil {
+		return newAPIError(http.StatusServiceUnavailable, "event streams are not available in this process")
+	}
+	watch := s.Feed.Watch(workflows.ConversationWorkflowID(channel, customer), channel, customer)
+	defer watch.Close()
+	beginStream(c)
+	ctx := c.Request.Context()
+	messages, err := s.Conversations.Transcript(ctx, channel, customer, after)
+	switch {
+	case err == nil, isNotFound(err): // not found: the customer has not written yet
+	case ctx.Err() != nil:
+		return nil
+	default:
+		s.requestLogger(c).Warn("event stream: transcript not read", "conversation", workflows.ConversationWorkflowID(channel, customer), "error", err)
+		fmt.Fprint(c.Writer, "event: unavailable\ndata: {}\n\n")
+		c.Writer.Flush()
+		return nil
+	}
+	sent := map[int64]bool{}
+	send := func(msgs []chat.Message) error {
+		for _, m := range msgs {
+			if m.Seq <= after && sent[m.Seq] && m.Delivery == nil && m.AI == nil {
+				continue // seen, and nothing about it changes later
+			}
+			v := show(m)
+			if v == nil {
+				after = max(after, m.Seq)
+				continue
+			}
+			if err := writeSSE(c, max(after, m.Seq), "message", v); err != nil {
+				return err
+			}
+			after = max(after, m.Seq)
+			sent[m.Seq] = true
+		}
+		return nil
+	}
+	if err := send(messages); err != nil {
+		return nil
+	}
+	began, lastWrite := time.Now(), time.Now()
+	for time.Since(began) < streamMaxAge {
+		extendWriteDeadline(c)
+		keepAlive := time.NewTimer(streamKeepAlive - time.Since(lastWrite))
+		select {
+		case <-ctx.Done():
+			keepAlive.Stop()
+			return nil
+		case <-s.Closing:
+			keepAlive.Stop()
+			return nil
+		case <-keepAlive.C:
+			fmt.Fprint(c.Writer, ": keep-alive\n\n")
+			c.Writer.Flush()
+			lastWrite = time.Now()
+			continue
+		case <-watch.Changed():
+			keepAlive.Stop()
+		}
+		msgs, summary := watch.Take()
+		if summary != nil && onSummary != nil {
+			if err := writeSSE(c, after, "conversation", onSummary(*summary)); err != nil {
+				return nil
+			}
+		}
+		if err := send(msgs); err != nil {
+			return nil
+		}
+		lastWrite = time.Now()
+	}
+	return nil
+}
+
+// beginStream answers 200 with the headers of an event stream.
+func beginStream(c *gin.Context) {
 	h := c.Writer.Header()
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-cache")
@@ -82,56 +131,23 @@ func (s *server) visitorEvents(c *gin.Context) error {
 	extendWriteDeadline(c)
 	fmt.Fprint(c.Writer, "retry: 2000\n\n")
 	c.Writer.Flush()
+}
 
-	ctx := c.Request.Context()
-	began := time.Now()
-	lastActivity, lastWrite := began, began
-	for time.Since(began) < streamMaxAge {
-		extendWriteDeadline(c)
-		woken := s.activity.wait(visitor)
-		messages, err := s.Conversations.Transcript(ctx, chat.ChannelWebChat, visitor, after)
-		switch {
-		case err == nil:
-			for _, m := range messages {
-				if err := writeEvent(c, m); err != nil {
-					return nil
-				}
-				after = m.Seq
-			}
-			if len(messages) > 0 {
-				lastActivity, lastWrite = time.Now(), time.Now()
-			}
-		case isNotFound(err):
-			// The visitor has not written yet.
-		default:
-			if ctx.Err() != nil {
-				return nil
-			}
-			s.requestLogger(c).Warn("web chat stream: transcript not read", "visitor", visitor, "error", err)
-		}
-		if time.Since(lastWrite) >= streamKeepAlive {
-			fmt.Fprint(c.Writer, ": keep-alive\n\n")
-			c.Writer.Flush()
-			lastWrite = time.Now()
-		}
-		interval := streamSlowInterval
-		if time.Since(lastActivity) < streamFastFor {
-			interval = streamFastInterval
-		}
-		timer := time.NewTimer(interval)
-		select {
-		case <-ctx.Done():
-			timer.Stop()
-			return nil
-		case <-s.Closing:
-			timer.Stop()
-			return nil
-		case <-woken:
-			lastActivity = time.Now()
-		case <-timer.C:
-		}
-		timer.Stop()
+// writeSSE writes one event; id 0 writes none.
+func writeSSE(c *gin.Context, id int64, event string, v any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encode %s event: %w", event, err)
 	}
+	if id > 0 {
+		_, err = fmt.Fprintf(c.Writer, "id: %d\nevent: %s\ndata: %s\n\n", id, event, data)
+	} else {
+		_, err = fmt.Fprintf(c.Writer, "event: %s\ndata: %s\n\n", event, data)
+	}
+	if err != nil {
+		return err
+	}
+	c.Writer.Flush()
 	return nil
 }
 
@@ -143,18 +159,6 @@ func streamCursor(c *gin.Context) (int64, error) {
 		v = c.Query("after")
 	}
 	return seqParam(v, "after (or Last-Event-ID)")
-}
-
-func writeEvent(c *gin.Context, m chat.Message) error {
-	data, err := json.Marshal(forVisitor(m))
-	if err != nil {
-		return fmt.Errorf("encode message %s: %w", m.ID, err)
-	}
-	if _, err := fmt.Fprintf(c.Writer, "id: %d\nevent: message\ndata: %s\n\n", m.Seq, data); err != nil {
-		return err
-	}
-	c.Writer.Flush()
-	return nil
 }
 
 // extendWriteDeadline keeps a long-lived stream clear of the server's write

@@ -128,6 +128,18 @@ const (
 	ReasonHumanRequest = "out_of_scope:human_request"
 )
 
+// MaxChanged caps what ConversationsChangedSince returns at once.
+const MaxChanged = 1000
+
+// ChangedLimit is limit for ConversationsChangedSince: MaxChanged when not
+// positive, and at most MaxChanged.
+func ChangedLimit(limit int) int {
+	if limit <= 0 {
+		return MaxChanged
+	}
+	return min(limit, MaxChanged)
+}
+
 // MaxDeclined caps DeclinedQuery.Size.
 const MaxDeclined = 1000
 
@@ -173,6 +185,13 @@ type Index interface {
 	// SearchConversations returns agent-requested conversations first (oldest
 	// request first), then the rest by last message, newest first.
 	SearchConversations(ctx context.Context, q ConversationQuery) ([]chat.ConversationSummary, error)
+	// ConversationsChangedSince returns up to limit (capped at
+	// MaxChanged) conversation documents whose IndexedAt is at or after
+	// since, in IndexedAt order: what the change feed follows. A document
+	// can become visible a little after its IndexedAt (Elasticsearch's
+	// refresh, clocks of several writers), so a follower reads again from a
+	// little before the last stamp it saw.
+	ConversationsChangedSince(ctx context.Context, since time.Time, limit int) ([]chat.ConversationSummary, error)
 	// DeclinedQuestions returns the customer messages the AI declined to
 	// answer (AIDeclined), except small talk and requests for a human, newest
 	// first.

@@ -63,6 +63,10 @@ func newConversation(ctx workflow.Context, start ConversationStart) *conversatio
 	c.replies = newQueue(&c.state.PendingReplies, &c.stopping)
 	c.index = newQueue(&c.state.PendingIndex, &c.stopping)
 	c.index.batch = true
+	// A customer message is indexed once the bot answered it, so one write
+	// carries the message and the conversation document with the reply
+	// (which the change feed reads), not two.
+	c.index.hold = func() bool { return !c.replies.idle() }
 	c.delivery = newQueue(&c.state.PendingDelivery, &c.stopping)
 	c.profile = newQueue(&c.state.PendingProfile, &c.stopping)
 	c.alerts = newQueue(&c.state.PendingAlerts, &c.stopping)

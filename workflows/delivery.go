@@ -103,6 +103,11 @@ func (c *conversation) setDelivery(seq int64, d chat.Delivery) {
 	for i := range c.state.Transcript {
 		if c.state.Transcript[i].Seq == seq {
 			c.state.Transcript[i].Delivery = &d
+			if c.state.Transcript[i].Sender == chat.SenderStaff {
+				// Staff see how their message fared through the change feed,
+				// which follows the conversation document.
+				c.index.ensurePending(indexTask{})
+			}
 			return
 		}
 	}

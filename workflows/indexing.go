@@ -45,7 +45,33 @@ func (c *conversation) indexBatch(ctx workflow.Context, tasks []indexTask) error
 		messages = append(messages, *t.Message)
 	}
 	return workflow.ExecuteActivity(ctx, searchActivities.IndexConversation, activities.IndexRequest{
-		Conversation: c.view().Summary(c.state.LastMessageAt, workflow.Now(ctx)),
+		Conversation: c.summary(workflow.Now(ctx)),
 		Messages:     messages,
 	}).Get(ctx, nil)
+}
+
+// summary is the conversation document as of now: the view, and what the
+// staff list shows of the recent transcript.
+func (c *conversation) summary(now time.Time) chat.ConversationSummary {
+	s := c.view().Summary(c.state.LastMessageAt, now)
+	s.LastSeq = c.state.NextSeq - 1
+	for i := len(c.state.Transcript) - 1; i >= 0; i-- {
+		m := c.state.Transcript[i]
+		switch {
+		case m.Sender == chat.SenderBot:
+			continue
+		case s.PreviewSender == "":
+			s.Preview, s.PreviewSender = chat.PreviewOf(m.Text), m.Sender
+		}
+		if m.Sender == chat.SenderCustomer && s.LastCustomerSeq == 0 {
+			s.LastCustomerSeq = m.Seq
+		}
+		if m.Sender == chat.SenderStaff && s.LastStaffSeq == 0 {
+			s.LastStaffSeq = m.Seq
+		}
+		if s.LastCustomerSeq != 0 && s.LastStaffSeq != 0 {
+			break
+		}
+	}
+	return s
 }

@@ -14,6 +14,8 @@ type queue[T any] struct {
 	// paused is the conversation's shared flag that lets no new item start
 	// while it prepares to continue as new.
 	paused *bool
+	// hold, when set, keeps the next item from starting while it is true.
+	hold func() bool
 }
 
 func newQueue[T any](pending *[]T, paused *bool) *queue[T] {
@@ -40,7 +42,9 @@ func (q *queue[T]) idle() bool { return !q.inFlight && len(*q.pending) == 0 }
 // handlers return one only when they were canceled.
 func (q *queue[T]) run(ctx workflow.Context, handle func(workflow.Context, []T) error) {
 	for {
-		if err := workflow.Await(ctx, func() bool { return len(*q.pending) > 0 && !*q.paused }); err != nil {
+		if err := workflow.Await(ctx, func() bool {
+			return len(*q.pending) > 0 && !*q.paused && (q.hold == nil || !q.hold())
+		}); err != nil {
 			return
 		}
 		n := 1

@@ -114,6 +114,11 @@ func (c *conversation) record(m chat.Message) chat.Message {
 	if m.Sender != chat.SenderBot {
 		c.state.LastMessageAt = m.SentAt
 		c.index.push(indexTask{Message: &m})
+	} else {
+		// Bot messages are not searchable, but the conversation document
+		// records the transcript's latest sequence number, which the change
+		// feed follows to the reply.
+		c.index.ensurePending(indexTask{})
 	}
 	c.state.Transcript = append(c.state.Transcript, m)
 	if len(c.state.Transcript) > transcriptKept {

@@ -4,8 +4,6 @@ package app
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -13,7 +11,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
@@ -28,11 +25,13 @@ import (
 	"github.com/handoff-chat/handoff/internal/conversations"
 	"github.com/handoff-chat/handoff/internal/debugserver"
 	"github.com/handoff-chat/handoff/internal/embeddedtemporal"
+	"github.com/handoff-chat/handoff/internal/feed"
 	"github.com/handoff-chat/handoff/internal/flows"
 	"github.com/handoff-chat/handoff/internal/generative"
 	"github.com/handoff-chat/handoff/internal/graphapi"
 	"github.com/handoff-chat/handoff/internal/knowledgebase"
 	"github.com/handoff-chat/handoff/internal/settings"
+	"github.com/handoff-chat/handoff/internal/staff"
 	"github.com/handoff-chat/handoff/internal/temporalclient"
 	"github.com/handoff-chat/handoff/search"
 	"github.com/handoff-chat/handoff/workflows"
@@ -56,16 +55,18 @@ const StaffTokenFile = "staff-token"
 
 // App is a running handoff process.
 type App struct {
-	cfg      *config.Config
-	logger   *slog.Logger
-	embedded *embeddedtemporal.Server
-	client   client.Client
-	search   search.Index
-	worker   worker.Worker
-	http     *http.Server
-	httpAddr string
-	hostPort string
-	httpDone chan error
+	cfg    *config.Config
+	logger *slog.Logger
+	// directory is the staff users and tokens, made once per process.
+	directory *staff.Directory
+	embedded  *embeddedtemporal.Server
+	client    client.Client
+	search    search.Index
+	worker    worker.Worker
+	http      *http.Server
+	httpAddr  string
+	hostPort  string
+	httpDone  chan error
 	// debug serves pprof on debug.addr, when set.
 	debug *debugserver.Server
 	// stopWatching ends the flows file watch.
@@ -73,6 +74,7 @@ type App struct {
 	// background runs work started with the process (rebuilding the
 	// knowledge index); stopBackground cancels it.
 	background     sync.WaitGroup
+	backgroundCtx  context.Context
 	stopBackground context.CancelFunc
 	stopOnce       sync.Once
 }
@@ -145,6 +147,21 @@ func (a *App) start(ctx context.Context, role Role) error {
 		return err
 	}
 
+	// The change feed of this process's event streams; in the all-in-one
+	// mode the worker's writes of conversation documents kick it, so it
+	// reads them at once instead of at its next poll.
+	var changes *feed.Feed
+	if role == RoleAll || role == RoleAPI {
+		changes = feed.New(idx, conversations.NewClient(c, conversations.Options{Window: cfg.Conversation.Window}), feed.Options{
+			Lookback: feedLookback(cfg.Search.Backend), Logger: a.logger,
+		})
+		a.runBackground(changes.Run)
+	}
+	workerIndex := idx
+	if role == RoleAll {
+		workerIndex = feed.KickOnWrite(idx, changes)
+	}
+
 	if role == RoleAll || role == RoleWorker {
 		graph, err := graphapi.New(graphapi.Options{
 			BaseURL: cfg.Messenger.GraphURL, Version: cfg.Messenger.GraphVersion, PageTokens: cfg.PageTokens(),
@@ -163,7 +180,7 @@ func (a *App) start(ctx context.Context, role Role) error {
 		worker.SetStickyWorkflowCacheSize(cfg.Temporal.WorkflowCacheSize)
 		a.worker = NewWorker(c, activities.Set{
 			Settings: &activities.Settings{Source: store},
-			Search:   &activities.Search{Index: idx},
+			Search:   &activities.Search{Index: workerIndex},
 			Bot: &activities.Bot{
 				Flows: flowRegistry, Reply: cfg.Bot.Reply, AgentRequestedReply: cfg.Bot.AgentRequestedReply,
 				Answerer: assistant,
@@ -182,11 +199,15 @@ func (a *App) start(ctx context.Context, role Role) error {
 				return err
 			}
 		}
-		a.indexKnowledge(ctx, kb, idx)
+		a.indexKnowledge(kb, idx)
 	}
 
 	if role == RoleAll || role == RoleAPI {
-		tokens, err := a.staffTokens(role)
+		directory, err := a.staffDirectory(role)
+		if err != nil {
+			return err
+		}
+		sessionKey, err := a.sessionKey(role)
 		if err != nil {
 			return err
 		}
@@ -209,20 +230,22 @@ func (a *App) start(ctx context.Context, role Role) error {
 			Flows:    flowRegistry,
 			Temporal: c,
 			Search:   idx,
+			Feed:     changes,
 			Messenger: api.Messenger{
 				AppSecret: cfg.Messenger.AppSecret, VerifyToken: cfg.Messenger.VerifyToken, AppID: cfg.Messenger.AppID,
 			},
 			WebChat: api.WebChat{
 				AllowedOrigins: cfg.WebChat.AllowedOrigins, TokenKey: webChatKey, Limits: api.WebChatLimits(cfg.WebChat.Limits),
 			},
-			Knowledge:        knowledgebase.NewStore(c),
-			PublicURL:        cfg.HTTP.PublicURL,
-			TrustedProxies:   cfg.HTTP.TrustedProxies,
-			StaffTokens:      tokens,
-			StaffDisplayName: cfg.Auth.StaffDisplayName,
-			MaxBodyBytes:     cfg.HTTP.MaxBodyBytes,
-			MaxImportBytes:   cfg.HTTP.MaxImportBytes,
-			Logger:           a.logger,
+			Knowledge:      knowledgebase.NewStore(c),
+			PublicURL:      cfg.HTTP.PublicURL,
+			TrustedProxies: cfg.HTTP.TrustedProxies,
+			Staff:          directory,
+			SessionKey:     sessionKey,
+			SessionTTL:     cfg.Auth.SessionTTL,
+			MaxBodyBytes:   cfg.HTTP.MaxBodyBytes,
+			MaxImportBytes: cfg.HTTP.MaxImportBytes,
+			Logger:         a.logger,
 		})
 		if err := a.serveHTTP(handler, sync.OnceFunc(func() { close(closing) })); err != nil {
 			return err
@@ -261,36 +284,6 @@ func NewWorker(c client.Client, set activities.Set) worker.Worker {
 	return w
 }
 
-// staffTokens returns the configured tokens or, in the all-in-one mode with
-// none configured, a generated one kept in the data directory.
-func (a *App) staffTokens(role Role) (map[string]string, error) {
-	if len(a.cfg.Auth.Tokens) > 0 {
-		return a.cfg.StaffTokens(), nil
-	}
-	if role != RoleAll {
-		return nil, errors.New("config key auth.tokens must list at least one name:secret staff token when the api role runs on its own")
-	}
-	if err := os.MkdirAll(a.cfg.DataDir, 0o750); err != nil {
-		return nil, fmt.Errorf("create data directory %s: %w", a.cfg.DataDir, err)
-	}
-	path := filepath.Join(a.cfg.DataDir, StaffTokenFile)
-	if b, err := os.ReadFile(path); err == nil {
-		if token := strings.TrimSpace(string(b)); len(token) >= 16 {
-			return map[string]string{token: "admin"}, nil
-		}
-	}
-	buf := make([]byte, 24)
-	if _, err := rand.Read(buf); err != nil {
-		return nil, fmt.Errorf("generate staff token: %w", err)
-	}
-	token := hex.EncodeToString(buf)
-	if err := os.WriteFile(path, []byte(token+"\n"), 0o600); err != nil {
-		return nil, fmt.Errorf("write staff token to %s: %w", path, err)
-	}
-	a.logger.Info("no auth.tokens configured; generated a staff API token", "file", path)
-	return map[string]string{token: "admin"}, nil
-}
-
 func (a *App) serveHTTP(handler http.Handler, closeStreams func()) error {
 	ln, err := net.Listen("tcp", a.cfg.HTTP.Addr)
 	if err != nil {
@@ -319,13 +312,13 @@ func (a *App) startDebug(role Role) error {
 		return nil
 	}
 	if role == RoleWorker && len(a.cfg.Auth.Tokens) == 0 {
-		return errors.New("config key debug.addr: a worker process needs auth.tokens, the staff tokens that may read the profiles")
+		return errors.New("config key debug.addr: a worker process needs auth.tokens, the admin tokens that may read the profiles")
 	}
-	tokens, err := a.staffTokens(role)
+	directory, err := a.staffDirectory(role)
 	if err != nil {
 		return err
 	}
-	srv, err := debugserver.Start(a.cfg.Debug.Addr, tokens, a.logger)
+	srv, err := debugserver.Start(a.cfg.Debug.Addr, directory, a.logger)
 	if err != nil {
 		return err
 	}
@@ -462,4 +455,22 @@ func newAssistant(cfg config.AI, idx search.KnowledgeIndex, settings *settings.S
 		sources.Phraser = phraser
 	}
 	return assistant.New(sources, 0), nil
+}
+
+// feedLookback is how much later than its stamp a conversation document
+// may become visible in the backend (see feed.Options.Lookback).
+func feedLookback(backend string) time.Duration {
+	if backend == config.SearchBleve {
+		return 0
+	}
+	return 5 * time.Second
+}
+
+// temporalUIURL is where auditors open a workflow's history: the embedded
+// server's UI, else temporal.ui.url.
+func temporalUIURL(a *App) string {
+	if addr := a.UIAddr(); addr != "" {
+		return "http://" + addr
+	}
+	return a.cfg.Temporal.UI.URL
 }

@@ -78,12 +78,8 @@ func (a *App) seedKnowledge(ctx context.Context, kb *knowledgebase.Store) error 
 // backend, a deleted data/search directory) holds the knowledge base again
 // without waiting for each entry to change. Entries that change meanwhile
 // index themselves; the later revision wins.
-func (a *App) indexKnowledge(ctx context.Context, kb *knowledgebase.Store, idx search.KnowledgeIndex) {
-	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	a.stopBackground = cancel
-	a.background.Add(1)
-	go func() {
-		defer a.background.Done()
+func (a *App) indexKnowledge(kb *knowledgebase.Store, idx search.KnowledgeIndex) {
+	a.runBackground(func(ctx context.Context) {
 		started := time.Now()
 		n, err := kb.IndexAll(ctx, idx)
 		if err != nil && ctx.Err() == nil {
@@ -91,5 +87,18 @@ func (a *App) indexKnowledge(ctx context.Context, kb *knowledgebase.Store, idx s
 			return
 		}
 		a.logger.Info("knowledge base indexed", "entries", n, "took", time.Since(started).Round(time.Millisecond))
+	})
+}
+
+// runBackground runs fn until the process stops: Stop cancels its context
+// and waits for it.
+func (a *App) runBackground(fn func(ctx context.Context)) {
+	if a.backgroundCtx == nil {
+		a.backgroundCtx, a.stopBackground = context.WithCancel(context.Background())
+	}
+	a.background.Add(1)
+	go func() {
+		defer a.background.Done()
+		fn(a.backgroundCtx)
 	}()
 }

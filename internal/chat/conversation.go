@@ -1,6 +1,9 @@
 package chat
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Conversation is one customer's conversation on one channel as staff see
 // it: who, where it stands, its deadlines and the alerts sent about it.
@@ -80,6 +83,36 @@ type ConversationSummary struct {
 	// UpdatedAt orders writes: a write older than the stored document is
 	// ignored, so a retried or late activity never rolls the projection back.
 	UpdatedAt time.Time `json:"updated_at"`
+	// LastSeq is the sequence number of the transcript's latest message
+	// (any sender): a change feed that sees it move reads the new messages.
+	LastSeq int64 `json:"last_seq"`
+	// LastCustomerSeq and LastStaffSeq are the sequence numbers of the
+	// latest customer and staff messages (0: none among the recent ones):
+	// customer messages after the last staff reply, or after what a staff
+	// member last saw, are unread.
+	LastCustomerSeq int64 `json:"last_customer_seq,omitempty"`
+	LastStaffSeq    int64 `json:"last_staff_seq,omitempty"`
+	// Preview is the start of the latest customer or staff message, for the
+	// staff list, and PreviewSender who wrote it.
+	Preview       string `json:"preview,omitempty"`
+	PreviewSender Sender `json:"preview_sender,omitempty"`
+	// IndexedAt is when the search backend stored this version of the
+	// document; the change feed follows it. Set by the backend.
+	IndexedAt time.Time `json:"indexed_at"`
+}
+
+// PreviewRunes caps ConversationSummary.Preview.
+const PreviewRunes = 140
+
+// PreviewOf is the start of text for the staff list: at most PreviewRunes
+// characters, white space runs folded to one space, an ellipsis when cut.
+func PreviewOf(text string) string {
+	text = strings.Join(strings.Fields(text), " ")
+	r := []rune(text)
+	if len(r) <= PreviewRunes {
+		return text
+	}
+	return string(r[:PreviewRunes-1]) + "…"
 }
 
 // NotificationMedium is how the business is alerted.

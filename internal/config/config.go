@@ -24,6 +24,7 @@ import (
 	"github.com/handoff-chat/handoff/internal/chat"
 	"github.com/handoff-chat/handoff/internal/generative"
 	"github.com/handoff-chat/handoff/internal/notify"
+	"github.com/handoff-chat/handoff/internal/staff"
 )
 
 var (
@@ -101,8 +102,16 @@ type Debug struct {
 
 // Auth configures who may call the staff API.
 type Auth struct {
-	// Tokens are "name:secret" pairs; the name is recorded as the author of changes.
+	// Tokens are "name:secret" or "name:secret:role" entries; the name is
+	// recorded as the author of changes; the role is admin unless given.
 	Tokens []string `mapstructure:"tokens"`
+	// Users log in to the dashboard: "name:role:bcrypt hash" entries.
+	Users []string `mapstructure:"users"`
+	// SessionSecret signs dashboard session cookies; empty uses a key
+	// generated once under data_dir.
+	SessionSecret string `mapstructure:"session_secret"`
+	// SessionTTL is how long a login lasts.
+	SessionTTL time.Duration `mapstructure:"session_ttl"`
 	// DisplayName is the name customers see on staff messages, unless
 	// DisplayNames gives the staff member one of their own.
 	DisplayName string `mapstructure:"display_name"`
@@ -149,6 +158,9 @@ type TLS struct {
 // TemporalUI configures the embedded Temporal Web UI.
 type TemporalUI struct {
 	Addr string `mapstructure:"addr"`
+	// URL is an external cluster's Temporal UI, for auditors' links to a
+	// conversation's history; empty shows no link.
+	URL string `mapstructure:"url"`
 }
 
 // EmbeddedSetup configures the embedded Temporal server.
@@ -326,12 +338,25 @@ func (c *Config) PageTokens() map[string]string {
 	return out
 }
 
-// StaffTokens parses auth.tokens into secret → name.
-func (c *Config) StaffTokens() map[string]string {
-	out := make(map[string]string, len(c.Auth.Tokens))
+// StaffTokens parses auth.tokens into API tokens with their members.
+func (c *Config) StaffTokens() []staff.Token {
+	out := make([]staff.Token, 0, len(c.Auth.Tokens))
 	for _, entry := range c.Auth.Tokens {
-		name, secret, _ := strings.Cut(entry, ":")
-		out[secret] = name
+		name, secret, role, _ := parseToken(entry)
+		out = append(out, staff.Token{Secret: secret, Member: staff.Member{
+			Name: name, DisplayName: c.Auth.StaffDisplayName(name), Role: role,
+		}})
+	}
+	return out
+}
+
+// StaffUsers parses auth.users.
+func (c *Config) StaffUsers() []staff.User {
+	out := make([]staff.User, 0, len(c.Auth.Users))
+	for _, entry := range c.Auth.Users {
+		u, _ := parseUser(entry)
+		u.DisplayName = c.Auth.StaffDisplayName(u.Name)
+		out = append(out, u)
 	}
 	return out
 }
@@ -353,6 +378,9 @@ var defaults = map[string]any{
 	"http.public_url":                 "http://localhost:8080",
 	"http.trusted_proxies":            []string{},
 	"auth.tokens":                     []string{},
+	"auth.users":                      []string{},
+	"auth.session_secret":             "",
+	"auth.session_ttl":                "12h",
 	"auth.display_name":               "Support",
 	"ai.confidence_threshold":         answerer.DefaultThreshold,
 	"ai.generative.url":               "",
@@ -368,6 +396,7 @@ var defaults = map[string]any{
 	"temporal.tls.cert_file":          "",
 	"temporal.tls.key_file":           "",
 	"temporal.tls.server_name":        "",
+	"temporal.ui.url":                 "",
 	"temporal.ui.addr":                "127.0.0.1:8233",
 	"temporal.embedded.frontend_addr": "127.0.0.1:7233",
 	"temporal.embedded.retention":     "720h",
@@ -481,6 +510,7 @@ func Load(path string) (*Config, error) {
 var spaceOrCommaLists = []string{
 	"http.trusted_proxies",
 	"auth.tokens",
+	"auth.users",
 	"messenger.pages",
 	"webchat.allowed_origins",
 	"search.elasticsearch.addresses",
@@ -577,9 +607,27 @@ func (c *Config) Validate() error {
 		bad("http.public_url", "must be an http:// or https:// URL, got %q", c.HTTP.PublicURL)
 	}
 	for i, entry := range c.Auth.Tokens {
-		if err := checkToken(entry); err != nil {
+		if _, _, _, err := parseToken(entry); err != nil {
 			bad(fmt.Sprintf("auth.tokens[%d]", i), "%v", err)
 		}
+	}
+	seen := map[string]bool{}
+	for i, entry := range c.Auth.Users {
+		u, err := parseUser(entry)
+		if err != nil {
+			bad(fmt.Sprintf("auth.users[%d]", i), "%v", err)
+			continue
+		}
+		if seen[strings.ToLower(u.Name)] {
+			bad(fmt.Sprintf("auth.users[%d]", i), "user %q is listed twice", u.Name)
+		}
+		seen[strings.ToLower(u.Name)] = true
+	}
+	if c.Auth.SessionSecret != "" && len(c.Auth.SessionSecret) < 32 {
+		bad("auth.session_secret", "must be at least 32 characters (or empty to generate one in data_dir), got %d", len(c.Auth.SessionSecret))
+	}
+	if c.Auth.SessionTTL < 5*time.Minute || c.Auth.SessionTTL > 30*24*time.Hour {
+		bad("auth.session_ttl", "must be between 5m and 720h, got %s", c.Auth.SessionTTL)
 	}
 	if err := chat.CheckName("the name", c.Auth.DisplayName); err != nil {
 		bad("auth.display_name", "%v", err)
@@ -758,24 +806,53 @@ func (c *Config) Validate() error {
 	return errors.Join(errs...)
 }
 
-// checkToken checks an auth.tokens entry: "name:secret", the name a person's
-// name as chat.CheckName takes it, the secret at least 16 characters, no
-// white space anywhere.
-func checkToken(entry string) error {
+// parseToken parses an auth.tokens entry: "name:secret" or
+// "name:secret:role", the name a person's name as chat.CheckName takes it,
+// the secret at least 16 characters, no white space anywhere. A last part
+// that names a role is the role; without one the token is an admin's.
+func parseToken(entry string) (name, secret string, role staff.Role, err error) {
 	if strings.ContainsFunc(entry, unicode.IsSpace) {
-		return errors.New("must not contain white space; separate entries with spaces or commas, each name:secret")
+		return "", "", "", errors.New("must not contain white space; separate entries with spaces or commas, each name:secret or name:secret:role")
 	}
 	name, secret, ok := strings.Cut(entry, ":")
 	if !ok || name == "" {
-		return errors.New("must be name:secret")
+		return "", "", "", errors.New("must be name:secret or name:secret:role")
+	}
+	role = staff.Admin
+	if i := strings.LastIndexByte(secret, ':'); i >= 0 {
+		if r, err := staff.ParseRole(secret[i+1:]); err == nil {
+			secret, role = secret[:i], r
+		}
 	}
 	if err := chat.CheckName("name", name); err != nil {
-		return err
+		return "", "", "", err
 	}
 	if len(secret) < 16 {
-		return fmt.Errorf("secret of %q must be at least 16 characters", name)
+		return "", "", "", fmt.Errorf("secret of %q must be at least 16 characters", name)
 	}
-	return nil
+	return name, secret, role, nil
+}
+
+// parseUser parses an auth.users entry, "name:role:bcrypt hash".
+func parseUser(entry string) (staff.User, error) {
+	if strings.ContainsFunc(entry, unicode.IsSpace) {
+		return staff.User{}, errors.New("must not contain white space; separate entries with spaces or commas, each name:role:hash")
+	}
+	parts := strings.SplitN(entry, ":", 3)
+	if len(parts) != 3 || parts[0] == "" || parts[2] == "" {
+		return staff.User{}, errors.New("must be name:role:hash, the hash printed by handoff passwd")
+	}
+	if err := chat.CheckName("name", parts[0]); err != nil {
+		return staff.User{}, err
+	}
+	role, err := staff.ParseRole(parts[1])
+	if err != nil {
+		return staff.User{}, fmt.Errorf("user %q: %w", parts[0], err)
+	}
+	if !staff.IsPasswordHash(parts[2]) {
+		return staff.User{}, fmt.Errorf("user %q: the hash is not a bcrypt hash; make one with handoff passwd", parts[0])
+	}
+	return staff.User{Name: parts[0], Role: role, PasswordHash: parts[2]}, nil
 }
 
 // checkPage checks a messenger.pages entry, "page ID:page access token",

@@ -62,7 +62,7 @@ func wantDefaults() Config {
 			PublicURL:      "http://localhost:8080",
 			TrustedProxies: []string{},
 		},
-		Auth: Auth{Tokens: []string{}, DisplayName: "Support"},
+		Auth: Auth{Tokens: []string{}, Users: []string{}, SessionTTL: 12 * time.Hour, DisplayName: "Support"},
 		Temporal: Temporal{
 			Namespace: "default",
 			UI:        TemporalUI{Addr: "127.0.0.1:8233"},
@@ -378,14 +378,14 @@ func TestEnvOverrides(t *testing.T) {
 			env:  map[string]string{"HANDOFF_AUTH_TOKENS": "alice:0123456789abcdef,bob:fedcba9876543210"},
 			want: []field{
 				{"len(auth.tokens)", func(c *Config) any { return len(c.Auth.Tokens) }, 2},
-				{"StaffTokens()", func(c *Config) any { return c.StaffTokens() }, tokens},
+				{"StaffTokens()", func(c *Config) any { return tokenMap(c) }, tokens},
 			},
 		},
 		{
 			name: "auth.tokens with spaces after commas",
 			env:  map[string]string{"HANDOFF_AUTH_TOKENS": "alice:0123456789abcdef, bob:fedcba9876543210"},
 			want: []field{
-				{"StaffTokens()", func(c *Config) any { return c.StaffTokens() }, tokens},
+				{"StaffTokens()", func(c *Config) any { return tokenMap(c) }, tokens},
 			},
 		},
 		{
@@ -885,7 +885,7 @@ auth:
 		t.Error("Embedded() = true with temporal.address set")
 	}
 	want := map[string]string{"0123456789abcdef": "alice", "with:colons:in:secret": "bob"}
-	if got := cfg.StaffTokens(); !reflect.DeepEqual(got, want) {
+	if got := tokenMap(cfg); !reflect.DeepEqual(got, want) {
 		t.Errorf("StaffTokens() = %v, want %v", got, want)
 	}
 }

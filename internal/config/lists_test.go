@@ -20,12 +20,12 @@ func TestListsSplitOnSpacesOrCommas(t *testing.T) {
 		{
 			name: "auth.tokens separated by a space",
 			env:  map[string]string{"HANDOFF_AUTH_TOKENS": "alice:" + secretA + " bob:" + secretB},
-			want: []field{{"StaffTokens()", func(c *Config) any { return c.StaffTokens() }, tokens}},
+			want: []field{{"StaffTokens()", func(c *Config) any { return tokenMap(c) }, tokens}},
 		},
 		{
 			name: "auth.tokens separated by a comma",
 			env:  map[string]string{"HANDOFF_AUTH_TOKENS": "alice:" + secretA + ",bob:" + secretB},
-			want: []field{{"StaffTokens()", func(c *Config) any { return c.StaffTokens() }, tokens}},
+			want: []field{{"StaffTokens()", func(c *Config) any { return tokenMap(c) }, tokens}},
 		},
 		{
 			name: "auth.tokens separated by a comma and spaces, with spaces around",
@@ -35,12 +35,12 @@ func TestListsSplitOnSpacesOrCommas(t *testing.T) {
 		{
 			name: "auth.tokens on several lines",
 			env:  map[string]string{"HANDOFF_AUTH_TOKENS": "alice:" + secretA + "\n\tbob:" + secretB + "\n"},
-			want: []field{{"StaffTokens()", func(c *Config) any { return c.StaffTokens() }, tokens}},
+			want: []field{{"StaffTokens()", func(c *Config) any { return tokenMap(c) }, tokens}},
 		},
 		{
 			name: "auth.tokens as one string in the file",
 			file: "auth:\n  tokens: \"alice:" + secretA + " bob:" + secretB + "\"\n",
-			want: []field{{"StaffTokens()", func(c *Config) any { return c.StaffTokens() }, tokens}},
+			want: []field{{"StaffTokens()", func(c *Config) any { return tokenMap(c) }, tokens}},
 		},
 		{
 			name: "messenger.pages separated by a space",
@@ -174,4 +174,13 @@ func TestLimitsAndAddress(t *testing.T) {
 		},
 	}
 	checkLoads(t, tests)
+}
+
+// tokenMap is StaffTokens as secret → name.
+func tokenMap(c *Config) map[string]string {
+	out := map[string]string{}
+	for _, t := range c.StaffTokens() {
+		out[t.Secret] = t.Member.Name
+	}
+	return out
 }

@@ -13,14 +13,13 @@ import (
 	"strings"
 	"time"
 
-	"github.com/handoff-chat/handoff/api"
+	"github.com/handoff-chat/handoff/internal/staff"
 )
 
 // Handler serves every net/http/pprof handler under /debug/pprof/ to
-// requests with one of tokens (secret → staff name, the staff API's tokens)
-// as "Authorization: Bearer <token>"; others get 401. Every staff token is
-// an admin's today; when staff get roles, this is for admins only.
-func Handler(tokens map[string]string, logger *slog.Logger) http.Handler {
+// requests with an admin's API token (one of auth.tokens with the admin
+// role) as "Authorization: Bearer <token>"; others get 401, other roles 403.
+func Handler(directory *staff.Directory, logger *slog.Logger) http.Handler {
 	mux := http.NewServeMux()
 	// Index also serves the named profiles: /debug/pprof/heap, goroutine,
 	// allocs, block, mutex, threadcreate.
@@ -37,13 +36,17 @@ func Handler(tokens map[string]string, logger *slog.Logger) http.Handler {
 			writeError(w, http.StatusUnauthorized, "the debug endpoints need a staff token as an Authorization: Bearer <token> header")
 			return
 		}
-		name := api.StaffTokenName(tokens, token)
-		if name == "" {
+		member, ok := directory.ByToken(token)
+		if !ok {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="handoff", error="invalid_token"`)
 			writeError(w, http.StatusUnauthorized, "the bearer token is not one of the configured staff tokens")
 			return
 		}
-		logger.Info("debug request", "staff", name, "method", r.Method, "path", r.URL.Path)
+		if !member.Role.MayAdminister() {
+			writeError(w, http.StatusForbidden, "the debug endpoints are for admins; the token of "+member.Name+" has the role "+string(member.Role))
+			return
+		}
+		logger.Info("debug request", "staff", member.Name, "method", r.Method, "path", r.URL.Path)
 		mux.ServeHTTP(w, r)
 	})
 }
@@ -62,14 +65,14 @@ type Server struct {
 }
 
 // Start listens on addr and serves Handler(tokens) until Stop.
-func Start(addr string, tokens map[string]string, logger *slog.Logger) (*Server, error) {
+func Start(addr string, directory *staff.Directory, logger *slog.Logger) (*Server, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("listen on debug.addr %s: %w", addr, err)
 	}
 	s := &Server{
 		http: &http.Server{
-			Handler:           Handler(tokens, logger),
+			Handler:           Handler(directory, logger),
 			ReadHeaderTimeout: 10 * time.Second,
 			IdleTimeout:       2 * time.Minute,
 			// No WriteTimeout: a CPU profile or trace takes as long as

@@ -6,10 +6,19 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/handoff-chat/handoff/internal/staff"
 )
 
 func TestHandlerNeedsAStaffToken(t *testing.T) {
-	h := Handler(map[string]string{"secret-0123456789": "alice"}, slog.New(slog.DiscardHandler))
+	directory, err := staff.NewDirectory(nil, []staff.Token{
+		{Secret: "secret-0123456789", Member: staff.Member{Name: "alice", Role: staff.Admin}},
+		{Secret: "agent-secret-0123", Member: staff.Member{Name: "bob", Role: staff.Agent}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := Handler(directory, slog.New(slog.DiscardHandler))
 	for _, tt := range []struct {
 		name, authorization string
 		status              int
@@ -18,7 +27,8 @@ func TestHandlerNeedsAStaffToken(t *testing.T) {
 		{"no header", "", http.StatusUnauthorized, `Bearer realm="handoff"`},
 		{"another scheme", "Basic secret-0123456789", http.StatusUnauthorized, `Bearer realm="handoff"`},
 		{"a wrong token", "Bearer secret-9876543210", http.StatusUnauthorized, `error="invalid_token"`},
-		{"a staff token", "Bearer secret-0123456789", http.StatusOK, ""},
+		{"an admin's token", "Bearer secret-0123456789", http.StatusOK, ""},
+		{"an agent's token", "Bearer agent-secret-0123", http.StatusForbidden, ""},
 		{"a staff token, scheme in lower case", "bearer secret-0123456789", http.StatusOK, ""},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

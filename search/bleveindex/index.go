@@ -39,6 +39,9 @@ type Index struct {
 
 	messageWriter      *writer[*document.Document]
 	conversationWriter *writer[conversationWrite]
+	// lastIndexedAt is the latest IndexedAt stamp; only the conversation
+	// writer touches it.
+	lastIndexedAt time.Time
 	knowledgeWriter    *writer[knowledgeWrite]
 }
 
@@ -55,6 +58,7 @@ const (
 	fieldLastMessageAt  = "last_message_at"
 	fieldAgentRequested = "agent_requested"
 	fieldAgentAt        = "agent_requested_at"
+	fieldIndexedAt      = "indexed_at"
 	fieldSender         = "sender"
 	fieldAIEntryID      = "ai_entry_id"
 	fieldAIDeclined     = "ai_declined"
@@ -86,6 +90,7 @@ type conversationDoc struct {
 	LastMessageAt  time.Time  `json:"last_message_at"`
 	AgentRequested float64    `json:"agent_requested"`
 	AgentAt        *time.Time `json:"agent_requested_at,omitempty"`
+	IndexedAt      time.Time  `json:"indexed_at"`
 }
 
 // Open opens the indexes under dir, creating them on first use.
@@ -97,7 +102,7 @@ func Open(dir string) (*Index, error) {
 	if err != nil {
 		return nil, err
 	}
-	conversations, err := openOrCreate(filepath.Join(dir, "conversations.bleve"), conversationMapping())
+	conversations, err := openConversations(filepath.Join(dir, "conversations.bleve"))
 	if err != nil {
 		_ = messages.Close()
 		return nil, err
@@ -160,6 +165,76 @@ func openOrCreate(path string, m mapping.IndexMapping) (bleve.Index, error) {
 		return nil, fmt.Errorf("bleve: open %s: %w", path, err)
 	}
 	return idx, nil
+}
+
+// openConversations opens the conversation documents' index. An index
+// made before the documents had an indexed_at field (which the change feed
+// follows) is rebuilt from its own stored documents, each stamped now.
+func openConversations(path string) (bleve.Index, error) {
+	idx, err := openOrCreate(path, conversationMapping())
+	if err != nil {
+		return nil, err
+	}
+	if hasField(idx.Mapping(), fieldIndexedAt) {
+		return idx, nil
+	}
+	var docs []chat.ConversationSummary
+	for from := 0; ; from += 1000 {
+		req := bleve.NewSearchRequestOptions(bleve.NewMatchAllQuery(), 1000, from, false)
+		req.Fields = []string{fieldDoc}
+		res, err := idx.Search(req)
+		if err != nil {
+			_ = idx.Close()
+			return nil, fmt.Errorf("bleve: read %s to rebuild it: %w", path, err)
+		}
+		for _, hit := range res.Hits {
+			var c chat.ConversationSummary
+			if decodeStored(hit, &c) == nil {
+				docs = append(docs, c)
+			}
+		}
+		if len(res.Hits) < 1000 {
+			break
+		}
+	}
+	if err := idx.Close(); err != nil {
+		return nil, fmt.Errorf("bleve: close %s to rebuild it: %w", path, err)
+	}
+	if err := os.RemoveAll(path); err != nil {
+		return nil, fmt.Errorf("bleve: remove %s to rebuild it: %w", path, err)
+	}
+	idx, err = bleve.New(path, conversationMapping())
+	if err != nil {
+		return nil, fmt.Errorf("bleve: rebuild %s: %w", path, err)
+	}
+	x := &Index{conversations: idx}
+	batch := idx.NewBatch()
+	for _, c := range docs {
+		c.IndexedAt = x.nextIndexedAt()
+		doc, err := x.conversationDocument(c)
+		if err == nil {
+			err = batch.IndexAdvanced(doc)
+		}
+		if err != nil {
+			_ = idx.Close()
+			return nil, err
+		}
+	}
+	if err := idx.Batch(batch); err != nil {
+		_ = idx.Close()
+		return nil, fmt.Errorf("bleve: rebuild %s: %w", path, err)
+	}
+	return idx, nil
+}
+
+// hasField tells whether the default document mapping of m maps field.
+func hasField(m mapping.IndexMapping, field string) bool {
+	impl, ok := m.(*mapping.IndexMappingImpl)
+	if !ok || impl.DefaultMapping == nil {
+		return false
+	}
+	_, ok = impl.DefaultMapping.Properties[field]
+	return ok
 }
 
 func storedOnly() *mapping.FieldMapping {
@@ -227,6 +302,7 @@ func conversationMapping() mapping.IndexMapping {
 	doc.AddFieldMappingsAt(fieldStaffDeadline, dateField())
 	doc.AddFieldMappingsAt(fieldLastMessageAt, dateField())
 	doc.AddFieldMappingsAt(fieldAgentAt, dateField())
+	doc.AddFieldMappingsAt(fieldIndexedAt, dateField())
 	agent := bleve.NewNumericFieldMapping()
 	agent.Store = false
 	agent.IncludeInAll = false
@@ -285,7 +361,6 @@ func (x *Index) writeMessages(docs []*document.Document) error {
 // conversationWrite is a conversation document waiting for its batch.
 type conversationWrite struct {
 	summary chat.ConversationSummary
-	doc     *document.Document
 }
 
 // UpsertConversation stores c unless a document with a later UpdatedAt is stored.
@@ -293,30 +368,49 @@ func (x *Index) UpsertConversation(ctx context.Context, c chat.ConversationSumma
 	if c.ID == "" {
 		return errors.New("bleve: conversation needs an ID")
 	}
+	if err := x.conversationWriter.write(ctx, conversationWrite{summary: c}); err != nil {
+		return fmt.Errorf("bleve: write conversation %s: %w", c.ID, err)
+	}
+	return nil
+}
+
+// conversationDocument maps a conversation document stamped with the
+// moment it is stored.
+func (x *Index) conversationDocument(c chat.ConversationSummary) (*document.Document, error) {
 	raw, err := json.Marshal(c)
 	if err != nil {
-		return fmt.Errorf("bleve: encode conversation %s: %w", c.ID, err)
+		return nil, fmt.Errorf("bleve: encode conversation %s: %w", c.ID, err)
 	}
 	data := conversationDoc{
 		Doc: string(raw), CustomerName: c.CustomerName, StaffDeadline: c.StaffDeadline,
-		LastMessageAt: c.LastMessageAt, AgentAt: c.AgentRequestedAt,
+		LastMessageAt: c.LastMessageAt, AgentAt: c.AgentRequestedAt, IndexedAt: c.IndexedAt,
 	}
 	if c.AgentRequestedAt != nil {
 		data.AgentRequested = 1
 	}
 	doc, err := mapDocument(x.conversations, c.ID, data)
 	if err != nil {
-		return fmt.Errorf("bleve: index conversation %s: %w", c.ID, err)
+		return nil, fmt.Errorf("bleve: index conversation %s: %w", c.ID, err)
 	}
-	if err := x.conversationWriter.write(ctx, conversationWrite{summary: c, doc: doc}); err != nil {
-		return fmt.Errorf("bleve: write conversation %s: %w", c.ID, err)
+	return doc, nil
+}
+
+// nextIndexedAt is the IndexedAt stamp of the next batch of conversation
+// documents: now, but always later than the previous batch's, so the
+// change feed sees the batches in the order they were written.
+func (x *Index) nextIndexedAt() time.Time {
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	if !now.After(x.lastIndexedAt) {
+		now = x.lastIndexedAt.Add(time.Microsecond)
 	}
-	return nil
+	x.lastIndexedAt = now
+	return now
 }
 
 // writeConversations is the conversations' writer. Of the writes of one
 // conversation the one with the latest UpdatedAt (the last queued of
-// equals) is written, unless the stored document is later still.
+// equals) is written, unless the stored document is later still. Every
+// document written is stamped with the batch's IndexedAt.
 func (x *Index) writeConversations(writes []conversationWrite) error {
 	latest := map[string]conversationWrite{}
 	for _, w := range writes {
@@ -328,12 +422,18 @@ func (x *Index) writeConversations(writes []conversationWrite) error {
 	if err != nil {
 		return err
 	}
+	at := x.nextIndexedAt()
 	batch := x.conversations.NewBatch()
 	for id, w := range latest {
 		if s, ok := stored[id]; ok && s.UpdatedAt.After(w.summary.UpdatedAt) {
 			continue
 		}
-		if err := batch.IndexAdvanced(w.doc); err != nil {
+		w.summary.IndexedAt = at
+		doc, err := x.conversationDocument(w.summary)
+		if err != nil {
+			return err
+		}
+		if err := batch.IndexAdvanced(doc); err != nil {
 			return fmt.Errorf("bleve: batch conversation %s: %w", id, err)
 		}
 	}
@@ -344,6 +444,33 @@ func (x *Index) writeConversations(writes []conversationWrite) error {
 		return fmt.Errorf("bleve: apply a batch of %d conversations: %w", batch.Size(), err)
 	}
 	return nil
+}
+
+// ConversationsChangedSince returns the conversation documents stored at
+// or after since, in the order they were stored.
+func (x *Index) ConversationsChangedSince(_ context.Context, since time.Time, limit int) ([]chat.ConversationSummary, error) {
+	inclusive := true
+	r := bleve.NewDateRangeInclusiveQuery(since, time.Time{}, &inclusive, nil)
+	r.SetField(fieldIndexedAt)
+	req := bleve.NewSearchRequestOptions(r, search.ChangedLimit(limit), 0, false)
+	req.Fields = []string{fieldDoc}
+	req.SortByCustom(bsearch.SortOrder{
+		&bsearch.SortField{Field: fieldIndexedAt, Type: bsearch.SortFieldAsDate},
+		&bsearch.SortDocID{},
+	})
+	res, err := x.conversations.Search(req)
+	if err != nil {
+		return nil, fmt.Errorf("bleve: conversations changed since %s: %w", since.Format(time.RFC3339Nano), err)
+	}
+	out := make([]chat.ConversationSummary, 0, len(res.Hits))
+	for _, hit := range res.Hits {
+		var c chat.ConversationSummary
+		if err := decodeStored(hit, &c); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, nil
 }
 
 // readStored returns the stored documents of ids (those found), decoded,

@@ -38,6 +38,10 @@ func (x *Index) UpsertConversation(ctx context.Context, c chat.ConversationSumma
 	if c.ID == "" {
 		return errors.New("elasticsearch: conversation needs an ID")
 	}
+	// The writer's clock: the change feed reads again from a few seconds
+	// before the last stamp it saw, which covers the refresh interval and
+	// small differences between the workers' clocks.
+	c.IndexedAt = time.Now().UTC()
 	doc, err := json.Marshal(conversationDoc{
 		ConversationSummary: c,
 		CustomerNameLatin:   textanalysis.LatinSpellings(c.CustomerName),
@@ -187,4 +191,30 @@ func conversationQuery(q search.ConversationQuery, size int) map[string]any {
 
 func nameMatch(field, word string) map[string]any {
 	return map[string]any{"match": map[string]any{field: map[string]any{"query": word, "operator": "and"}}}
+}
+
+// ConversationsChangedSince returns the conversation documents whose
+// indexed_at is at or after since, oldest stamp first.
+func (x *Index) ConversationsChangedSince(ctx context.Context, since time.Time, limit int) ([]chat.ConversationSummary, error) {
+	body, err := json.Marshal(map[string]any{
+		"size":  search.ChangedLimit(limit),
+		"query": map[string]any{"range": map[string]any{"indexed_at": map[string]any{"gte": since.UTC().Format(time.RFC3339Nano)}}},
+		"sort":  []any{map[string]any{"indexed_at": "asc"}, map[string]any{"id": "asc"}},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("elasticsearch: encode the changed conversations query: %w", err)
+	}
+	var res searchResponse
+	if err := x.search(ctx, x.conversations, nil, body, &res); err != nil {
+		return nil, err
+	}
+	out := make([]chat.ConversationSummary, 0, len(res.Hits.Hits))
+	for _, hit := range res.Hits.Hits {
+		var c chat.ConversationSummary
+		if err := json.Unmarshal(hit.Source, &c); err != nil {
+			return nil, fmt.Errorf("elasticsearch: decode conversation %s: %w", hit.ID, err)
+		}
+		out = append(out, c)
+	}
+	return out, nil
 }

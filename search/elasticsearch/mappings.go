@@ -4,8 +4,9 @@ package elasticsearch
 // existing index that lacks it (an index created by dynamic mapping, or by
 // something else, would search wrongly without any error), and adds the
 // fields of a later version to an index of an earlier one. Version 2 added
-// the AI marker's fields to messages.
-const schemaVersion = 2
+// the AI marker's fields to messages, version 3 indexed_at to conversations
+// (the change feed follows it).
+const schemaVersion = 3
 
 // Analyzer names of the conversations index.
 const (
@@ -132,6 +133,7 @@ func conversationsIndex() map[string]any {
 				"agent_requested_at":   date(),
 				"live_chat_expires_at": date(),
 				"updated_at":           date(),
+				"indexed_at":           date(),
 				"agent_requested":      map[string]any{"type": "boolean"},
 			},
 		},

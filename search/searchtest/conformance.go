@@ -37,6 +37,7 @@ func Run(t *testing.T, open func(t *testing.T) search.Index) {
 		{"ConversationOrderAndOpenFilter", testConversationOrder},
 		{"HumanAgentPeriodKeepsAConversationListed", testHumanAgentPeriod},
 		{"OlderConversationWriteIsIgnored", testConversationVersioning},
+		{"ChangedConversationsInTheOrderStored", testConversationsChangedSince},
 		{"AIMarkerIsStoredAndReplaced", testAIMarker},
 		{"DeclinedQuestionsNewestFirstWithoutSmallTalk", testDeclinedQuestions},
 		{"EntryStatsCountAnswersHelpedAndHumanRequests", testEntryStats},
@@ -334,6 +335,57 @@ func testConversationVersioning(t *testing.T, idx search.Index) {
 		t.Errorf("state %s, want the newer write's live_chat", cs[0].State)
 	}
 	findNames(t, idx, search.ConversationQuery{Name: "old"})
+}
+
+// The change feed's query: every document stored since a moment, stamped
+// by the backend, in the order stored; a later write of one conversation
+// moves it to the end with its new content; an ignored older write does
+// not show up as a change.
+func testConversationsChangedSince(t *testing.T, idx search.Index) {
+	before := time.Now().Add(-time.Second)
+	a, b := conv("changed-a", "A", 1, 0), conv("changed-b", "B", 2, 0)
+	a.LastSeq, a.Preview, a.PreviewSender = 7, "hello", chat.SenderCustomer
+	upsert(t, idx, a, b)
+	first := changedSince(t, idx, before, "changed-a", "changed-b")
+	if got := first[0]; got.LastSeq != 7 || got.Preview != "hello" || got.PreviewSender != chat.SenderCustomer {
+		t.Errorf("stored document %+v, want last_seq, preview and its sender kept", got)
+	}
+	if first[0].IndexedAt.Before(before) || first[1].IndexedAt.Before(first[0].IndexedAt) {
+		t.Errorf("indexed_at %s, %s: want both stamped after %s, in the order stored", first[0].IndexedAt, first[1].IndexedAt, before)
+	}
+	a.UpdatedAt, a.State = a.UpdatedAt.Add(time.Minute), "live_chat"
+	upsert(t, idx, a)
+	older := b
+	older.UpdatedAt = b.UpdatedAt.Add(-time.Minute)
+	upsert(t, idx, older)
+	cs := changedSince(t, idx, before, "changed-b", "changed-a")
+	if cs[1].State != "live_chat" || !cs[1].IndexedAt.After(first[1].IndexedAt) {
+		t.Errorf("rewritten document %+v, want state live_chat stamped after %s", cs[1], first[1].IndexedAt)
+	}
+	changedSince(t, idx, cs[1].IndexedAt, "changed-a")
+	changedSince(t, idx, cs[1].IndexedAt.Add(time.Millisecond))
+	got, err := idx.ConversationsChangedSince(context.Background(), before, 1)
+	if err != nil || len(got) != 1 || got[0].CustomerID != "changed-b" {
+		t.Errorf("limit 1: %v %v, want only the oldest stamp, changed-b", got, err)
+	}
+}
+
+func changedSince(t *testing.T, idx search.Index, since time.Time, want ...string) []chat.ConversationSummary {
+	t.Helper()
+	return eventually(t, fmt.Sprintf("conversations changed since %s", since.Format(time.RFC3339Nano)),
+		func() ([]chat.ConversationSummary, error) {
+			return idx.ConversationsChangedSince(context.Background(), since, 0)
+		},
+		func(cs []chat.ConversationSummary) error {
+			var got []string
+			for _, c := range cs {
+				got = append(got, c.CustomerID)
+			}
+			if strings.Join(got, ",") != strings.Join(want, ",") {
+				return fmt.Errorf("found %v, want %v", got, want)
+			}
+			return nil
+		})
 }
 
 func declined(conv, id, text, reason string, minute int) search.Message {
