@@ -41,8 +41,8 @@ type Index struct {
 	conversationWriter *writer[conversationWrite]
 	// lastIndexedAt is the latest IndexedAt stamp; only the conversation
 	// writer touches it.
-	lastIndexedAt time.Time
-	knowledgeWriter    *writer[knowledgeWrite]
+	lastIndexedAt   time.Time
+	knowledgeWriter *writer[knowledgeWrite]
 }
 
 var _ search.Index = (*Index)(nil)
