@@ -1,0 +1,189 @@
+package app_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/handoff-chat/handoff/internal/app"
+)
+
+const dashboardPassword = "correct horse battery"
+
+// dashboardUsers are an agent, an admin and an auditor, all with
+// dashboardPassword (hashed at bcrypt's lowest cost, to keep tests fast).
+func dashboardUsers(t *testing.T) []string {
+	t.Helper()
+	hash, err := bcrypt.GenerateFromPassword([]byte(dashboardPassword), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return []string{"maria:agent:" + string(hash), "ivan:admin:" + string(hash), "audrey:auditor:" + string(hash)}
+}
+
+// fetchStatus is the status the page's own fetch of path gets (the
+// session cookie and CSRF token go with it, as the pages send them).
+func fetchStatus(method, path, body string) string {
+	return fmt.Sprintf(`fetch(%s, {method: %s, headers: {"X-CSRF-Token": document.body.dataset.csrf, "Content-Type": "application/json"}%s}).then(r => r.status)`,
+		jsString(path), jsString(method), map[bool]string{true: ", body: " + jsString(body), false: ""}[body != ""])
+}
+
+func TestDashboardInTheBrowser(t *testing.T) {
+	cfg := testConfig(t.TempDir())
+	cfg.Auth.Users = dashboardUsers(t)
+	a := startApp(t, cfg, app.RoleAll)
+	c := newAPI(t, a)
+	ctx := browser(t)
+	base := c.base
+	count := func(selector string) string { return `document.querySelectorAll(` + jsString(selector) + `).length` }
+	row := func(visitor string) string {
+		return `document.querySelector('a.open[href$="/` + visitor + `"]')`
+	}
+
+	// A browser without a session is sent to the login page; a wrong
+	// password is refused with a message that does not say which was wrong.
+	run(t, ctx, "open the dashboard logged out",
+		chromedp.Navigate(base+"/dashboard/"),
+		waitFor(`location.pathname === "/login"`),
+		chromedp.SendKeys(`#name`, "maria", chromedp.ByQuery),
+		chromedp.SendKeys(`#password`, "wrong password", chromedp.ByQuery),
+		chromedp.Click(`#login-submit`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#login-error`, chromedp.ByQuery),
+	)
+	run(t, ctx, "log in as maria",
+		chromedp.SendKeys(`#name`, "maria", chromedp.ByQuery),
+		chromedp.SendKeys(`#password`, dashboardPassword, chromedp.ByQuery),
+		chromedp.Click(`#login-submit`, chromedp.ByQuery),
+		chromedp.WaitReady(`#conversations`, chromedp.ByQuery),
+	)
+
+	// A new web chat customer appears in the list with a countdown,
+	// without a reload; their name and message, full of markup, are text.
+	hostile := `<script>window.pwned=1</script><img src=x onerror="window.pwned=2">`
+	first := c.newVisitor()
+	c.say(first, map[string]any{"id": "m1", "text": "Hello " + hostile, "name": "Eve " + hostile})
+	run(t, ctx, "see the new customer",
+		waitFor(`!!`+row(first)),
+		waitFor(row(first)+`.querySelector(".window").textContent.includes(":")`),
+		waitFor(row(first)+`.querySelector(".name").textContent.includes("<script>")`),
+	)
+
+	// Another customer asks for a human: flagged, listed first, waiting.
+	second := c.newVisitor()
+	c.say(second, map[string]any{"id": "m1", "text": "I need help", "name": "Петър"})
+	run(t, ctx, "see the second customer", waitFor(`!!`+row(second)))
+	c.expect(http.StatusAccepted, "POST", "/webchat/v1/visitors/"+second+"/agent-request", map[string]any{"id": "ask-1"}, false)
+	run(t, ctx, "see the agent request first",
+		waitFor(`document.querySelector("#conversations li:first-child a.open").getAttribute("href").endsWith("/`+second+`")`),
+		waitFor(`document.querySelector("#conversations li:first-child").classList.contains("asked")`),
+		waitFor(`document.querySelector("#conversations li:first-child .waiting").textContent !== ""`),
+		waitFor(`document.title.startsWith("(1")`),
+	)
+	// Name search as you type, Cyrillic and Latin.
+	run(t, ctx, "search by name",
+		chromedp.SendKeys(`#name-search`, "пет", chromedp.ByQuery),
+		waitFor(count(`a.open`)+` === 1 && !!`+row(second)),
+		chromedp.Evaluate(`(() => { const e = document.querySelector("#name-search"); e.value = ""; e.dispatchEvent(new Event("input")); })()`, nil),
+		waitFor(count(`a.open`)+` === 2`),
+	)
+	saveScreenshot(t, ctx, "dashboard-list.png")
+
+	// An agent is refused admin endpoints and pages' data.
+	var status int
+	run(t, ctx, "agent reads settings", chromedp.Evaluate(fetchStatus("GET", "/api/v1/settings", ""), &status, awaitPromise))
+	if status != http.StatusForbidden {
+		t.Errorf("an agent reading the settings got %d, want 403", status)
+	}
+	// A state change without the CSRF token is refused.
+	run(t, ctx, "post without the CSRF token", chromedp.Evaluate(`fetch("/api/v1/conversations/webchat/`+first+`/live-chat", {method: "POST", headers: {"Content-Type": "application/json"}, body: "{\"on\":true}"}).then(r => r.status)`, &status, awaitPromise))
+	if status != http.StatusForbidden {
+		t.Errorf("a change without the CSRF token got %d, want 403", status)
+	}
+
+	// Open the first conversation: the hostile text is shown as text, and
+	// never ran.
+	run(t, ctx, "open the conversation",
+		chromedp.Click(`a.open[href$="/`+first+`"]`, chromedp.ByQuery),
+		chromedp.WaitReady(`#messages`, chromedp.ByQuery),
+		waitFor(count(`.message.customer`)+` === 1`),
+		waitFor(`document.querySelector(".message.customer .text").textContent.includes("<img src=x onerror=")`),
+	)
+	var pwned bool
+	run(t, ctx, "check nothing ran", chromedp.Evaluate(`window.pwned !== undefined`, &pwned))
+	if pwned {
+		t.Fatal("markup a customer wrote ran in the dashboard")
+	}
+
+	// Live chat on: the bot stops answering; the staff reply reaches the
+	// customer.
+	c.expect(http.StatusOK, "PATCH", "/api/v1/settings", map[string]any{"inactivity_timeout": "1m"}, true)
+	run(t, ctx, "switch live chat on",
+		click(`#live-chat`),
+		waitFor(`document.querySelector("#live-chat").checked && document.querySelector("#live-countdown").textContent !== ""`),
+	)
+	before := len(c.transcript(first, 0))
+	c.say(first, map[string]any{"id": "m2", "text": "Are you there?"})
+	run(t, ctx, "see the customer's message", waitFor(count(`.message.customer`)+` === 2`))
+	run(t, ctx, "reply",
+		chromedp.SendKeys(`#composer-text`, "Yes, Maria here.", chromedp.ByQuery),
+		chromedp.KeyEvent("\r"),
+		waitFor(count(`.message.staff`)+` === 1`),
+		waitFor(`document.querySelector("#composer-text").value === ""`),
+	)
+	msgs := c.waitTranscript(first, func(m []message) bool { return strings.Contains(senders(m), "staff") })
+	if got := senders(msgs[before:]); got != "customer,staff" {
+		t.Errorf("after live chat on: %s, want the customer's message and the staff reply, no bot", got)
+	}
+	saveScreenshot(t, ctx, "dashboard-conversation.png")
+
+	// The inactivity countdown runs out: live chat switches off by itself
+	// and the view shows it without a reload.
+	run(t, ctx, "wait for live chat to end",
+		chromedp.Poll(`!document.querySelector("#live-chat").checked`, nil,
+			chromedp.WithPollingInterval(500*time.Millisecond), chromedp.WithPollingTimeout(150*time.Second)),
+	)
+
+	// The auditor reads but cannot send.
+	run(t, ctx, "log out", chromedp.Click(`.logout button`, chromedp.ByQuery), chromedp.WaitReady(`#login-form`, chromedp.ByQuery))
+	run(t, ctx, "log in as audrey",
+		chromedp.SendKeys(`#name`, "audrey", chromedp.ByQuery),
+		chromedp.SendKeys(`#password`, dashboardPassword, chromedp.ByQuery),
+		chromedp.Click(`#login-submit`, chromedp.ByQuery),
+		chromedp.WaitReady(`#conversations`, chromedp.ByQuery),
+		chromedp.Navigate(base+"/dashboard/conversations/webchat/"+first),
+		waitFor(count(`.message.staff`)+` === 1`),
+		waitFor(`!document.querySelector("#composer") && document.querySelector("#live-chat").disabled`),
+	)
+	run(t, ctx, "auditor sends", chromedp.Evaluate(fetchStatus("POST", "/api/v1/conversations/webchat/"+first+"/messages", `{"text":"hi"}`), &status, awaitPromise))
+	if status != http.StatusForbidden {
+		t.Errorf("an auditor sending got %d, want 403", status)
+	}
+}
+
+// awaitPromise makes chromedp.Evaluate wait for the promise's value.
+func awaitPromise(p *runtime.EvaluateParams) *runtime.EvaluateParams { return p.WithAwaitPromise(true) }
+
+// saveScreenshot saves the page; with HANDOFF_SCREENSHOTS=dir into dir
+// (the README's pictures come from docs/screenshots), else into the test's
+// temporary directory.
+func saveScreenshot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	dir := os.Getenv("HANDOFF_SCREENSHOTS")
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	var png []byte
+	run(t, ctx, "screenshot "+name, chromedp.EmulateViewport(1200, 800), chromedp.FullScreenshot(&png, 100))
+	if err := os.WriteFile(filepath.Join(dir, name), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
