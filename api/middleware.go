@@ -75,8 +75,13 @@ func (s *server) logRequests(c *gin.Context) {
 func (s *server) limitBody(c *gin.Context) {
 	if c.Request.Body != nil {
 		limit := s.MaxBodyBytes
-		if c.FullPath() == knowledgeImportPath {
+		switch c.FullPath() {
+		case knowledgeImportPath:
 			limit = max(limit, s.MaxImportBytes)
+		case mediaUploadPath:
+			if s.Media != nil {
+				limit = max(limit, s.Media.MaxBytes()+64<<10) // room for a multipart envelope
+			}
 		}
 		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/handoff-chat/handoff/internal/conversations"
 	"github.com/handoff-chat/handoff/internal/feed"
 	"github.com/handoff-chat/handoff/internal/flows"
+	"github.com/handoff-chat/handoff/internal/media"
 	"github.com/handoff-chat/handoff/internal/settings"
 	"github.com/handoff-chat/handoff/internal/staff"
 	"github.com/handoff-chat/handoff/search"
@@ -55,6 +56,8 @@ type Deps struct {
 	// Feed is the process's change feed behind every event stream; nil
 	// answers the streams 503.
 	Feed *feed.Feed
+	// Media is the folder of uploaded images; nil answers uploads 503.
+	Media *media.Store
 	// Closing is closed when the server shuts down; long-lived streams end.
 	Closing <-chan struct{}
 	// MaxBodyBytes caps request bodies; larger ones get 413.
@@ -166,6 +169,8 @@ func NewHandler(deps Deps) http.Handler {
 	staffAPI.PUT("/knowledge/:id", admin, s.handle(s.putKnowledge))
 	staffAPI.DELETE("/knowledge/:id", admin, s.handle(s.deleteKnowledge))
 	staffAPI.GET("/me", s.handle(s.me))
+	staffAPI.POST("/media", work, s.handle(s.uploadMedia))
+	r.GET("/media/:name", s.handle(s.serveMedia))
 	s.dashboardRoutes(r)
 	return r
 }

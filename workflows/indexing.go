@@ -22,11 +22,18 @@ type indexTask struct {
 // so an outage delays indexing and loses nothing; it fails only when the
 // workflow is canceled.
 func (c *conversation) indexBatch(ctx workflow.Context, tasks []indexTask) error {
-	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		// A batch is written in well under a second; an attempt lost with a
-		// worker that died is retried after this long.
+	// A local activity: the write takes milliseconds, in the worker that
+	// runs the conversation, so it needs no round trip through a task queue
+	// and no workflow task of its own; its completion is recorded in the
+	// history as a marker all the same. Retried until the backend takes it
+	// (the SDK waits out long backoffs with a timer).
+	ctx = workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
+		// A batch is written in well under a second.
 		StartToCloseTimeout: 10 * time.Second,
-		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, MaximumInterval: time.Minute},
+		// No end to the retries short of a year: an outage delays indexing
+		// and loses nothing.
+		ScheduleToCloseTimeout: 365 * 24 * time.Hour,
+		RetryPolicy:            &temporal.RetryPolicy{InitialInterval: time.Second, MaximumInterval: time.Minute},
 	})
 	// A message queued twice (recorded, then its AI marker changed) is
 	// written once, as it was queued last, in the place it was queued first.
@@ -44,7 +51,7 @@ func (c *conversation) indexBatch(ctx workflow.Context, tasks []indexTask) error
 		at[key] = len(messages)
 		messages = append(messages, *t.Message)
 	}
-	return workflow.ExecuteActivity(ctx, searchActivities.IndexConversation, activities.IndexRequest{
+	return workflow.ExecuteLocalActivity(ctx, searchActivities.IndexConversation, activities.IndexRequest{
 		Conversation: c.summary(workflow.Now(ctx)),
 		Messages:     messages,
 	}).Get(ctx, nil)

@@ -6,6 +6,7 @@
 //	handoff eval --kb KB.json [--threshold X] QUESTIONS.jsonl
 //	                                 scores the knowledge-base answerer
 //	handoff bench [flags]            measures handoff end to end (see --help)
+//	handoff passwd                   prints the bcrypt hash of a password read from stdin
 package main
 
 import (
@@ -36,12 +37,16 @@ func run(args []string) error {
 	if len(args) > 0 && args[0] == "bench" {
 		return runBench(args[1:], os.Stdout, os.Stderr)
 	}
+	if len(args) > 0 && args[0] == "passwd" {
+		return runPasswd(args[1:], os.Stdin, os.Stdout)
+	}
 	flags := flag.NewFlagSet("handoff", flag.ContinueOnError)
 	configPath := flags.String("config", "", "config file (default: $HANDOFF_CONFIG, else ./config.yaml if present)")
 	flags.Usage = func() {
 		fmt.Fprintf(flags.Output(), "usage: handoff [--config FILE] [worker|api]\n"+
 			"       handoff eval --kb KB.json [--threshold X] QUESTIONS.jsonl\n"+
-			"       handoff bench [flags]   (handoff bench --help)\n\n"+
+			"       handoff bench [flags]   (handoff bench --help)\n"+
+			"       handoff passwd < password   (prints the hash for auth.users)\n\n"+
 			"With no role, runs everything in one process on an embedded Temporal server.\n"+
 			"worker and api run one role each against temporal.address.\n\nFlags:\n")
 		flags.PrintDefaults()

@@ -30,6 +30,7 @@ import (
 	"github.com/handoff-chat/handoff/internal/generative"
 	"github.com/handoff-chat/handoff/internal/graphapi"
 	"github.com/handoff-chat/handoff/internal/knowledgebase"
+	"github.com/handoff-chat/handoff/internal/media"
 	"github.com/handoff-chat/handoff/internal/settings"
 	"github.com/handoff-chat/handoff/internal/staff"
 	"github.com/handoff-chat/handoff/internal/temporalclient"
@@ -91,6 +92,11 @@ func Start(ctx context.Context, cfg *config.Config, role Role, logger *slog.Logg
 
 func (a *App) start(ctx context.Context, role Role) error {
 	cfg := a.cfg
+	// The SDK's workflow cache is one per process, made with the size set
+	// here when the process's first worker starts; the embedded server runs
+	// workers of its own (system workflows) and starts before handoff's, so
+	// this comes before everything.
+	worker.SetStickyWorkflowCacheSize(cfg.Temporal.WorkflowCacheSize)
 	// First, so that a slow start-up can be profiled too.
 	if err := a.startDebug(role); err != nil {
 		return err
@@ -177,7 +183,6 @@ func (a *App) start(ctx context.Context, role Role) error {
 		if err != nil {
 			return err
 		}
-		worker.SetStickyWorkflowCacheSize(cfg.Temporal.WorkflowCacheSize)
 		a.worker = NewWorker(c, activities.Set{
 			Settings: &activities.Settings{Source: store},
 			Search:   &activities.Search{Index: workerIndex},
@@ -219,8 +224,13 @@ func (a *App) start(ctx context.Context, role Role) error {
 		if err != nil {
 			return fmt.Errorf("config key bot.agent_phrases: %w", err)
 		}
+		mediaStore, err := media.New(filepath.Join(cfg.DataDir, "media"), cfg.HTTP.MaxUploadBytes)
+		if err != nil {
+			return err
+		}
 		closing := make(chan struct{})
 		handler := api.NewHandler(api.Deps{
+			Media:   mediaStore,
 			Closing: closing,
 			Conversations: conversations.NewClient(c, conversations.Options{
 				Window: cfg.Conversation.Window, MaxHistoryEvents: cfg.Temporal.MaxHistoryEvents,

@@ -1,8 +1,13 @@
 package app_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"image"
+	"image/color"
+	"image/png"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -40,6 +45,11 @@ func fetchStatus(method, path, body string) string {
 func TestDashboardInTheBrowser(t *testing.T) {
 	cfg := testConfig(t.TempDir())
 	cfg.Auth.Users = dashboardUsers(t)
+	cfg.Bot.Flows = shopFlows(t)
+	// Uploaded images are linked under the public URL: make it this
+	// process's own address.
+	cfg.HTTP.Addr = freeAddr(t)
+	cfg.HTTP.PublicURL = "http://" + cfg.HTTP.Addr
 	a := startApp(t, cfg, app.RoleAll)
 	c := newAPI(t, a)
 	ctx := browser(t)
@@ -143,6 +153,38 @@ func TestDashboardInTheBrowser(t *testing.T) {
 	if got := senders(msgs[before:]); got != "customer,staff" {
 		t.Errorf("after live chat on: %s, want the customer's message and the staff reply, no bot", got)
 	}
+	// A staff reply with an uploaded image reaches the customer, and the
+	// image is served from the media folder.
+	imageFile := filepath.Join(t.TempDir(), "catalogue.png")
+	if err := os.WriteFile(imageFile, testPNG(t), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	run(t, ctx, "reply with an image",
+		chromedp.SetUploadFiles(`#composer-image`, []string{imageFile}, chromedp.ByQuery),
+		chromedp.SendKeys(`#composer-text`, "Our catalogue", chromedp.ByQuery),
+		chromedp.KeyEvent("\r"),
+		waitFor(count(`.message.staff`)+` === 2`),
+		waitFor(count(`.message.staff img.attachment`)+` === 1`),
+		waitFor(`document.querySelector(".message.staff img.attachment").naturalWidth > 0`),
+	)
+	imageURL := staffImageURL(t, c, first)
+	resp, err := http.Get(imageURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "image/png" {
+		t.Errorf("GET %s: %d %s, want 200 image/png", imageURL, resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	// A block of the bot's flows, picked with its preview, is sent as a
+	// staff message.
+	run(t, ctx, "send a flow block",
+		waitFor(`!document.querySelector("#blocks").hidden && document.querySelector("#block-select").options.length > 0`),
+		chromedp.Evaluate(`document.querySelector("#blocks").open = true`, nil),
+		waitFor(`document.querySelector("#block-select").value !== ""`),
+		click(`#send-block`),
+		waitFor(count(`.message.staff`)+` === 3`),
+	)
 	saveScreenshot(t, ctx, "dashboard-conversation.png")
 
 	// The inactivity countdown runs out: live chat switches off by itself
@@ -160,7 +202,7 @@ func TestDashboardInTheBrowser(t *testing.T) {
 		chromedp.Click(`#login-submit`, chromedp.ByQuery),
 		chromedp.WaitReady(`#conversations`, chromedp.ByQuery),
 		chromedp.Navigate(base+"/dashboard/conversations/webchat/"+first),
-		waitFor(count(`.message.staff`)+` === 1`),
+		waitFor(count(`.message.staff`)+` === 3`),
 		waitFor(`!document.querySelector("#composer") && document.querySelector("#live-chat").disabled`),
 	)
 	run(t, ctx, "auditor sends", chromedp.Evaluate(fetchStatus("POST", "/api/v1/conversations/webchat/"+first+"/messages", `{"text":"hi"}`), &status, awaitPromise))
@@ -186,4 +228,42 @@ func saveScreenshot(t *testing.T, ctx context.Context, name string) {
 	if err := os.WriteFile(filepath.Join(dir, name), png, 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// staffImageURL is the URL of the image in the visitor's latest staff
+// message, as the widget gets it.
+func staffImageURL(t *testing.T, c *api, visitor string) string {
+	t.Helper()
+	r := c.do("GET", "/webchat/v1/visitors/"+visitor+"/messages", nil, false)
+	var out struct {
+		Messages []struct {
+			Sender      string `json:"sender"`
+			Attachments []struct {
+				URL string `json:"url"`
+			} `json:"attachments"`
+		} `json:"messages"`
+	}
+	if err := json.Unmarshal(r.body, &out); err != nil {
+		t.Fatalf("transcript: %v %s", err, r.body)
+	}
+	for i := len(out.Messages) - 1; i >= 0; i-- {
+		if m := out.Messages[i]; m.Sender == "staff" && len(m.Attachments) == 1 {
+			return m.Attachments[0].URL
+		}
+	}
+	t.Fatalf("no staff message with an image in %s", r.body)
+	return ""
+}
+
+func testPNG(t *testing.T) []byte {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, 8, 8))
+	for i := range 8 {
+		img.Set(i, i, color.RGBA{B: 255, A: 255})
+	}
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
 }

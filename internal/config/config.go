@@ -85,6 +85,8 @@ type HTTP struct {
 	// MaxImportBytes caps the body of a knowledge base import, which may
 	// be larger than other requests.
 	MaxImportBytes int64 `mapstructure:"max_import_bytes"`
+	// MaxUploadBytes caps an uploaded image.
+	MaxUploadBytes int64 `mapstructure:"max_upload_bytes"`
 	// PublicURL is where staff reach the dashboard, for links in notifications.
 	PublicURL string `mapstructure:"public_url"`
 	// TrustedProxies are the addresses (IPs or CIDR ranges) of reverse
@@ -375,6 +377,7 @@ var defaults = map[string]any{
 	"http.addr":                       "127.0.0.1:8080",
 	"http.max_body_bytes":             1 << 20,
 	"http.max_import_bytes":           8 << 20,
+	"http.max_upload_bytes":           8 << 20,
 	"http.public_url":                 "http://localhost:8080",
 	"http.trusted_proxies":            []string{},
 	"auth.tokens":                     []string{},
@@ -602,6 +605,9 @@ func (c *Config) Validate() error {
 	}
 	if c.HTTP.MaxImportBytes < c.HTTP.MaxBodyBytes {
 		bad("http.max_import_bytes", "must be at least http.max_body_bytes (%d), got %d", c.HTTP.MaxBodyBytes, c.HTTP.MaxImportBytes)
+	}
+	if c.HTTP.MaxUploadBytes < 1024 || c.HTTP.MaxUploadBytes > 25<<20 {
+		bad("http.max_upload_bytes", "must be from 1024 to 26214400 (25 MiB, Messenger's limit for an image), got %d", c.HTTP.MaxUploadBytes)
 	}
 	if !strings.HasPrefix(c.HTTP.PublicURL, "http://") && !strings.HasPrefix(c.HTTP.PublicURL, "https://") {
 		bad("http.public_url", "must be an http:// or https:// URL, got %q", c.HTTP.PublicURL)

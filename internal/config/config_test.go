@@ -59,6 +59,7 @@ func wantDefaults() Config {
 			Addr:           "127.0.0.1:8080",
 			MaxBodyBytes:   1 << 20,
 			MaxImportBytes: 8 << 20,
+			MaxUploadBytes: 8 << 20,
 			PublicURL:      "http://localhost:8080",
 			TrustedProxies: []string{},
 		},

@@ -111,6 +111,18 @@
     errorEl.hidden = !msg;
     errorEl.textContent = msg ? t("send_failed", { r: msg }) : "";
   }
+  const imageInput = document.getElementById("composer-image");
+  // upload stores the chosen image and returns it as an attachment.
+  async function upload(file) {
+    const res = await fetch("/api/v1/media", {
+      method: "POST", credentials: "same-origin", body: file,
+      headers: { "X-CSRF-Token": document.body.dataset.csrf, "Content-Type": file.type || "application/octet-stream" },
+    });
+    let data = {};
+    try { data = await res.json(); } catch (e) { data = {}; }
+    if (!res.ok) throw new Error(data.error || ("HTTP " + res.status));
+    return { type: "image", url: data.url };
+  }
   async function send() {
     const payload = { id: newID(), text: text.value };
     const title = document.getElementById("link-title").value.trim();
@@ -118,8 +130,10 @@
     if (title || url) payload.buttons = [{ type: "web_url", title, url }];
     composerError("");
     try {
+      if (imageInput && imageInput.files.length) payload.attachments = [await upload(imageInput.files[0])];
       await api("POST", base + "/messages", payload);
       text.value = "";
+      if (imageInput) imageInput.value = "";
       document.getElementById("link-title").value = "";
       document.getElementById("link-url").value = "";
     } catch (e) {
@@ -131,6 +145,41 @@
     text.addEventListener("keydown", (ev) => {
       if (ev.key === "Enter" && !ev.shiftKey && !ev.isComposing) { ev.preventDefault(); send(); }
     });
+  }
+
+  // Blocks of the bot's flows, with a preview in the customer's language
+  // (else the flow's default), sent as a staff message.
+  const blocksBox = document.getElementById("blocks");
+  if (blocksBox && role !== "auditor") {
+    api("GET", "/api/v1/flows").then((flows) => {
+      const select = document.getElementById("block-select");
+      const blocks = flows.blocks || [];
+      if (!blocks.length) return;
+      for (const b of blocks) {
+        const opt = el("option", "", b.id);
+        opt.value = b.id;
+        select.append(opt);
+      }
+      const preview = () => {
+        const b = blocks.find((x) => x.id === select.value);
+        const lang = (conv && conv.language) || flows.default_language;
+        document.getElementById("block-preview-text").textContent = b && b.text ? (b.text[lang] || Object.values(b.text)[0] || "") : "";
+        const img = document.getElementById("block-preview-image");
+        img.hidden = !(b && /^https?:\/\//.test(b.image || ""));
+        if (!img.hidden) img.src = b.image;
+      };
+      select.addEventListener("change", preview);
+      preview();
+      blocksBox.hidden = false;
+      document.getElementById("send-block").addEventListener("click", async () => {
+        composerError("");
+        try {
+          await api("POST", base + "/blocks", { id: newID(), block: select.value });
+        } catch (e) {
+          composerError(e.message);
+        }
+      });
+    }).catch(() => { /* no flows configured */ });
   }
 
   // Search: hits with the server's highlights (matches in <mark>, the rest

@@ -1,0 +1,204 @@
+package feed
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/handoff-chat/handoff/internal/chat"
+)
+
+// fakeSource is a search backend's changed documents, in stamp order.
+type fakeSource struct {
+	mu    sync.Mutex
+	docs  []chat.ConversationSummary
+	reads int
+}
+
+func (s *fakeSource) put(id string, at time.Time, lastSeq int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.docs = append(s.docs, chat.ConversationSummary{ID: id, IndexedAt: at, UpdatedAt: at, LastSeq: lastSeq})
+}
+
+func (s *fakeSource) ConversationsChangedSince(_ context.Context, since time.Time, limit int) ([]chat.ConversationSummary, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.reads++
+	var out []chat.ConversationSummary
+	for _, d := range s.docs {
+		if !d.IndexedAt.Before(since) && len(out) < limit {
+			out = append(out, d)
+		}
+	}
+	return out, nil
+}
+
+// fakeTranscripts counts the reads of each conversation.
+type fakeTranscripts struct {
+	mu       sync.Mutex
+	messages []chat.Message
+	reads    int
+}
+
+func (f *fakeTranscripts) set(msgs ...chat.Message) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.messages = msgs
+}
+
+func (f *fakeTranscripts) Transcript(_ context.Context, _, _ string, after int64) ([]chat.Message, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.reads++
+	var out []chat.Message
+	for _, m := range f.messages {
+		if m.Seq > after {
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}
+
+func receive(t *testing.T, l *List) chat.ConversationSummary {
+	t.Helper()
+	select {
+	case d := <-l.Changes():
+		return d
+	case <-time.After(5 * time.Second):
+		t.Fatal("no change within 5s")
+	}
+	return chat.ConversationSummary{}
+}
+
+func noMore(t *testing.T, l *List) {
+	t.Helper()
+	select {
+	case d := <-l.Changes():
+		t.Fatalf("unexpected change %+v", d)
+	case <-time.After(100 * time.Millisecond):
+	}
+}
+
+// Every document stored is passed on once, also when the lookback reads
+// it again, and in the order stored.
+func TestEveryChangeOnceInOrder(t *testing.T) {
+	src := &fakeSource{}
+	f := New(src, &fakeTranscripts{}, Options{Poll: 10 * time.Millisecond, Lookback: time.Hour})
+	l := f.SubscribeList()
+	defer l.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go f.Run(ctx)
+	now := time.Now()
+	src.put("a", now, 1)
+	src.put("b", now.Add(time.Millisecond), 1)
+	if got := receive(t, l); got.ID != "a" {
+		t.Fatalf("first change %s, want a", got.ID)
+	}
+	if got := receive(t, l); got.ID != "b" {
+		t.Fatalf("second change %s, want b", got.ID)
+	}
+	src.put("a", now.Add(2*time.Millisecond), 2)
+	if got := receive(t, l); got.ID != "a" || got.LastSeq != 2 {
+		t.Fatalf("third change %+v, want a at last_seq 2", got)
+	}
+	noMore(t, l)
+}
+
+// More changes than one read returns are all passed on.
+func TestChangesBeyondOnePage(t *testing.T) {
+	src := &fakeSource{}
+	f := New(src, &fakeTranscripts{}, Options{})
+	f.cursor = time.Now().Add(-time.Minute)
+	l := f.SubscribeList()
+	defer l.Close()
+	base := time.Now()
+	const n = pageSize + 300
+	for i := range n {
+		src.put(string(rune('a'+i%26))+time.Duration(i).String(), base.Add(time.Duration(i)*time.Microsecond), 1)
+	}
+	if err := f.readOnce(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := len(l.Changes()); got != listBuffer {
+		// the buffer holds listBuffer; the rest marked the list lagged
+		t.Fatalf("%d changes buffered, want %d", got, listBuffer)
+	}
+	select {
+	case <-l.Lagged():
+	default:
+		t.Fatal("a list that fell behind by more than its buffer is not marked lagged")
+	}
+	if src.reads != 2 {
+		t.Errorf("%d reads for %d changes, want 2 pages", src.reads, n)
+	}
+}
+
+// However many streams watch a conversation, one change reads its
+// transcript once; a message whose delivery outcome changed comes again.
+func TestOneTranscriptReadPerChangeForAllWatchers(t *testing.T) {
+	src := &fakeSource{}
+	tr := &fakeTranscripts{}
+	f := New(src, tr, Options{})
+	var watches []*Watch
+	for range 50 {
+		watches = append(watches, f.Watch("c", "messenger", "psid"))
+	}
+	staff := chat.Message{Seq: 2, ID: "s1", Sender: chat.SenderStaff, Delivery: &chat.Delivery{Status: chat.DeliveryPending}}
+	tr.set(chat.Message{Seq: 1, ID: "m1", Sender: chat.SenderCustomer}, staff)
+	f.pass([]chat.ConversationSummary{{ID: "c", IndexedAt: time.Now(), LastSeq: 2}})
+	for i, w := range watches {
+		select {
+		case <-w.Changed():
+		case <-time.After(5 * time.Second):
+			t.Fatalf("watch %d: no change", i)
+		}
+	}
+	waitFetched(t, f, "c")
+	for i, w := range watches {
+		msgs, summary := w.Take()
+		if len(msgs) != 2 || summary == nil || summary.LastSeq != 2 {
+			t.Fatalf("watch %d took %d messages and %+v", i, len(msgs), summary)
+		}
+	}
+	if tr.reads != 1 {
+		t.Fatalf("%d transcript reads for 50 watchers of one change, want 1", tr.reads)
+	}
+
+	staff.Delivery = &chat.Delivery{Status: chat.DeliveryFailed, Error: "the customer blocked the page"}
+	tr.set(chat.Message{Seq: 1, ID: "m1", Sender: chat.SenderCustomer}, staff)
+	f.pass([]chat.ConversationSummary{{ID: "c", IndexedAt: time.Now().Add(time.Millisecond), UpdatedAt: time.Now(), LastSeq: 2}})
+	waitFetched(t, f, "c")
+	<-watches[0].Changed()
+	msgs, _ := watches[0].Take()
+	if len(msgs) != 1 || msgs[0].Delivery.Status != chat.DeliveryFailed {
+		t.Fatalf("after the delivery failed: %+v, want the staff message again with its outcome", msgs)
+	}
+	for _, w := range watches {
+		w.Close()
+	}
+	if len(f.rooms) != 0 {
+		t.Errorf("%d rooms left after every watcher closed", len(f.rooms))
+	}
+}
+
+// waitFetched waits until the room of id has no read under way.
+func waitFetched(t *testing.T, f *Feed, id string) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		f.mu.Lock()
+		r := f.rooms[id]
+		f.mu.Unlock()
+		r.mu.Lock()
+		done := !r.fetching && r.known
+		r.mu.Unlock()
+		if done {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Fatal("the room's read did not finish")
+}
