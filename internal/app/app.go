@@ -247,15 +247,17 @@ func (a *App) start(ctx context.Context, role Role) error {
 			WebChat: api.WebChat{
 				AllowedOrigins: cfg.WebChat.AllowedOrigins, TokenKey: webChatKey, Limits: api.WebChatLimits(cfg.WebChat.Limits),
 			},
-			Knowledge:      knowledgebase.NewStore(c),
-			PublicURL:      cfg.HTTP.PublicURL,
-			TrustedProxies: cfg.HTTP.TrustedProxies,
-			Staff:          directory,
-			SessionKey:     sessionKey,
-			SessionTTL:     cfg.Auth.SessionTTL,
-			MaxBodyBytes:   cfg.HTTP.MaxBodyBytes,
-			MaxImportBytes: cfg.HTTP.MaxImportBytes,
-			Logger:         a.logger,
+			Knowledge:         knowledgebase.NewStore(c),
+			PublicURL:         cfg.HTTP.PublicURL,
+			TrustedProxies:    cfg.HTTP.TrustedProxies,
+			Staff:             directory,
+			TemporalUI:        temporalUIURL(a),
+			TemporalNamespace: cfg.Temporal.Namespace,
+			SessionKey:        sessionKey,
+			SessionTTL:        cfg.Auth.SessionTTL,
+			MaxBodyBytes:      cfg.HTTP.MaxBodyBytes,
+			MaxImportBytes:    cfg.HTTP.MaxImportBytes,
+			Logger:            a.logger,
 		})
 		if err := a.serveHTTP(handler, sync.OnceFunc(func() { close(closing) })); err != nil {
 			return err
