@@ -220,7 +220,20 @@
   }
   searchForm.addEventListener("submit", (ev) => { ev.preventDefault(); runSearch(); });
   searchInput.addEventListener("input", () => { clearTimeout(searchTimer); searchTimer = setTimeout(runSearch, 250); });
+  // Keyboard: Escape goes back to the list; Alt+↓ / Alt+↑ open the next or
+  // previous conversation in the list's order.
+  async function neighbour(step) {
+    const data = await api("GET", "/api/v1/conversations?limit=1000");
+    const rows = data.conversations || [];
+    const i = rows.findIndex((c) => c.channel === channel && c.customer_id === customer);
+    const next = rows[i + step];
+    if (next) location.href = "/dashboard/conversations/" + encodeURIComponent(next.channel) + "/" + encodeURIComponent(next.customer_id);
+  }
   document.addEventListener("keydown", (ev) => {
     if (ev.key === "Escape" && ev.target.tagName !== "TEXTAREA") location.href = "/dashboard/";
+    if (ev.altKey && (ev.key === "ArrowDown" || ev.key === "ArrowUp")) {
+      ev.preventDefault();
+      neighbour(ev.key === "ArrowDown" ? 1 : -1).catch(() => {});
+    }
   });
 })();
