@@ -15,8 +15,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/handoff-chat/handoff/internal/app"
@@ -107,6 +109,17 @@ func TestDashboardInTheBrowser(t *testing.T) {
 	)
 	saveScreenshot(t, ctx, "dashboard-list.png")
 
+	// Bulgarian on request, kept for the next pages; then English again.
+	run(t, ctx, "switch to Bulgarian",
+		chromedp.Navigate(base+"/dashboard/?lang=bg"),
+		waitFor(`document.querySelector("h1").textContent === "Разговори" && document.documentElement.lang === "bg"`),
+		waitFor(row(second)+` && `+row(second)+`.querySelector(".state").textContent === "иска човек"`),
+		chromedp.Navigate(base+"/dashboard/"),
+		waitFor(`document.querySelector("h1").textContent === "Разговори"`),
+		chromedp.Navigate(base+"/dashboard/?lang=en"),
+		waitFor(`document.querySelector("h1").textContent === "Conversations" && !!`+row(first)),
+	)
+
 	// An agent is refused admin endpoints and pages' data.
 	var status int
 	run(t, ctx, "agent reads settings", chromedp.Evaluate(fetchStatus("GET", "/api/v1/settings", ""), &status, awaitPromise))
@@ -192,6 +205,14 @@ func TestDashboardInTheBrowser(t *testing.T) {
 	run(t, ctx, "wait for live chat to end",
 		chromedp.Poll(`!document.querySelector("#live-chat").checked`, nil,
 			chromedp.WithPollingInterval(500*time.Millisecond), chromedp.WithPollingTimeout(150*time.Second)),
+	)
+
+	// Alt+↑ opens the previous conversation of the list: the customer who
+	// asked for a human, listed first.
+	run(t, ctx, "move to the previous conversation",
+		chromedp.Evaluate(`document.activeElement.blur()`, nil),
+		chromedp.KeyEvent(kb.ArrowUp, chromedp.KeyModifiers(input.ModifierAlt)),
+		chromedp.WaitReady(`.conversation-page[data-customer="`+second+`"]`, chromedp.ByQuery),
 	)
 
 	// The auditor reads but cannot send.
