@@ -17,8 +17,10 @@
   let conv = null;
   const seenKey = "handoff.seen.conversation/" + channel + "/" + customer;
 
+  let customerLanguage = "";
   function show(c) {
     conv = c;
+    if (c.language) customerLanguage = c.language; // the view has it, list rows do not
     nameEl.textContent = c.customer_name || c.customer_id || customer;
     stateEl.textContent = t("state_" + c.state);
     stateEl.className = "state state-" + c.state;
@@ -162,7 +164,7 @@
       }
       const preview = () => {
         const b = blocks.find((x) => x.id === select.value);
-        const lang = (conv && conv.language) || flows.default_language;
+        const lang = customerLanguage || flows.default_language;
         document.getElementById("block-preview-text").textContent = b && b.text ? (b.text[lang] || Object.values(b.text)[0] || "") : "";
         const img = document.getElementById("block-preview-image");
         img.hidden = !(b && /^https?:\/\//.test(b.image || ""));
