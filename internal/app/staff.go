@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/handoff-chat/handoff/internal/staff"
+	"golang.org/x/crypto/bcrypt"
 )
 
 // AdminPasswordFile is where the all-in-one mode keeps the generated
@@ -49,9 +50,9 @@ func (a *App) staffDirectory(role Role) (*staff.Directory, error) {
 		if err != nil {
 			return nil, err
 		}
-		hash, err := staff.HashPassword(password)
+		hash, err := a.adminPasswordHash(password)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", filepath.Join(a.cfg.DataDir, AdminPasswordFile), err)
+			return nil, err
 		}
 		users = []staff.User{{Name: "admin", DisplayName: a.cfg.Auth.StaffDisplayName("admin"), Role: staff.Admin, PasswordHash: hash}}
 	}
@@ -112,4 +113,26 @@ func (a *App) dataDirSecret(file string, minLen, size int, what string) (string,
 	}
 	a.logger.Info("generated "+what, "file", path)
 	return secret, nil
+}
+
+// adminPasswordHash returns the bcrypt hash of the generated admin
+// password, kept beside it: a session names a digest of the hash it was
+// opened with, so a hash made anew at every start (bcrypt salts each one)
+// would end every session at every restart.
+func (a *App) adminPasswordHash(password string) (string, error) {
+	path := filepath.Join(a.cfg.DataDir, AdminPasswordFile+".hash")
+	if b, err := os.ReadFile(path); err == nil {
+		hash := strings.TrimSpace(string(b))
+		if bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) == nil {
+			return hash, nil
+		}
+	}
+	hash, err := staff.HashPassword(password)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", filepath.Join(a.cfg.DataDir, AdminPasswordFile), err)
+	}
+	if err := os.WriteFile(path, []byte(hash+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("write the admin password's hash to %s: %w", path, err)
+	}
+	return hash, nil
 }
