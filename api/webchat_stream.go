@@ -66,11 +66,10 @@ func (s *server) streamConversation(c *gin.Context, channel, customer string, af
 		// whatever it has not sent.
 		s.requestLogger(c).Debug("event stream: transcript not read at the start", "conversation", workflows.ConversationWorkflowID(channel, customer), "error", err)
 	}
-	sent := map[int64]bool{}
 	send := func(msgs []chat.Message) error {
 		for _, m := range msgs {
-			if m.Seq <= after && sent[m.Seq] && m.Delivery == nil && m.AI == nil {
-				continue // seen, and nothing about it changes later
+			if m.Seq <= after && m.Delivery == nil && m.AI == nil {
+				continue // the client has it, and nothing about it changes later
 			}
 			v := show(m)
 			if v == nil {
@@ -81,7 +80,6 @@ func (s *server) streamConversation(c *gin.Context, channel, customer string, af
 				return err
 			}
 			after = max(after, m.Seq)
-			sent[m.Seq] = true
 		}
 		return nil
 	}
