@@ -2,7 +2,6 @@ package api
 
 import (
 	"embed"
-	"fmt"
 	"html/template"
 	"io/fs"
 	"net/http"
@@ -240,31 +239,18 @@ func (s *server) listEvents(c *gin.Context) error {
 	if writeSSE(c, 0, "snapshot", gin.H{"conversations": rows, "now": time.Now()}) != nil {
 		return nil
 	}
-	began, lastWrite := time.Now(), time.Now()
-	for time.Since(began) < streamMaxAge {
-		extendWriteDeadline(c)
-		keepAlive := time.NewTimer(streamKeepAlive - time.Since(lastWrite))
-		select {
-		case <-ctx.Done():
-			keepAlive.Stop()
-			return nil
-		case <-s.Closing:
-			keepAlive.Stop()
-			return nil
-		case <-list.Lagged():
-			keepAlive.Stop()
-			return nil // the browser reconnects and gets a new snapshot
-		case <-keepAlive.C:
-			fmt.Fprint(c.Writer, ": keep-alive\n\n")
-			c.Writer.Flush()
-		case conv := <-list.Changes():
-			keepAlive.Stop()
+	s.follow(c, list.Changed, func() bool {
+		changes, lagged := list.Take()
+		if lagged {
+			return false // the browser reconnects and gets a new snapshot
+		}
+		for _, conv := range changes {
 			if writeSSE(c, 0, "conversation", conversationRow{ConversationSummary: conv, AgentRequested: conv.AgentRequestedAt != nil}) != nil {
-				return nil
+				return false
 			}
 		}
-		lastWrite = time.Now()
-	}
+		return true
+	})
 	return nil
 }
 

@@ -86,6 +86,24 @@ func (s *server) streamConversation(c *gin.Context, channel, customer string, af
 	if err := send(messages); err != nil {
 		return nil
 	}
+	s.follow(c, watch.Changed, func() bool {
+		msgs, summary := watch.Take()
+		if summary != nil && onSummary != nil {
+			if writeSSE(c, after, "conversation", onSummary(*summary)) != nil {
+				return false
+			}
+		}
+		return send(msgs) == nil
+	})
+	return nil
+}
+
+// follow keeps an event stream open until the client leaves, the server
+// shuts down or streamMaxAge passes, with a keep-alive comment after
+// streamKeepAlive of silence. Each time changed fires it calls onChange,
+// which writes what changed and returns false to end the stream.
+func (s *server) follow(c *gin.Context, changed func() <-chan struct{}, onChange func() bool) {
+	ctx := c.Request.Context()
 	began, lastWrite := time.Now(), time.Now()
 	for time.Since(began) < streamMaxAge {
 		extendWriteDeadline(c)
@@ -93,30 +111,21 @@ func (s *server) streamConversation(c *gin.Context, channel, customer string, af
 		select {
 		case <-ctx.Done():
 			keepAlive.Stop()
-			return nil
+			return
 		case <-s.Closing:
 			keepAlive.Stop()
-			return nil
+			return
 		case <-keepAlive.C:
 			fmt.Fprint(c.Writer, ": keep-alive\n\n")
 			c.Writer.Flush()
-			lastWrite = time.Now()
-			continue
-		case <-watch.Changed():
+		case <-changed():
 			keepAlive.Stop()
-		}
-		msgs, summary := watch.Take()
-		if summary != nil && onSummary != nil {
-			if err := writeSSE(c, after, "conversation", onSummary(*summary)); err != nil {
-				return nil
+			if !onChange() {
+				return
 			}
-		}
-		if err := send(msgs); err != nil {
-			return nil
 		}
 		lastWrite = time.Now()
 	}
-	return nil
 }
 
 // beginStream answers 200 with the headers of an event stream.

@@ -181,12 +181,13 @@ func (f *Feed) pass(docs []chat.ConversationSummary) {
 
 // List is one stream of every conversation change: a dashboard's list.
 type List struct {
-	f  *Feed
-	ch chan chat.ConversationSummary
-	// lagged is closed when the stream fell behind by more than its
-	// buffer; it then starts over from a snapshot.
-	lagged chan struct{}
-	once   sync.Once
+	f       *Feed
+	mu      sync.Mutex
+	pending []chat.ConversationSummary
+	// lagged says changes were dropped because the client read too
+	// slowly; the stream must start over from a snapshot.
+	lagged  bool
+	updated chan struct{}
 }
 
 // listBuffer is how many changes a list stream may lag behind.
@@ -194,19 +195,34 @@ const listBuffer = 512
 
 // SubscribeList opens a list stream; Close it when the client leaves.
 func (f *Feed) SubscribeList() *List {
-	l := &List{f: f, ch: make(chan chat.ConversationSummary, listBuffer), lagged: make(chan struct{})}
+	l := &List{f: f, updated: make(chan struct{})}
 	f.mu.Lock()
 	f.lists[l] = struct{}{}
 	f.mu.Unlock()
 	return l
 }
 
-// Changes delivers the changed conversation documents.
-func (l *List) Changes() <-chan chat.ConversationSummary { return l.ch }
+// Changed is closed once there is something to Take.
+func (l *List) Changed() <-chan struct{} {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.pending) > 0 || l.lagged {
+		closed := make(chan struct{})
+		close(closed)
+		return closed
+	}
+	return l.updated
+}
 
-// Lagged is closed when changes were dropped because the client read too
-// slowly; the stream must start over.
-func (l *List) Lagged() <-chan struct{} { return l.lagged }
+// Take returns the changes since the last Take, oldest first, and whether
+// some were dropped (the stream must then start over).
+func (l *List) Take() ([]chat.ConversationSummary, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := l.pending
+	l.pending = nil
+	return out, l.lagged
+}
 
 // Close ends the stream.
 func (l *List) Close() {
@@ -216,9 +232,16 @@ func (l *List) Close() {
 }
 
 func (l *List) offer(d chat.ConversationSummary) {
-	select {
-	case l.ch <- d:
-	default:
-		l.once.Do(func() { close(l.lagged) })
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.lagged {
+		return
 	}
+	if len(l.pending) >= listBuffer {
+		l.lagged, l.pending = true, nil
+	} else {
+		l.pending = append(l.pending, d)
+	}
+	close(l.updated)
+	l.updated = make(chan struct{})
 }

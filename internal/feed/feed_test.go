@@ -61,23 +61,29 @@ func (f *fakeTranscripts) Transcript(_ context.Context, _, _ string, after int64
 	return out, nil
 }
 
-func receive(t *testing.T, l *List) chat.ConversationSummary {
+// receive returns the next change of l, waiting up to 5 s.
+func receive(t *testing.T, l *List, got *[]chat.ConversationSummary) chat.ConversationSummary {
 	t.Helper()
-	select {
-	case d := <-l.Changes():
-		return d
-	case <-time.After(5 * time.Second):
-		t.Fatal("no change within 5s")
+	for len(*got) == 0 {
+		select {
+		case <-l.Changed():
+			docs, _ := l.Take()
+			*got = append(*got, docs...)
+		case <-time.After(5 * time.Second):
+			t.Fatal("no change within 5s")
+		}
 	}
-	return chat.ConversationSummary{}
+	d := (*got)[0]
+	*got = (*got)[1:]
+	return d
 }
 
-func noMore(t *testing.T, l *List) {
+func noMore(t *testing.T, l *List, got []chat.ConversationSummary) {
 	t.Helper()
-	select {
-	case d := <-l.Changes():
-		t.Fatalf("unexpected change %+v", d)
-	case <-time.After(100 * time.Millisecond):
+	time.Sleep(100 * time.Millisecond)
+	docs, _ := l.Take()
+	if rest := append(got, docs...); len(rest) > 0 {
+		t.Fatalf("unexpected changes %+v", rest)
 	}
 }
 
@@ -91,20 +97,21 @@ func TestEveryChangeOnceInOrder(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go f.Run(ctx)
+	var got []chat.ConversationSummary
 	now := time.Now()
 	src.put("a", now, 1)
 	src.put("b", now.Add(time.Millisecond), 1)
-	if got := receive(t, l); got.ID != "a" {
+	if got := receive(t, l, &got); got.ID != "a" {
 		t.Fatalf("first change %s, want a", got.ID)
 	}
-	if got := receive(t, l); got.ID != "b" {
+	if got := receive(t, l, &got); got.ID != "b" {
 		t.Fatalf("second change %s, want b", got.ID)
 	}
 	src.put("a", now.Add(2*time.Millisecond), 2)
-	if got := receive(t, l); got.ID != "a" || got.LastSeq != 2 {
+	if got := receive(t, l, &got); got.ID != "a" || got.LastSeq != 2 {
 		t.Fatalf("third change %+v, want a at last_seq 2", got)
 	}
-	noMore(t, l)
+	noMore(t, l, got)
 }
 
 // More changes than one read returns are all passed on.
@@ -122,14 +129,14 @@ func TestChangesBeyondOnePage(t *testing.T) {
 	if err := f.readOnce(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if got := len(l.Changes()); got != listBuffer {
-		// the buffer holds listBuffer; the rest marked the list lagged
-		t.Fatalf("%d changes buffered, want %d", got, listBuffer)
-	}
-	select {
-	case <-l.Lagged():
-	default:
+	if _, lagged := l.Take(); !lagged {
 		t.Fatal("a list that fell behind by more than its buffer is not marked lagged")
+	}
+	l2 := f.SubscribeList()
+	defer l2.Close()
+	f.pass([]chat.ConversationSummary{{ID: "late", IndexedAt: base.Add(time.Hour)}})
+	if docs, lagged := l2.Take(); lagged || len(docs) != 1 {
+		t.Fatalf("a list that keeps up: %d changes, lagged %v", len(docs), lagged)
 	}
 	if src.reads != 2 {
 		t.Errorf("%d reads for %d changes, want 2 pages", src.reads, n)

@@ -137,19 +137,7 @@ func (x *Index) SearchConversations(ctx context.Context, q search.ConversationQu
 	if err != nil {
 		return nil, fmt.Errorf("elasticsearch: encode conversation search: %w", err)
 	}
-	var res searchResponse
-	if err := x.search(ctx, x.conversations, nil, body, &res); err != nil {
-		return nil, err
-	}
-	out := make([]chat.ConversationSummary, 0, len(res.Hits.Hits))
-	for _, hit := range res.Hits.Hits {
-		var c chat.ConversationSummary
-		if err := json.Unmarshal(hit.Source, &c); err != nil {
-			return nil, fmt.Errorf("elasticsearch: decode conversation %s: %w", hit.ID, err)
-		}
-		out = append(out, c)
-	}
-	return out, nil
+	return x.searchConversationDocs(ctx, body)
 }
 
 // conversationQuery is the search body. Every word of the name must start a
@@ -204,6 +192,12 @@ func (x *Index) ConversationsChangedSince(ctx context.Context, since time.Time, 
 	if err != nil {
 		return nil, fmt.Errorf("elasticsearch: encode the changed conversations query: %w", err)
 	}
+	return x.searchConversationDocs(ctx, body)
+}
+
+// searchConversationDocs runs a search of the conversations index and
+// decodes the documents found.
+func (x *Index) searchConversationDocs(ctx context.Context, body []byte) ([]chat.ConversationSummary, error) {
 	var res searchResponse
 	if err := x.search(ctx, x.conversations, nil, body, &res); err != nil {
 		return nil, err
