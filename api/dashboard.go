@@ -2,10 +2,12 @@ package api
 
 import (
 	"embed"
+	"errors"
 	"html/template"
 	"io/fs"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -29,7 +31,7 @@ var dashboardTemplates embed.FS
 //go:embed dashboard/static
 var dashboardStatic embed.FS
 
-var pages = template.Must(template.New("").Funcs(template.FuncMap{}).ParseFS(dashboardTemplates, "dashboard/templates/*.html"))
+var pages = template.Must(template.New("").ParseFS(dashboardTemplates, "dashboard/templates/*.html"))
 
 // contentSecurityPolicy allows only the dashboard's own scripts, styles
 // and connections: no inline script runs, whatever a customer wrote.
@@ -149,15 +151,15 @@ func (s *server) loginSubmit(c *gin.Context) {
 		return
 	}
 	m, err := s.login(c, name, password)
-	if err != nil {
-		msg := uiStrings[lang]["login_wrong"]
-		if status := loginStatus(err); status == http.StatusTooManyRequests {
-			msg = strings.Replace(uiStrings[lang]["login_throttled"], "{s}", strings.TrimSuffix(strings.TrimPrefix(err.Error(), "too many failed logins; try again in "), " s"), 1)
-			c.Header("Retry-After", strings.TrimSuffix(strings.TrimPrefix(err.Error(), "too many failed logins; try again in "), " s"))
-			fail(status, msg)
-			return
-		}
-		fail(http.StatusUnauthorized, msg)
+	var throttled errLoginThrottled
+	switch {
+	case errors.As(err, &throttled):
+		seconds := strconv.Itoa(throttled.seconds())
+		c.Header("Retry-After", seconds)
+		fail(http.StatusTooManyRequests, strings.Replace(uiStrings[lang]["login_throttled"], "{s}", seconds, 1))
+		return
+	case err != nil:
+		fail(http.StatusUnauthorized, uiStrings[lang]["login_wrong"])
 		return
 	}
 	value, _, err := s.sessions.issue(m, time.Now())

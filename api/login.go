@@ -1,10 +1,8 @@
 package api
 
 import (
-	"errors"
 	"fmt"
 	"math"
-	"net/http"
 	"strings"
 	"sync"
 	"time"
@@ -88,8 +86,11 @@ func (t *loginThrottle) clear(key string) {
 type errLoginThrottled struct{ wait time.Duration }
 
 func (e errLoginThrottled) Error() string {
-	return fmt.Sprintf("too many failed logins; try again in %d s", int(math.Ceil(e.wait.Seconds())))
+	return fmt.Sprintf("too many failed logins; try again in %d s", e.seconds())
 }
+
+// seconds is the wait in whole seconds, rounded up.
+func (e errLoginThrottled) seconds() int { return int(math.Ceil(e.wait.Seconds())) }
 
 // login checks a name and password against the directory, throttled per
 // account and per client address.
@@ -110,13 +111,4 @@ func (s *server) login(c *gin.Context, name, password string) (staff.Member, err
 	}
 	s.logins.clear(keys[0])
 	return member, nil
-}
-
-// loginStatus is the HTTP status of a failed login.
-func loginStatus(err error) int {
-	var throttled errLoginThrottled
-	if errors.As(err, &throttled) {
-		return http.StatusTooManyRequests
-	}
-	return http.StatusUnauthorized
 }

@@ -462,15 +462,7 @@ func (x *Index) ConversationsChangedSince(_ context.Context, since time.Time, li
 	if err != nil {
 		return nil, fmt.Errorf("bleve: conversations changed since %s: %w", since.Format(time.RFC3339Nano), err)
 	}
-	out := make([]chat.ConversationSummary, 0, len(res.Hits))
-	for _, hit := range res.Hits {
-		var c chat.ConversationSummary
-		if err := decodeStored(hit, &c); err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, nil
+	return decodeConversations(res)
 }
 
 // readStored returns the stored documents of ids (those found), decoded,
@@ -579,15 +571,7 @@ func (x *Index) SearchConversations(_ context.Context, q search.ConversationQuer
 	if err != nil {
 		return nil, fmt.Errorf("bleve: search conversations: %w", err)
 	}
-	out := make([]chat.ConversationSummary, 0, len(res.Hits))
-	for _, hit := range res.Hits {
-		var c chat.ConversationSummary
-		if err := decodeStored(hit, &c); err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, nil
+	return decodeConversations(res)
 }
 
 // DeclinedQuestions lists the customer messages the AI declined, except
@@ -688,4 +672,17 @@ func (x *Index) Close() error {
 	x.conversationWriter.close()
 	x.knowledgeWriter.close()
 	return errors.Join(x.messages.Close(), x.conversations.Close(), x.knowledge.index.Close())
+}
+
+// decodeConversations decodes the conversation documents of a search.
+func decodeConversations(res *bleve.SearchResult) ([]chat.ConversationSummary, error) {
+	out := make([]chat.ConversationSummary, 0, len(res.Hits))
+	for _, hit := range res.Hits {
+		var c chat.ConversationSummary
+		if err := decodeStored(hit, &c); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, nil
 }

@@ -258,16 +258,7 @@ func findNames(t *testing.T, idx search.Index, q search.ConversationQuery, want 
 	}
 	return eventually(t, fmt.Sprintf("conversations named %q open at %v", q.Name, q.OpenAt),
 		func() ([]chat.ConversationSummary, error) { return idx.SearchConversations(context.Background(), q) },
-		func(cs []chat.ConversationSummary) error {
-			var got []string
-			for _, c := range cs {
-				got = append(got, c.CustomerID)
-			}
-			if strings.Join(got, ",") != strings.Join(want, ",") {
-				return fmt.Errorf("found %v, want %v", got, want)
-			}
-			return nil
-		})
+		customersAre(want))
 }
 
 func testNameSearch(t *testing.T, idx search.Index) {
@@ -376,16 +367,7 @@ func changedSince(t *testing.T, idx search.Index, since time.Time, want ...strin
 		func() ([]chat.ConversationSummary, error) {
 			return idx.ConversationsChangedSince(context.Background(), since, 0)
 		},
-		func(cs []chat.ConversationSummary) error {
-			var got []string
-			for _, c := range cs {
-				got = append(got, c.CustomerID)
-			}
-			if strings.Join(got, ",") != strings.Join(want, ",") {
-				return fmt.Errorf("found %v, want %v", got, want)
-			}
-			return nil
-		})
+		customersAre(want))
 }
 
 func declined(conv, id, text, reason string, minute int) search.Message {
@@ -497,4 +479,19 @@ func testEntryStats(t *testing.T, idx search.Index) {
 			}
 			return nil
 		})
+}
+
+// customersAre checks that conversations are those of the customers want,
+// in that order.
+func customersAre(want []string) func([]chat.ConversationSummary) error {
+	return func(cs []chat.ConversationSummary) error {
+		var got []string
+		for _, c := range cs {
+			got = append(got, c.CustomerID)
+		}
+		if strings.Join(got, ",") != strings.Join(want, ",") {
+			return fmt.Errorf("found %v, want %v", got, want)
+		}
+		return nil
+	}
 }
