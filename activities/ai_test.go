@@ -98,3 +98,32 @@ func TestButtonsAndHelpedGoNowhereNearTheAI(t *testing.T) {
 		t.Errorf("the AI was asked %v", ai.asked)
 	}
 }
+
+// fixedSettings is a settings source with fixed settings.
+type fixedSettings chat.Settings
+
+func (f fixedSettings) InForce(context.Context) (chat.Settings, error) { return chat.Settings(f), nil }
+
+// With the ai_enabled setting off the AI is not asked: free text gets the
+// flows' reply, and the settings' texts replace the configured ones.
+func TestTheAISwitchAndTheBotTextsComeFromTheSettings(t *testing.T) {
+	ai := &fakeAnswerer{}
+	bot := &activities.Bot{Flows: testFlows(t, "bg"), Answerer: ai, Settings: fixedSettings{AIEnabled: false}}
+	reply := ask(t, bot, "how long does delivery take?", false)
+	if len(ai.asked) != 0 || reply.AI != nil || len(reply.Messages) != 1 || reply.Messages[0].Block == "" {
+		t.Errorf("with the AI off: asked %v, reply %+v; want the flows' block and no AI", ai.asked, reply)
+	}
+	bot.Settings = fixedSettings{AIEnabled: true}
+	if reply := ask(t, bot, "how long does delivery take?", false); reply.AI == nil || reply.AI.EntryID != "kb-01" {
+		t.Errorf("with the AI on: %+v, want kb-01's answer", reply)
+	}
+	plain := &activities.Bot{Reply: map[string]string{"en": "configured"}, AgentRequestedReply: map[string]string{"en": "configured alert"},
+		Settings: fixedSettings{BotReply: map[string]string{"en": "from the settings"}, AgentRequestedReply: map[string]string{"en": "alerted, per the settings"}}}
+	if reply := ask(t, plain, "hi", false); reply.Messages[0].Text != "from the settings" {
+		t.Errorf("the reply without flows is %q, want the bot_reply setting", reply.Messages[0].Text)
+	}
+	ack, err := plain.BotReply(context.Background(), activities.BotReplyRequest{Event: activities.BotEventAgentRequested})
+	if err != nil || ack.Messages[0].Text != "alerted, per the settings" {
+		t.Errorf("the acknowledgement is %+v, %v; want the agent_requested_reply setting", ack, err)
+	}
+}

@@ -71,11 +71,40 @@ type Bot struct {
 	// AITexts are what the bot says around the AI's answers; zero uses the
 	// built-in English and Bulgarian texts.
 	AITexts AITexts
+	// Settings, when set, are the settings in force, whose texts replace
+	// Reply and AgentRequestedReply and whose ai_enabled switches the
+	// Answerer off.
+	Settings SettingsSource
 }
 
 // BotReply returns the bot's reply to one customer event. It has no side
 // effects, so a retry simply computes the same reply again.
 func (b *Bot) BotReply(ctx context.Context, req BotReplyRequest) (BotReply, error) {
+	bot, err := b.inForce(ctx)
+	if err != nil {
+		return BotReply{}, err
+	}
+	return bot.reply(ctx, req)
+}
+
+// inForce is the bot as the settings in force make it.
+func (b *Bot) inForce(ctx context.Context) (*Bot, error) {
+	if b.Settings == nil {
+		return b, nil
+	}
+	s, err := b.Settings.InForce(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("bot reply: read the settings: %w", err)
+	}
+	bot := *b
+	bot.Reply, bot.AgentRequestedReply = s.BotReply, s.AgentRequestedReply
+	if !s.AIEnabled {
+		bot.Answerer = nil
+	}
+	return &bot, nil
+}
+
+func (b *Bot) reply(ctx context.Context, req BotReplyRequest) (BotReply, error) {
 	switch req.Event {
 	case BotEventMessage:
 		if helpedPayload(req.Message.Payload) {

@@ -43,6 +43,9 @@ type pageData struct {
 	Lang     string
 	T        map[string]string
 	Member   staff.Member
+	// Administers is set for the roles that see the administration pages
+	// (admins, and auditors read-only).
+	Administers bool
 	CSRF     string
 	Title    string
 	Next     string
@@ -77,6 +80,7 @@ func (s *server) dashboardRoutes(r *gin.Engine) {
 	pagesGroup := r.Group("/dashboard", s.requirePageSession)
 	pagesGroup.GET("/", s.listPage)
 	pagesGroup.GET("/conversations/:channel/:customer", s.conversationPage)
+	pagesGroup.GET("/settings", s.adminPage("settings.html", "settings"))
 	staffAPI := r.Group("/api/v1", s.guard(s.requireStaff))
 	staffAPI.GET("/events", s.handleStream(s.listEvents))
 	staffAPI.GET("/conversations/:channel/:customer/events", s.handleStream(s.conversationEvents))
@@ -120,9 +124,11 @@ func (s *server) page(c *gin.Context, title string) pageData {
 	lang := uiLanguage(c)
 	claims, _ := c.Get(sessionKey)
 	sc, _ := claims.(sessionClaims)
+	m := member(c)
 	return pageData{
-		Lang: lang, T: uiStrings[lang], Member: member(c), CSRF: s.sessions.csrfToken(sc),
+		Lang: lang, T: uiStrings[lang], Member: m, CSRF: s.sessions.csrfToken(sc),
 		Title: uiStrings[lang][title], LoggedIn: true, Strings: scriptStrings(lang),
+		Administers: m.Role == staff.Admin || m.Role == staff.Auditor,
 	}
 }
 
@@ -210,6 +216,20 @@ func (s *server) conversationPage(c *gin.Context) {
 			"/workflows/" + url.PathEscape(workflows.ConversationWorkflowID(channel, customer))
 	}
 	s.render(c, http.StatusOK, "conversation.html", data)
+}
+
+// adminPage serves an administration page to admins, and read-only to
+// auditors; an agent gets 403 with a page that says so.
+func (s *server) adminPage(template, title string) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		data := s.page(c, title)
+		if r := data.Member.Role; r != staff.Admin && r != staff.Auditor {
+			data.Title = data.T["forbidden"]
+			s.render(c, http.StatusForbidden, "forbidden.html", data)
+			return
+		}
+		s.render(c, http.StatusOK, template, data)
+	}
 }
 
 // me is who the caller is.

@@ -3,7 +3,7 @@ package workflows
 import (
 	"fmt"
 	"reflect"
-	"strconv"
+	"slices"
 	"time"
 
 	"github.com/handoff-chat/handoff/internal/chat"
@@ -94,41 +94,22 @@ func (s *SettingsState) apply(req SettingsChangeRequest, now time.Time) {
 	if _, ok := s.Requests[req.RequestID]; ok && req.RequestID != "" {
 		return
 	}
+	// The audit trail writes an override's value, and "(default)" for a
+	// setting that follows config.yaml.
+	written := func(overrides chat.SettingsPatch, name string) string {
+		if !slices.Contains(overrides.Set(), name) {
+			return "(default)"
+		}
+		return overrides.Apply(chat.Settings{}).Format(name)
+	}
+	next := s.Overrides.Merge(req.Patch)
 	changes := map[string]chat.Change{}
-	record := func(name string, from *string, to string) {
-		old := "(default)"
-		if from != nil {
-			old = *from
-		}
-		if old != to {
-			changes[name] = chat.Change{From: old, To: to}
+	for _, name := range chat.SettingNames() {
+		if from, to := written(s.Overrides, name), written(next, name); from != to {
+			changes[name] = chat.Change{From: from, To: to}
 		}
 	}
-	p := req.Patch
-	if p.InactivityTimeout != nil {
-		record("inactivity_timeout", formatted(s.Overrides.InactivityTimeout, chat.FormatDuration), chat.FormatDuration(*p.InactivityTimeout))
-		s.Overrides.InactivityTimeout = p.InactivityTimeout
-	}
-	if p.NotificationEmail != nil {
-		record("notification_email", s.Overrides.NotificationEmail, *p.NotificationEmail)
-		s.Overrides.NotificationEmail = p.NotificationEmail
-	}
-	if p.NotificationPhone != nil {
-		record("notification_phone", s.Overrides.NotificationPhone, *p.NotificationPhone)
-		s.Overrides.NotificationPhone = p.NotificationPhone
-	}
-	if p.MessengerHumanAgent != nil {
-		record("messenger_human_agent", formatted(s.Overrides.MessengerHumanAgent, strconv.FormatBool), strconv.FormatBool(*p.MessengerHumanAgent))
-		s.Overrides.MessengerHumanAgent = p.MessengerHumanAgent
-	}
-	if p.NotificationCooldown != nil {
-		record("notification_cooldown", formatted(s.Overrides.NotificationCooldown, chat.FormatDuration), chat.FormatDuration(*p.NotificationCooldown))
-		s.Overrides.NotificationCooldown = p.NotificationCooldown
-	}
-	if p.AIConfidenceThreshold != nil {
-		record("ai_confidence_threshold", formatted(s.Overrides.AIConfidenceThreshold, chat.FormatThreshold), chat.FormatThreshold(*p.AIConfidenceThreshold))
-		s.Overrides.AIConfidenceThreshold = p.AIConfidenceThreshold
-	}
+	s.Overrides = next
 	s.Changes = append(s.Changes, chat.SettingsChange{RequestID: req.RequestID, Author: req.Author, At: now, Changes: changes})
 	if req.RequestID != "" {
 		if s.Requests == nil {
@@ -142,16 +123,6 @@ func (s *SettingsState) apply(req SettingsChangeRequest, now time.Time) {
 		}
 		s.Changes = append([]chat.SettingsChange(nil), s.Changes[len(s.Changes)-settingsHistoryKept:]...)
 	}
-}
-
-// formatted is an overridden value as the audit trail writes it; nil when
-// the setting was not overridden.
-func formatted[T any](v *T, format func(T) string) *string {
-	if v == nil {
-		return nil
-	}
-	out := format(*v)
-	return &out
 }
 
 // continueAsNewWhenSuggested is the life of an entity workflow with nothing

@@ -35,6 +35,17 @@ func TestSettingsPatchValidation(t *testing.T) {
 		{"phone", chat.SettingsPatch{NotificationPhone: ptr("+359888123456")}, ""},
 		{"local phone", chat.SettingsPatch{NotificationPhone: ptr("0888123456")}, "notification_phone"},
 		{"empty", chat.SettingsPatch{}, "no setting"},
+		{"bot texts", chat.SettingsPatch{BotReply: ptr(map[string]string{"en": "Hi", "bg": "Здравейте"})}, ""},
+		{"bot texts in no language", chat.SettingsPatch{BotReply: ptr(map[string]string{})}, "bot_reply"},
+		{"bot text in no language code", chat.SettingsPatch{AgentRequestedReply: ptr(map[string]string{"EN": "Hi"})}, "agent_requested_reply"},
+		{"empty bot text", chat.SettingsPatch{AgentRequestedReply: ptr(map[string]string{"en": " "})}, "agent_requested_reply.en"},
+		{"no agent phrases", chat.SettingsPatch{AgentPhrases: ptr([]string{})}, ""},
+		{"agent phrase without letters", chat.SettingsPatch{AgentPhrases: ptr([]string{"ok", "!!"})}, "agent_phrases[1]"},
+		{"agent phrase too long", chat.SettingsPatch{AgentPhrases: ptr([]string{strings.Repeat("a", 101)})}, "agent_phrases[0]"},
+		{"ai switch", chat.SettingsPatch{AIEnabled: ptr(false)}, ""},
+		{"reset", chat.SettingsPatch{Reset: []string{"inactivity_timeout", "bot_reply"}}, ""},
+		{"reset of no setting", chat.SettingsPatch{Reset: []string{"colour"}}, "colour"},
+		{"set and reset", chat.SettingsPatch{AIEnabled: ptr(true), Reset: []string{"ai_enabled"}}, "both changed and reset"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -85,6 +96,8 @@ func TestSettingsWorkflowRecordsWhoChangedWhatAndWhen(t *testing.T) {
 		Patch: chat.SettingsPatch{InactivityTimeout: ptr(time.Second)}})
 	second := change(4*time.Minute, workflows.SettingsChangeRequest{RequestID: "r3", Author: "bob",
 		Patch: chat.SettingsPatch{InactivityTimeout: ptr(2 * time.Hour), NotificationEmail: ptr("ops@example.com")}})
+	reset := change(4*time.Minute+30*time.Second, workflows.SettingsChangeRequest{RequestID: "r4", Author: "carol",
+		Patch: chat.SettingsPatch{Reset: []string{"notification_email", "notification_phone"}}})
 	var history []chat.SettingsChange
 	var view workflows.SettingsView
 	env.RegisterDelayedCallback(func() {
@@ -105,14 +118,19 @@ func TestSettingsWorkflowRecordsWhoChangedWhatAndWhen(t *testing.T) {
 	}, 5*time.Minute)
 	env.ExecuteWorkflow(workflows.SettingsWorkflowName, workflows.SettingsState{})
 
-	if first.err != nil || first.rejected != nil || retried.err != nil || second.err != nil {
-		t.Fatalf("changes failed: %v %v %v %v", first.err, first.rejected, retried.err, second.err)
+	if first.err != nil || first.rejected != nil || retried.err != nil || second.err != nil || reset.err != nil || reset.rejected != nil {
+		t.Fatalf("changes failed: %v %v %v %v %v %v", first.err, first.rejected, retried.err, second.err, reset.err, reset.rejected)
 	}
 	if invalid.rejected == nil || !strings.Contains(invalid.rejected.Error(), "inactivity_timeout") {
 		t.Errorf("invalid change: %v, want a rejection naming the setting", invalid.rejected)
 	}
-	if len(history) != 2 {
-		t.Fatalf("history %+v, want alice's change once (the retry is ignored) and bob's", history)
+	if len(history) != 3 {
+		t.Fatalf("history %+v, want alice's change once (the retry is ignored), bob's and carol's reset", history)
+	}
+	// The reset records the email going back to the default; the phone
+	// was not overridden, so resetting it changed nothing.
+	if h := history[2]; h.Author != "carol" || len(h.Changes) != 1 || h.Changes["notification_email"] != (chat.Change{From: "ops@example.com", To: "(default)"}) {
+		t.Errorf("the reset is recorded as %+v", h)
 	}
 	if h := history[0]; h.Author != "alice" || !h.At.Equal(start.Add(time.Minute)) ||
 		h.Changes["inactivity_timeout"] != (chat.Change{From: "(default)", To: "30m"}) {
@@ -123,8 +141,11 @@ func TestSettingsWorkflowRecordsWhoChangedWhatAndWhen(t *testing.T) {
 		t.Errorf("second change %+v", h)
 	}
 	got := view.Overrides.Apply(chat.Settings{InactivityTimeout: time.Hour, NotificationPhone: "+359888123456"})
-	if got.InactivityTimeout != 2*time.Hour || got.NotificationEmail != "ops@example.com" || got.NotificationPhone != "+359888123456" {
-		t.Errorf("settings in force %+v: overrides must win and untouched settings keep the config default", got)
+	if got.InactivityTimeout != 2*time.Hour || got.NotificationEmail != "" || got.NotificationPhone != "+359888123456" {
+		t.Errorf("settings in force %+v: overrides must win, and untouched and reset settings keep the config default", got)
+	}
+	if set := view.Overrides.Set(); len(set) != 1 || set[0] != "inactivity_timeout" {
+		t.Errorf("overridden after the reset: %v, want only inactivity_timeout", set)
 	}
 	if !env.IsWorkflowCompleted() {
 		t.Fatal("settings workflow did not continue as new when suggested")

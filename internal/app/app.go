@@ -19,7 +19,6 @@ import (
 
 	"github.com/handoff-chat/handoff/activities"
 	"github.com/handoff-chat/handoff/api"
-	"github.com/handoff-chat/handoff/internal/askhuman"
 	"github.com/handoff-chat/handoff/internal/assistant"
 	"github.com/handoff-chat/handoff/internal/config"
 	"github.com/handoff-chat/handoff/internal/conversations"
@@ -63,11 +62,15 @@ type App struct {
 	embedded  *embeddedtemporal.Server
 	client    client.Client
 	search    search.Index
-	worker    worker.Worker
-	http      *http.Server
-	httpAddr  string
-	hostPort  string
-	httpDone  chan error
+	// searchShare serves the embedded index to the other processes of the
+	// deployment (search.bleve.serve_addr).
+	searchShare     *http.Server
+	searchShareAddr string
+	worker          worker.Worker
+	http            *http.Server
+	httpAddr        string
+	hostPort        string
+	httpDone        chan error
 	// debug serves pprof on debug.addr, when set.
 	debug *debugserver.Server
 	// stopWatching ends the flows file watch.
@@ -163,9 +166,11 @@ func (a *App) start(ctx context.Context, role Role) error {
 		})
 		a.runBackground(changes.Run)
 	}
-	workerIndex := idx
-	if role == RoleAll {
-		workerIndex = feed.KickOnWrite(idx, changes)
+	// Writes of this process's worker, and of other processes' workers
+	// through the shared index, kick the feed.
+	workerIndex := feed.KickOnWrite(idx, changes)
+	if err := a.shareSearch(workerIndex); err != nil {
+		return err
 	}
 
 	if role == RoleAll || role == RoleWorker {
@@ -187,8 +192,7 @@ func (a *App) start(ctx context.Context, role Role) error {
 			Settings: &activities.Settings{Source: store},
 			Search:   &activities.Search{Index: workerIndex},
 			Bot: &activities.Bot{
-				Flows: flowRegistry, Reply: cfg.Bot.Reply, AgentRequestedReply: cfg.Bot.AgentRequestedReply,
-				Answerer: assistant,
+				Flows: flowRegistry, Settings: store, Answerer: assistant,
 			},
 			Messenger: &activities.Messenger{Graph: graph},
 			Alerter:   alerter,
@@ -220,10 +224,6 @@ func (a *App) start(ctx context.Context, role Role) error {
 		if err != nil {
 			return err
 		}
-		phrases, err := askhuman.New(cfg.Bot.AgentPhrases)
-		if err != nil {
-			return fmt.Errorf("config key bot.agent_phrases: %w", err)
-		}
 		mediaStore, err := media.New(filepath.Join(cfg.DataDir, "media"), cfg.HTTP.MaxUploadBytes)
 		if err != nil {
 			return err
@@ -234,7 +234,7 @@ func (a *App) start(ctx context.Context, role Role) error {
 			Closing: closing,
 			Conversations: conversations.NewClient(c, conversations.Options{
 				Window: cfg.Conversation.Window, MaxHistoryEvents: cfg.Temporal.MaxHistoryEvents,
-				AgentPhrases: phrases,
+				AgentPhrases: agentPhrasesInForce(store, a.logger),
 			}),
 			Settings: store,
 			Flows:    flowRegistry,
@@ -422,6 +422,7 @@ func (a *App) stop() {
 	if a.client != nil {
 		a.client.Close()
 	}
+	a.stopSharingSearch()
 	if a.search != nil {
 		if err := a.search.Close(); err != nil {
 			a.logger.Warn("search index close", "error", err)
@@ -472,8 +473,8 @@ func newAssistant(cfg config.AI, idx search.KnowledgeIndex, settings *settings.S
 // feedLookback is how much later than its stamp a conversation document
 // may become visible in the backend (see feed.Options.Lookback).
 func feedLookback(backend string) time.Duration {
-	if backend == config.SearchBleve {
-		return 0
+	if backend == config.SearchBleve || backend == config.SearchRemote {
+		return 0 // one writer, the index owner, stamps and stores in order
 	}
 	return 5 * time.Second
 }

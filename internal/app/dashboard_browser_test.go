@@ -93,16 +93,23 @@ func TestDashboardInTheBrowser(t *testing.T) {
 	second := c.newVisitor()
 	c.say(second, map[string]any{"id": "m1", "text": "I need help", "name": "Петър"})
 	run(t, ctx, "see the second customer", waitFor(`!!`+row(second)))
-	// The opt-in alert: a browser notification (the browser's own is
-	// replaced by a recorder; headless Chromium shows none).
+	// The opt-in alert: a sound and a browser notification (the browser's
+	// own are replaced by recorders; headless Chromium plays and shows
+	// nothing).
 	run(t, ctx, "opt in to alerts",
 		chromedp.Evaluate(`window.__notified = []; window.Notification = function (title) { window.__notified.push(title); };
-			window.Notification.permission = "granted"; window.Notification.requestPermission = () => Promise.resolve("granted");`, nil),
+			window.Notification.permission = "granted"; window.Notification.requestPermission = () => Promise.resolve("granted");
+			window.__tones = []; window.AudioContext = function () {
+				return { currentTime: 0, destination: {}, createOscillator: () => ({ frequency: {}, connect() {}, start() { window.__tones.push(this.frequency.value); }, stop() {} }) };
+			};`, nil),
 		click(`#notify-toggle`),
 		waitFor(`localStorage.getItem("handoff.notify") === "1"`),
 	)
 	c.expect(http.StatusAccepted, "POST", "/webchat/v1/visitors/"+second+"/agent-request", map[string]any{"id": "ask-1"}, false)
-	run(t, ctx, "get the alert", waitFor(`window.__notified.length === 1 && window.__notified[0].includes("Петър")`))
+	run(t, ctx, "get the alert",
+		waitFor(`window.__notified.length === 1 && window.__notified[0].includes("Петър")`),
+		waitFor(`window.__tones.length === 1 && window.__tones[0] > 0`),
+	)
 	run(t, ctx, "see the agent request first",
 		waitFor(`document.querySelector("#conversations li:first-child a.open").getAttribute("href").endsWith("/`+second+`")`),
 		waitFor(`document.querySelector("#conversations li:first-child").classList.contains("asked")`),

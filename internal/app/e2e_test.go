@@ -632,7 +632,8 @@ func startChildOnFreePorts(t *testing.T, dir string, env []string) (ch *child, h
 	}
 }
 
-// tryStartChild starts handoff in a child process and waits until it is ready.
+// tryStartChild starts handoff in a child process and waits until it is
+// ready. HANDOFF_E2E_CHILD=api in env runs the api role.
 func tryStartChild(dir string, env []string) (*child, error) {
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Dir = dir
@@ -695,8 +696,9 @@ func (ch *child) stop(t *testing.T) {
 	}
 }
 
-// runChild is the child process: handoff's all-in-one mode configured from
-// the environment, stopped by SIGTERM.
+// runChild is the child process: handoff configured from the environment,
+// stopped by SIGTERM; all-in-one unless HANDOFF_E2E_CHILD names the api or
+// worker role.
 func runChild() int {
 	cfg, err := config.Load("")
 	if err != nil {
@@ -706,7 +708,11 @@ func runChild() int {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	a, err := app.Start(ctx, cfg, app.RoleAll, logger)
+	role := app.RoleAll
+	if r := app.Role(os.Getenv("HANDOFF_E2E_CHILD")); r == app.RoleAPI || r == app.RoleWorker {
+		role = r
+	}
+	a, err := app.Start(ctx, cfg, role, logger)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/mail"
+	"net/url"
 	"os"
 	"regexp"
 	"strconv"
@@ -57,6 +58,8 @@ type Config struct {
 
 // AI configures the conversational AI.
 type AI struct {
+	// Enabled is the default of the ai_enabled setting.
+	Enabled bool `mapstructure:"enabled"`
 	// ConfidenceThreshold is the default of the ai_confidence_threshold
 	// setting.
 	ConfidenceThreshold float64 `mapstructure:"confidence_threshold"`
@@ -293,13 +296,34 @@ type WebChatLimits struct {
 // Search configures the search backend.
 type Search struct {
 	Backend       string        `mapstructure:"backend"`
+	Bleve         Bleve         `mapstructure:"bleve"`
+	Remote        RemoteIndex   `mapstructure:"remote"`
 	Elasticsearch Elasticsearch `mapstructure:"elasticsearch"`
+}
+
+// Bleve configures the embedded index.
+type Bleve struct {
+	// ServeAddr, when set, shares this process's index with the other
+	// processes of the deployment (search.backend remote), for holders of
+	// search.remote.token.
+	ServeAddr string `mapstructure:"serve_addr"`
+}
+
+// RemoteIndex is the embedded index another handoff process shares.
+type RemoteIndex struct {
+	// URL is the owner's search.bleve.serve_addr as http://host:port.
+	URL string `mapstructure:"url"`
+	// Token is the secret the owner and the processes it serves share.
+	Token string `mapstructure:"token"`
 }
 
 // Search backends.
 const (
 	SearchBleve         = "bleve"
 	SearchElasticsearch = "elasticsearch"
+	// SearchRemote is the embedded index of another handoff process, which
+	// shares it on its search.bleve.serve_addr.
+	SearchRemote = "remote"
 )
 
 // Elasticsearch configures the Elasticsearch backend.
@@ -311,6 +335,10 @@ type Elasticsearch struct {
 	CAFile      string   `mapstructure:"ca_file"`
 	IndexPrefix string   `mapstructure:"index_prefix"`
 }
+
+// minRemoteTokenLength is the shortest search.remote.token (as
+// remote.MinTokenLength).
+const minRemoteTokenLength = 16
 
 // Embedded reports whether handoff runs its own Temporal server.
 func (c *Config) Embedded() bool { return c.Temporal.Address == "" }
@@ -326,7 +354,11 @@ func (c *Config) DefaultSettings() chat.Settings {
 		NotificationPhone:     c.Notification.Phone,
 		MessengerHumanAgent:   c.Messenger.HumanAgent,
 		NotificationCooldown:  c.Notification.Cooldown,
+		AIEnabled:             c.AI.Enabled,
 		AIConfidenceThreshold: c.AI.ConfidenceThreshold,
+		BotReply:              c.Bot.Reply,
+		AgentRequestedReply:   c.Bot.AgentRequestedReply,
+		AgentPhrases:          c.Bot.AgentPhrases,
 	}
 }
 
@@ -385,6 +417,7 @@ var defaults = map[string]any{
 	"auth.session_secret":             "",
 	"auth.session_ttl":                "12h",
 	"auth.display_name":               "Support",
+	"ai.enabled":                      true,
 	"ai.confidence_threshold":         answerer.DefaultThreshold,
 	"ai.generative.url":               "",
 	"ai.generative.model":             "",
@@ -438,6 +471,9 @@ var defaults = map[string]any{
 	"bot.flows_check_interval":          "5s",
 	"bot.knowledge_seed":                "",
 	"search.backend":                    "bleve",
+	"search.bleve.serve_addr":           "",
+	"search.remote.url":                 "",
+	"search.remote.token":               "",
 	"search.elasticsearch.addresses":    []string{},
 	"search.elasticsearch.api_key":      "",
 	"search.elasticsearch.username":     "",
@@ -785,6 +821,21 @@ func (c *Config) Validate() error {
 	}
 	switch c.Search.Backend {
 	case SearchBleve:
+		if addr := c.Search.Bleve.ServeAddr; addr != "" {
+			if _, _, err := net.SplitHostPort(addr); err != nil {
+				bad("search.bleve.serve_addr", "must be host:port (e.g. 10.0.0.5:7245) or empty, got %q", addr)
+			}
+			if len(c.Search.Remote.Token) < minRemoteTokenLength {
+				bad("search.remote.token", "must be at least %d characters when search.bleve.serve_addr shares the index", minRemoteTokenLength)
+			}
+		}
+	case SearchRemote:
+		if u, err := url.Parse(c.Search.Remote.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("search.remote.url", "must be the index owner's search.bleve.serve_addr as http://host:port when search.backend is remote, got %q", c.Search.Remote.URL)
+		}
+		if len(c.Search.Remote.Token) < minRemoteTokenLength {
+			bad("search.remote.token", "must be at least %d characters (the owner's token) when search.backend is remote", minRemoteTokenLength)
+		}
 	case SearchElasticsearch:
 		es := c.Search.Elasticsearch
 		if len(es.Addresses) == 0 {
@@ -807,7 +858,7 @@ func (c *Config) Validate() error {
 			bad("search.elasticsearch.index_prefix", "must be a non-empty lower-case name without spaces or any of \"*\\<|,>/?#:, got %q", es.IndexPrefix)
 		}
 	default:
-		bad("search.backend", "must be bleve or elasticsearch, got %q", c.Search.Backend)
+		bad("search.backend", "must be bleve, remote or elasticsearch, got %q", c.Search.Backend)
 	}
 	return errors.Join(errs...)
 }

@@ -92,7 +92,7 @@ func wantDefaults() Config {
 			AgentPhrases:       defaults["bot.agent_phrases"].([]string),
 			FlowsCheckInterval: 5 * time.Second,
 		},
-		AI:     AI{ConfidenceThreshold: 0.45, Generative: Generative{Timeout: 5 * time.Second}},
+		AI:     AI{Enabled: true, ConfidenceThreshold: 0.45, Generative: Generative{Timeout: 5 * time.Second}},
 		Search: Search{Backend: SearchBleve, Elasticsearch: Elasticsearch{Addresses: []string{}, IndexPrefix: "handoff"}},
 		Messenger: Messenger{
 			Pages:        []string{},
@@ -223,7 +223,10 @@ func TestLoadDefaults(t *testing.T) {
 		{"temporal.max_history_events", func(c *Config) any { return c.Temporal.MaxHistoryEvents }, 0},
 		{"temporal.workflow_cache_size", func(c *Config) any { return c.Temporal.WorkflowCacheSize }, 1000},
 		{"auth.tokens", func(c *Config) any { return len(c.Auth.Tokens) }, 0},
-		{"DefaultSettings", func(c *Config) any { return c.DefaultSettings() }, chat.Settings{InactivityTimeout: time.Hour, NotificationCooldown: 30 * time.Minute, AIConfidenceThreshold: 0.45}},
+		{"DefaultSettings", func(c *Config) any { return c.DefaultSettings() }, chat.Settings{
+			InactivityTimeout: time.Hour, NotificationCooldown: 30 * time.Minute, AIEnabled: true, AIConfidenceThreshold: 0.45,
+			BotReply: cfg.Bot.Reply, AgentRequestedReply: cfg.Bot.AgentRequestedReply, AgentPhrases: cfg.Bot.AgentPhrases,
+		}},
 	} {
 		t.Run(f.key, func(t *testing.T) { f.check(t, cfg) })
 	}

@@ -28,6 +28,11 @@ func TestSearchBackendIsValidated(t *testing.T) {
 		"search:\n  backend: elasticsearch\n": "search.elasticsearch.addresses",
 		"search:\n  backend: elasticsearch\n  elasticsearch:\n    addresses: [es:9200]\n":                                    "search.elasticsearch.addresses[0]",
 		"search:\n  backend: elasticsearch\n  elasticsearch:\n    addresses: [http://es:9200]\n    index_prefix: Bad Name\n": "search.elasticsearch.index_prefix",
+		"search:\n  backend: remote\n":                                                "search.remote.url",
+		"search:\n  backend: remote\n  remote:\n    url: owner:7245\n":                "search.remote.url",
+		"search:\n  backend: remote\n  remote:\n    url: http://owner:7245\n":         "search.remote.token",
+		"search:\n  bleve:\n    serve_addr: 7245\n":                                   "search.bleve.serve_addr",
+		"search:\n  bleve:\n    serve_addr: :7245\n  remote:\n    token: too-short\n": "search.remote.token",
 	}
 	for file, key := range cases {
 		dir := isolate(t)
@@ -47,5 +52,12 @@ func TestSearchBackendIsValidated(t *testing.T) {
 	cfg, err := Load("")
 	if err != nil || len(cfg.Search.Elasticsearch.Addresses) != 2 || cfg.Search.Backend != SearchElasticsearch {
 		t.Errorf("elasticsearch from the environment: %+v, %v", cfg, err)
+	}
+	t.Setenv("HANDOFF_SEARCH_BACKEND", "remote")
+	t.Setenv("HANDOFF_SEARCH_REMOTE_URL", "http://owner:7245")
+	t.Setenv("HANDOFF_SEARCH_REMOTE_TOKEN", "a-token-of-16-chars")
+	cfg, err = Load("")
+	if err != nil || cfg.Search.Remote.URL != "http://owner:7245" || cfg.Search.Backend != SearchRemote {
+		t.Errorf("the shared index from the environment: %+v, %v", cfg.Search, err)
 	}
 }

@@ -41,7 +41,7 @@ type Client struct {
 	temporal         client.Client
 	window           time.Duration
 	maxHistoryEvents int
-	agentPhrases     *askhuman.Phrases
+	agentPhrases     func(ctx context.Context) *askhuman.Phrases
 }
 
 // Options configure new conversations.
@@ -50,9 +50,9 @@ type Options struct {
 	Window time.Duration
 	// MaxHistoryEvents continues a run as new at this history length (0 = server decides).
 	MaxHistoryEvents int
-	// AgentPhrases recognise customers asking for a human in their own
-	// words; nil recognises none.
-	AgentPhrases *askhuman.Phrases
+	// AgentPhrases returns the phrases in force that recognise customers
+	// asking for a human in their own words; nil recognises none.
+	AgentPhrases func(ctx context.Context) *askhuman.Phrases
 }
 
 // NewClient returns a client for conversation workflows.
@@ -73,15 +73,18 @@ type Conversation struct {
 // by a customer message with other content is a *chat.ReusedIDError. Text
 // with one of the agent phrases is marked as asking for a human.
 func (c *Client) CustomerMessage(ctx context.Context, channel, customerID string, msg workflows.CustomerMessage) (view chat.Conversation, duplicate bool, err error) {
-	if msg.Payload == "" && c.agentPhrases.Match(msg.Text) {
-		msg.AsksForHuman = true
-	}
+	msg.AsksForHuman = msg.AsksForHuman || c.asksForHuman(ctx, msg)
 	err = c.updateWithStart(ctx, channel, customerID, workflows.UpdateCustomerMessage, msg, &view)
 	if isDuplicate(err) {
 		view, err = c.view(ctx, workflows.ConversationWorkflowID(channel, customerID))
 		return view, true, err
 	}
 	return view, false, err
+}
+
+// asksForHuman reports whether msg's text has one of the agent phrases.
+func (c *Client) asksForHuman(ctx context.Context, msg workflows.CustomerMessage) bool {
+	return msg.Payload == "" && c.agentPhrases != nil && c.agentPhrases(ctx).Match(msg.Text)
 }
 
 // SignalCustomerMessage records a customer's message with
@@ -92,9 +95,7 @@ func (c *Client) CustomerMessage(ctx context.Context, channel, customerID string
 // already received, or one they refuse, is dropped there (and logged). For
 // callers that need durability, not a verdict: Messenger's webhook.
 func (c *Client) SignalCustomerMessage(ctx context.Context, channel, customerID string, msg workflows.CustomerMessage) error {
-	if msg.Payload == "" && c.agentPhrases.Match(msg.Text) {
-		msg.AsksForHuman = true
-	}
+	msg.AsksForHuman = msg.AsksForHuman || c.asksForHuman(ctx, msg)
 	id := workflows.ConversationWorkflowID(channel, customerID)
 	opts := c.startOptions(id)
 	// Signal-with-start signals a running conversation and starts one

@@ -10,6 +10,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
+	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
@@ -42,7 +44,19 @@ var ErrUnavailable = errors.New("settings workflow unavailable")
 type Store struct {
 	client   client.Client
 	defaults chat.Settings
+
+	// inForce caches the settings in force for InForce, which runs for
+	// every bot reply: read at most every InForceMaxAge, and at once after
+	// a change made through this store.
+	mu         sync.Mutex
+	inForce    chat.Settings
+	inForceAt  time.Time
+	haveCached bool
 }
+
+// InForceMaxAge is how old the settings InForce returns may be: a change
+// made in another process applies here within this long.
+const InForceMaxAge = 2 * time.Second
 
 // Current is the settings in force and how they came to be.
 type Current struct {
@@ -123,7 +137,9 @@ func (s *Store) Change(ctx context.Context, author, requestID string, patch chat
 	if err == nil {
 		var view workflows.SettingsView
 		if err = handle.Get(ctx, &view); err == nil {
-			return s.current(view), nil
+			cur := s.current(view)
+			s.remember(cur.Settings)
+			return cur, nil
 		}
 	}
 	return Current{}, changeError(err)
@@ -175,13 +191,27 @@ func (s *Store) History(ctx context.Context) ([]chat.SettingsChange, error) {
 	return changes, nil
 }
 
-// InForce returns only the settings in force now (for activities.Settings).
+// InForce returns the settings in force, at most InForceMaxAge old (for
+// the activities: the bot's texts, the AI, alerts, the countdown).
 func (s *Store) InForce(ctx context.Context) (chat.Settings, error) {
+	s.mu.Lock()
+	cached, at, ok := s.inForce, s.inForceAt, s.haveCached
+	s.mu.Unlock()
+	if ok && time.Since(at) < InForceMaxAge {
+		return cached, nil
+	}
 	cur, err := s.Current(ctx)
 	if err != nil {
 		return chat.Settings{}, err
 	}
+	s.remember(cur.Settings)
 	return cur.Settings, nil
+}
+
+func (s *Store) remember(in chat.Settings) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.inForce, s.inForceAt, s.haveCached = in, time.Now(), true
 }
 
 // wrap says what failed, marking Temporal being unavailable with
