@@ -79,6 +79,9 @@ var uiStrings = map[string]map[string]string{
 		"s_agent_phrases": "Phrases that ask for a human, one per line", "s_agent_phrases_hint": "Case, punctuation and word endings do not matter. Empty: only buttons ask for a human.",
 		"s_changes": "Changes", "s_when": "When", "s_who": "Who", "s_what": "What",
 		"js_changed_default": "Changed; the default from config.yaml is: {v}", "js_follows_config": "Follows config.yaml.",
+		"flows": "Flows", "f_file": "File", "f_loaded": "In force since", "f_version": "Version (SHA-256)",
+		"f_last_error": "The file's current content is not in force", "f_reload": "Reload the flows file", "f_blocks": "Blocks", "f_block": "Block",
+		"js_f_start": "start block", "js_f_fallback": "fallback block", "js_f_line": "line {n}", "js_f_reloaded": "The flows file was loaded.",
 		"js_reset": "Reset to default", "js_reset_named": "Reset {n} to the default", "js_saved": "Saved.", "js_nothing_changed": "Nothing changed.",
 	},
 	"bg": {
@@ -114,6 +117,9 @@ var uiStrings = map[string]map[string]string{
 		"s_agent_phrases": "Фрази, с които клиент иска човек, по една на ред", "s_agent_phrases_hint": "Главните букви, пунктуацията и окончанията нямат значение. Празно: само бутоните искат човек.",
 		"s_changes": "Промени", "s_when": "Кога", "s_who": "Кой", "s_what": "Какво",
 		"js_changed_default": "Променено; стойността от config.yaml е: {v}", "js_follows_config": "Следва config.yaml.",
+		"flows": "Потоци", "f_file": "Файл", "f_loaded": "В сила от", "f_version": "Версия (SHA-256)",
+		"f_last_error": "Текущото съдържание на файла не е в сила", "f_reload": "Зареди файла с потоците отново", "f_blocks": "Блокове", "f_block": "Блок",
+		"js_f_start": "начален блок", "js_f_fallback": "резервен блок", "js_f_line": "ред {n}", "js_f_reloaded": "Файлът с потоците е зареден.",
 		"js_reset": "Върни стойността по подразбиране", "js_reset_named": "Върни {n} по подразбиране", "js_saved": "Запазено.", "js_nothing_changed": "Нищо не е променено.",
 	},
 }

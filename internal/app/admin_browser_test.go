@@ -3,7 +3,11 @@ package app_test
 import (
 	"context"
 	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -81,5 +85,60 @@ func TestSettingsPageInTheBrowser(t *testing.T) {
 		chromedp.Navigate(base+"/dashboard/settings"),
 		chromedp.WaitReady(`#forbidden`, chromedp.ByQuery),
 		waitFor(`!document.querySelector("#settings-form")`),
+	)
+}
+
+// The flows page shows every block with its previews; a broken file, on
+// reload, shows its error with file and line while the flows in force stay;
+// the fixed file reloads cleanly.
+func TestFlowsPageInTheBrowser(t *testing.T) {
+	original, err := os.ReadFile(shopFlows(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "flows.yaml")
+	if err := os.WriteFile(path, original, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := testConfig(t.TempDir())
+	cfg.Auth.Users = dashboardUsers(t)
+	cfg.Bot.Flows = path
+	cfg.Bot.FlowsCheckInterval = time.Hour // reloaded by the button only
+	a := startApp(t, cfg, app.RoleAll)
+	base := "http://" + a.HTTPAddr()
+	ctx := browser(t)
+
+	logInAs(t, ctx, base, "ivan")
+	welcome := `document.querySelector('#flows-blocks tr[data-block="welcome"]')`
+	run(t, ctx, "open the flows",
+		chromedp.Navigate(base+"/dashboard/flows"),
+		waitFor(`document.querySelector("#flows-path").textContent === `+jsString(path)),
+		waitFor(`!!`+welcome+` && `+welcome+`.querySelector(".tags").textContent.includes("start")`),
+		waitFor(welcome+`.querySelector(".block-preview").textContent.includes("Здравейте!") && `+welcome+`.querySelector(".block-preview").textContent.includes("Hello!")`),
+		waitFor(`document.querySelector("#flows-error").hidden`),
+	)
+	broken := strings.Replace(string(original), "goto: delivery", "goto: nowhere_at_all", 1)
+	if err := os.WriteFile(path, []byte(broken), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	run(t, ctx, "reload the broken file",
+		click(`#flows-reload`),
+		waitFor(`!document.querySelector("#flows-error").hidden && document.querySelector("#flows-error-text").textContent.includes("nowhere_at_all")`),
+		waitFor(`/line \d+|:\d+/.test(document.querySelector("#flows-error-text").textContent)`),
+		waitFor(`document.querySelector("#flows-message").textContent.includes("unchanged") && !!`+welcome),
+	)
+	if err := os.WriteFile(path, original, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	run(t, ctx, "reload the fixed file",
+		click(`#flows-reload`),
+		waitFor(`document.querySelector("#flows-error").hidden && document.querySelector("#flows-message").textContent !== ""`),
+	)
+
+	run(t, ctx, "log out", chromedp.Click(`.logout button`, chromedp.ByQuery), chromedp.WaitReady(`#login-form`, chromedp.ByQuery))
+	logInAs(t, ctx, base, "maria")
+	run(t, ctx, "agent opens the flows",
+		chromedp.Navigate(base+"/dashboard/flows"),
+		chromedp.WaitReady(`#forbidden`, chromedp.ByQuery),
 	)
 }

@@ -52,6 +52,8 @@ func TestDashboardInTheBrowser(t *testing.T) {
 	// process's own address.
 	cfg.HTTP.Addr = freeAddr(t)
 	cfg.HTTP.PublicURL = "http://" + cfg.HTTP.Addr
+	// Auditors' links into the Temporal UI (the embedded UI is off here).
+	cfg.Temporal.UI.URL = "https://temporal-ui.example"
 	a := startApp(t, cfg, app.RoleAll)
 	c := newAPI(t, a)
 	ctx := browser(t)
@@ -241,6 +243,8 @@ func TestDashboardInTheBrowser(t *testing.T) {
 		chromedp.Navigate(base+"/dashboard/conversations/webchat/"+first),
 		waitFor(count(`.message.staff`)+` === 3`),
 		waitFor(`!document.querySelector("#composer") && document.querySelector("#live-chat").disabled`),
+		waitFor(`document.querySelector("#history-link").href === "https://temporal-ui.example/namespaces/default/workflows/"
+			+ encodeURIComponent("conversation/webchat/`+first+`")`),
 	)
 	run(t, ctx, "auditor sends", chromedp.Evaluate(fetchStatus("POST", "/api/v1/conversations/webchat/"+first+"/messages", `{"text":"hi"}`), &status, awaitPromise))
 	if status != http.StatusForbidden {
