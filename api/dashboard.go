@@ -82,6 +82,7 @@ func (s *server) dashboardRoutes(r *gin.Engine) {
 	pagesGroup.GET("/conversations/:channel/:customer", s.conversationPage)
 	pagesGroup.GET("/settings", s.adminPage("settings.html", "settings"))
 	pagesGroup.GET("/flows", s.adminPage("flows.html", "flows"))
+	pagesGroup.GET("/knowledge", s.adminPage("knowledge.html", "knowledge"))
 	staffAPI := r.Group("/api/v1", s.guard(s.requireStaff))
 	staffAPI.GET("/events", s.handleStream(s.listEvents))
 	staffAPI.GET("/conversations/:channel/:customer/events", s.handleStream(s.conversationEvents))

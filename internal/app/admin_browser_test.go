@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -24,6 +25,27 @@ func logInAs(t *testing.T, ctx context.Context, base, name string) {
 		chromedp.Click(`#login-submit`, chromedp.ByQuery),
 		chromedp.WaitReady(`#conversations`, chromedp.ByQuery),
 	)
+}
+
+// reloadUntil opens url, again every 2 seconds for up to 30, until the
+// JavaScript expression is true: for what a page reads once when it loads.
+func reloadUntil(url, expr string) chromedp.Action {
+	return chromedp.ActionFunc(func(ctx context.Context) error {
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			var ok bool
+			if err := chromedp.Run(ctx, chromedp.Navigate(url), chromedp.Sleep(time.Second), chromedp.Evaluate(expr, &ok)); err != nil {
+				return err
+			}
+			if ok {
+				return nil
+			}
+			if time.Now().After(deadline) {
+				return fmt.Errorf("after 30 s of reloading %s, still not %s", url, expr)
+			}
+			time.Sleep(time.Second)
+		}
+	})
 }
 
 // setValue replaces the value of the form field selector.
@@ -139,6 +161,85 @@ func TestFlowsPageInTheBrowser(t *testing.T) {
 	logInAs(t, ctx, base, "maria")
 	run(t, ctx, "agent opens the flows",
 		chromedp.Navigate(base+"/dashboard/flows"),
+		chromedp.WaitReady(`#forbidden`, chromedp.ByQuery),
+	)
+}
+
+// The knowledge-base page: a question the AI declined is listed among the
+// unanswered; answered there as a new entry, the AI answers the next
+// customer who asks it in other words. The entry's counter counts that
+// answer. A staff reply saved from a conversation arrives pre-filled.
+func TestKnowledgePageInTheBrowser(t *testing.T) {
+	cfg := testConfig(t.TempDir())
+	cfg.Auth.Users = dashboardUsers(t)
+	cfg.Bot.Flows = shopFlows(t)
+	a := startApp(t, cfg, app.RoleAll)
+	c := newAPI(t, a)
+	c.expect(http.StatusOK, "POST", "/api/v1/knowledge/import", []byte(`[
+  {"id": "delivery-price", "lang": "en", "question": "How much does delivery cost?", "answer": "Delivery is free for orders over 50 EUR."}
+]`), true)
+	base := "http://" + a.HTTPAddr()
+	ctx := browser(t)
+
+	const asked = "Може ли да платя с биткойн?"
+	const answer = "Да, приемаме биткойн чрез партньора ни за плащания."
+	first := greeted(c)
+	c.say(first, map[string]any{"id": "q1", "text": asked})
+	msgs := c.waitTranscript(first, func(m []message) bool { _, ok := botTextAfter(m, "q1"); return ok })
+	if text, _ := botTextAfter(msgs, "q1"); text == answer || !strings.Contains(text, "not sure") && !strings.Contains(text, "сигур") {
+		t.Fatalf("before it was taught the bot answered %q; want the AI's decline", text)
+	}
+
+	logInAs(t, ctx, base, "ivan")
+	group := `document.querySelector('#kb-unanswered li.group[data-question=` + jsString(asked) + `]')`
+	run(t, ctx, "answer the unanswered question",
+		reloadUntil(base+"/dashboard/knowledge", `!!document.querySelector('#kb-entries tr[data-id="delivery-price"]') && !!`+group),
+		chromedp.Evaluate(group+`.querySelector("button.answer-new").click()`, nil),
+		waitFor(`!document.querySelector("#kb-form").hidden && document.querySelector("#kb-question").value === `+jsString(asked)),
+		setValue(`#kb-id`, "pay-bitcoin"),
+		setValue(`#kb-answer`, answer),
+		click(`#kb-save`),
+		waitFor(`document.querySelector("#kb-form").hidden && !!document.querySelector('#kb-entries tr[data-id="pay-bitcoin"]')`),
+	)
+
+	// Another customer asks in other words; the AI answers from the new
+	// entry (it re-reads the knowledge base within seconds).
+	second := greeted(c)
+	tries := 0
+	waitUntil(t, 40*time.Second, "the new entry to answer another phrasing", func() (bool, error) {
+		tries++
+		id := fmt.Sprintf("ask-%d", tries)
+		c.say(second, map[string]any{"id": id, "text": "Приемате ли плащане с биткойни?"})
+		msgs := c.waitTranscript(second, func(m []message) bool { _, ok := botTextAfter(m, id); return ok })
+		if text, _ := botTextAfter(msgs, id); text != answer {
+			time.Sleep(2 * time.Second)
+			return false, fmt.Errorf("the bot answered %q", text)
+		}
+		return true, nil
+	})
+	run(t, ctx, "see the entry's counter",
+		reloadUntil(base+"/dashboard/knowledge", `Number((document.querySelector('#kb-entries tr[data-id="pay-bitcoin"] .answered') || {}).textContent) === 1`),
+	)
+
+	// Save a staff reply from a conversation: the form opens pre-filled
+	// with the customer's question and the reply.
+	c.expect(http.StatusCreated, "POST", conversationPath(first)+"/messages", map[string]any{"id": "s1", "text": "We ship to Greece in 3 days."}, true)
+	run(t, ctx, "save a staff reply as an entry",
+		chromedp.Navigate(base+"/dashboard/conversations/webchat/"+first),
+		waitFor(`!!document.querySelector(".message.staff button.save-entry")`),
+		// Clicked after the evaluation returns: the click leaves the page.
+		chromedp.Evaluate(`setTimeout(() => document.querySelector(".message.staff button.save-entry").click(), 0)`, nil),
+	)
+	run(t, ctx, "see the pre-filled entry",
+		chromedp.WaitReady(`#kb-form`, chromedp.ByQuery),
+		waitFor(`!document.querySelector("#kb-form").hidden && document.querySelector("#kb-question").value === `+jsString(asked)+
+			` && document.querySelector("#kb-answer").value === "We ship to Greece in 3 days."`),
+	)
+
+	run(t, ctx, "log out", chromedp.Click(`.logout button`, chromedp.ByQuery), chromedp.WaitReady(`#login-form`, chromedp.ByQuery))
+	logInAs(t, ctx, base, "maria")
+	run(t, ctx, "agent opens the knowledge base",
+		chromedp.Navigate(base+"/dashboard/knowledge"),
 		chromedp.WaitReady(`#forbidden`, chromedp.ByQuery),
 	)
 }

@@ -71,9 +71,29 @@
     }
     const d = delivery(m);
     if (d) li.append(d);
+    if (role === "admin" && m.sender === "staff" && m.text) {
+      const save = el("button", "save-entry", t("save_entry"));
+      save.type = "button";
+      save.addEventListener("click", () => saveAsEntry(m));
+      li.append(save);
+    }
     return li;
   }
+  // saveAsEntry opens the knowledge-base page with a new entry pre-filled:
+  // the customer's latest message before this staff reply as the question,
+  // the reply (and its link buttons) as the answer.
+  function saveAsEntry(m) {
+    let question = null;
+    for (const [seq, msg] of messages) if (seq < m.seq && msg.sender === "customer" && msg.text && (!question || seq > question.seq)) question = msg;
+    sessionStorage.setItem("handoff.kb.draft", JSON.stringify({
+      question: question ? question.text : "", answer: m.text, lang: customerLanguage || "bg",
+      links: (m.buttons || []).filter((b) => b.url).map((b) => ({ title: b.title, url: b.url })),
+    }));
+    location.href = "/dashboard/knowledge";
+  }
+  const messages = new Map(); // seq → message
   function add(m) {
+    messages.set(m.seq, m);
     const li = messageItem(m);
     const old = items.get(m.seq);
     if (old) { old.replaceWith(li); items.set(m.seq, li); return; }
