@@ -41,6 +41,7 @@ func (a *Search) IndexConversation(ctx context.Context, req IndexRequest) error 
 			Author:         m.Author,
 			Text:           m.Text,
 			Attachments:    attachmentURLs(m.Attachments),
+			TemplateID:     m.TemplateID,
 			SentAt:         m.SentAt,
 		}
 		if ai := m.AI; ai != nil && m.Sender == chat.SenderCustomer {

@@ -183,12 +183,15 @@ type staffMessageRequest struct {
 	Text        string            `json:"text"`
 	Attachments []chat.Attachment `json:"attachments"`
 	Buttons     []chat.Button     `json:"buttons"`
+	// TemplateID names the library template the message was made from;
+	// the template's send counter counts it.
+	TemplateID string `json:"template_id"`
 }
 
 // content trims the message, fills in defaults and checks it whole (see
 // chat.Content.Validate); the error names the field.
 func (req *staffMessageRequest) content() (chat.Content, error) {
-	content := chat.Content{Text: cleanText(req.Text), Attachments: req.Attachments, Buttons: req.Buttons}
+	content := chat.Content{Text: cleanText(req.Text), Attachments: req.Attachments, Buttons: req.Buttons, TemplateID: req.TemplateID}
 	if content.Text == "" && len(content.Attachments) == 0 {
 		return content, badRequest(`field "text" (or an image in "attachments") is required and must not be blank`)
 	}

@@ -170,7 +170,14 @@ type EntryStats struct {
 	AskedForHuman int    `json:"asked_for_human"`
 }
 
-// MaxStatsEntries caps how many entries EntryStats reports.
+// TemplateSends is how many staff messages were made from one template.
+type TemplateSends struct {
+	TemplateID string `json:"template_id"`
+	Sent       int    `json:"sent"`
+}
+
+// MaxStatsEntries caps how many entries EntryStats (and templates
+// TemplateSends) reports.
 const MaxStatsEntries = 10000
 
 // Index is a search backend.
@@ -200,6 +207,10 @@ type Index interface {
 	// a message and was not declined, ordered by entry ID; at most
 	// MaxStatsEntries entries.
 	EntryStats(ctx context.Context) ([]EntryStats, error)
+	// TemplateSends counts the staff messages with each TemplateID (a
+	// message indexed again counts once), ordered by template ID; at most
+	// MaxStatsEntries templates.
+	TemplateSends(ctx context.Context) ([]TemplateSends, error)
 	KnowledgeIndex
 	Close() error
 }

@@ -110,6 +110,9 @@ func staffDigest(msg StaffMessage) string {
 		return d.sum()
 	}
 	d.add("staff", msg.Text, msg.Block, strconv.Itoa(len(msg.Attachments)), strconv.Itoa(len(msg.Buttons)))
+	if msg.TemplateID != "" {
+		d.add("template", msg.TemplateID)
+	}
 	for _, a := range msg.Attachments {
 		d.add(a.Type, a.URL)
 	}

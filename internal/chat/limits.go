@@ -57,6 +57,8 @@ var (
 	localePattern    = regexp.MustCompile(`^[A-Za-z]{2,8}([_-][A-Za-z0-9]{1,8})*$`)
 	attachmentType   = regexp.MustCompile(`^[a-z_]{1,32}$`)
 	messengerID      = regexp.MustCompile(`^[0-9]{1,32}$`)
+	// templateIDPattern is a library template's ID.
+	templateIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 )
 
 // FieldError says which field of an input is wrong, and how.

@@ -30,6 +30,8 @@ type Message struct {
 	SentAt  time.Time `json:"sent_at"`
 	// Block is the flow block a bot or staff message was made from.
 	Block string `json:"block,omitempty"`
+	// TemplateID is the library template a staff message was made from.
+	TemplateID string `json:"template_id,omitempty"`
 	// AI marks a customer message the AI answered or declined to answer.
 	AI *AIAnswer `json:"ai,omitempty"`
 	// Delivery says how a message to the customer fared on channels that
@@ -49,6 +51,9 @@ type Content struct {
 	Buttons     []Button     `json:"buttons,omitempty"`
 	// Block is the flow block the content was made from, if any.
 	Block string `json:"block,omitempty"`
+	// TemplateID is the library template the content was made from, if
+	// any: the template's send counter counts the messages that carry it.
+	TemplateID string `json:"template_id,omitempty"`
 }
 
 // Validate checks what staff send: text or an image, images by web URL, and
@@ -57,6 +62,9 @@ type Content struct {
 func (c Content) Validate() error {
 	if c.Text == "" && len(c.Attachments) == 0 {
 		return errors.New("a staff message needs text or an image")
+	}
+	if c.TemplateID != "" && !templateIDPattern.MatchString(c.TemplateID) {
+		return invalid("template_id", "must be a template's ID: 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit")
 	}
 	if c.Text != "" {
 		if err := CheckText("text", c.Text); err != nil {
@@ -154,5 +162,5 @@ const (
 // AsMessage is the content as a transcript message.
 func (c Content) AsMessage(id string, sender Sender, author string, at time.Time) Message {
 	return Message{ID: id, Sender: sender, Author: author, Text: c.Text, Attachments: c.Attachments,
-		Buttons: c.Buttons, Block: c.Block, SentAt: at}
+		Buttons: c.Buttons, Block: c.Block, TemplateID: c.TemplateID, SentAt: at}
 }

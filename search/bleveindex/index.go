@@ -61,6 +61,7 @@ const (
 	fieldIndexedAt      = "indexed_at"
 	fieldSender         = "sender"
 	fieldAIEntryID      = "ai_entry_id"
+	fieldTemplateID     = "template_id"
 	fieldAIDeclined     = "ai_declined"
 	fieldAIReason       = "ai_reason"
 	fieldAIAnswered     = "ai_answered" // an entry answered: an entry ID and no decline
@@ -81,6 +82,8 @@ type messageDoc struct {
 	AIAnswered      bool      `json:"ai_answered"`
 	AIHelped        bool      `json:"ai_helped"`
 	AIAskedForHuman bool      `json:"ai_asked_for_human"`
+	// TemplateID is set on staff messages made from a template.
+	TemplateID string `json:"template_id,omitempty"`
 }
 
 type conversationDoc struct {
@@ -98,7 +101,7 @@ func Open(dir string) (*Index, error) {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("bleve: create %s: %w", dir, err)
 	}
-	messages, err := openOrCreate(filepath.Join(dir, "messages.bleve"), messageMapping())
+	messages, err := openMessages(filepath.Join(dir, "messages.bleve"))
 	if err != nil {
 		return nil, err
 	}
@@ -171,58 +174,102 @@ func openOrCreate(path string, m mapping.IndexMapping) (bleve.Index, error) {
 // made before the documents had an indexed_at field (which the change feed
 // follows) is rebuilt from its own stored documents, each stamped now.
 func openConversations(path string) (bleve.Index, error) {
-	idx, err := openOrCreate(path, conversationMapping())
+	x, m := &Index{}, conversationMapping()
+	return openRebuilt(path, m, fieldIndexedAt, func(raw string) (*document.Document, error) {
+		var c chat.ConversationSummary
+		if err := json.Unmarshal([]byte(raw), &c); err != nil {
+			return nil, err
+		}
+		c.IndexedAt = x.nextIndexedAt()
+		return conversationDocument(m, c)
+	})
+}
+
+// openMessages opens the messages' index. An index made before messages
+// had a template_id field (which the template send counts read) is rebuilt
+// from its own stored documents.
+func openMessages(path string) (bleve.Index, error) {
+	m := messageMapping()
+	return openRebuilt(path, m, fieldTemplateID, func(raw string) (*document.Document, error) {
+		var msg search.Message
+		if err := json.Unmarshal([]byte(raw), &msg); err != nil {
+			return nil, err
+		}
+		return messageDocument(m, msg)
+	})
+}
+
+// rebuildPage is how many stored documents one step of a rebuild reads.
+const rebuildPage = 1000
+
+// openRebuilt opens the index at path, creating it with m on first use. An
+// index whose mapping lacks field was made by an earlier version: it is
+// rebuilt with m into a new directory from its own stored documents (the
+// whole document as JSON in fieldDoc, mapped again by remap), page by page,
+// which then replaces it.
+func openRebuilt(path string, m mapping.IndexMapping, field string, remap func(raw string) (*document.Document, error)) (bleve.Index, error) {
+	old, err := openOrCreate(path, m)
 	if err != nil {
 		return nil, err
 	}
-	if hasField(idx.Mapping(), fieldIndexedAt) {
-		return idx, nil
+	if hasField(old.Mapping(), field) {
+		return old, nil
 	}
-	var docs []chat.ConversationSummary
-	for from := 0; ; from += 1000 {
-		req := bleve.NewSearchRequestOptions(bleve.NewMatchAllQuery(), 1000, from, false)
+	next := path + ".rebuild"
+	if err := os.RemoveAll(next); err != nil {
+		_ = old.Close()
+		return nil, fmt.Errorf("bleve: clear %s: %w", next, err)
+	}
+	fresh, err := bleve.New(next, m)
+	if err != nil {
+		_ = old.Close()
+		return nil, fmt.Errorf("bleve: rebuild %s: %w", path, err)
+	}
+	fail := func(err error) (bleve.Index, error) {
+		_ = errors.Join(old.Close(), fresh.Close(), os.RemoveAll(next))
+		return nil, fmt.Errorf("bleve: rebuild %s: %w", path, err)
+	}
+	for from := 0; ; from += rebuildPage {
+		req := bleve.NewSearchRequestOptions(bleve.NewMatchAllQuery(), rebuildPage, from, false)
 		req.Fields = []string{fieldDoc}
-		res, err := idx.Search(req)
+		req.SortBy([]string{"_id"})
+		res, err := old.Search(req)
 		if err != nil {
-			_ = idx.Close()
-			return nil, fmt.Errorf("bleve: read %s to rebuild it: %w", path, err)
+			return fail(err)
 		}
+		batch := fresh.NewBatch()
 		for _, hit := range res.Hits {
-			var c chat.ConversationSummary
-			if decodeStored(hit, &c) == nil {
-				docs = append(docs, c)
+			raw, ok := hit.Fields[fieldDoc].(string)
+			if !ok {
+				continue
+			}
+			doc, err := remap(raw)
+			if err != nil {
+				continue // a document this version cannot read is left out
+			}
+			if err := batch.IndexAdvanced(doc); err != nil {
+				return fail(err)
 			}
 		}
-		if len(res.Hits) < 1000 {
+		if err := fresh.Batch(batch); err != nil {
+			return fail(err)
+		}
+		if len(res.Hits) < rebuildPage {
 			break
 		}
 	}
-	if err := idx.Close(); err != nil {
-		return nil, fmt.Errorf("bleve: close %s to rebuild it: %w", path, err)
+	if err := errors.Join(old.Close(), fresh.Close()); err != nil {
+		return fail(err)
 	}
 	if err := os.RemoveAll(path); err != nil {
-		return nil, fmt.Errorf("bleve: remove %s to rebuild it: %w", path, err)
+		return nil, fmt.Errorf("bleve: replace %s: %w", path, err)
 	}
-	idx, err = bleve.New(path, conversationMapping())
+	if err := os.Rename(next, path); err != nil {
+		return nil, fmt.Errorf("bleve: replace %s with its rebuild: %w", path, err)
+	}
+	idx, err := bleve.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("bleve: rebuild %s: %w", path, err)
-	}
-	x := &Index{conversations: idx}
-	batch := idx.NewBatch()
-	for _, c := range docs {
-		c.IndexedAt = x.nextIndexedAt()
-		doc, err := x.conversationDocument(c)
-		if err == nil {
-			err = batch.IndexAdvanced(doc)
-		}
-		if err != nil {
-			_ = idx.Close()
-			return nil, err
-		}
-	}
-	if err := idx.Batch(batch); err != nil {
-		_ = idx.Close()
-		return nil, fmt.Errorf("bleve: rebuild %s: %w", path, err)
+		return nil, fmt.Errorf("bleve: open %s after its rebuild: %w", path, err)
 	}
 	return idx, nil
 }
@@ -282,6 +329,7 @@ func messageMapping() mapping.IndexMapping {
 	doc.AddFieldMappingsAt(fieldSender, keywordField())
 	doc.AddFieldMappingsAt(fieldAIEntryID, keywordField())
 	doc.AddFieldMappingsAt(fieldAIReason, keywordField())
+	doc.AddFieldMappingsAt(fieldTemplateID, keywordField())
 	for _, f := range []string{fieldAIDeclined, fieldAIAnswered, fieldAIHelped, fieldAIAskedHuman} {
 		doc.AddFieldMappingsAt(f, boolField())
 	}
@@ -323,17 +371,9 @@ func (x *Index) IndexMessages(ctx context.Context, msgs []search.Message) error 
 		if m.ID == "" || m.ConversationID == "" {
 			return fmt.Errorf("bleve: message needs an ID and a conversation ID: %+v", m)
 		}
-		raw, err := json.Marshal(m)
+		doc, err := messageDocument(x.messages.Mapping(), m)
 		if err != nil {
-			return fmt.Errorf("bleve: encode message %s: %w", m.ID, err)
-		}
-		doc, err := mapDocument(x.messages, m.Key(), messageDoc{
-			Doc: string(raw), ConversationID: m.ConversationID, Text: m.Text, SentAt: m.SentAt, Sender: m.Sender,
-			AIEntryID: m.AIEntryID, AIDeclined: m.AIDeclined, AIReason: m.AIReason,
-			AIAnswered: m.AIEntryID != "" && !m.AIDeclined, AIHelped: m.AIHelped, AIAskedForHuman: m.AIAskedForHuman,
-		})
-		if err != nil {
-			return fmt.Errorf("bleve: index message %s: %w", m.ID, err)
+			return err
 		}
 		docs = append(docs, doc)
 	}
@@ -345,6 +385,25 @@ func (x *Index) IndexMessages(ctx context.Context, msgs []search.Message) error 
 
 // writeMessages is the messages' writer: a later document of a Key
 // replaces an earlier one.
+// messageDocument maps m as the messages' index stores it.
+func messageDocument(m mapping.IndexMapping, msg search.Message) (*document.Document, error) {
+	raw, err := json.Marshal(msg)
+	if err != nil {
+		return nil, fmt.Errorf("bleve: encode message %s: %w", msg.ID, err)
+	}
+	doc := document.NewDocument(msg.Key())
+	err = m.MapDocument(doc, messageDoc{
+		Doc: string(raw), ConversationID: msg.ConversationID, Text: msg.Text, SentAt: msg.SentAt, Sender: msg.Sender,
+		AIEntryID: msg.AIEntryID, AIDeclined: msg.AIDeclined, AIReason: msg.AIReason,
+		AIAnswered: msg.AIEntryID != "" && !msg.AIDeclined, AIHelped: msg.AIHelped, AIAskedForHuman: msg.AIAskedForHuman,
+		TemplateID: msg.TemplateID,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("bleve: index message %s: %w", msg.ID, err)
+	}
+	return doc, nil
+}
+
 func (x *Index) writeMessages(docs []*document.Document) error {
 	batch := x.messages.NewBatch()
 	for _, doc := range docs {
@@ -377,6 +436,12 @@ func (x *Index) UpsertConversation(ctx context.Context, c chat.ConversationSumma
 // conversationDocument maps a conversation document stamped with the
 // moment it is stored.
 func (x *Index) conversationDocument(c chat.ConversationSummary) (*document.Document, error) {
+	return conversationDocument(x.conversations.Mapping(), c)
+}
+
+// conversationDocument maps c as the conversations' index (of mapping m)
+// stores it.
+func conversationDocument(m mapping.IndexMapping, c chat.ConversationSummary) (*document.Document, error) {
 	raw, err := json.Marshal(c)
 	if err != nil {
 		return nil, fmt.Errorf("bleve: encode conversation %s: %w", c.ID, err)
@@ -388,8 +453,8 @@ func (x *Index) conversationDocument(c chat.ConversationSummary) (*document.Docu
 	if c.AgentRequestedAt != nil {
 		data.AgentRequested = 1
 	}
-	doc, err := mapDocument(x.conversations, c.ID, data)
-	if err != nil {
+	doc := document.NewDocument(c.ID)
+	if err := m.MapDocument(doc, data); err != nil {
 		return nil, fmt.Errorf("bleve: index conversation %s: %w", c.ID, err)
 	}
 	return doc, nil
@@ -662,6 +727,29 @@ func (x *Index) EntryStats(_ context.Context) ([]search.EntryStats, error) {
 		out = append(out, search.EntryStats{EntryID: id, Answered: n, Helped: helped[id], AskedForHuman: asked[id]})
 	}
 	slices.SortFunc(out, func(a, b search.EntryStats) int { return strings.Compare(a.EntryID, b.EntryID) })
+	return out, nil
+}
+
+// TemplateSends counts the staff messages made from each template, with a
+// facet on the template ID.
+func (x *Index) TemplateSends(_ context.Context) ([]search.TemplateSends, error) {
+	staff := bleve.NewTermQuery("staff")
+	staff.SetField(fieldSender)
+	req := bleve.NewSearchRequestOptions(staff, 0, 0, false)
+	req.AddFacet("templates", bleve.NewFacetRequest(fieldTemplateID, search.MaxStatsEntries))
+	res, err := x.messages.Search(req)
+	if err != nil {
+		return nil, fmt.Errorf("bleve: count template sends: %w", err)
+	}
+	out := []search.TemplateSends{}
+	if f := res.Facets["templates"]; f != nil && f.Terms != nil {
+		for _, t := range f.Terms.Terms() {
+			if t.Term != "" { // a message typed by hand maps an empty template ID
+				out = append(out, search.TemplateSends{TemplateID: t.Term, Sent: t.Count})
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b search.TemplateSends) int { return strings.Compare(a.TemplateID, b.TemplateID) })
 	return out, nil
 }
 

@@ -461,6 +461,44 @@ func (x *Index) EntryStats(ctx context.Context) ([]search.EntryStats, error) {
 	return out, nil
 }
 
+// TemplateSends counts the staff messages made from each template with a
+// terms aggregation on the template ID.
+func (x *Index) TemplateSends(ctx context.Context) ([]search.TemplateSends, error) {
+	body, err := json.Marshal(templateSendsQuery())
+	if err != nil {
+		return nil, fmt.Errorf("elasticsearch: encode template send counts: %w", err)
+	}
+	var res struct {
+		Aggregations struct {
+			Templates struct {
+				Buckets []struct {
+					Key      string `json:"key"`
+					DocCount int    `json:"doc_count"`
+				} `json:"buckets"`
+			} `json:"templates"`
+		} `json:"aggregations"`
+	}
+	if err := x.search(ctx, x.messages, nil, body, &res); err != nil {
+		return nil, err
+	}
+	out := make([]search.TemplateSends, 0, len(res.Aggregations.Templates.Buckets))
+	for _, b := range res.Aggregations.Templates.Buckets {
+		out = append(out, search.TemplateSends{TemplateID: b.Key, Sent: b.DocCount})
+	}
+	return out, nil
+}
+
+func templateSendsQuery() map[string]any {
+	return map[string]any{
+		"size":             0,
+		"track_total_hits": false,
+		"query":            map[string]any{"bool": map[string]any{"filter": []any{map[string]any{"term": map[string]any{"sender": "staff"}}}}},
+		"aggs": map[string]any{"templates": map[string]any{
+			"terms": map[string]any{"field": "template_id", "size": search.MaxStatsEntries, "order": map[string]any{"_key": "asc"}},
+		}},
+	}
+}
+
 func entryStatsQuery() map[string]any {
 	return map[string]any{
 		"size":             0,

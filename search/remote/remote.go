@@ -111,6 +111,9 @@ func Handler(idx search.Index, token string, logger *slog.Logger) http.Handler {
 		"entry-stats": func(ctx context.Context, _ []byte) (any, error) {
 			return idx.EntryStats(ctx)
 		},
+		"template-sends": func(ctx context.Context, _ []byte) (any, error) {
+			return idx.TemplateSends(ctx)
+		},
 		"upsert-knowledge": func(ctx context.Context, body []byte) (any, error) {
 			var d search.KnowledgeDoc
 			if err := decode(body, &d); err != nil {
@@ -317,6 +320,12 @@ func (c *Client) DeclinedQuestions(ctx context.Context, q search.DeclinedQuery) 
 func (c *Client) EntryStats(ctx context.Context) ([]search.EntryStats, error) {
 	var res []search.EntryStats
 	err := c.call(ctx, "entry-stats", struct{}{}, &res)
+	return res, err
+}
+
+func (c *Client) TemplateSends(ctx context.Context) ([]search.TemplateSends, error) {
+	var res []search.TemplateSends
+	err := c.call(ctx, "template-sends", struct{}{}, &res)
 	return res, err
 }
 

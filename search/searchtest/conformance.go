@@ -41,6 +41,7 @@ func Run(t *testing.T, open func(t *testing.T) search.Index) {
 		{"AIMarkerIsStoredAndReplaced", testAIMarker},
 		{"DeclinedQuestionsNewestFirstWithoutSmallTalk", testDeclinedQuestions},
 		{"EntryStatsCountAnswersHelpedAndHumanRequests", testEntryStats},
+		{"TemplateSendsCountStaffMessagesOnce", testTemplateSends},
 		{"KnowledgeEntryIsStoredWhole", testKnowledgeStoredWhole},
 		{"KnowledgeLaterRevisionWins", testKnowledgeRevisions},
 		{"KnowledgeDeleteLeavesATombstone", testKnowledgeTombstones},
@@ -474,6 +475,33 @@ func testEntryStats(t *testing.T, idx search.Index) {
 	eventually(t, "entry counters",
 		func() ([]search.EntryStats, error) { return idx.EntryStats(context.Background()) },
 		func(got []search.EntryStats) error {
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				return fmt.Errorf("got %+v, want %+v", got, want)
+			}
+			return nil
+		})
+}
+
+func testTemplateSends(t *testing.T, idx search.Index) {
+	a, b := "conversation/webchat/a", "conversation/webchat/b"
+	fromTemplate := func(conv, id, template string, minute int) search.Message {
+		m := msg(conv, id, "staff", "from a template", minute)
+		m.TemplateID = template
+		return m
+	}
+	index(t, idx,
+		fromTemplate(a, "s1", "opening-hours", 1),
+		fromTemplate(a, "s2", "opening-hours", 2),
+		fromTemplate(b, "s1", "opening-hours", 3),
+		fromTemplate(b, "s2", "gift-cards", 4),
+		msg(b, "s3", "staff", "typed by hand", 5),
+	)
+	// A message indexed again (a retried activity) counts once.
+	index(t, idx, fromTemplate(a, "s1", "opening-hours", 1), fromTemplate(b, "s2", "gift-cards", 4))
+	want := []search.TemplateSends{{TemplateID: "gift-cards", Sent: 1}, {TemplateID: "opening-hours", Sent: 3}}
+	eventually(t, "template send counts",
+		func() ([]search.TemplateSends, error) { return idx.TemplateSends(context.Background()) },
+		func(got []search.TemplateSends) error {
 			if fmt.Sprint(got) != fmt.Sprint(want) {
 				return fmt.Errorf("got %+v, want %+v", got, want)
 			}
