@@ -83,6 +83,7 @@ func (s *server) dashboardRoutes(r *gin.Engine) {
 	pagesGroup.GET("/settings", s.adminPage("settings.html", "settings"))
 	pagesGroup.GET("/flows", s.adminPage("flows.html", "flows"))
 	pagesGroup.GET("/knowledge", s.adminPage("knowledge.html", "knowledge"))
+	pagesGroup.GET("/templates", s.adminPage("templates.html", "templates"))
 	staffAPI := r.Group("/api/v1", s.guard(s.requireStaff))
 	staffAPI.GET("/events", s.handleStream(s.listEvents))
 	staffAPI.GET("/conversations/:channel/:customer/events", s.handleStream(s.conversationEvents))

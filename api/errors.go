@@ -88,6 +88,9 @@ func (s *server) errorResponse(c *gin.Context, err error) (int, gin.H) {
 	if status, body, ok := knowledgeErrorResponse(err); ok {
 		return status, body
 	}
+	if status, body, ok := templateErrorResponse(err); ok {
+		return status, body
+	}
 	switch {
 	case errors.As(err, &apiErr):
 		return apiErr.status, apiErr.body()

@@ -38,6 +38,8 @@ type Deps struct {
 	Flows *flows.Registry
 	// Knowledge is the AI's knowledge base; nil answers its routes 503.
 	Knowledge KnowledgeBase
+	// Templates is the template library.
+	Templates TemplateLibrary
 	// TemporalUI is the Temporal UI's address and TemporalNamespace the
 	// namespace, for auditors' links to a conversation's history; empty
 	// shows no link.
@@ -168,6 +170,10 @@ func NewHandler(deps Deps) http.Handler {
 	staffAPI.GET("/knowledge/:id", adminRead, s.handle(s.getKnowledge))
 	staffAPI.PUT("/knowledge/:id", admin, s.handle(s.putKnowledge))
 	staffAPI.DELETE("/knowledge/:id", admin, s.handle(s.deleteKnowledge))
+	staffAPI.GET("/templates", s.handle(s.listTemplates))
+	staffAPI.POST("/templates", admin, s.handle(s.createTemplate))
+	staffAPI.PUT("/templates/:id", admin, s.handle(s.putTemplate))
+	staffAPI.DELETE("/templates/:id", admin, s.handle(s.deleteTemplate))
 	staffAPI.GET("/me", s.handle(s.me))
 	staffAPI.POST("/media", work, s.handle(s.uploadMedia))
 	r.GET("/media/:name", s.handle(s.serveMedia))

@@ -39,6 +39,7 @@ func Register(r worker.WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(ConversationWorkflow, workflow.RegisterOptions{Name: ConversationWorkflowName})
 	r.RegisterWorkflowWithOptions(SettingsWorkflow, workflow.RegisterOptions{Name: SettingsWorkflowName})
 	r.RegisterWorkflowWithOptions(KnowledgeWorkflow, workflow.RegisterOptions{Name: KnowledgeWorkflowName})
+	r.RegisterWorkflowWithOptions(TemplatesWorkflow, workflow.RegisterOptions{Name: TemplatesWorkflowName})
 }
 
 // Conversation updates and queries.

@@ -32,6 +32,7 @@ import (
 	"github.com/handoff-chat/handoff/internal/media"
 	"github.com/handoff-chat/handoff/internal/settings"
 	"github.com/handoff-chat/handoff/internal/staff"
+	"github.com/handoff-chat/handoff/internal/templates"
 	"github.com/handoff-chat/handoff/internal/temporalclient"
 	"github.com/handoff-chat/handoff/search"
 	"github.com/handoff-chat/handoff/workflows"
@@ -228,6 +229,10 @@ func (a *App) start(ctx context.Context, role Role) error {
 		if err != nil {
 			return err
 		}
+		library := templates.NewStore(c, idx)
+		if err := library.Ensure(dialCtx); err != nil {
+			return err
+		}
 		closing := make(chan struct{})
 		handler := api.NewHandler(api.Deps{
 			Media:   mediaStore,
@@ -248,6 +253,7 @@ func (a *App) start(ctx context.Context, role Role) error {
 				AllowedOrigins: cfg.WebChat.AllowedOrigins, TokenKey: webChatKey, Limits: api.WebChatLimits(cfg.WebChat.Limits),
 			},
 			Knowledge:         knowledgebase.NewStore(c),
+			Templates:         library,
 			PublicURL:         cfg.HTTP.PublicURL,
 			TrustedProxies:    cfg.HTTP.TrustedProxies,
 			Staff:             directory,

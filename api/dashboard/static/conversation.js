@@ -149,11 +149,17 @@
     const payload = { id: newID(), text: text.value };
     const title = document.getElementById("link-title").value.trim();
     const url = document.getElementById("link-url").value.trim();
-    if (title || url) payload.buttons = [{ type: "web_url", title, url }];
+    if (title || url) payload.buttons = [{ title, url }];
+    // A template inserted into the reply (composer_templates.js).
+    if (composer.dataset.templateId) payload.template_id = composer.dataset.templateId;
+    if (composer.dataset.templateImage) payload.attachments = [{ type: "image", url: composer.dataset.templateImage }];
     composerError("");
     try {
-      if (imageInput && imageInput.files.length) payload.attachments = [await upload(imageInput.files[0])];
+      if (imageInput && imageInput.files.length) payload.attachments = [...(payload.attachments || []), await upload(imageInput.files[0])];
       await api("POST", base + "/messages", payload);
+      delete composer.dataset.templateId;
+      delete composer.dataset.templateImage;
+      composer.dispatchEvent(new Event("handoff:sent"));
       text.value = "";
       if (imageInput) imageInput.value = "";
       document.getElementById("link-title").value = "";
@@ -165,6 +171,8 @@
   if (composer) {
     composer.addEventListener("submit", (ev) => { ev.preventDefault(); send(); });
     text.addEventListener("keydown", (ev) => {
+      // While "/" searches the templates, Enter picks one (composer_templates.js).
+      if (composer.dataset.picking) return;
       if (ev.key === "Enter" && !ev.shiftKey && !ev.isComposing) { ev.preventDefault(); send(); }
     });
   }
