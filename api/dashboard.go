@@ -40,17 +40,17 @@ const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 
 
 // pageData is what every page template gets.
 type pageData struct {
-	Lang     string
-	T        map[string]string
-	Member   staff.Member
+	Lang   string
+	T      map[string]string
+	Member staff.Member
 	// Administers is set for the roles that see the administration pages
 	// (admins, and auditors read-only).
 	Administers bool
-	CSRF     string
-	Title    string
-	Next     string
-	Error    string
-	LoggedIn bool
+	CSRF        string
+	Title       string
+	Next        string
+	Error       string
+	LoggedIn    bool
 	// The conversation page's conversation.
 	Channel, Customer string
 	// TemporalUI links auditors to a conversation's history.
