@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"strings"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/handoff-chat/handoff/internal/chat"
 	"github.com/handoff-chat/handoff/internal/media"
 )
 
@@ -62,7 +64,22 @@ func (s *server) serveMedia(c *gin.Context) error {
 	if s.Media == nil {
 		return notFound("no such image")
 	}
-	f, err := s.Media.Open(c.Param("name"))
+	open := s.Media.Open
+	switch size := c.Query("size"); size {
+	case "":
+	case "thumb":
+		// A thumbnail, or the image itself when none can be made of it.
+		open = func(name string) (*os.File, error) {
+			f, err := s.Media.Thumbnail(name)
+			if errors.Is(err, media.ErrNoThumbnail) {
+				return s.Media.Open(name)
+			}
+			return f, err
+		}
+	default:
+		return badRequest(`query parameter "size" must be thumb or left out, got ` + chat.Quote(size))
+	}
+	f, err := open(c.Param("name"))
 	if errors.Is(err, media.ErrNotFound) {
 		return notFound("no such image: " + c.Param("name"))
 	}

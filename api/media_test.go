@@ -64,6 +64,14 @@ func TestUploadedImagesAreCheckedStoredAndServed(t *testing.T) {
 			t.Errorf("%s: %d %s, want %d saying %q", tc.name, r.status, r.raw, tc.status, tc.says)
 		}
 	}
+	// A thumbnail of a small image is the image; another size is refused.
+	thumb := a.serve(httptest.NewRequest("GET", strings.TrimPrefix(url, "https://chat.example.com")+"?size=thumb", nil))
+	if thumb.status != http.StatusOK || thumb.header.Get("Content-Type") != "image/png" {
+		t.Errorf("GET the thumbnail: %d %v", thumb.status, thumb.header)
+	}
+	if r := a.serve(httptest.NewRequest("GET", strings.TrimPrefix(url, "https://chat.example.com")+"?size=huge", nil)); r.status != http.StatusBadRequest || !strings.Contains(r.errorText(), "size") {
+		t.Errorf("GET size=huge: %d %s, want 400 naming size", r.status, r.raw)
+	}
 	if r := a.serve(httptest.NewRequest("GET", "/media/..%2f..%2fetc%2fpasswd", nil)); r.status != http.StatusNotFound {
 		t.Errorf("a path outside the folder: %d", r.status)
 	}

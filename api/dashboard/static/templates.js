@@ -29,7 +29,7 @@
     f("button-url").value = (tpl && tpl.button && tpl.button.url) || "";
     imageURL = (tpl && tpl.image_url) || "";
     f("image-preview").hidden = !imageURL;
-    if (imageURL) f("image-preview").src = imageURL;
+    if (imageURL) f("image-preview").src = thumbnail(imageURL);
     f("image").value = "";
     kindFields();
     form.hidden = false;
@@ -47,7 +47,7 @@
       const data = await res.json().catch(() => ({}));
       if (!res.ok) throw new Error(data.error || "HTTP " + res.status);
       imageURL = data.url;
-      f("image-preview").src = imageURL;
+      f("image-preview").src = thumbnail(imageURL);
       f("image-preview").hidden = false;
     } catch (e) {
       f("image").value = "";
@@ -78,13 +78,18 @@
   f("cancel").addEventListener("click", () => { form.hidden = true; fail(""); });
   if (f("new")) f("new").addEventListener("click", () => open(null));
 
+  // thumbnail is the URL of an uploaded image's thumbnail (GET
+  // /media/{name}?size=thumb); other URLs as they are.
+  function thumbnail(url) {
+    return /\/media\/[0-9a-f]{32}\.(jpg|png|gif|webp)$/.test(url) ? url + "?size=thumb" : url;
+  }
   function preview(tpl) {
     const td = el("td", "tpl-preview");
     if (tpl.text) td.append(el("div", "text", tpl.text));
     if (tpl.button) td.append(el("span", "button", tpl.button.title + " → " + tpl.button.url));
     if (tpl.image_url) {
       const img = el("img", "thumb");
-      img.src = tpl.image_url;
+      img.src = thumbnail(tpl.image_url);
       img.alt = tpl.title;
       img.loading = "lazy";
       td.append(img);
