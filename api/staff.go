@@ -14,6 +14,7 @@ import (
 
 	"github.com/handoff-chat/handoff/internal/chat"
 	"github.com/handoff-chat/handoff/internal/conversations"
+	"github.com/handoff-chat/handoff/internal/templates"
 	"github.com/handoff-chat/handoff/search"
 	"github.com/handoff-chat/handoff/workflows"
 )
@@ -221,7 +222,25 @@ func (s *server) staffMessage(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := s.checkTemplateID(c, content.TemplateID); err != nil {
+		return err
+	}
 	return s.sendStaffMessage(c, channel, customer, workflows.StaffMessage{ID: req.ID, Author: staffName(c), DisplayName: s.displayName(c), Content: content})
+}
+
+// checkTemplateID refuses a template_id the library does not hold, so
+// every send counted names a template.
+func (s *server) checkTemplateID(c *gin.Context, id string) error {
+	if id == "" || s.Templates == nil {
+		return nil
+	}
+	if _, err := s.Templates.Get(c.Request.Context(), id); err != nil {
+		if errors.Is(err, templates.ErrNotFound) {
+			return badRequest("template_id " + chat.Quote(id) + " names no template in the library; GET /api/v1/templates lists them")
+		}
+		return fmt.Errorf("check template %s: %w", id, err)
+	}
+	return nil
 }
 
 // sendStaffMessage records a staff message and answers 201 with the

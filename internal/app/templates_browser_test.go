@@ -130,6 +130,13 @@ func TestTemplateLibraryInTheBrowser(t *testing.T) {
 		}
 	}
 
+	// A message naming no template of the library is refused: every send
+	// counted names one.
+	r := c.do("POST", "/api/v1/conversations/messenger/"+psid+"/messages", map[string]any{"text": "hi", "template_id": "no-such-template"}, true)
+	if r.status != http.StatusBadRequest || !strings.Contains(r.errorMessage(t), "names no template") {
+		t.Errorf("a staff message with an unknown template_id: %d %s, want 400", r.status, r.body)
+	}
+
 	run(t, ctx, "log out", chromedp.Click(`.logout button`, chromedp.ByQuery), chromedp.WaitReady(`#login-form`, chromedp.ByQuery))
 	logInAs(t, ctx, base, "maria")
 	run(t, ctx, "agent opens the library",
