@@ -23,6 +23,18 @@ const handoff = (() => {
     if (!res.ok) throw new Error(data.error || ("HTTP " + res.status));
     return data;
   }
+  // upload stores an image (POST /api/v1/media, type and size checked
+  // there) and returns its public URL.
+  async function upload(file) {
+    const res = await fetch("/api/v1/media", {
+      method: "POST", credentials: "same-origin", body: file,
+      headers: { "X-CSRF-Token": csrf, "Content-Type": file.type || "application/octet-stream" },
+    });
+    let data = {};
+    try { data = await res.json(); } catch (e) { data = {}; }
+    if (!res.ok) throw new Error(data.error || ("HTTP " + res.status));
+    return data.url;
+  }
   // duration formats milliseconds as 1d 02:03:04 / 02:03:04 / 03:04.
   function duration(ms) {
     ms = Math.max(0, ms);
@@ -61,5 +73,5 @@ const handoff = (() => {
     }
     return source;
   }
-  return { t, api, duration, now, setServerNow, el, newID, events, role: body.dataset.role };
+  return { t, api, upload, duration, now, setServerNow, el, newID, events, role: body.dataset.role };
 })();

@@ -3,7 +3,7 @@
 // countdown; keyword search with highlighted matches; the composer.
 "use strict";
 (() => {
-  const { t, api, duration, now, el, newID, events, role } = handoff;
+  const { t, api, upload, duration, now, el, newID, events, role } = handoff;
   const page = document.querySelector(".conversation-page");
   const channel = page.dataset.channel, customer = page.dataset.customer;
   const base = "/api/v1/conversations/" + encodeURIComponent(channel) + "/" + encodeURIComponent(customer);
@@ -134,17 +134,6 @@
     errorEl.textContent = msg ? t("send_failed", { r: msg }) : "";
   }
   const imageInput = document.getElementById("composer-image");
-  // upload stores the chosen image and returns it as an attachment.
-  async function upload(file) {
-    const res = await fetch("/api/v1/media", {
-      method: "POST", credentials: "same-origin", body: file,
-      headers: { "X-CSRF-Token": document.body.dataset.csrf, "Content-Type": file.type || "application/octet-stream" },
-    });
-    let data = {};
-    try { data = await res.json(); } catch (e) { data = {}; }
-    if (!res.ok) throw new Error(data.error || ("HTTP " + res.status));
-    return { type: "image", url: data.url };
-  }
   async function send() {
     const payload = { id: newID(), text: text.value };
     const title = document.getElementById("link-title").value.trim();
@@ -155,7 +144,7 @@
     if (composer.dataset.templateImage) payload.attachments = [{ type: "image", url: composer.dataset.templateImage }];
     composerError("");
     try {
-      if (imageInput && imageInput.files.length) payload.attachments = [...(payload.attachments || []), await upload(imageInput.files[0])];
+      if (imageInput && imageInput.files.length) payload.attachments = [...(payload.attachments || []), { type: "image", url: await upload(imageInput.files[0]) }];
       await api("POST", base + "/messages", payload);
       delete composer.dataset.templateId;
       delete composer.dataset.templateImage;

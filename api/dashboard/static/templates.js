@@ -2,7 +2,7 @@
 // create, edit, delete, search, and sort by how often each was sent.
 "use strict";
 (() => {
-  const { t, api, el, newID, role } = handoff;
+  const { t, api, upload, el, newID, role } = handoff;
   const readOnly = role === "auditor";
   const form = document.getElementById("tpl-form");
   const status = document.getElementById("tpl-status");
@@ -40,13 +40,7 @@
     if (!file) return;
     fail("");
     try {
-      const res = await fetch("/api/v1/media", {
-        method: "POST", credentials: "same-origin", body: file,
-        headers: { "X-CSRF-Token": document.body.dataset.csrf, "Content-Type": file.type || "application/octet-stream" },
-      });
-      const data = await res.json().catch(() => ({}));
-      if (!res.ok) throw new Error(data.error || "HTTP " + res.status);
-      imageURL = data.url;
+      imageURL = await upload(file);
       f("image-preview").src = thumbnail(imageURL);
       f("image-preview").hidden = false;
     } catch (e) {
