@@ -118,6 +118,9 @@ func TemplatesWorkflow(ctx workflow.Context, state TemplatesState) error {
 			if _, ok := state.retried(req.RequestID, "delete\x00"+req.ID); ok {
 				return nil
 			}
+			if err := state.checkRequestID(req.RequestID, "delete\x00"+req.ID); err != nil {
+				return err
+			}
 			if _, ok := state.Templates[req.ID]; !ok {
 				return temporal.NewApplicationError(fmt.Sprintf("no template %q", req.ID), ErrTypeNotFound)
 			}
@@ -148,9 +151,20 @@ func mapKeys[V any](m map[string]V) func(func(string) bool) {
 	}
 }
 
-// checkPut refuses a put the library cannot take: a full library, an
-// existing ID for a create, a revision that moved.
+// checkRequestID refuses a request ID already used for another change.
+func (s *TemplatesState) checkRequestID(requestID, digest string) error {
+	if d, ok := s.Requests[requestID]; ok && requestID != "" && d != digest {
+		return temporal.NewApplicationError(fmt.Sprintf("request ID %q was already used for a different change", requestID), ErrTypeReusedID)
+	}
+	return nil
+}
+
+// checkPut refuses a put the library cannot take: a reused request ID, a
+// full library, an existing ID for a create, a revision that moved.
 func (s *TemplatesState) checkPut(req TemplatePut) error {
+	if err := s.checkRequestID(req.RequestID, templatePutDigest(req)); err != nil {
+		return err
+	}
 	cur, exists := s.Templates[req.Template.ID]
 	switch {
 	case !exists && len(s.Templates) >= chat.MaxTemplates:
@@ -163,9 +177,9 @@ func (s *TemplatesState) checkPut(req TemplatePut) error {
 	return nil
 }
 
-// retried reports whether requestID was already applied, with the
-// template ID it named; a requestID reused for another request is not a
-// retry (the put or delete then runs its own checks).
+// retried reports whether requestID was already applied to the same
+// request, with the template ID it named (checkRequestID refuses one
+// reused for another).
 func (s *TemplatesState) retried(requestID, digest string) (string, bool) {
 	if requestID == "" {
 		return "", false

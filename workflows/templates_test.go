@@ -63,6 +63,7 @@ func TestTemplateLibraryWorkflow(t *testing.T) {
 	bad := link
 	bad.Button = &chat.Button{Title: "A button title far over twenty", URL: "https://shop.example/t"}
 	invalid := put(6*time.Minute, workflows.TemplatePut{Template: bad, Author: "ivan", RequestID: "r5"})
+	reused := put(6*time.Minute+30*time.Second, workflows.TemplatePut{Template: edited, Author: "ivan", RequestID: "r1"})
 	var listed []chat.Template
 	env.RegisterDelayedCallback(func() {
 		res, err := env.QueryWorkflow(workflows.QueryTemplates)
@@ -93,6 +94,9 @@ func TestTemplateLibraryWorkflow(t *testing.T) {
 	}
 	if errType(invalid.rejected) != workflows.ErrTypeInvalidInput {
 		t.Errorf("a button title over Messenger's limit: %v, want InvalidInput", invalid.rejected)
+	}
+	if errType(reused.rejected) != workflows.ErrTypeReusedID {
+		t.Errorf("request ID r1 reused for another change: %v, want ReusedID", reused.rejected)
 	}
 	if len(listed) != 1 || listed[0].Text != "Hi {name}, here:" || listed[0].Revision != 2 {
 		t.Errorf("library %+v, want the edited template", listed)
