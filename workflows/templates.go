@@ -5,8 +5,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
-	"strings"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -77,8 +77,8 @@ func TemplatesWorkflow(ctx workflow.Context, state TemplatesState) error {
 	}
 	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateTemplatePut,
 		func(ctx workflow.Context, req TemplatePut) (chat.Template, error) {
-			if done, ok := state.retried(req.RequestID, templatePutDigest(req)); ok {
-				return state.Templates[done], nil
+			if state.retried(req.RequestID, templatePutDigest(req)) {
+				return state.Templates[req.Template.ID], nil
 			}
 			if err := state.checkPut(req); err != nil {
 				return chat.Template{}, err
@@ -91,7 +91,7 @@ func TemplatesWorkflow(ctx workflow.Context, state TemplatesState) error {
 			return t, nil
 		},
 		workflow.UpdateHandlerOptions{Validator: func(req TemplatePut) error {
-			if _, ok := state.retried(req.RequestID, templatePutDigest(req)); ok {
+			if state.retried(req.RequestID, templatePutDigest(req)) {
 				return nil
 			}
 			if err := req.Template.Validate(); err != nil {
@@ -104,21 +104,21 @@ func TemplatesWorkflow(ctx workflow.Context, state TemplatesState) error {
 	}
 	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateTemplateDelete,
 		func(ctx workflow.Context, req TemplateDelete) (bool, error) {
-			if _, ok := state.retried(req.RequestID, "delete\x00"+req.ID); ok {
+			if state.retried(req.RequestID, templateDeleteDigest(req)) {
 				return true, nil
 			}
 			if _, ok := state.Templates[req.ID]; !ok {
 				return false, temporal.NewApplicationError(fmt.Sprintf("no template %q", req.ID), ErrTypeNotFound)
 			}
 			delete(state.Templates, req.ID)
-			state.remember(req.RequestID, "delete\x00"+req.ID)
+			state.remember(req.RequestID, templateDeleteDigest(req))
 			return true, nil
 		},
 		workflow.UpdateHandlerOptions{Validator: func(req TemplateDelete) error {
-			if _, ok := state.retried(req.RequestID, "delete\x00"+req.ID); ok {
+			if state.retried(req.RequestID, templateDeleteDigest(req)) {
 				return nil
 			}
-			if err := state.checkRequestID(req.RequestID, "delete\x00"+req.ID); err != nil {
+			if err := state.checkRequestID(req.RequestID, templateDeleteDigest(req)); err != nil {
 				return err
 			}
 			if _, ok := state.Templates[req.ID]; !ok {
@@ -135,20 +135,10 @@ func TemplatesWorkflow(ctx workflow.Context, state TemplatesState) error {
 // list is every template, by ID.
 func (s *TemplatesState) list() []chat.Template {
 	out := make([]chat.Template, 0, len(s.Templates))
-	for _, id := range slices.Sorted(mapKeys(s.Templates)) {
+	for _, id := range slices.Sorted(maps.Keys(s.Templates)) {
 		out = append(out, s.Templates[id])
 	}
 	return out
-}
-
-func mapKeys[V any](m map[string]V) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }
 
 // checkRequestID refuses a request ID already used for another change.
@@ -178,21 +168,9 @@ func (s *TemplatesState) checkPut(req TemplatePut) error {
 }
 
 // retried reports whether requestID was already applied to the same
-// request, with the template ID it named (checkRequestID refuses one
-// reused for another).
-func (s *TemplatesState) retried(requestID, digest string) (string, bool) {
-	if requestID == "" {
-		return "", false
-	}
-	d, ok := s.Requests[requestID]
-	if !ok || d != digest {
-		return "", false
-	}
-	id := digest
-	if i := strings.LastIndexByte(digest, 0); i >= 0 {
-		id = digest[i+1:]
-	}
-	return id, true
+// request (checkRequestID refuses one reused for another).
+func (s *TemplatesState) retried(requestID, digest string) bool {
+	return requestID != "" && s.Requests[requestID] == digest
 }
 
 func (s *TemplatesState) remember(requestID, digest string) {
@@ -212,8 +190,7 @@ func (s *TemplatesState) remember(requestID, digest string) {
 	}
 }
 
-// templatePutDigest identifies a put's content, ending with the template
-// ID after a NUL.
+// templatePutDigest identifies a put's content.
 func templatePutDigest(req TemplatePut) string {
 	t := req.Template
 	t.Revision, t.UpdatedAt, t.UpdatedBy = 0, time.Time{}, ""
@@ -223,5 +200,8 @@ func templatePutDigest(req TemplatePut) string {
 		Create     bool
 	}{t, req.IfRevision, req.Create})
 	sum := sha256.Sum256(raw)
-	return "put " + hex.EncodeToString(sum[:12]) + "\x00" + t.ID
+	return "put " + hex.EncodeToString(sum[:12])
 }
+
+// templateDeleteDigest identifies a delete.
+func templateDeleteDigest(req TemplateDelete) string { return "delete " + req.ID }

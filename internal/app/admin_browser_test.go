@@ -27,6 +27,25 @@ func logInAs(t *testing.T, ctx context.Context, base, name string) {
 	)
 }
 
+// agentIsRefused logs out, logs the agent maria in, and checks that the
+// administration page at path is not linked from the header and answers
+// 403 with the page that says it is for admins.
+func agentIsRefused(t *testing.T, ctx context.Context, base, path string) {
+	t.Helper()
+	run(t, ctx, "log out", chromedp.Click(`.logout button`, chromedp.ByQuery), chromedp.WaitReady(`#login-form`, chromedp.ByQuery))
+	logInAs(t, ctx, base, "maria")
+	var status int
+	run(t, ctx, "agent opens "+path,
+		waitFor(`!document.querySelector('header a[href=`+jsString(path)+`]')`),
+		chromedp.Evaluate(`fetch(`+jsString(path)+`).then(r => r.status)`, &status, awaitPromise),
+		chromedp.Navigate(base+path),
+		chromedp.WaitReady(`#forbidden`, chromedp.ByQuery),
+	)
+	if status != http.StatusForbidden {
+		t.Errorf("an agent opening %s got %d, want 403", path, status)
+	}
+}
+
 // reloadUntil opens url, again every 2 seconds for up to 30, until the
 // JavaScript expression is true: for what a page reads once when it loads.
 func reloadUntil(url, expr string) chromedp.Action {
@@ -100,14 +119,8 @@ func TestSettingsPageInTheBrowser(t *testing.T) {
 	}
 
 	// An agent sees no link to it and is refused the page.
-	run(t, ctx, "log out", chromedp.Click(`.logout button`, chromedp.ByQuery), chromedp.WaitReady(`#login-form`, chromedp.ByQuery))
-	logInAs(t, ctx, base, "maria")
-	run(t, ctx, "agent opens the settings",
-		waitFor(`!document.querySelector("#nav-settings")`),
-		chromedp.Navigate(base+"/dashboard/settings"),
-		chromedp.WaitReady(`#forbidden`, chromedp.ByQuery),
-		waitFor(`!document.querySelector("#settings-form")`),
-	)
+	agentIsRefused(t, ctx, base, "/dashboard/settings")
+	run(t, ctx, "no settings for the agent", waitFor(`!document.querySelector("#settings-form")`))
 }
 
 // The flows page shows every block with its previews; a broken file, on
@@ -157,12 +170,7 @@ func TestFlowsPageInTheBrowser(t *testing.T) {
 		waitFor(`document.querySelector("#flows-error").hidden && document.querySelector("#flows-message").textContent !== ""`),
 	)
 
-	run(t, ctx, "log out", chromedp.Click(`.logout button`, chromedp.ByQuery), chromedp.WaitReady(`#login-form`, chromedp.ByQuery))
-	logInAs(t, ctx, base, "maria")
-	run(t, ctx, "agent opens the flows",
-		chromedp.Navigate(base+"/dashboard/flows"),
-		chromedp.WaitReady(`#forbidden`, chromedp.ByQuery),
-	)
+	agentIsRefused(t, ctx, base, "/dashboard/flows")
 }
 
 // The knowledge-base page: a question the AI declined is listed among the
@@ -236,10 +244,5 @@ func TestKnowledgePageInTheBrowser(t *testing.T) {
 			` && document.querySelector("#kb-answer").value === "We ship to Greece in 3 days."`),
 	)
 
-	run(t, ctx, "log out", chromedp.Click(`.logout button`, chromedp.ByQuery), chromedp.WaitReady(`#login-form`, chromedp.ByQuery))
-	logInAs(t, ctx, base, "maria")
-	run(t, ctx, "agent opens the knowledge base",
-		chromedp.Navigate(base+"/dashboard/knowledge"),
-		chromedp.WaitReady(`#forbidden`, chromedp.ByQuery),
-	)
+	agentIsRefused(t, ctx, base, "/dashboard/knowledge")
 }

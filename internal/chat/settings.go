@@ -3,6 +3,7 @@ package chat
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net/mail"
 	"reflect"
 	"regexp"
@@ -175,7 +176,7 @@ func ValidateTexts(name string, texts map[string]string) error {
 		return fmt.Errorf("%s has %d languages; at most %d", name, len(texts), MaxSettingLanguages)
 	}
 	var errs []error
-	for _, lang := range sortedKeys(texts) {
+	for _, lang := range slices.Sorted(maps.Keys(texts)) {
 		if !languageCode.MatchString(lang) {
 			errs = append(errs, fmt.Errorf("%s must be keyed by a 2 or 3 letter lower-case language code like en or bg, got %s", name, Quote(lang)))
 		} else if err := CheckText(name+"."+lang, texts[lang]); err != nil {
@@ -244,19 +245,10 @@ func SettingNames() []string {
 
 func formatTexts(texts map[string]string) string {
 	parts := make([]string, 0, len(texts))
-	for _, lang := range sortedKeys(texts) {
+	for _, lang := range slices.Sorted(maps.Keys(texts)) {
 		parts = append(parts, lang+": "+texts[lang])
 	}
 	return strings.Join(parts, "; ")
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 // Validate checks every complete setting.
