@@ -137,12 +137,15 @@ func (s *server) visitorMessage(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	view, duplicate, err := s.Conversations.CustomerMessage(c.Request.Context(), chat.ChannelWebChat, visitor, msg)
-	if err != nil {
+	// The message is checked here and acknowledged once Temporal holds it
+	// (signal-with-start), without waiting for the conversation to run:
+	// the widget needs it kept, not a verdict, and the answer never queues
+	// behind the worker. A retry with the same ID is recognised by the
+	// conversation.
+	if err := s.Conversations.SignalCustomerMessage(c.Request.Context(), chat.ChannelWebChat, visitor, msg); err != nil {
 		return fmt.Errorf("web chat message: %w", err)
 	}
-	s.Feed.Touch(workflows.ConversationWorkflowID(chat.ChannelWebChat, visitor))
-	c.JSON(http.StatusAccepted, gin.H{"message_id": msg.ID, "duplicate": duplicate, "state": view.Status})
+	c.JSON(http.StatusAccepted, gin.H{"message_id": msg.ID})
 	return nil
 }
 

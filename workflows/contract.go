@@ -44,13 +44,16 @@ func Register(r worker.WorkflowRegistry) {
 
 // Conversation updates and queries.
 const (
-	// UpdateCustomerMessage records a customer message (used with update-with-start).
-	UpdateCustomerMessage = "customer-message"
-	// SignalCustomerMessage records a customer message too (used with
-	// signal-with-start), for a caller that needs the message durable but
-	// not an answer: Messenger's webhook. The same checks apply; a message
-	// they refuse, or one already received, is logged and dropped.
+	// SignalCustomerMessage records a customer message (used with
+	// signal-with-start): the channels need the message durable, not an
+	// answer, and a signal is acknowledged without waiting for the worker.
+	// A message already received is dropped; one whose ID came with other
+	// content is kept under an ID of its own; one the checks refuse is
+	// logged and dropped.
 	SignalCustomerMessage = "customer-message"
+	// UpdateCustomerMessage records a customer message and answers with
+	// the verdict of the same checks, for a caller that needs one.
+	UpdateCustomerMessage = "customer-message"
 	// UpdateRequestAgent records that the customer asked for a human.
 	UpdateRequestAgent = "request-agent"
 	// UpdateSetLiveChat switches live chat on or off.

@@ -137,21 +137,48 @@ func (c *conversation) onCustomerMessage(ctx workflow.Context, msg CustomerMessa
 }
 
 // receiveSignaledMessages records the customer messages sent as signals, in
-// the order they came, through the same checks as the update.
+// the order they came, through the same checks as the update. Nobody waits
+// for a verdict on a signal, so a message whose ID was already used for
+// other content is not refused but recorded under an ID of its own (see
+// reusedIDMessage): it loses nothing, and a retry of it is still a retry.
 func (c *conversation) receiveSignaledMessages(ctx workflow.Context) {
 	for {
 		var msg CustomerMessage
 		c.signaled.Receive(ctx, &msg)
-		if err := c.validateCustomerMessage(msg); err != nil {
-			var appErr *temporal.ApplicationError
-			if errors.As(err, &appErr) && appErr.Type() == ErrTypeDuplicateMessage {
-				continue // a redelivery
-			}
+		err := c.validateCustomerMessage(msg)
+		if errorType(err) == ErrTypeReusedID {
+			msg = reusedIDMessage(msg)
+			err = c.validateCustomerMessage(msg)
+		}
+		switch {
+		case errorType(err) == ErrTypeDuplicateMessage:
+			continue // a redelivery
+		case err != nil:
 			workflow.GetLogger(ctx).Warn("customer message refused", "conversation", c.workflowID, "id", msg.ID, "reason", err)
 			continue
 		}
 		_, _ = c.onCustomerMessage(ctx, msg)
 	}
+}
+
+// reusedIDMessage is msg under the ID it is recorded with when its channel
+// ID came before with other content: the channel's ID, "~" and the start
+// of the content's digest, so two different messages never share an ID in
+// the transcript or the search index. An ID at the length limit gives up
+// its end for the suffix.
+func reusedIDMessage(msg CustomerMessage) CustomerMessage {
+	suffix := "~" + customerDigest(msg)[:8]
+	msg.ID = msg.ID[:min(len(msg.ID), chat.MaxChannelMessageIDBytes-len(suffix))] + suffix
+	return msg
+}
+
+// errorType is the type of an application error, or "".
+func errorType(err error) string {
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) {
+		return appErr.Type()
+	}
+	return ""
 }
 
 func (c *conversation) validateRequestAgent(req AgentRequest) error {

@@ -1,6 +1,7 @@
 package workflows_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -9,9 +10,9 @@ import (
 )
 
 // A customer message sent as a signal (Messenger's webhook) is recorded and
-// answered like one sent as an update; a redelivery is recorded once, and a
-// message the checks refuse (its ID reused for other text, no content) is
-// dropped.
+// answered like one sent as an update; a redelivery is recorded once; a
+// message whose ID came before with other text is recorded under an ID of
+// its own (once, however often it is sent); one without content is dropped.
 func TestSignaledCustomerMessages(t *testing.T) {
 	h := newHarness(t)
 	signal := func(d time.Duration, msg workflows.CustomerMessage) {
@@ -20,6 +21,7 @@ func TestSignaledCustomerMessages(t *testing.T) {
 	signal(time.Minute, workflows.CustomerMessage{ID: "mid.1", Text: "здравейте", CustomerName: "Мария Петрова"})
 	signal(2*time.Minute, workflows.CustomerMessage{ID: "mid.1", Text: "здравейте", CustomerName: "Мария Петрова"})
 	signal(3*time.Minute, workflows.CustomerMessage{ID: "mid.1", Text: "друг текст"})
+	signal(3*time.Minute+time.Second, workflows.CustomerMessage{ID: "mid.1", Text: "друг текст"})
 	signal(4*time.Minute, workflows.CustomerMessage{ID: "mid.2"})
 	updated := h.customer(5*time.Minute, "mid.3", "кога ще пристигне пратката?")
 	transcript := h.transcriptAt(6 * time.Minute)
@@ -36,10 +38,11 @@ func TestSignaledCustomerMessages(t *testing.T) {
 			bot++
 		}
 	}
-	if len(customer) != 2 || customer[0] != "mid.1:здравейте" || customer[1] != "mid.3:кога ще пристигне пратката?" {
-		t.Errorf("customer messages %v, want mid.1 once and mid.3", customer)
+	if len(customer) != 3 || customer[0] != "mid.1:здравейте" || customer[2] != "mid.3:кога ще пристигне пратката?" ||
+		!strings.HasPrefix(customer[1], "mid.1~") || !strings.HasSuffix(customer[1], ":друг текст") {
+		t.Errorf("customer messages %v, want mid.1 once, the other text once under mid.1~<digest>, and mid.3", customer)
 	}
-	if bot != 2 {
+	if bot != 3 {
 		t.Errorf("%d bot replies, want one to each recorded message", bot)
 	}
 	if want := start.Add(5*time.Minute + 24*time.Hour); !final.WindowClosesAt.Equal(want) {

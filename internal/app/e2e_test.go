@@ -271,8 +271,8 @@ func TestWebChatToLiveChatAndBack(t *testing.T) {
 	visitor := c.newVisitor()
 
 	sent := c.say(visitor, map[string]any{"id": "w1", "text": "Здравейте, кога ще дойде поръчката ми?", "name": "Иван Иванов"})
-	if sent["duplicate"] != false || sent["state"] != "bot" || sent["message_id"] != "w1" {
-		t.Fatalf("first message answer %v", sent)
+	if sent["message_id"] != "w1" {
+		t.Fatalf("first message answer %v, want its message_id", sent)
 	}
 	msgs := c.waitTranscript(visitor, func(m []message) bool { return len(m) == 2 })
 	if senders(msgs) != "customer,bot" || msgs[1].Buttons[0].Payload != "HANDOFF_TALK_TO_HUMAN" {
@@ -351,20 +351,17 @@ func TestAgentRequestIsFlaggedAndListedFirst(t *testing.T) {
 
 	// The talk-to-a-human button does the same from a fresh conversation.
 	button := c.newVisitor()
-	pressed := c.say(button, map[string]any{"payload": "HANDOFF_TALK_TO_HUMAN", "text": "Talk to a human"})
-	if pressed["state"] != "agent_requested" {
-		t.Errorf("button press answer %v", pressed)
+	c.say(button, map[string]any{"payload": "HANDOFF_TALK_TO_HUMAN", "text": "Talk to a human"})
+	if got := c.expect(http.StatusOK, "GET", conversationPath(button), nil, true); got["state"] != "agent_requested" {
+		t.Errorf("after the button press the conversation is %v, want agent_requested", got["state"])
 	}
 }
 
 func TestRedeliveredMessageIsProcessedOnce(t *testing.T) {
 	c := newAPI(t, shared)
 	visitor := c.newVisitor()
-	first := c.say(visitor, map[string]any{"id": "same-1", "text": "hello"})
-	second := c.say(visitor, map[string]any{"id": "same-1", "text": "hello"})
-	if first["duplicate"] != false || second["duplicate"] != true || second["state"] != "bot" {
-		t.Fatalf("first %v second %v, want the second reported as a duplicate", first, second)
-	}
+	c.say(visitor, map[string]any{"id": "same-1", "text": "hello"})
+	c.say(visitor, map[string]any{"id": "same-1", "text": "hello"})
 	// The bot answers in order, so a reply to the redelivery would come
 	// before the reply to a later message.
 	c.say(visitor, map[string]any{"id": "same-2", "text": "and another thing"})
@@ -759,9 +756,7 @@ func TestLongConversationContinuesAsNew(t *testing.T) {
 		return false, fmt.Errorf("it is still in its first run %s", firstRun)
 	})
 	// A redelivery of a message from the first run is still recognised.
-	if again := c.say(visitor, map[string]any{"id": "long-1", "text": "message 1"}); again["duplicate"] != true {
-		t.Errorf("redelivery across continue-as-new: %v", again)
-	}
+	c.say(visitor, map[string]any{"id": "long-1", "text": "message 1"})
 	got := c.expect(http.StatusOK, "GET", conversationPath(visitor), nil, true)
 	msgs := c.transcript(visitor, 0)
 	if len(msgs) != 18 || msgs[len(msgs)-1].Text != "message 15" || msgs[17].Seq != msgs[0].Seq+17 {

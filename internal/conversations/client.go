@@ -67,21 +67,6 @@ type Conversation struct {
 	Messages []chat.Message `json:"messages"`
 }
 
-// CustomerMessage records a customer's message, starting the conversation if
-// needed. It returns once Temporal has durably recorded the message. A message
-// already received reports duplicate = true and no error; an ID already used
-// by a customer message with other content is a *chat.ReusedIDError. Text
-// with one of the agent phrases is marked as asking for a human.
-func (c *Client) CustomerMessage(ctx context.Context, channel, customerID string, msg workflows.CustomerMessage) (view chat.Conversation, duplicate bool, err error) {
-	msg.AsksForHuman = msg.AsksForHuman || c.asksForHuman(ctx, msg)
-	err = c.updateWithStart(ctx, channel, customerID, workflows.UpdateCustomerMessage, msg, &view)
-	if isDuplicate(err) {
-		view, err = c.view(ctx, workflows.ConversationWorkflowID(channel, customerID))
-		return view, true, err
-	}
-	return view, false, err
-}
-
 // asksForHuman reports whether msg's text has one of the agent phrases.
 func (c *Client) asksForHuman(ctx context.Context, msg workflows.CustomerMessage) bool {
 	return msg.Payload == "" && c.agentPhrases != nil && c.agentPhrases(ctx).Match(msg.Text)
@@ -91,9 +76,11 @@ func (c *Client) asksForHuman(ctx context.Context, msg workflows.CustomerMessage
 // signal-with-start, starting the conversation if needed: it returns once
 // Temporal has durably recorded the message, without waiting for the
 // conversation to run, so the answer does not queue behind the worker. The
-// conversation applies the same checks as CustomerMessage later; a message
-// already received, or one they refuse, is dropped there (and logged). For
-// callers that need durability, not a verdict: Messenger's webhook.
+// conversation applies the checks later: a message already received is
+// dropped there, one whose ID came with other content is kept under an ID
+// of its own, and one the checks refuse is logged and dropped (the API
+// applies the same checks first). For callers that need durability, not a
+// verdict: Messenger's webhook and the web chat.
 func (c *Client) SignalCustomerMessage(ctx context.Context, channel, customerID string, msg workflows.CustomerMessage) error {
 	msg.AsksForHuman = msg.AsksForHuman || c.asksForHuman(ctx, msg)
 	id := workflows.ConversationWorkflowID(channel, customerID)
