@@ -7,7 +7,6 @@ import (
 	"strings"
 	"unicode"
 
-	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/handoff-chat/handoff/internal/chat"
@@ -24,11 +23,20 @@ type DeliveryRequest struct {
 	Message    chat.Message `json:"message"`
 	// Tag is the message tag to send with; empty sends a standard response.
 	Tag string `json:"tag,omitempty"`
+	// Sent are the channel's IDs of the parts earlier attempts sent; this
+	// attempt goes on with the next part.
+	Sent []string `json:"sent,omitempty"`
 }
 
 // DeliveryResult is what Messenger.DeliverMessage returns.
 type DeliveryResult struct {
+	// ChannelMessageIDs are the channel's IDs of the parts sent so far,
+	// by this attempt and the earlier ones.
 	ChannelMessageIDs []string `json:"channel_message_ids"`
+	// Unfinished is why not every part was sent, when the channel failed
+	// in a way worth trying again; the next attempt goes on from
+	// ChannelMessageIDs.
+	Unfinished string `json:"unfinished,omitempty"`
 }
 
 // ProfileRequest is the input of Messenger.FetchCustomerProfile.
@@ -53,12 +61,15 @@ type Messenger struct {
 	Graph *graphapi.Client
 }
 
-// DeliverMessage sends one handoff message, which may take several Send API
-// calls (images first, then the text with its buttons). Each call's message
-// ID is recorded as heartbeat progress, so a retry after a failure resumes
-// with the next call instead of sending the earlier ones again. The Send API
-// has no idempotency key: a call that timed out may still have been
-// delivered, and its retry then sends that part twice.
+// DeliverMessage makes one attempt to send a handoff message, which may
+// take several Send API calls (images first, then the text with its
+// buttons), going on after the parts req.Sent says earlier attempts sent. A
+// failure worth trying again is not an error but a result that says what
+// was sent and why the rest was not (Unfinished), so the caller's next
+// attempt never sends a part twice; a refusal for good is an error of type
+// ErrTypeDeliveryRefused. The Send API has no idempotency key: a call that
+// timed out may still have been delivered, and its retry then sends that
+// part twice.
 func (m *Messenger) DeliverMessage(ctx context.Context, req DeliveryRequest) (DeliveryResult, error) {
 	if req.Channel != chat.ChannelMessenger {
 		return DeliveryResult{}, refused(fmt.Sprintf("channel %q is not sent to", req.Channel), nil)
@@ -71,19 +82,17 @@ func (m *Messenger) DeliverMessage(ctx context.Context, req DeliveryRequest) (De
 	if err != nil {
 		return DeliveryResult{}, refused("not sent: "+err.Error(), err)
 	}
-	var sent []string
-	if activity.HasHeartbeatDetails(ctx) {
-		if err := activity.GetHeartbeatDetails(ctx, &sent); err != nil {
-			sent = nil
-		}
-	}
+	sent := append([]string(nil), req.Sent...)
 	for part := len(sent); part < parts; part++ {
 		id, err := m.Graph.SendPart(ctx, req.PageID, req.CustomerID, content, graphapi.Tag(req.Tag), part)
 		if err != nil {
-			return DeliveryResult{}, classify(fmt.Sprintf("send part %d of %d of message %s", part+1, parts, req.Message.ID), err)
+			err = classify(fmt.Sprintf("send part %d of %d of message %s", part+1, parts, req.Message.ID), err)
+			if temporal.IsApplicationError(err) {
+				return DeliveryResult{ChannelMessageIDs: sent}, err
+			}
+			return DeliveryResult{ChannelMessageIDs: sent, Unfinished: err.Error()}, nil
 		}
 		sent = append(sent, id)
-		activity.RecordHeartbeat(ctx, sent)
 	}
 	return DeliveryResult{ChannelMessageIDs: sent}, nil
 }

@@ -1,11 +1,17 @@
 package activities
 
 import (
+	"context"
+	"net/http"
 	"strings"
 	"testing"
 	"unicode/utf8"
 
+	"go.temporal.io/sdk/temporal"
+
 	"github.com/handoff-chat/handoff/internal/chat"
+	"github.com/handoff-chat/handoff/internal/graphapi"
+	"github.com/handoff-chat/handoff/internal/graphapi/graphapitest"
 )
 
 func TestProfileNamesAreBounded(t *testing.T) {
@@ -25,5 +31,52 @@ func TestProfileNamesAreBounded(t *testing.T) {
 	long := boundedName(strings.Repeat("я", 5000))
 	if n := utf8.RuneCountInString(long); n != chat.MaxNameRunes || chat.CheckName("name", long) != nil {
 		t.Errorf("a 5000-character name became %d characters", n)
+	}
+}
+
+// An attempt that fails after sending some parts says which went out, and
+// the next attempt sends only the rest; a refusal for good is an error.
+func TestDeliveryGoesOnAfterThePartsSent(t *testing.T) {
+	const page, token = "1000200030004000", "page-token"
+	graph := graphapitest.NewServer(t, map[string]string{page: token})
+	client, err := graphapi.New(graphapi.Options{BaseURL: graph.URL, PageTokens: map[string]string{page: token}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &Messenger{Graph: client}
+	req := DeliveryRequest{Channel: chat.ChannelMessenger, PageID: page, CustomerID: "6024512345678901", Message: chat.Message{
+		ID: "s1", Text: "Our catalogue", Attachments: []chat.Attachment{{Type: "image", URL: "https://example.com/cat.jpg"}},
+	}}
+
+	// The image goes out, the text meets a temporary failure.
+	graph.FailAfter(1, http.StatusInternalServerError, 2, 0, "An unexpected error has occurred. Please retry your request later.")
+	first, err := m.DeliverMessage(context.Background(), req)
+	if err != nil || len(first.ChannelMessageIDs) != 1 || !strings.Contains(first.Unfinished, "part 2 of 2") {
+		t.Fatalf("first attempt %+v, %v: want the image sent and the text unfinished", first, err)
+	}
+	req.Sent = first.ChannelMessageIDs
+	second, err := m.DeliverMessage(context.Background(), req)
+	if err != nil || second.Unfinished != "" || len(second.ChannelMessageIDs) != 2 || second.ChannelMessageIDs[0] != first.ChannelMessageIDs[0] {
+		t.Fatalf("second attempt %+v, %v: want the text sent after the image", second, err)
+	}
+	var images, texts int
+	for _, r := range graph.Requests() {
+		msg, _ := r.Body["message"].(map[string]any)
+		switch {
+		case msg["attachment"] != nil:
+			images++
+		case msg["text"] != nil:
+			texts++
+		}
+	}
+	if images != 1 || texts != 2 {
+		t.Errorf("Send API calls: %d with the image, %d with the text; want the image once and the text tried twice", images, texts)
+	}
+
+	graph.FailNext(http.StatusBadRequest, 551, 1545041, "This person isn't available right now.")
+	refused, err := m.DeliverMessage(context.Background(), DeliveryRequest{Channel: chat.ChannelMessenger, PageID: page, CustomerID: "6024512345678901",
+		Message: chat.Message{ID: "s2", Text: "hello"}})
+	if !temporal.IsApplicationError(err) || refused.Unfinished != "" {
+		t.Errorf("refused delivery: %+v, %v; want an error of type %s", refused, err, ErrTypeDeliveryRefused)
 	}
 }

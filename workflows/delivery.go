@@ -18,43 +18,86 @@ import (
 // for this long before the message is marked failed.
 const deliveryGiveUp = time.Hour
 
+// deliveryAttempt bounds one attempt to send a message (a few Send API
+// calls); deliveryFirstBackoff and deliveryMaxBackoff space the attempts.
+const (
+	deliveryAttempt      = 30 * time.Second
+	deliveryFirstBackoff = time.Second
+	deliveryMaxBackoff   = time.Minute
+)
+
 // deliver sends one message and records the outcome on it.
+//
+// Each attempt is a local activity: it runs in the worker that runs the
+// conversation, in the workflow task that queued the message, so a reply
+// reaches Messenger without a round trip through a task queue and a
+// workflow task of its own. The attempts are made here rather than by the
+// SDK's retries so that each carries the parts earlier attempts sent
+// (images first, then the text): a retry never sends those again.
 func (c *conversation) deliver(ctx workflow.Context, m chat.Message) error {
 	tag, refusal := c.deliveryTag(ctx, m)
 	if refusal != "" {
 		c.setDelivery(m.Seq, chat.Delivery{Status: chat.DeliveryFailed, Error: refusal, At: workflow.Now(ctx)})
 		return nil
 	}
-	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout:    30 * time.Second,
-		ScheduleToCloseTimeout: deliveryGiveUp,
-		HeartbeatTimeout:       20 * time.Second,
-		RetryPolicy: &temporal.RetryPolicy{
-			InitialInterval:        time.Second,
-			MaximumInterval:        time.Minute,
-			NonRetryableErrorTypes: []string{activities.ErrTypeDeliveryRefused},
-		},
+	attemptCtx := workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
+		StartToCloseTimeout: deliveryAttempt,
+		RetryPolicy:         &temporal.RetryPolicy{MaximumAttempts: 1},
 	})
-	var result activities.DeliveryResult
-	err := workflow.ExecuteActivity(ctx, messengerActivities.DeliverMessage, activities.DeliveryRequest{
-		ConversationID: c.workflowID,
-		Channel:        c.state.Channel,
-		PageID:         c.state.PageID,
-		CustomerID:     c.state.CustomerID,
-		Message:        m,
-		Tag:            tag,
-	}).Get(ctx, &result)
-	now := workflow.Now(ctx)
-	if err != nil {
-		workflow.GetLogger(ctx).Warn("message not delivered", "conversation", c.workflowID, "message", m.ID, "error", err)
-		c.setDelivery(m.Seq, chat.Delivery{Status: chat.DeliveryFailed, Tag: tag, Error: deliveryReason(err), At: now})
-		return nil
+	giveUp := workflow.Now(ctx).Add(deliveryGiveUp)
+	backoff := deliveryFirstBackoff
+	var sent []string
+	for {
+		var result activities.DeliveryResult
+		err := workflow.ExecuteLocalActivity(attemptCtx, messengerActivities.DeliverMessage, activities.DeliveryRequest{
+			ConversationID: c.workflowID,
+			Channel:        c.state.Channel,
+			PageID:         c.state.PageID,
+			CustomerID:     c.state.CustomerID,
+			Message:        m,
+			Tag:            tag,
+			Sent:           sent,
+		}).Get(attemptCtx, &result)
+		if err == nil {
+			sent = result.ChannelMessageIDs
+		}
+		c.rememberSent(sent)
+		switch {
+		case err == nil && result.Unfinished == "":
+			c.setDelivery(m.Seq, chat.Delivery{Status: chat.DeliverySent, Tag: tag, ChannelMessageIDs: sent, At: workflow.Now(ctx)})
+			return nil
+		case isDeliveryRefusal(err):
+			return c.deliveryFailed(ctx, m, tag, deliveryReason(err))
+		}
+		lastError := result.Unfinished
+		if err != nil {
+			lastError = lastCause(err)
+		}
+		if !workflow.Now(ctx).Add(backoff).Before(giveUp) {
+			return c.deliveryFailed(ctx, m, tag, "not sent: Messenger could not be reached for an hour; the last error was: "+lastError)
+		}
+		if err := workflow.Sleep(ctx, backoff); err != nil {
+			return err
+		}
+		backoff = min(2*backoff, deliveryMaxBackoff)
 	}
-	for _, id := range result.ChannelMessageIDs {
-		c.remember(sentMessageIDs, id, "") // so the channel's echo of it is not recorded again
-	}
-	c.setDelivery(m.Seq, chat.Delivery{Status: chat.DeliverySent, Tag: tag, ChannelMessageIDs: result.ChannelMessageIDs, At: now})
+}
+
+// deliveryFailed records that a message could not be sent, and why.
+func (c *conversation) deliveryFailed(ctx workflow.Context, m chat.Message, tag, reason string) error {
+	workflow.GetLogger(ctx).Warn("message not delivered", "conversation", c.workflowID, "message", m.ID, "reason", reason)
+	c.setDelivery(m.Seq, chat.Delivery{Status: chat.DeliveryFailed, Tag: tag, Error: reason, At: workflow.Now(ctx)})
 	return nil
+}
+
+// rememberSent remembers the IDs the channel gave the parts sent, so their
+// echoes are not recorded again.
+func (c *conversation) rememberSent(ids []string) {
+	for _, id := range ids {
+		if _, ok := c.lookup(sentMessageIDs, id); !ok {
+			c.remember(sentMessageIDs, id, "")
+		}
+	}
 }
 
 // deliveryTag applies Messenger's rules at the moment of sending: inside the
@@ -74,15 +117,17 @@ func (c *conversation) deliveryTag(ctx workflow.Context, m chat.Message) (tag, r
 	}
 }
 
-// deliveryReason is the text staff see for a failed delivery.
+// isDeliveryRefusal reports whether the channel refused a message for good.
+func isDeliveryRefusal(err error) bool {
+	var appErr *temporal.ApplicationError
+	return errors.As(err, &appErr) && appErr.Type() == activities.ErrTypeDeliveryRefused
+}
+
+// deliveryReason is the text staff see for a message the channel refused.
 func deliveryReason(err error) string {
 	var appErr *temporal.ApplicationError
-	if errors.As(err, &appErr) && appErr.Type() == activities.ErrTypeDeliveryRefused {
+	if errors.As(err, &appErr) {
 		return appErr.Message()
-	}
-	var timeoutErr *temporal.TimeoutError
-	if errors.As(err, &timeoutErr) {
-		return "not sent: Messenger could not be reached for an hour; the last error was: " + lastCause(err)
 	}
 	return "not sent: " + lastCause(err)
 }

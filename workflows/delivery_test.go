@@ -133,6 +133,28 @@ func TestTransientDeliveryErrorsAreRetried(t *testing.T) {
 	}
 }
 
+// An attempt that sent some parts of a message hands them to the next one,
+// which goes on from there; the message's channel IDs are all of them.
+func TestUnfinishedDeliveryGoesOnWhereItStopped(t *testing.T) {
+	h := newMessengerHarness(t)
+	var sentBefore [][]string
+	h.unfinished = func(attempt int, req activities.DeliveryRequest) bool {
+		sentBefore = append(sentBefore, req.Sent)
+		return attempt <= 2
+	}
+	h.messengerCustomer(0, "m1", "hello")
+	transcript := h.transcriptAt(10 * time.Minute)
+	h.run()
+
+	if h.attempts != 3 || len(sentBefore) != 3 || len(sentBefore[0]) != 0 || len(sentBefore[1]) != 1 || len(sentBefore[2]) != 2 {
+		t.Fatalf("%d attempts, each told of the parts sent before: %v; want 3 attempts told of 0, 1 and 2 parts", h.attempts, sentBefore)
+	}
+	d := (*transcript)[1].Delivery
+	if d == nil || d.Status != chat.DeliverySent || len(d.ChannelMessageIDs) != 3 || d.ChannelMessageIDs[0] != sentBefore[2][0] {
+		t.Errorf("bot reply delivery %+v, want sent with the IDs of all three parts", d)
+	}
+}
+
 func TestRunEndsWithWindowWithoutHumanAgent(t *testing.T) {
 	h := newMessengerHarness(t)
 	h.messengerCustomer(0, "m1", "hello")

@@ -3,6 +3,7 @@ package workflows_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 	"testing"
@@ -41,6 +42,9 @@ type harness struct {
 	delivered []activities.DeliveryRequest
 	attempts  int
 	deliver   func(attempt int, req activities.DeliveryRequest) error
+	// unfinished, when it answers true, makes an attempt send one part
+	// more than the request says were sent and report the rest unfinished.
+	unfinished func(attempt int, req activities.DeliveryRequest) bool
 	// profileName is what the profile activity answers, after failing
 	// profileFailures times as if the Graph API were down.
 	profileName     string
@@ -106,13 +110,17 @@ func newHarness(t *testing.T) *harness {
 	h.env.OnActivity(messengerActivities.DeliverMessage, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, req activities.DeliveryRequest) (activities.DeliveryResult, error) {
 			h.attempts++
+			if h.unfinished != nil && h.unfinished(h.attempts, req) {
+				sent := append(append([]string(nil), req.Sent...), fmt.Sprintf("mid.%s.%d", req.Message.ID, len(req.Sent)))
+				return activities.DeliveryResult{ChannelMessageIDs: sent, Unfinished: "graph API answered 500"}, nil
+			}
 			if h.deliver != nil {
 				if err := h.deliver(h.attempts, req); err != nil {
 					return activities.DeliveryResult{}, err
 				}
 			}
 			h.delivered = append(h.delivered, req)
-			return activities.DeliveryResult{ChannelMessageIDs: []string{"mid." + req.Message.ID}}, nil
+			return activities.DeliveryResult{ChannelMessageIDs: append(append([]string(nil), req.Sent...), "mid."+req.Message.ID)}, nil
 		})
 	h.env.OnActivity(messengerActivities.FetchCustomerProfile, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, req activities.ProfileRequest) (activities.CustomerProfile, error) {

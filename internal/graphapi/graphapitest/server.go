@@ -26,6 +26,8 @@ type Request struct {
 }
 
 type failure struct {
+	// after is how many send calls succeed before this one fails.
+	after                 int
 	status, code, subcode int
 	message               string
 }
@@ -79,9 +81,15 @@ func (s *Server) WaitForRequests(t testing.TB, n int, timeout time.Duration) []R
 
 // FailNext makes the next send call fail with Meta's error format.
 func (s *Server) FailNext(status, code, subcode int, message string) {
+	s.FailAfter(0, status, code, subcode, message)
+}
+
+// FailAfter lets the next n send calls succeed and makes the one after
+// them fail with Meta's error format.
+func (s *Server) FailAfter(n, status, code, subcode int, message string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.failures = append(s.failures, failure{status, code, subcode, message})
+	s.failures = append(s.failures, failure{n, status, code, subcode, message})
 }
 
 // SetProfile gives a customer a name.
@@ -155,9 +163,12 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request, pageID, token stri
 	s.requests = append(s.requests, Request{Method: r.Method, Path: r.URL.Path, PageID: pageID, AccessToken: token, Body: body, RawBody: raw})
 	var fail *failure
 	if len(s.failures) > 0 {
-		f := s.failures[0]
-		s.failures = s.failures[1:]
-		fail = &f
+		if f := &s.failures[0]; f.after > 0 {
+			f.after--
+		} else {
+			fail = &s.failures[0]
+			s.failures = s.failures[1:]
+		}
 	}
 	s.nextID++
 	id := fmt.Sprintf("m_%d", s.nextID)
