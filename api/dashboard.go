@@ -259,7 +259,7 @@ func (s *server) listEvents(c *gin.Context) error {
 	beginStream(c)
 	rows := make([]conversationRow, 0, len(snapshot))
 	for _, conv := range snapshot {
-		rows = append(rows, conversationRow{ConversationSummary: conv, AgentRequested: conv.AgentRequestedAt != nil})
+		rows = append(rows, rowOf(conv))
 	}
 	if writeSSE(c, 0, "snapshot", gin.H{"conversations": rows, "now": time.Now()}) != nil {
 		return nil
@@ -270,7 +270,7 @@ func (s *server) listEvents(c *gin.Context) error {
 			return false // the browser reconnects and gets a new snapshot
 		}
 		for _, conv := range changes {
-			if writeSSE(c, 0, "conversation", conversationRow{ConversationSummary: conv, AgentRequested: conv.AgentRequestedAt != nil}) != nil {
+			if writeSSE(c, 0, "conversation", rowOf(conv)) != nil {
 				return false
 			}
 		}
@@ -297,6 +297,6 @@ func (s *server) conversationEvents(c *gin.Context) error {
 		}
 		return m
 	}, func(sum chat.ConversationSummary) any {
-		return conversationRow{ConversationSummary: sum, AgentRequested: sum.AgentRequestedAt != nil}
+		return rowOf(sum)
 	})
 }

@@ -41,6 +41,10 @@ type conversationRow struct {
 	AgentRequested bool `json:"agent_requested"`
 }
 
+func rowOf(conv chat.ConversationSummary) conversationRow {
+	return conversationRow{ConversationSummary: conv.WithoutRecent(), AgentRequested: conv.AgentRequestedAt != nil}
+}
+
 // listConversations lists customers whose messaging window is open, from the
 // search index: those who asked for a human first, then by last message.
 func (s *server) listConversations(c *gin.Context) error {
@@ -60,7 +64,7 @@ func (s *server) listConversations(c *gin.Context) error {
 	}
 	rows := make([]conversationRow, 0, len(list))
 	for _, conv := range list {
-		rows = append(rows, conversationRow{ConversationSummary: conv, AgentRequested: conv.AgentRequestedAt != nil})
+		rows = append(rows, rowOf(conv))
 	}
 	c.JSON(http.StatusOK, gin.H{"conversations": rows})
 	return nil

@@ -352,4 +352,9 @@ func TestMessagesAndStateReachTheSearchIndexDespiteOutages(t *testing.T) {
 	if last.State != chat.StatusBot || last.LiveChatExpiresAt != nil {
 		t.Errorf("last document state %s, want bot after live chat ended", last.State)
 	}
+	// The document carries the newest messages of every sender, for the
+	// change feed; the last one is the latest in the transcript.
+	if n := len(last.Recent); n == 0 || !strings.HasPrefix(senders(last.Recent), "customer,bot,staff") || last.Recent[n-1].Seq != last.LastSeq {
+		t.Errorf("last document's recent messages %s, want the transcript up to message %d", senders(last.Recent), last.LastSeq)
+	}
 }

@@ -62,6 +62,9 @@ func (c *conversation) indexBatch(ctx workflow.Context, tasks []indexTask) error
 func (c *conversation) summary(now time.Time) chat.ConversationSummary {
 	s := c.view().Summary(c.state.LastMessageAt, now)
 	s.LastSeq = c.state.NextSeq - 1
+	if n := len(c.state.Transcript); n > 0 {
+		s.Recent = append([]chat.Message(nil), c.state.Transcript[max(0, n-chat.RecentKept):]...)
+	}
 	for i := len(c.state.Transcript) - 1; i >= 0; i-- {
 		m := c.state.Transcript[i]
 		switch {

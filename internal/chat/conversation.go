@@ -99,6 +99,22 @@ type ConversationSummary struct {
 	// IndexedAt is when the search backend stored this version of the
 	// document; the change feed follows it. Set by the backend.
 	IndexedAt time.Time `json:"indexed_at"`
+	// Recent are the transcript's newest messages (at most RecentKept, of
+	// every sender, with their delivery and AI markers as they stand), so
+	// a change feed passes on what changed without reading the transcript
+	// from the conversation. Stored, not searched; never shown in a list
+	// (WithoutRecent).
+	Recent []Message `json:"recent,omitempty"`
+}
+
+// RecentKept is how many of the newest messages a conversation document
+// carries in Recent.
+const RecentKept = 10
+
+// WithoutRecent is the document as lists show it: without the messages.
+func (c ConversationSummary) WithoutRecent() ConversationSummary {
+	c.Recent = nil
+	return c
 }
 
 // PreviewRunes caps ConversationSummary.Preview.

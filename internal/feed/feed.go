@@ -165,7 +165,7 @@ func (f *Feed) pass(docs []chat.ConversationSummary) {
 			f.cursor = d.IndexedAt
 		}
 		for l := range f.lists {
-			l.offer(d)
+			l.offer(d.WithoutRecent())
 		}
 		if r := f.rooms[d.ID]; r != nil {
 			r.changed(d)

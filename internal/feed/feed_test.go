@@ -2,6 +2,7 @@ package feed
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -188,6 +189,62 @@ func TestOneTranscriptReadPerChangeForAllWatchers(t *testing.T) {
 	}
 	if len(f.rooms) != 0 {
 		t.Errorf("%d rooms left after every watcher closed", len(f.rooms))
+	}
+}
+
+// Once a room has read the transcript, a document whose newest messages
+// reach back to what the room has is all it needs: the messages are passed
+// on without another read. A document that leaves a gap (more messages
+// came than it carries) makes the room read the transcript again.
+func TestRecentMessagesSpareTheTranscriptRead(t *testing.T) {
+	tr := &fakeTranscripts{}
+	f := New(&fakeSource{}, tr, Options{})
+	w := f.Watch("c", "webchat", "v")
+	defer w.Close()
+	customer := func(seq int64) chat.Message {
+		return chat.Message{Seq: seq, ID: fmt.Sprintf("m%d", seq), Sender: chat.SenderCustomer, Text: "hello"}
+	}
+	bot := func(seq int64) chat.Message {
+		return chat.Message{Seq: seq, ID: fmt.Sprintf("bot-%d", seq), Sender: chat.SenderBot}
+	}
+	at := time.Now()
+	doc := func(recent ...chat.Message) chat.ConversationSummary {
+		at = at.Add(time.Millisecond)
+		return chat.ConversationSummary{ID: "c", IndexedAt: at, UpdatedAt: at, LastSeq: recent[len(recent)-1].Seq, Recent: recent}
+	}
+	take := func(what string) []chat.Message {
+		t.Helper()
+		select {
+		case <-w.Changed():
+		case <-time.After(5 * time.Second):
+			t.Fatalf("%s: no change", what)
+		}
+		waitFetched(t, f, "c")
+		msgs, summary := w.Take()
+		if summary == nil || summary.Recent != nil {
+			t.Errorf("%s: the watcher took the document %+v, want it without the messages", what, summary)
+		}
+		return msgs
+	}
+
+	tr.set(customer(1), bot(2))
+	f.pass([]chat.ConversationSummary{doc(customer(1), bot(2))})
+	if msgs := take("first change"); len(msgs) != 2 || tr.reads != 1 {
+		t.Fatalf("first change: %d messages after %d reads, want 2 after the room's first read", len(msgs), tr.reads)
+	}
+	f.pass([]chat.ConversationSummary{doc(customer(1), bot(2), customer(3), bot(4))})
+	if msgs := take("second change"); len(msgs) != 2 || msgs[0].Seq != 3 || msgs[1].Seq != 4 || tr.reads != 1 {
+		t.Fatalf("second change: %+v after %d reads, want messages 3 and 4 from the document, no read", msgs, tr.reads)
+	}
+
+	var gap []chat.Message
+	for seq := int64(5); seq < 5+2*chat.RecentKept; seq++ {
+		gap = append(gap, customer(seq))
+	}
+	tr.set(append([]chat.Message{customer(1), bot(2), customer(3), bot(4)}, gap...)...)
+	f.pass([]chat.ConversationSummary{doc(gap[len(gap)-chat.RecentKept:]...)})
+	if msgs := take("a change with a gap"); len(msgs) != len(gap) || tr.reads != 2 {
+		t.Fatalf("a change with a gap: %d messages after %d reads, want all %d new ones from a second read", len(msgs), tr.reads, len(gap))
 	}
 }
 

@@ -120,17 +120,35 @@ func (w *Watch) Take() ([]chat.Message, *chat.ConversationSummary) {
 }
 
 // changed takes a new document of the conversation (called with the
-// feed's lock held).
+// feed's lock held). The document carries the conversation's newest
+// messages; when they reach back to what the room has, they are all that
+// changed and the transcript is not read.
 func (r *room) changed(d chat.ConversationSummary) {
 	r.mu.Lock()
-	if r.summary == nil || !d.UpdatedAt.Before(r.summary.UpdatedAt) {
-		r.summary = &d
+	current := r.summary == nil || !d.UpdatedAt.Before(r.summary.UpdatedAt)
+	if current {
+		s := d.WithoutRecent()
+		r.summary = &s
 		r.version++
 		r.summaryVersion = r.version
 		r.broadcast()
 	}
+	// While a read is under way its answer may be older than the
+	// document: the room reads again after it instead.
+	covered := current && r.known && !r.fetching && covers(d.Recent, r.readFrom())
+	if covered {
+		r.merge(d.Recent)
+	}
 	r.mu.Unlock()
-	r.refresh()
+	if !covered {
+		r.refresh()
+	}
+}
+
+// covers reports whether recent, the newest messages in sequence order,
+// holds every message after seq.
+func covers(recent []chat.Message, seq int64) bool {
+	return len(recent) > 0 && recent[0].Seq <= seq+1
 }
 
 // refresh reads the transcript, once at a time: a change that comes in
