@@ -105,7 +105,11 @@ func ParseConversationWorkflowID(id string) (channel, customerID string, err err
 }
 
 // Custom search attributes set on conversation workflows, for auditors
-// filtering in the Temporal UI and for the staff list.
+// filtering in the Temporal UI. The two deadlines are rounded up to
+// DeadlineAttributeStep: a customer or staff message moves its deadline,
+// and writing the exact one every time would cost a visibility write per
+// message; rounded, a conversation writes it about once a quarter hour.
+// The exact deadlines are in the conversation's state and result.
 var (
 	SAState             = temporal.NewSearchAttributeKeyKeyword("HandoffState")
 	SAChannel           = temporal.NewSearchAttributeKeyKeyword("HandoffChannel")
@@ -116,6 +120,22 @@ var (
 	SAAgentRequestedAt  = temporal.NewSearchAttributeKeyTime("HandoffAgentRequestedAt")
 	SAAgentRequested    = temporal.NewSearchAttributeKeyBool("HandoffAgentRequested")
 )
+
+// DeadlineAttributeStep is what SAWindowClosesAt and SALiveChatExpiresAt
+// are rounded up to.
+const DeadlineAttributeStep = 15 * time.Minute
+
+// roundUpToStep is t rounded up to a multiple of DeadlineAttributeStep.
+func roundUpToStep(t time.Time) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	r := t.Truncate(DeadlineAttributeStep)
+	if r.Before(t) {
+		r = r.Add(DeadlineAttributeStep)
+	}
+	return r
+}
 
 // ConversationStart is the workflow input. A new conversation has only the
 // identity fields and Window; a continued run also carries State.

@@ -2,11 +2,15 @@ package workflows_test
 
 import (
 	"errors"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/mock"
 	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/handoff-chat/handoff/internal/chat"
@@ -356,5 +360,28 @@ func TestMessagesAndStateReachTheSearchIndexDespiteOutages(t *testing.T) {
 	// change feed; the last one is the latest in the transcript.
 	if n := len(last.Recent); n == 0 || !strings.HasPrefix(senders(last.Recent), "customer,bot,staff") || last.Recent[n-1].Seq != last.LastSeq {
 		t.Errorf("last document's recent messages %s, want the transcript up to message %d", senders(last.Recent), last.LastSeq)
+	}
+}
+
+// The deadlines reach the search attributes rounded up to the quarter hour,
+// so messages that move them within a quarter write no attribute.
+func TestDeadlineSearchAttributesAreRoundedUp(t *testing.T) {
+	h := newHarness(t)
+	var windows []time.Duration
+	h.env.OnUpsertTypedSearchAttributes(mock.Anything).Run(func(args mock.Arguments) {
+		if v, ok := args.Get(0).(temporal.SearchAttributes).GetTime(workflows.SAWindowClosesAt); ok {
+			windows = append(windows, v.Sub(start))
+		}
+	}).Return(nil)
+	for i := range 10 {
+		h.customer(time.Duration(i)*time.Minute+7*time.Second, fmt.Sprintf("m%d", i), "hello")
+	}
+	h.customer(20*time.Minute, "m10", "hello again")
+	h.run()
+
+	// The run starts (at a quarter hour) with the window of its start.
+	want := []time.Duration{24 * time.Hour, 24*time.Hour + 15*time.Minute, 24*time.Hour + 30*time.Minute}
+	if !slices.Equal(windows, want) {
+		t.Errorf("window attribute written as %v after start, want %v: once per quarter hour it moved into", windows, want)
 	}
 }

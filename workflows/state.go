@@ -206,8 +206,8 @@ func (c *conversation) upsertSearchAttributes(ctx workflow.Context) {
 	if old, ok := current.GetBool(SAAgentRequested); !ok || old != !s.AgentRequestedAt.IsZero() {
 		updates = append(updates, SAAgentRequested.ValueSet(!s.AgentRequestedAt.IsZero()))
 	}
-	instant(SAWindowClosesAt, s.WindowClosesAt)
-	instant(SALiveChatExpiresAt, s.LiveChatExpiresAt)
+	instant(SAWindowClosesAt, roundUpToStep(s.WindowClosesAt))
+	instant(SALiveChatExpiresAt, roundUpToStep(s.LiveChatExpiresAt))
 	instant(SAAgentRequestedAt, s.AgentRequestedAt)
 	if len(updates) > 0 {
 		if err := workflow.UpsertTypedSearchAttributes(ctx, updates...); err != nil {

@@ -8,10 +8,10 @@ import (
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
-	"go.temporal.io/sdk/converter"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/handoff-chat/handoff/internal/bench/stats"
+	"github.com/handoff-chat/handoff/internal/chat"
 	"github.com/handoff-chat/handoff/workflows"
 )
 
@@ -235,15 +235,16 @@ func (r *runner) closing(ctx context.Context, c *customer) (time.Duration, bool,
 	if info.GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED {
 		return 0, false, fmt.Errorf("conversation %s ended %s, not with its window", id, info.GetStatus())
 	}
-	payload := info.GetSearchAttributes().GetIndexedFields()[workflows.SAWindowClosesAt.GetName()]
-	if payload == nil {
-		return 0, false, errors.New("conversation " + id + " has no " + workflows.SAWindowClosesAt.GetName())
+	// The run's result is the conversation as it ended, with the exact
+	// deadline (the search attribute is rounded to the quarter hour).
+	var ended chat.Conversation
+	if err := r.temporal.GetWorkflow(ctx, id, info.GetExecution().GetRunId()).Get(ctx, &ended); err != nil {
+		return 0, false, fmt.Errorf("read how conversation %s ended: %w", id, err)
 	}
-	var deadline time.Time
-	if err := converter.GetDefaultDataConverter().FromPayload(payload, &deadline); err != nil {
-		return 0, false, fmt.Errorf("conversation %s: decode its deadline: %w", id, err)
+	if ended.WindowClosesAt.IsZero() {
+		return 0, false, errors.New("conversation " + id + " ended without a window deadline")
 	}
-	return info.GetCloseTime().AsTime().Sub(deadline), true, nil
+	return info.GetCloseTime().AsTime().Sub(ended.WindowClosesAt), true, nil
 }
 
 func later(a, b time.Time) time.Time {
