@@ -33,6 +33,7 @@ import (
 	"github.com/handoff-chat/handoff/internal/knowledgebase"
 	"github.com/handoff-chat/handoff/internal/media"
 	"github.com/handoff-chat/handoff/internal/settings"
+	"github.com/handoff-chat/handoff/internal/sidelistener"
 	"github.com/handoff-chat/handoff/internal/staff"
 	"github.com/handoff-chat/handoff/internal/templates"
 	"github.com/handoff-chat/handoff/internal/temporalclient"
@@ -78,11 +79,11 @@ type App struct {
 	hostPort     string
 	httpDone     chan error
 	// debug serves pprof on debug.addr, when set.
-	debug *debugserver.Server
+	debug *sidelistener.Server
 	// health answers liveness and readiness checks on health.addr, when
 	// set; started and stopping are what readiness reports besides
 	// Temporal's health.
-	health   *healthserver.Server
+	health   *sidelistener.Server
 	started  atomic.Bool
 	stopping atomic.Bool
 	// stopWatching ends the flows file watch.

@@ -6,13 +6,12 @@ package healthserver
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"slices"
 	"time"
+
+	"github.com/handoff-chat/handoff/internal/sidelistener"
 )
 
 // The paths answered, the same as the API's.
@@ -69,45 +68,13 @@ func write(w http.ResponseWriter, status int, body map[string]string) {
 	_ = json.NewEncoder(w).Encode(body)
 }
 
-// Server is a running health listener.
-type Server struct {
-	http *http.Server
-	addr string
-	done chan error
-}
-
 // Start listens on addr and serves Handler(ready) until Stop.
-func Start(addr string, ready Ready, logger *slog.Logger) (*Server, error) {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, fmt.Errorf("listen on health.addr %s: %w", addr, err)
-	}
-	s := &Server{
-		http: &http.Server{
-			Handler:           Handler(ready, logger),
-			ReadHeaderTimeout: 5 * time.Second,
-			ReadTimeout:       10 * time.Second,
-			WriteTimeout:      readyTimeout + 5*time.Second,
-			IdleTimeout:       2 * time.Minute,
-		},
-		addr: ln.Addr().String(),
-		done: make(chan error, 1),
-	}
-	go func() { s.done <- s.http.Serve(ln) }()
-	return s, nil
-}
-
-// Addr is the address the server listens on.
-func (s *Server) Addr() string { return s.addr }
-
-// Stop closes the listener and its connections at once (a check takes at
-// most a few seconds, and an orchestrator retries).
-func (s *Server) Stop() error {
-	if err := s.http.Close(); err != nil {
-		return fmt.Errorf("close health listener %s: %w", s.addr, err)
-	}
-	if err := <-s.done; !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("health listener %s: %w", s.addr, err)
-	}
-	return nil
+func Start(addr string, ready Ready, logger *slog.Logger) (*sidelistener.Server, error) {
+	return sidelistener.Start("health listener", "health.addr", addr, &http.Server{
+		Handler:           Handler(ready, logger),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      readyTimeout + 5*time.Second,
+		IdleTimeout:       2 * time.Minute,
+	})
 }

@@ -10,7 +10,6 @@ import (
 	"net/http/httptest"
 	"sync/atomic"
 	"testing"
-	"time"
 )
 
 func TestServerAnswersLivenessAndReadiness(t *testing.T) {
@@ -93,42 +92,5 @@ func TestPathsAreAnswered(t *testing.T) {
 		if rec.Code != 200 {
 			t.Errorf("GET %s: %d, want 200", path, rec.Code)
 		}
-	}
-}
-
-func TestStartRefusesABadAddress(t *testing.T) {
-	srv, err := Start("127.0.0.1:0", func(context.Context) error { return nil }, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Stop()
-	if _, err := Start(srv.Addr(), nil, slog.New(slog.DiscardHandler)); err == nil {
-		t.Fatal("a second listener on the same address started")
-	}
-}
-
-func TestStopEndsAHangingCheck(t *testing.T) {
-	entered := make(chan struct{})
-	srv, err := Start("127.0.0.1:0", func(ctx context.Context) error {
-		close(entered)
-		<-ctx.Done()
-		return ctx.Err()
-	}, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() {
-		resp, err := http.Get("http://" + srv.Addr() + ReadinessPath)
-		if err == nil {
-			resp.Body.Close()
-		}
-	}()
-	<-entered
-	start := time.Now()
-	if err := srv.Stop(); err != nil {
-		t.Fatal(err)
-	}
-	if d := time.Since(start); d > time.Second {
-		t.Errorf("Stop took %s with a check in flight", d)
 	}
 }

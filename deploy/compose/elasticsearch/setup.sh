@@ -46,9 +46,15 @@ find $certs -type f -exec chmod 640 {} +
 chmod 600 $certs/ca/ca.key
 chmod 644 $certs/ca/ca.crt
 
+# es calls the cluster as elastic, prints the answer and fails unless it is
+# a success.
 es() {
-  curl -sS --fail-with-body --cacert $certs/ca/ca.crt -u "elastic:$ELASTIC_PASSWORD" \
-    -H 'Content-Type: application/json' "$@"
+  local status
+  status=$(curl -sS -o /tmp/answer -w '%{http_code}' --cacert $certs/ca/ca.crt \
+    -u "elastic:$ELASTIC_PASSWORD" -H 'Content-Type: application/json' "$@")
+  cat /tmp/answer
+  echo
+  [[ $status == 2?? ]]
 }
 
 echo "waiting for Elasticsearch"
@@ -66,11 +72,9 @@ es -X PUT https://elasticsearch:9200/_security/role/handoff -d '{
     "privileges": ["create_index", "view_index_metadata", "read", "write"]
   }]
 }'
-echo
 es -X POST https://elasticsearch:9200/_security/user/handoff -d '{
   "password": "'"$ELASTICSEARCH_HANDOFF_PASSWORD"'",
   "roles": ["handoff"],
   "full_name": "handoff"
 }'
-echo
 echo "Elasticsearch is ready for handoff"
