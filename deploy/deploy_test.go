@@ -283,6 +283,7 @@ func TestCheckerFindsProblems(t *testing.T) {
 			"./cmd/handoff", "./cmd/handof", "./cmd/handof"},
 		{"a root user", "Dockerfile", "USER 65532:65532", "USER root", "USER root"},
 		{"an exposed port nothing listens on", "Dockerfile", "EXPOSE 8080", "EXPOSE 8080 9090", "EXPOSE 9090"},
+		{"the image's API on loopback", "Dockerfile", "HANDOFF_HTTP_ADDR=:8080", "HANDOFF_HTTP_ADDR=127.0.0.1:8080", "nothing outside the container reaches port 8080"},
 		{"a healthcheck subcommand the binary lacks", "Dockerfile",
 			`"healthcheck"]`, `"health"]`, `"health" is not a handoff subcommand`},
 		{"a compose grace period shorter than the stop", "compose/compose.yaml",
@@ -464,7 +465,11 @@ func (c *checker) checkDockerfile(file string) image {
 	if uid, _, _ := strings.Cut(img.user, ":"); uid == "" || uid == "0" || strings.Trim(uid, "0123456789") != "" {
 		c.errorf(file, "USER %s: want a numeric user other than root (Kubernetes' runAsNonRoot needs a number)", img.user)
 	}
-	listen := c.listeners(file, "", img.env, nil)
+	var exposed []string
+	for _, port := range img.expose {
+		exposed = append(exposed, strings.TrimSuffix(port, "/tcp"))
+	}
+	listen := c.listeners(file, "", img.env, exposed)
 	for _, port := range img.expose {
 		if _, ok := listen[strings.TrimSuffix(port, "/tcp")]; !ok {
 			c.errorf(file, "EXPOSE %s: the all-in-one process does not listen there (ENV %v)", port, img.env)
