@@ -7,6 +7,7 @@
 //	                                 scores the knowledge-base answerer
 //	handoff bench [flags]            measures handoff end to end (see --help)
 //	handoff passwd                   prints the bcrypt hash of a password read from stdin
+//	handoff healthcheck [--path P]   checks the process of this machine (exit 0 when ready)
 package main
 
 import (
@@ -40,13 +41,17 @@ func run(args []string) error {
 	if len(args) > 0 && args[0] == "passwd" {
 		return runPasswd(args[1:], os.Stdin, os.Stdout)
 	}
+	if len(args) > 0 && args[0] == "healthcheck" {
+		return runHealthcheck(args[1:], os.Stdout, os.Stderr)
+	}
 	flags := flag.NewFlagSet("handoff", flag.ContinueOnError)
 	configPath := flags.String("config", "", "config file (default: $HANDOFF_CONFIG, else ./config.yaml if present)")
 	flags.Usage = func() {
 		fmt.Fprintf(flags.Output(), "usage: handoff [--config FILE] [worker|api]\n"+
 			"       handoff eval --kb KB.json [--threshold X] QUESTIONS.jsonl\n"+
 			"       handoff bench [flags]   (handoff bench --help)\n"+
-			"       handoff passwd < password   (prints the hash for auth.users)\n\n"+
+			"       handoff passwd < password   (prints the hash for auth.users)\n"+
+			"       handoff healthcheck [--path /readyz|/healthz]   (exit 0 when the process here is ready)\n\n"+
 			"With no role, runs everything in one process on an embedded Temporal server.\n"+
 			"worker and api run one role each against temporal.address.\n\nFlags:\n")
 		flags.PrintDefaults()

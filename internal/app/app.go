@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.temporal.io/sdk/client"
@@ -28,13 +29,16 @@ import (
 	"github.com/handoff-chat/handoff/internal/flows"
 	"github.com/handoff-chat/handoff/internal/generative"
 	"github.com/handoff-chat/handoff/internal/graphapi"
+	"github.com/handoff-chat/handoff/internal/healthserver"
 	"github.com/handoff-chat/handoff/internal/knowledgebase"
 	"github.com/handoff-chat/handoff/internal/media"
 	"github.com/handoff-chat/handoff/internal/settings"
+	"github.com/handoff-chat/handoff/internal/sidelistener"
 	"github.com/handoff-chat/handoff/internal/staff"
 	"github.com/handoff-chat/handoff/internal/templates"
 	"github.com/handoff-chat/handoff/internal/temporalclient"
 	"github.com/handoff-chat/handoff/search"
+	"github.com/handoff-chat/handoff/search/elasticsearch"
 	"github.com/handoff-chat/handoff/workflows"
 )
 
@@ -68,12 +72,20 @@ type App struct {
 	searchShare     *http.Server
 	searchShareAddr string
 	worker          worker.Worker
-	http            *http.Server
-	httpAddr        string
-	hostPort        string
-	httpDone        chan error
+	// workerFailed receives the worker's fatal error, which ends Wait.
+	workerFailed chan error
+	http         *http.Server
+	httpAddr     string
+	hostPort     string
+	httpDone     chan error
 	// debug serves pprof on debug.addr, when set.
-	debug *debugserver.Server
+	debug *sidelistener.Server
+	// health answers liveness and readiness checks on health.addr, when
+	// set; started and stopping are what readiness reports besides
+	// Temporal's health.
+	health   *sidelistener.Server
+	started  atomic.Bool
+	stopping atomic.Bool
 	// stopWatching ends the flows file watch.
 	stopWatching context.CancelFunc
 	// background runs work started with the process (rebuilding the
@@ -86,11 +98,12 @@ type App struct {
 
 // Start brings up the parts of role and returns once they are serving.
 func Start(ctx context.Context, cfg *config.Config, role Role, logger *slog.Logger) (*App, error) {
-	a := &App{cfg: cfg, logger: logger}
+	a := &App{cfg: cfg, logger: logger, workerFailed: make(chan error, 1)}
 	if err := a.start(ctx, role); err != nil {
 		a.Stop()
 		return nil, err
 	}
+	a.started.Store(true)
 	return a, nil
 }
 
@@ -103,6 +116,11 @@ func (a *App) start(ctx context.Context, role Role) error {
 	worker.SetStickyWorkflowCacheSize(cfg.Temporal.WorkflowCacheSize)
 	// First, so that a slow start-up can be profiled too.
 	if err := a.startDebug(role); err != nil {
+		return err
+	}
+	// Next, so that an orchestrator sees the process alive (and not yet
+	// ready) while it starts.
+	if err := a.startHealth(); err != nil {
 		return err
 	}
 	hostPort := cfg.Temporal.Address
@@ -189,7 +207,7 @@ func (a *App) start(ctx context.Context, role Role) error {
 		if err != nil {
 			return err
 		}
-		a.worker = NewWorker(c, activities.Set{
+		a.worker = NewWorker(c, a.workerFatalError, activities.Set{
 			Settings: &activities.Settings{Source: store},
 			Search:   &activities.Search{Index: workerIndex},
 			Bot: &activities.Bot{
@@ -272,12 +290,41 @@ func (a *App) start(ctx context.Context, role Role) error {
 	return nil
 }
 
-// Worker timings that decide how fast conversations resume after a crash
-// and how a stop waits for work in flight.
+// Worker timings that decide how fast conversations resume after a crash.
+const stickyScheduleToStart = 2 * time.Second
+
+// How long a stop waits for the work in flight; StopTimeout adds them up.
 const (
-	stickyScheduleToStart = 2 * time.Second
-	workerStopTimeout     = 10 * time.Second
+	// HTTPDrainTimeout bounds how long the HTTP server finishes the
+	// requests it has once it stops taking new ones.
+	HTTPDrainTimeout = 10 * time.Second
+	// WorkerStopTimeout bounds how long the worker finishes the activities
+	// in flight before it tells Temporal it is gone.
+	WorkerStopTimeout = 10 * time.Second
 )
+
+// StopTimeout is the longest a graceful stop of role takes with the search
+// backend: the HTTP drain (api and all-in-one), then the worker's stop
+// (worker and all-in-one), then the search index's last flush
+// (elasticsearch; the embedded and remote indices close at once). An
+// orchestrator's grace period between SIGTERM and SIGKILL
+// (terminationGracePeriodSeconds, stop_grace_period) must be at least this,
+// or the stop is cut short: requests and activities in flight fail and are
+// retried, and a worker killed before it told Temporal it was gone delays
+// its conversations by the sticky schedule-to-start timeout.
+func StopTimeout(role Role, searchBackend string) time.Duration {
+	var d time.Duration
+	if role == RoleAll || role == RoleAPI {
+		d += HTTPDrainTimeout
+	}
+	if role == RoleAll || role == RoleWorker {
+		d += WorkerStopTimeout
+	}
+	if searchBackend == config.SearchElasticsearch {
+		d += elasticsearch.CloseTimeout
+	}
+	return d
+}
 
 // WorkerOptions are the options of handoff's worker. The benchmark's
 // baseline worker uses the same, so the two compare.
@@ -288,15 +335,19 @@ func WorkerOptions() worker.Options {
 		// default of 5s.
 		StickyScheduleToStartTimeout: stickyScheduleToStart,
 		// On SIGTERM, activities in flight get this long to finish.
-		WorkerStopTimeout: workerStopTimeout,
+		WorkerStopTimeout: WorkerStopTimeout,
 	}
 }
 
-// NewWorker returns a worker with every workflow and activity registered.
+// NewWorker returns a worker with every workflow and activity registered;
+// onFatalError, when not nil, is called once with the error that stopped
+// the worker for good (the namespace is gone, the credentials are refused).
 // The process's workflow cache size (worker.SetStickyWorkflowCacheSize) is
 // set before, once per process.
-func NewWorker(c client.Client, set activities.Set) worker.Worker {
-	w := worker.New(c, workflows.TaskQueue, WorkerOptions())
+func NewWorker(c client.Client, onFatalError func(error), set activities.Set) worker.Worker {
+	opts := WorkerOptions()
+	opts.OnFatalError = onFatalError
+	w := worker.New(c, workflows.TaskQueue, opts)
 	workflows.Register(w)
 	activities.Register(w, set)
 	return w
@@ -345,6 +396,66 @@ func (a *App) startDebug(role Role) error {
 	return nil
 }
 
+// startHealth answers liveness and readiness checks on health.addr, when
+// set.
+func (a *App) startHealth() error {
+	if a.cfg.Health.Addr == "" {
+		return nil
+	}
+	srv, err := healthserver.Start(a.cfg.Health.Addr, a.ready, a.logger)
+	if err != nil {
+		return err
+	}
+	a.health = srv
+	a.logger.Info("health listener answering liveness and readiness checks", "addr", srv.Addr(),
+		"liveness", healthserver.LivenessPath, "readiness", healthserver.ReadinessPath)
+	return nil
+}
+
+// Reasons the process is not ready, as the health listener answers them.
+var (
+	errStarting            = errors.New("starting")
+	errStopping            = errors.New("stopping")
+	errTemporalUnreachable = errors.New("cannot reach Temporal")
+)
+
+// ready is the health listener's readiness: started, not stopping, and
+// Temporal passes a health check (the reason of a failed one is logged,
+// not answered).
+func (a *App) ready(ctx context.Context) error {
+	switch {
+	case a.stopping.Load():
+		return errStopping
+	case !a.started.Load():
+		return errStarting
+	}
+	if _, err := a.client.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
+		a.logger.Warn("readiness check: Temporal is not reachable", "error", err)
+		return errTemporalUnreachable
+	}
+	return nil
+}
+
+// workerFatalError ends Wait with the worker's fatal error, so the process
+// exits and its supervisor restarts it, instead of running on without a
+// worker.
+func (a *App) workerFatalError(err error) {
+	a.logger.Error("the worker stopped for good", "error", err)
+	select {
+	case a.workerFailed <- err:
+	default:
+	}
+}
+
+// HealthAddr is the address of the health listener, or "" when health.addr
+// is empty.
+func (a *App) HealthAddr() string {
+	if a.health == nil {
+		return ""
+	}
+	return a.health.Addr()
+}
+
 // DebugAddr is the address of the debug listener, or "" when debug.addr is
 // empty.
 func (a *App) DebugAddr() string {
@@ -371,17 +482,17 @@ func (a *App) UIAddr() string {
 	return a.embedded.UIAddr()
 }
 
-// Wait blocks until ctx is done or the HTTP server fails.
+// Wait blocks until ctx is done, the HTTP server fails or the worker stops
+// for good.
 func (a *App) Wait(ctx context.Context) error {
-	if a.httpDone == nil {
-		<-ctx.Done()
-		return nil
-	}
+	// A nil channel (no HTTP server, no worker) never delivers.
 	select {
 	case <-ctx.Done():
 		return nil
 	case err := <-a.httpDone:
 		return fmt.Errorf("HTTP server stopped: %w", err)
+	case err := <-a.workerFailed:
+		return fmt.Errorf("worker stopped: %w", err)
 	}
 }
 
@@ -402,17 +513,18 @@ func (a *App) loadFlows() (*flows.Registry, error) {
 	return reg, nil
 }
 
-// Stop shuts down in reverse order: stop taking requests, let the worker
-// finish its tasks, close the client, stop the server, close the debug
-// listener. Calls after the first do nothing.
+// Stop shuts down in reverse order: answer not ready, stop taking requests,
+// let the worker finish its tasks, close the client, stop the server, close
+// the health and debug listeners. Calls after the first do nothing.
 func (a *App) Stop() { a.stopOnce.Do(a.stop) }
 
 func (a *App) stop() {
+	a.stopping.Store(true)
 	if a.stopWatching != nil {
 		a.stopWatching()
 	}
 	if a.http != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), HTTPDrainTimeout)
 		if err := a.http.Shutdown(ctx); err != nil {
 			a.logger.Warn("HTTP shutdown", "error", err)
 		}
@@ -439,7 +551,13 @@ func (a *App) stop() {
 			a.logger.Warn("embedded Temporal shutdown", "error", err)
 		}
 	}
-	// Last, so that a slow shutdown can be profiled too.
+	// Last, so that a slow shutdown can be profiled too, and an
+	// orchestrator sees the process alive until it is done.
+	if a.health != nil {
+		if err := a.health.Stop(); err != nil {
+			a.logger.Warn("health listener shutdown", "error", err)
+		}
+	}
 	if a.debug != nil {
 		if err := a.debug.Stop(); err != nil {
 			a.logger.Warn("debug listener shutdown", "error", err)

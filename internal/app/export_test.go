@@ -11,3 +11,7 @@ import (
 func (a *App) SeedKnowledge(ctx context.Context) error {
 	return a.seedKnowledge(ctx, knowledgebase.NewStore(a.client))
 }
+
+// FailWorker reports err as the worker's fatal error, as the SDK does when
+// the worker stops for good.
+func (a *App) FailWorker(err error) { a.workerFatalError(err) }

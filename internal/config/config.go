@@ -7,11 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"net/mail"
 	"net/url"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -53,6 +55,7 @@ type Config struct {
 	Messenger    Messenger    `mapstructure:"messenger"`
 	WebChat      WebChat      `mapstructure:"webchat"`
 	Debug        Debug        `mapstructure:"debug"`
+	Health       Health       `mapstructure:"health"`
 	source       string       // the config file read, if any
 }
 
@@ -102,6 +105,14 @@ type HTTP struct {
 type Debug struct {
 	// Addr is the host:port of a listener of its own serving net/http/pprof
 	// to staff tokens; empty serves nothing.
+	Addr string `mapstructure:"addr"`
+}
+
+// Health configures the health listener.
+type Health struct {
+	// Addr is the host:port of a listener of its own answering only the
+	// liveness and readiness checks (GET /healthz, /readyz), for processes
+	// without the HTTP API (the worker role); empty serves nothing.
 	Addr string `mapstructure:"addr"`
 }
 
@@ -492,6 +503,38 @@ var defaults = map[string]any{
 	"webchat.limits.messages_per_minute": 30,
 	"webchat.limits.streams_per_visitor": 3,
 	"debug.addr":                         "",
+	"health.addr":                        "",
+}
+
+// EnvName is the environment variable that overrides key: HANDOFF_ and the
+// key path upper-cased with "_" for ".", e.g. http.addr → HANDOFF_HTTP_ADDR.
+func EnvName(key string) string {
+	return EnvPrefix + "_" + strings.ToUpper(strings.ReplaceAll(key, ".", "_"))
+}
+
+// Keys are every configuration key, sorted: the keys config.yaml documents.
+func Keys() []string {
+	return slices.Sorted(maps.Keys(defaults))
+}
+
+// EnvNames are the environment variables Load reads with no config file,
+// sorted: HANDOFF_CONFIG (the config file's path) and one per key; a key
+// whose value is a map (bot.reply) has one per entry of its built-in default
+// instead (HANDOFF_BOT_REPLY_EN), since a variable can only override an
+// entry that exists.
+func EnvNames() []string {
+	names := []string{EnvPrefix + "_CONFIG"}
+	for key, value := range defaults {
+		m, isMap := value.(map[string]any)
+		if !isMap {
+			names = append(names, EnvName(key))
+		}
+		for entry := range m {
+			names = append(names, EnvName(key+"."+entry))
+		}
+	}
+	slices.Sort(names)
+	return names
 }
 
 // Load reads the config file (explicit path, or ./config.yaml when present),
@@ -635,6 +678,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Debug.Addr != "" && !isListenAddr(c.Debug.Addr) {
 		bad("debug.addr", "must be host:port like 127.0.0.1:6060 (a port from 0 to 65535), or empty to serve no debug endpoints, got %q", c.Debug.Addr)
+	}
+	if c.Health.Addr != "" && !isListenAddr(c.Health.Addr) {
+		bad("health.addr", "must be host:port like :8081 (a port from 0 to 65535), or empty to serve no health listener, got %q", c.Health.Addr)
 	}
 	if c.HTTP.MaxBodyBytes < 1024 {
 		bad("http.max_body_bytes", "must be at least 1024, got %d", c.HTTP.MaxBodyBytes)

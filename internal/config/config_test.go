@@ -11,21 +11,12 @@ import (
 	"github.com/handoff-chat/handoff/internal/chat"
 )
 
-// envNames are the environment variables Load looks at.
-func envNames() []string {
-	names := []string{EnvPrefix + "_CONFIG"}
-	for key := range defaults {
-		names = append(names, EnvPrefix+"_"+strings.ToUpper(strings.ReplaceAll(key, ".", "_")))
-	}
-	return names
-}
-
 // isolate gives the test an empty working directory and blanks every
 // HANDOFF_ variable, so neither the developer's environment nor a config.yaml
 // in the package directory leaks in. (Load ignores empty variables.)
 func isolate(t *testing.T) string {
 	t.Helper()
-	for _, name := range envNames() {
+	for _, name := range EnvNames() {
 		t.Setenv(name, "")
 	}
 	dir := t.TempDir()
@@ -266,7 +257,7 @@ func TestRepositoryConfigFileSetsEveryKey(t *testing.T) {
 	}
 	text := string(content)
 	for key := range defaults {
-		env := EnvPrefix + "_" + strings.ToUpper(strings.ReplaceAll(key, ".", "_"))
+		env := EnvName(key)
 		if !strings.Contains(text, "Env: "+env) {
 			t.Errorf("config.yaml does not document %s (%s)", key, env)
 		}

@@ -4,15 +4,13 @@ package debugserver
 
 import (
 	"encoding/json"
-	"errors"
-	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/pprof"
 	"strings"
 	"time"
 
+	"github.com/handoff-chat/handoff/internal/sidelistener"
 	"github.com/handoff-chat/handoff/internal/staff"
 )
 
@@ -57,46 +55,15 @@ func writeError(w http.ResponseWriter, status int, message string) {
 	_ = json.NewEncoder(w).Encode(map[string]string{"error": message})
 }
 
-// Server is a running debug listener.
-type Server struct {
-	http *http.Server
-	addr string
-	done chan error
-}
-
-// Start listens on addr and serves Handler(tokens) until Stop.
-func Start(addr string, directory *staff.Directory, logger *slog.Logger) (*Server, error) {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, fmt.Errorf("listen on debug.addr %s: %w", addr, err)
-	}
-	s := &Server{
-		http: &http.Server{
-			Handler:           Handler(directory, logger),
-			ReadHeaderTimeout: 10 * time.Second,
-			IdleTimeout:       2 * time.Minute,
-			// No WriteTimeout: a CPU profile or trace takes as long as
-			// its ?seconds= asks (30 s by default), and pprof refuses
-			// durations beyond the server's WriteTimeout.
-		},
-		addr: ln.Addr().String(),
-		done: make(chan error, 1),
-	}
-	go func() { s.done <- s.http.Serve(ln) }()
-	return s, nil
-}
-
-// Addr is the address the server listens on.
-func (s *Server) Addr() string { return s.addr }
-
-// Stop closes the listener and the connections at once: a profile in
-// progress is cut off rather than holding the process's shutdown.
-func (s *Server) Stop() error {
-	if err := s.http.Close(); err != nil {
-		return fmt.Errorf("close debug listener %s: %w", s.addr, err)
-	}
-	if err := <-s.done; !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("debug listener %s: %w", s.addr, err)
-	}
-	return nil
+// Start listens on addr and serves Handler(directory) until Stop, which
+// cuts off a profile in progress rather than hold the process's shutdown.
+func Start(addr string, directory *staff.Directory, logger *slog.Logger) (*sidelistener.Server, error) {
+	return sidelistener.Start("debug listener", "debug.addr", addr, &http.Server{
+		Handler:           Handler(directory, logger),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		// No WriteTimeout: a CPU profile or trace takes as long as its
+		// ?seconds= asks (30 s by default), and pprof refuses durations
+		// beyond the server's WriteTimeout.
+	})
 }

@@ -74,8 +74,9 @@ const (
 	// bulkTimeout bounds one bulk request of the indexer (its workers have no
 	// caller context of their own).
 	bulkTimeout = time.Minute
-	// closeTimeout bounds the final flush in Close.
-	closeTimeout = 30 * time.Second
+	// CloseTimeout bounds Close: the final flush of the queued messages
+	// and closing the client. A process's stop waits for it.
+	CloseTimeout = 30 * time.Second
 
 	bulkWorkers = 2
 
@@ -390,7 +391,7 @@ func (x *Index) Close() error {
 		x.mu.Lock()
 		x.closed = true
 		x.mu.Unlock()
-		ctx, cancel := context.WithTimeout(context.Background(), closeTimeout)
+		ctx, cancel := context.WithTimeout(context.Background(), CloseTimeout)
 		defer cancel()
 		var errs []error
 		if err := x.bulk.Close(ctx); err != nil {
