@@ -29,7 +29,6 @@ import (
 	"github.com/handoff-chat/handoff/internal/generative"
 	"github.com/handoff-chat/handoff/internal/graphapi"
 	"github.com/handoff-chat/handoff/internal/knowledgebase"
-	"github.com/handoff-chat/handoff/internal/media"
 	"github.com/handoff-chat/handoff/internal/settings"
 	"github.com/handoff-chat/handoff/internal/staff"
 	"github.com/handoff-chat/handoff/internal/templates"
@@ -225,7 +224,7 @@ func (a *App) start(ctx context.Context, role Role) error {
 		if err != nil {
 			return err
 		}
-		mediaStore, err := media.New(filepath.Join(cfg.DataDir, "media"), cfg.HTTP.MaxUploadBytes)
+		mediaStore, err := a.openMedia(dialCtx)
 		if err != nil {
 			return err
 		}
