@@ -19,6 +19,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -188,12 +189,7 @@ func (s *Server) Object(bucket, key string) (data []byte, contentType string, ok
 func (s *Server) Keys(bucket string) []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	keys := make([]string, 0, len(s.buckets[bucket]))
-	for k := range s.buckets[bucket] {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
+	return slices.Sorted(maps.Keys(s.buckets[bucket]))
 }
 
 // Requests are the requests answered so far, oldest first.
