@@ -11,6 +11,7 @@ import (
 	"github.com/handoff-chat/handoff/internal/chat"
 	"github.com/handoff-chat/handoff/internal/conversations"
 	"github.com/handoff-chat/handoff/internal/knowledgebase"
+	"github.com/handoff-chat/handoff/internal/media"
 	"github.com/handoff-chat/handoff/internal/settings"
 	"github.com/handoff-chat/handoff/internal/temporalclient"
 	"github.com/handoff-chat/handoff/search"
@@ -107,6 +108,9 @@ func (s *server) errorResponse(c *gin.Context, err error) (int, gin.H) {
 	case errors.Is(err, search.ErrUnavailable):
 		s.requestLogger(c).Warn("search backend unavailable", "path", c.Request.URL.Path, "error", err)
 		return http.StatusServiceUnavailable, errorBody("the search backend is unavailable")
+	case errors.Is(err, media.ErrUnavailable):
+		s.requestLogger(c).Warn("image store unavailable", "path", c.Request.URL.Path, "error", err)
+		return http.StatusServiceUnavailable, errorBody("the image store is unavailable; try again shortly")
 	case errors.As(err, &unavailable):
 		s.logUnavailable(c, err)
 		return http.StatusServiceUnavailable, errorBody(retryMessage(unavailable, retryField(err)))

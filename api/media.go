@@ -1,11 +1,11 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -21,7 +21,7 @@ const mediaUploadPath = "/api/v1/media"
 // staff message's attachments.
 func (s *server) uploadMedia(c *gin.Context) error {
 	if s.Media == nil {
-		return newAPIError(http.StatusServiceUnavailable, "uploads are not available in this process (no media folder)")
+		return newAPIError(http.StatusServiceUnavailable, "uploads are not available in this process (no media store)")
 	}
 	var body io.Reader = c.Request.Body
 	if strings.HasPrefix(c.GetHeader("Content-Type"), "multipart/form-data") {
@@ -35,7 +35,7 @@ func (s *server) uploadMedia(c *gin.Context) error {
 		defer file.Close()
 		body = file
 	}
-	name, contentType, err := s.Media.Put(body)
+	name, contentType, err := s.Media.Put(c.Request.Context(), body)
 	switch {
 	case errors.Is(err, media.ErrTooLarge):
 		return newAPIError(http.StatusRequestEntityTooLarge, fmt.Sprintf("the image is larger than http.max_upload_bytes (%d bytes)", s.Media.MaxBytes()))
@@ -59,7 +59,9 @@ func (s *server) uploadMedia(c *gin.Context) error {
 }
 
 // serveMedia serves an uploaded image to anyone with its URL (Messenger
-// fetches images from their URL); names are unguessable digests.
+// fetches images from their URL); names are unguessable digests. It runs
+// without the API's request time limit: a slow client may take long to
+// download an image read from an object store.
 func (s *server) serveMedia(c *gin.Context) error {
 	if s.Media == nil {
 		return notFound("no such image")
@@ -69,37 +71,30 @@ func (s *server) serveMedia(c *gin.Context) error {
 	case "":
 	case "thumb":
 		// A thumbnail, or the image itself when none can be made of it.
-		open = func(name string) (*os.File, error) {
-			f, err := s.Media.Thumbnail(name)
+		open = func(ctx context.Context, name string) (*media.File, error) {
+			f, err := s.Media.Thumbnail(ctx, name)
 			if errors.Is(err, media.ErrNoThumbnail) {
-				return s.Media.Open(name)
+				return s.Media.Open(ctx, name)
 			}
 			return f, err
 		}
 	default:
 		return badRequest(`query parameter "size" must be thumb or left out, got ` + chat.Quote(size))
 	}
-	f, err := open(c.Param("name"))
+	name := c.Param("name")
+	f, err := open(c.Request.Context(), name)
 	if errors.Is(err, media.ErrNotFound) {
-		return notFound("no such image: " + c.Param("name"))
+		return notFound("no such image: " + chat.Quote(name))
 	}
 	if err != nil {
-		return fmt.Errorf("open image %s: %w", c.Param("name"), err)
+		return fmt.Errorf("open image %s: %w", name, err)
 	}
 	defer f.Close()
-	info, err := f.Stat()
-	if err != nil {
-		return fmt.Errorf("open image %s: %w", c.Param("name"), err)
-	}
 	h := c.Writer.Header()
 	h.Set("Cache-Control", "public, max-age=31536000, immutable")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Content-Security-Policy", "default-src 'none'")
-	for typ, ext := range media.Types {
-		if strings.HasSuffix(info.Name(), ext) {
-			h.Set("Content-Type", typ)
-		}
-	}
-	http.ServeContent(c.Writer, c.Request, info.Name(), info.ModTime(), f)
+	h.Set("Content-Type", f.ContentType)
+	http.ServeContent(c.Writer, c.Request, name, f.ModTime, f)
 	return nil
 }

@@ -58,7 +58,7 @@ type Deps struct {
 	// Feed is the process's change feed behind every event stream; nil
 	// answers the streams 503.
 	Feed *feed.Feed
-	// Media is the folder of uploaded images; nil answers uploads 503.
+	// Media is the store of uploaded images; nil answers uploads 503.
 	Media *media.Store
 	// Closing is closed when the server shuts down; long-lived streams end.
 	Closing <-chan struct{}
@@ -176,7 +176,7 @@ func NewHandler(deps Deps) http.Handler {
 	staffAPI.DELETE("/templates/:id", admin, s.handle(s.deleteTemplate))
 	staffAPI.GET("/me", s.handle(s.me))
 	staffAPI.POST("/media", work, s.handle(s.uploadMedia))
-	r.GET("/media/:name", s.handle(s.serveMedia))
+	r.GET("/media/:name", s.handleStream(s.serveMedia))
 	s.dashboardRoutes(r)
 	return r
 }

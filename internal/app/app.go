@@ -31,7 +31,6 @@ import (
 	"github.com/handoff-chat/handoff/internal/graphapi"
 	"github.com/handoff-chat/handoff/internal/healthserver"
 	"github.com/handoff-chat/handoff/internal/knowledgebase"
-	"github.com/handoff-chat/handoff/internal/media"
 	"github.com/handoff-chat/handoff/internal/settings"
 	"github.com/handoff-chat/handoff/internal/sidelistener"
 	"github.com/handoff-chat/handoff/internal/staff"
@@ -243,7 +242,7 @@ func (a *App) start(ctx context.Context, role Role) error {
 		if err != nil {
 			return err
 		}
-		mediaStore, err := media.New(filepath.Join(cfg.DataDir, "media"), cfg.HTTP.MaxUploadBytes)
+		mediaStore, err := a.openMedia(dialCtx)
 		if err != nil {
 			return err
 		}

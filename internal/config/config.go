@@ -26,6 +26,7 @@ import (
 	"github.com/handoff-chat/handoff/internal/askhuman"
 	"github.com/handoff-chat/handoff/internal/chat"
 	"github.com/handoff-chat/handoff/internal/generative"
+	"github.com/handoff-chat/handoff/internal/media/s3store"
 	"github.com/handoff-chat/handoff/internal/notify"
 	"github.com/handoff-chat/handoff/internal/staff"
 )
@@ -52,6 +53,7 @@ type Config struct {
 	Bot          Bot          `mapstructure:"bot"`
 	AI           AI           `mapstructure:"ai"`
 	Search       Search       `mapstructure:"search"`
+	Media        Media        `mapstructure:"media"`
 	Messenger    Messenger    `mapstructure:"messenger"`
 	WebChat      WebChat      `mapstructure:"webchat"`
 	Debug        Debug        `mapstructure:"debug"`
@@ -337,6 +339,44 @@ const (
 	SearchRemote = "remote"
 )
 
+// Media configures where uploaded images are kept.
+type Media struct {
+	// Backend is folder (<data_dir>/media) or s3.
+	Backend string      `mapstructure:"backend"`
+	S3      ObjectStore `mapstructure:"s3"`
+}
+
+// Media backends.
+const (
+	MediaFolder = "folder"
+	MediaS3     = "s3"
+)
+
+// ObjectStore is the S3-compatible object store of the s3 media backend.
+type ObjectStore struct {
+	// Endpoint is the store's URL; its scheme says whether TLS is used.
+	Endpoint string `mapstructure:"endpoint"`
+	Region   string `mapstructure:"region"`
+	Bucket   string `mapstructure:"bucket"`
+	// Prefix is put before every key.
+	Prefix          string `mapstructure:"prefix"`
+	AccessKeyID     string `mapstructure:"access_key_id"`
+	SecretAccessKey string `mapstructure:"secret_access_key"`
+	// UsePathStyle addresses the bucket in the path rather than the host.
+	UsePathStyle bool `mapstructure:"use_path_style"`
+	// CAFile is a PEM file of the CA that signed the store's certificate.
+	CAFile string `mapstructure:"ca_file"`
+}
+
+// Options are the store's options as package s3store takes them.
+func (m ObjectStore) Options() s3store.Options {
+	return s3store.Options{
+		Endpoint: m.Endpoint, Region: m.Region, Bucket: m.Bucket, Prefix: m.Prefix,
+		AccessKeyID: m.AccessKeyID, SecretAccessKey: m.SecretAccessKey,
+		PathStyle: m.UsePathStyle, CAFile: m.CAFile,
+	}
+}
+
 // Elasticsearch configures the Elasticsearch backend.
 type Elasticsearch struct {
 	Addresses   []string `mapstructure:"addresses"`
@@ -491,6 +531,15 @@ var defaults = map[string]any{
 	"search.elasticsearch.password":     "",
 	"search.elasticsearch.ca_file":      "",
 	"search.elasticsearch.index_prefix": "handoff",
+	"media.backend":                     MediaFolder,
+	"media.s3.endpoint":                 "",
+	"media.s3.region":                   "us-east-1",
+	"media.s3.bucket":                   "",
+	"media.s3.prefix":                   "",
+	"media.s3.access_key_id":            "",
+	"media.s3.secret_access_key":        "",
+	"media.s3.use_path_style":           false,
+	"media.s3.ca_file":                  "",
 	"bot.reply": map[string]any{
 		"en": "Thanks for your message! Tap \"Talk to a human\" any time to reach our team.",
 		"bg": "Благодарим за съобщението! Натиснете бутона по-долу по всяко време, за да пишете с колега от екипа.",
@@ -906,7 +955,44 @@ func (c *Config) Validate() error {
 	default:
 		bad("search.backend", "must be bleve, remote or elasticsearch, got %q", c.Search.Backend)
 	}
+	c.validateMedia(bad)
 	return errors.Join(errs...)
+}
+
+// validateMedia checks media.*: the s3 keys only when the backend is s3.
+func (c *Config) validateMedia(bad func(key, format string, args ...any)) {
+	m := c.Media.S3
+	switch c.Media.Backend {
+	case MediaFolder:
+		return
+	case MediaS3:
+	default:
+		bad("media.backend", "must be folder or s3, got %q", c.Media.Backend)
+		return
+	}
+	if _, err := s3store.CheckEndpoint(m.Endpoint); err != nil {
+		bad("media.s3.endpoint", "%v", err)
+	}
+	if err := s3store.CheckRegion(m.Region); err != nil {
+		bad("media.s3.region", "%v", err)
+	}
+	if err := s3store.CheckBucket(m.Bucket); err != nil {
+		bad("media.s3.bucket", "%v", err)
+	}
+	if err := s3store.CheckPrefix(m.Prefix); err != nil {
+		bad("media.s3.prefix", "%v", err)
+	}
+	if err := s3store.CheckAccessKeyID(m.AccessKeyID); err != nil {
+		bad("media.s3.access_key_id", "%v", err)
+	}
+	if err := s3store.CheckSecret(m.SecretAccessKey); err != nil {
+		bad("media.s3.secret_access_key", "%v", err)
+	}
+	if m.CAFile != "" {
+		if _, err := os.Stat(m.CAFile); err != nil {
+			bad("media.s3.ca_file", "cannot read %s: %v", m.CAFile, errors.Unwrap(err))
+		}
+	}
 }
 
 // parseToken parses an auth.tokens entry: "name:secret" or

@@ -85,6 +85,7 @@ func wantDefaults() Config {
 		},
 		AI:     AI{Enabled: true, ConfidenceThreshold: 0.45, Generative: Generative{Timeout: 5 * time.Second}},
 		Search: Search{Backend: SearchBleve, Elasticsearch: Elasticsearch{Addresses: []string{}, IndexPrefix: "handoff"}},
+		Media:  Media{Backend: MediaFolder, S3: ObjectStore{Region: "us-east-1"}},
 		Messenger: Messenger{
 			Pages:        []string{},
 			GraphURL:     "https://graph.facebook.com",

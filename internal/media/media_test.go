@@ -1,73 +1,98 @@
-package media
+package media_test
 
 import (
 	"bytes"
-	"errors"
-	"image"
-	"image/color"
-	"image/png"
-	"io"
+	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/handoff-chat/handoff/internal/media"
+	"github.com/handoff-chat/handoff/internal/media/mediatest"
 )
 
-func pngBytes(t *testing.T) []byte {
-	t.Helper()
-	img := image.NewRGBA(image.Rect(0, 0, 4, 4))
-	img.Set(1, 1, color.RGBA{R: 200, A: 255})
-	var b bytes.Buffer
-	if err := png.Encode(&b, img); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
+func TestFolderConformance(t *testing.T) {
+	mediatest.Run(t, func(t *testing.T) media.Backend {
+		f, err := media.NewFolder(filepath.Join(t.TempDir(), "media"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f
+	})
 }
 
-func TestImagesAreStoredByContentAndServedBack(t *testing.T) {
-	s, err := New(t.TempDir(), 1<<20)
+// The folder holds each image under its name and each thumbnail in thumbs,
+// and nothing else: no temporary file is left behind.
+func TestFolderLayout(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "media")
+	f, err := media.NewFolder(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	data := pngBytes(t)
-	name, typ, err := s.Put(bytes.NewReader(data))
-	if err != nil || typ != "image/png" || !strings.HasSuffix(name, ".png") {
-		t.Fatalf("Put: %q %q %v", name, typ, err)
-	}
-	again, _, err := s.Put(bytes.NewReader(data))
-	if err != nil || again != name {
-		t.Errorf("the same image again: %q %v, want the same name %q", again, err, name)
-	}
-	f, err := s.Open(name)
+	s := media.New(f, 8<<20)
+	ctx := context.Background()
+	name, _, err := s.Put(ctx, bytes.NewReader(mediatest.Encoded(t, 600, 300, true)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	got, _ := io.ReadAll(f)
-	if !bytes.Equal(got, data) {
-		t.Error("served bytes differ from the upload")
+	thumb, err := s.Thumbnail(ctx, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	thumb.Close()
+	var files []string
+	err = filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			rel, _ := filepath.Rel(dir, path)
+			files = append(files, filepath.ToSlash(rel))
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{name, "thumbs/" + name}
+	if strings.Join(files, " ") != strings.Join(want, " ") {
+		t.Errorf("the folder holds %v, want %v", files, want)
+	}
+	if got := f.String(); !strings.Contains(got, dir) {
+		t.Errorf("String() = %q, want it to name %s", got, dir)
 	}
 }
 
-func TestBadUploadsAreRefusedWithTheReason(t *testing.T) {
-	s, err := New(t.TempDir(), 100)
+// A key that would leave the folder is refused by the backend itself.
+func TestFolderKeepsKeysInside(t *testing.T) {
+	dir := t.TempDir()
+	f, err := media.NewFolder(filepath.Join(dir, "media"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, tc := range []struct {
-		name string
-		data []byte
-		want error
-	}{
-		{"too large", bytes.Repeat([]byte{0x89}, 101), ErrTooLarge},
-		{"empty", nil, ErrEmpty},
-		{"html posing as an image", []byte("<html><script>alert(1)</script>"), ErrNotImage},
-	} {
-		if _, _, err := s.Put(bytes.NewReader(tc.data)); !errors.Is(err, tc.want) {
-			t.Errorf("%s: %v, want %v", tc.name, err, tc.want)
+	ctx := context.Background()
+	for _, key := range []string{"../escaped.png", "/etc/passwd", "thumbs/../../escaped.png"} {
+		if err := f.Write(ctx, key, []byte("x"), "image/png"); err == nil || !strings.Contains(err.Error(), "outside the folder") {
+			t.Errorf("Write(%q): %v, want it refused as outside the folder", key, err)
+		}
+		if _, err := f.Open(ctx, key); err == nil {
+			t.Errorf("Open(%q) succeeded", key)
 		}
 	}
-	for _, name := range []string{"../../etc/passwd", "x.png", strings.Repeat("a", 32) + ".svg"} {
-		if _, err := s.Open(name); !errors.Is(err, ErrNotFound) {
-			t.Errorf("Open(%q): %v, want ErrNotFound", name, err)
-		}
+	if _, err := os.Stat(filepath.Join(dir, "escaped.png")); err == nil {
+		t.Error("a file was written outside the folder")
+	}
+}
+
+// A folder that disappeared fails Check with its path.
+func TestFolderCheck(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "media")
+	f, err := media.NewFolder(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(dir); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Check(context.Background()); err == nil || !strings.Contains(err.Error(), dir) {
+		t.Errorf("Check of a removed folder: %v, want an error naming %s", err, dir)
 	}
 }

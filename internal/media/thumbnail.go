@@ -1,15 +1,17 @@
 package media
 
 import (
+	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"image"
 	_ "image/gif" // decodes GIF uploads for their thumbnails
 	"image/jpeg"
 	"image/png"
-	"os"
-	"path/filepath"
+	"io"
 	"strings"
+	"time"
 
 	"golang.org/x/image/draw"
 	_ "golang.org/x/image/webp" // decodes WebP uploads for their thumbnails
@@ -28,61 +30,114 @@ const maxPixels = 40_000_000
 // image itself.
 var ErrNoThumbnail = errors.New("media: no thumbnail of this image")
 
+// thumbnailKey is where the thumbnail of the image called name is kept:
+// JPEG for a JPEG, PNG otherwise.
+func thumbnailKey(name string) (key, contentType string) {
+	stem, ext, _ := strings.Cut(name, ".")
+	if ext == "jpg" {
+		return "thumbs/" + stem + ".jpg", "image/jpeg"
+	}
+	return "thumbs/" + stem + ".png", "image/png"
+}
+
 // Thumbnail returns the thumbnail of the stored image called name, at most
 // ThumbnailSize pixels on each side, made on first use and kept in the
-// folder's thumbs directory: JPEG for a JPEG, PNG otherwise. An image that
-// already fits is its own thumbnail.
-func (s *Store) Thumbnail(name string) (*os.File, error) {
-	src, err := s.Open(name)
+// backend, where every process sharing it finds it. An image that already
+// fits is its own thumbnail.
+func (s *Store) Thumbnail(ctx context.Context, name string) (*File, error) {
+	if !validName.MatchString(name) {
+		return nil, ErrNotFound
+	}
+	key, contentType := thumbnailKey(name)
+	kept, err := s.backend.Open(ctx, key)
+	if err == nil {
+		kept.ContentType = contentType
+		return kept, nil
+	}
+	if !errors.Is(err, ErrNotFound) {
+		return nil, fmt.Errorf("media: thumbnail of %s: %w", name, err)
+	}
+	src, err := s.Open(ctx, name)
 	if err != nil {
 		return nil, err
 	}
-	defer src.Close()
-	ext := ".png"
-	if strings.HasSuffix(name, ".jpg") {
-		ext = ".jpg"
+	thumb, err := makeThumbnail(src, contentType)
+	switch {
+	case errors.Is(err, ErrNoThumbnail):
+		_ = src.Close()
+		return nil, err
+	case err != nil:
+		_ = src.Close()
+		return nil, fmt.Errorf("media: thumbnail of %s: %w", name, err)
+	case thumb == nil: // the image fits: it is its own thumbnail
+		if _, err := src.Seek(0, io.SeekStart); err != nil {
+			_ = src.Close()
+			return nil, fmt.Errorf("media: thumbnail of %s: %w", name, err)
+		}
+		return src, nil
 	}
-	path := filepath.Join(s.dir, "thumbs", strings.TrimSuffix(name, filepath.Ext(name))+ext)
-	if f, err := os.Open(path); err == nil {
-		return f, nil
+	_ = src.Close()
+	if err := s.backend.Write(ctx, key, thumb, contentType); err != nil {
+		return nil, fmt.Errorf("media: keep the thumbnail of %s: %w", name, err)
 	}
-	cfg, _, err := image.DecodeConfig(src)
+	f := memoryFile(thumb, time.Now())
+	f.ContentType = contentType
+	return f, nil
+}
+
+// makeThumbnail returns the thumbnail of src encoded as contentType (JPEG
+// or PNG), nil when src already fits, or ErrNoThumbnail. A failure to read
+// src is returned as it is: that is no verdict on the image.
+func makeThumbnail(src *File, contentType string) ([]byte, error) {
+	r := &readErr{r: src}
+	cfg, _, err := image.DecodeConfig(r)
+	if r.err != nil {
+		return nil, r.err
+	}
 	if err != nil || cfg.Width*cfg.Height > maxPixels {
 		return nil, ErrNoThumbnail
 	}
 	if cfg.Width <= ThumbnailSize && cfg.Height <= ThumbnailSize {
-		return s.Open(name)
+		return nil, nil
 	}
-	if _, err := src.Seek(0, 0); err != nil {
-		return nil, fmt.Errorf("media: thumbnail of %s: %w", name, err)
+	if _, err := src.Seek(0, io.SeekStart); err != nil {
+		return nil, err
 	}
-	img, _, err := image.Decode(src)
+	img, _, err := image.Decode(r)
+	if r.err != nil {
+		return nil, r.err
+	}
 	if err != nil {
 		return nil, ErrNoThumbnail
 	}
 	w, h := fit(cfg.Width, cfg.Height)
 	dst := image.NewRGBA(image.Rect(0, 0, w, h))
 	draw.CatmullRom.Scale(dst, dst.Bounds(), img, img.Bounds(), draw.Src, nil)
-	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
-		return nil, fmt.Errorf("media: thumbnail of %s: %w", name, err)
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".thumb-*")
-	if err != nil {
-		return nil, fmt.Errorf("media: thumbnail of %s: %w", name, err)
-	}
-	if ext == ".jpg" {
-		err = jpeg.Encode(tmp, dst, &jpeg.Options{Quality: 85})
+	var out bytes.Buffer
+	if contentType == "image/jpeg" {
+		err = jpeg.Encode(&out, dst, &jpeg.Options{Quality: 85})
 	} else {
-		err = png.Encode(tmp, dst)
-	}
-	if err = errors.Join(err, tmp.Close()); err == nil {
-		err = os.Rename(tmp.Name(), path)
+		err = png.Encode(&out, dst)
 	}
 	if err != nil {
-		_ = os.Remove(tmp.Name())
-		return nil, fmt.Errorf("media: thumbnail of %s: %w", name, err)
+		return nil, err
 	}
-	return os.Open(path)
+	return out.Bytes(), nil
+}
+
+// readErr remembers the first failure of r other than its end, so a broken
+// read is told apart from content the decoders refuse.
+type readErr struct {
+	r   io.Reader
+	err error
+}
+
+func (e *readErr) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
+	if err != nil && !errors.Is(err, io.EOF) && e.err == nil {
+		e.err = err
+	}
+	return n, err
 }
 
 // fit scales w×h down to fit ThumbnailSize on both sides, keeping the
