@@ -1,14 +1,8 @@
 package bench
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
-	"fmt"
-	"io"
-	"net/http"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/handoff-chat/handoff/internal/bench/handoffapi"
