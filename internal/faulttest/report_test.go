@@ -30,11 +30,13 @@ func (r *recorder) elapsed() string {
 }
 
 func (r *recorder) say(format string, args ...any) {
+	r.t.Helper()
 	r.t.Logf("%s  %s", r.elapsed(), fmt.Sprintf(format, args...))
 }
 
 // fault records and prints a fault the test caused.
 func (r *recorder) fault(format string, args ...any) {
+	r.t.Helper()
 	line := r.elapsed() + "  " + fmt.Sprintf(format, args...)
 	r.mu.Lock()
 	r.faults = append(r.faults, line)
