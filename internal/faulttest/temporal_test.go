@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	mrand "math/rand/v2"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -185,6 +187,20 @@ frontend.enableUpdateWorkflowExecutionAsyncAccepted:
   - value: true
 `
 
+// lowFreeAddr is a free port of 127.0.0.1 below 32768: the SQL stores keep
+// membership ports as a smallint, and the kernel's ephemeral ports (what
+// port 0 gives) are above it.
+func lowFreeAddr() (string, error) {
+	for range 100 {
+		addr := fmt.Sprintf("127.0.0.1:%d", 20000+mrand.IntN(12000))
+		if l, err := net.Listen("tcp", addr); err == nil {
+			l.Close()
+			return addr, nil
+		}
+	}
+	return "", errors.New("no free port between 20000 and 32000")
+}
+
 func port(addr string) string {
 	_, p, _ := strings.Cut(addr, ":")
 	return p
@@ -195,7 +211,7 @@ func startTemporal(t *testing.T, r *recorder, dir string, pg *postgres, bins tem
 	ports := map[string]string{}
 	for _, name := range []string{"frontend", "frontend-membership", "frontend-http", "history", "history-membership",
 		"matching", "matching-membership", "worker", "worker-membership"} {
-		addr, err := child.FreeAddr()
+		addr, err := lowFreeAddr()
 		if err != nil {
 			t.Fatal(err)
 		}
