@@ -318,20 +318,46 @@ func (c *customer) liveChat(ctx context.Context, all apis, stats *counter, on bo
 // reply); then either staff switch live chat off and the bot answers again,
 // or (inactivityRun) a second staff message, a customer message during live
 // chat, the inactivity countdown switching live chat off, and a message the
-// bot answers. Its window then closes a minute after its last message.
-func (c *customer) script(ctx context.Context, all apis, stats *counter, state func(context.Context) (string, error)) error {
+// bot answers. Besides, the customer chats with the bot until the faults
+// are over (before the script, or after it for inactivityRun), so that
+// every fault finds work in flight. Its window then closes after its last
+// message.
+func (c *customer) script(ctx context.Context, all apis, stats *counter, faultsOver <-chan struct{}, state func(context.Context) (string, error)) error {
 	waitReplies := func() error {
 		return c.waitFor(ctx, "the bot's replies", func() bool { return c.botReplies() >= c.expectedReplies() })
+	}
+	chat := func() error {
+		for {
+			select {
+			case <-faultsOver:
+				return nil
+			default:
+			}
+			if err := c.send(ctx, all, stats, true); err != nil {
+				return err
+			}
+			if err := waitReplies(); err != nil {
+				return err
+			}
+			if err := sleep(ctx, time.Second); err != nil {
+				return err
+			}
+		}
 	}
 	steps := []func() error{
 		func() error { return c.send(ctx, all, stats, true) },
 		waitReplies,
 		func() error { return c.send(ctx, all, stats, true) },
 		waitReplies,
+	}
+	if !c.inactivityRun {
+		steps = append(steps, chat)
+	}
+	steps = append(steps,
 		func() error { return c.liveChat(ctx, all, stats, true) },
 		func() error { return c.staffMessage(ctx, all, stats, 1) },
 		func() error { return c.send(ctx, all, stats, false) },
-	}
+	)
 	if !c.inactivityRun {
 		steps = append(steps,
 			func() error { return c.liveChat(ctx, all, stats, false) },
@@ -357,7 +383,8 @@ func (c *customer) script(ctx context.Context, all apis, stats *counter, state f
 				return err
 			},
 			func() error { return c.send(ctx, all, stats, true) },
-			waitReplies)
+			waitReplies,
+			chat)
 	}
 	for _, step := range steps {
 		if err := step(); err != nil {

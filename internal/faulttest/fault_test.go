@@ -193,19 +193,24 @@ func (d *deployment) run(t *testing.T) {
 	// every step of their scripts.
 	scripts, sctx := errgroup.WithContext(ctx)
 	loadStart := time.Now()
+	faultsOver := make(chan struct{})
 	for i, c := range d.customers {
 		scripts.Go(func() error {
 			if err := sleep(sctx, time.Duration(i)*20*time.Second/time.Duration(len(d.customers))); err != nil {
 				return err
 			}
-			return c.script(sctx, d.apis, stats, func(ctx context.Context) (string, error) {
+			return c.script(sctx, d.apis, stats, faultsOver, func(ctx context.Context) (string, error) {
 				v, err := d.apis[c.home].Conversation(ctx, c.channel, c.id)
 				return v.State, err
 			})
 		})
 	}
 	faultsDone := make(chan error, 1)
-	go func() { faultsDone <- d.faults(sctx, loadStart) }()
+	go func() {
+		err := d.faults(sctx, loadStart)
+		close(faultsOver)
+		faultsDone <- err
+	}()
 	if err := scripts.Wait(); err != nil {
 		t.Fatalf("a customer's script failed: %v\n%s", err, r.summary())
 	}
