@@ -322,7 +322,8 @@ func (c *customer) liveChat(ctx context.Context, all apis, stats *counter, on bo
 // are over (before the script, or after it for inactivityRun), so that
 // every fault finds work in flight. Its window then closes after its last
 // message.
-func (c *customer) script(ctx context.Context, all apis, stats *counter, faultsOver <-chan struct{}, state func(context.Context) (string, error)) error {
+func (c *customer) script(ctx context.Context, all apis, stats *counter, faultsOver <-chan struct{},
+	state func(context.Context) (string, error), recorded func(context.Context, string) (bool, error)) error {
 	waitReplies := func() error {
 		return c.waitFor(ctx, "the bot's replies", func() bool { return c.botReplies() >= c.expectedReplies() })
 	}
@@ -339,7 +340,7 @@ func (c *customer) script(ctx context.Context, all apis, stats *counter, faultsO
 			if err := waitReplies(); err != nil {
 				return err
 			}
-			if err := sleep(ctx, time.Second); err != nil {
+			if err := sleep(ctx, 4*time.Second); err != nil {
 				return err
 			}
 		}
@@ -357,6 +358,11 @@ func (c *customer) script(ctx context.Context, all apis, stats *counter, faultsO
 		func() error { return c.liveChat(ctx, all, stats, true) },
 		func() error { return c.staffMessage(ctx, all, stats, 1) },
 		func() error { return c.send(ctx, all, stats, false) },
+		// Staff act on what they see: the message during live chat is in
+		// the conversation before they switch it off. (A Messenger message
+		// is acknowledged once Temporal holds it, before the workflow
+		// applies it.)
+		func() error { return c.waitRecorded(ctx, recorded) },
 	)
 	if !c.inactivityRun {
 		steps = append(steps,
@@ -395,6 +401,18 @@ func (c *customer) script(ctx context.Context, all apis, stats *counter, faultsO
 	c.doneAt = time.Now()
 	c.mu.Unlock()
 	return nil
+}
+
+// waitRecorded waits until the staff view shows the customer's latest
+// message.
+func (c *customer) waitRecorded(ctx context.Context, recorded func(context.Context, string) (bool, error)) error {
+	c.mu.Lock()
+	id := c.sent[len(c.sent)-1].id
+	c.mu.Unlock()
+	return c.waitFor(ctx, "message "+id+" in the conversation", func() bool {
+		ok, err := recorded(ctx, id)
+		return err == nil && ok
+	})
 }
 
 func sleep(ctx context.Context, d time.Duration) error {
