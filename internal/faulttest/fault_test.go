@@ -257,18 +257,25 @@ func (d *deployment) awaiting() (replies, staff int) {
 // is started again after 3 seconds, as a supervisor would.
 func (d *deployment) faults(ctx context.Context, began time.Time) error {
 	at := func(offset time.Duration) error { return sleep(ctx, time.Until(began.Add(offset))) }
-	kill := func(p *process) error {
-		// Kill with work in flight: wait (up to 15 s) for messages waiting
-		// for the bot or for delivery.
+	// A fault waits (up to 15 s) for work in flight: messages waiting for
+	// the bot or for delivery.
+	inFlight := func() (replies, staff int, err error) {
 		for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); {
 			if replies, staff := d.awaiting(); replies+staff > 0 {
 				break
 			}
-			if err := sleep(ctx, 100*time.Millisecond); err != nil {
-				return err
+			if err := sleep(ctx, 50*time.Millisecond); err != nil {
+				return 0, 0, err
 			}
 		}
-		replies, staff := d.awaiting()
+		replies, staff = d.awaiting()
+		return replies, staff, nil
+	}
+	kill := func(p *process) error {
+		replies, staff, err := inFlight()
+		if err != nil {
+			return err
+		}
 		proc := p.current()
 		proc.Kill()
 		d.r.fault("SIGKILL %s (pid %d); in flight: %d customer messages waiting for the bot's reply, %d staff messages for delivery", p.name, proc.Pid(), replies, staff)
@@ -314,7 +321,10 @@ func (d *deployment) faults(ctx context.Context, began time.Time) error {
 	if err := at(90 * time.Second); err != nil {
 		return err
 	}
-	replies, staff := d.awaiting()
+	replies, staff, err := inFlight()
+	if err != nil {
+		return err
+	}
 	d.r.fault("SIGTERM the Temporal server (pid %d); in flight: %d customer messages waiting for the bot's reply, %d staff messages for delivery", d.temporal.proc.Pid(), replies, staff)
 	stoppedIn, readyIn, err := d.temporal.restart(ctx)
 	if err != nil {
