@@ -50,12 +50,6 @@ func (r *recorder) count(name string, n int) {
 	r.counts[name] += n
 }
 
-func (r *recorder) get(name string) int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.counts[name]
-}
-
 // summary is the faults and every count, in name order.
 func (r *recorder) summary() string {
 	r.mu.Lock()
