@@ -12,6 +12,7 @@ import (
 
 	"github.com/handoff-chat/handoff/internal/bench/child"
 	"github.com/handoff-chat/handoff/internal/bench/graphsink"
+	"github.com/handoff-chat/handoff/internal/bench/handoffapi"
 	"github.com/handoff-chat/handoff/internal/bench/stats"
 	"github.com/handoff-chat/handoff/internal/config"
 	"github.com/handoff-chat/handoff/internal/temporalclient"
@@ -23,7 +24,7 @@ type runner struct {
 	log    *slog.Logger
 	report *Report
 
-	api      *api
+	api      *handoffapi.Client
 	temporal client.Client
 	sink     *graphsink.Sink
 	watch    *indexWatch
@@ -64,7 +65,7 @@ func (r *runner) run(ctx context.Context) (err error) {
 		closers = append(closers, self.close)
 		r.self = self
 		r.sink = self.sink
-		r.api = newAPI("http://"+self.httpAddr, self.staffToken, self.appSecret, self.page)
+		r.api = handoffapi.New("http://"+self.httpAddr, self.staffToken, self.appSecret, self.page)
 		r.report.Environment.DataDir = self.dataDir
 		r.report.previous = self.history
 	} else {
@@ -211,7 +212,7 @@ func (r *runner) onDelivery(d graphsink.Delivery) {
 // startDeployment points the benchmark at a running handoff.
 func (r *runner) startDeployment() (func() error, error) {
 	page, token, _ := strings.Cut(r.opts.Page, ":")
-	r.api = newAPI(r.opts.API, r.opts.StaffToken, r.opts.AppSecret, page)
+	r.api = handoffapi.New(r.opts.API, r.opts.StaffToken, r.opts.AppSecret, page)
 	r.report.Environment.API = r.opts.API
 	if r.opts.GraphListen == "" {
 		return func() error { return nil }, nil
@@ -226,7 +227,7 @@ func (r *runner) startDeployment() (func() error, error) {
 
 func (r *runner) overhead() Overhead {
 	failed, last := r.watch.failures()
-	o := Overhead{Searches: r.api.searches.Load(), FailedSearches: failed, LastSearchError: last}
+	o := Overhead{Searches: r.api.Searches.Load(), FailedSearches: failed, LastSearchError: last}
 	if r.sink != nil {
 		o.SendAPICalls = r.sink.Sends()
 	}

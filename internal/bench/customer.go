@@ -2,13 +2,13 @@ package bench
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net/http"
 	"regexp"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/handoff-chat/handoff/internal/bench/handoffapi"
 )
 
 // Channels, as handoff names them.
@@ -22,7 +22,7 @@ const (
 // replies reach it through the web chat event stream or the Graph API
 // stand-in and are matched to its messages in order.
 type customer struct {
-	api     *api
+	api     *handoffapi.Client
 	channel string
 	// id is the visitor ID or the PSID; token the visitor's token.
 	id, token string
@@ -84,7 +84,7 @@ func (c *customer) send(ctx context.Context, m *message, retryFor time.Duration)
 			return nil
 		}
 		m.attemptFailed(err)
-		if !retryable(err) || time.Since(first) >= retryFor || ctx.Err() != nil {
+		if !handoffapi.Retryable(err) || time.Since(first) >= retryFor || ctx.Err() != nil {
 			m.setFailed(err)
 			c.forget(m)
 			return err
@@ -102,24 +102,14 @@ func (c *customer) post(ctx context.Context, m *message) error {
 	var err error
 	switch c.channel {
 	case webChat:
-		err = c.api.visitorMessage(ctx, c.id, c.token, m.id, m.text)
+		_, err = c.api.VisitorMessage(ctx, c.id, c.token, m.id, m.text)
 	default:
-		err = c.api.messengerMessage(ctx, c.id, m.id, m.text)
+		err = c.api.MessengerMessage(ctx, c.id, m.id, m.text)
 	}
 	if err != nil {
 		return fmt.Errorf("%s customer %s, message %s: %w", c.channel, c.id, m.id, err)
 	}
 	return nil
-}
-
-// retryable reports whether a failed send may have been recorded, or may
-// go through later: anything but a 4xx answer other than 429.
-func retryable(err error) bool {
-	var se *statusError
-	if errors.As(err, &se) {
-		return se.status >= 500 || se.status == http.StatusTooManyRequests
-	}
-	return true
 }
 
 func (c *customer) expect(m *message) {

@@ -5,6 +5,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/handoff-chat/handoff/internal/bench/handoffapi"
 )
 
 // searchParallelism bounds the watcher's searches in flight.
@@ -20,7 +22,7 @@ const searchParallelism = 8
 // are looked for once the load has stopped (sweep), so every message is
 // still checked.
 type indexWatch struct {
-	api      *api
+	api      *handoffapi.Client
 	interval time.Duration
 	sample   float64
 	n        atomic.Int64
@@ -31,7 +33,7 @@ type indexWatch struct {
 	lastErr atomic.Value // string
 }
 
-func newIndexWatch(a *api, interval time.Duration, sample float64) *indexWatch {
+func newIndexWatch(a *handoffapi.Client, interval time.Duration, sample float64) *indexWatch {
 	return &indexWatch{api: a, interval: interval, sample: sample, pending: map[*customer]map[string]*message{}}
 }
 
@@ -119,13 +121,13 @@ func (w *indexWatch) search(ctx context.Context, c *customer, extra map[string]*
 	var err error
 	if len(extra) == 0 {
 		var ids []string
-		ids, _, err = w.api.searchCustomerMessages(ctx, c.channel, c.id, c.word, 1)
+		ids, _, err = w.api.SearchCustomerMessages(ctx, c.channel, c.id, c.word, 1)
 		found = map[string]bool{}
 		for _, id := range ids {
 			found[id] = true
 		}
 	} else {
-		found, err = w.api.findCustomerMessages(ctx, c.channel, c.id, c.word, want)
+		found, err = w.api.FindCustomerMessages(ctx, c.channel, c.id, c.word, want)
 	}
 	at := time.Now()
 	if err != nil {

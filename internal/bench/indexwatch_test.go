@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/handoff-chat/handoff/internal/bench/handoffapi"
 )
 
 // fakeSearch answers the staff search with the IDs it was told are
@@ -51,7 +53,7 @@ func TestIndexWatchTimesASampleAndSweepsTheRest(t *testing.T) {
 	fake := &fakeSearch{indexed: map[string][]string{}}
 	srv := httptest.NewServer(fake)
 	defer srv.Close()
-	a := newAPI(srv.URL, "staff-token-0123456789", "", "")
+	a := handoffapi.New(srv.URL, "staff-token-0123456789", "", "")
 	w := newIndexWatch(a, 10*time.Millisecond, 0.2)
 	c := &customer{api: a, channel: webChat, id: "visitor-0000000000000000001", tag: "t", word: "bqword"}
 	var msgs []*message
@@ -101,7 +103,7 @@ func TestIndexWatchTimesASampleAndSweepsTheRest(t *testing.T) {
 	if failed, _ := w.failures(); failed != 0 {
 		t.Errorf("%d failed searches", failed)
 	}
-	refused := newIndexWatch(newAPI(srv.URL, "wrong-token-0123456789", "", ""), time.Second, 1)
+	refused := newIndexWatch(handoffapi.New(srv.URL, "wrong-token-0123456789", "", ""), time.Second, 1)
 	refused.sweep(ctx, msgs[:1])
 	if failed, last := refused.failures(); failed != 1 || !strings.Contains(last, "401") {
 		t.Errorf("failures %d (%q), want the refused search counted", failed, last)
@@ -114,17 +116,17 @@ func TestIndexWatchSweepPagesPastTheNewestHits(t *testing.T) {
 	fake := &fakeSearch{indexed: map[string][]string{}}
 	srv := httptest.NewServer(fake)
 	defer srv.Close()
-	a := newAPI(srv.URL, "staff-token-0123456789", "", "")
+	a := handoffapi.New(srv.URL, "staff-token-0123456789", "", "")
 	w := newIndexWatch(a, 10*time.Millisecond, 0)
 	c := &customer{api: a, channel: webChat, id: "visitor-0000000000000000002", tag: "t", word: "bqword"}
 	first := c.newMessage(false)
 	fake.index(c.id, first.id)
-	for range 2*searchPageSize + 10 {
+	for range 2*handoffapi.SearchPageSize + 10 {
 		fake.index(c.id, c.newMessage(false).id)
 	}
 	w.sweep(context.Background(), []*message{first})
 	if first.status().indexed.IsZero() {
-		t.Fatalf("the oldest of %d messages was not found by the sweep", 2*searchPageSize+11)
+		t.Fatalf("the oldest of %d messages was not found by the sweep", 2*handoffapi.SearchPageSize+11)
 	}
 	if fake.asked != 3 {
 		t.Errorf("the sweep searched %d pages, want 3", fake.asked)

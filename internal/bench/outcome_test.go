@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/handoff-chat/handoff/internal/bench/handoffapi"
 )
 
 func TestSummarizeCountsEveryFate(t *testing.T) {
@@ -97,7 +99,7 @@ func TestSendRetriesUnknownOutcomes(t *testing.T) {
 		_, _ = w.Write([]byte(`{}`))
 	}))
 	defer srv.Close()
-	c := &customer{api: newAPI(srv.URL, "", "", ""), channel: webChat, id: "v", token: "t", tag: "t", word: "w"}
+	c := &customer{api: handoffapi.New(srv.URL, "", "", ""), channel: webChat, id: "v", token: "t", tag: "t", word: "w"}
 	ctx := context.Background()
 	m := c.newMessage(true)
 	if err := c.send(ctx, m, time.Minute); err != nil {

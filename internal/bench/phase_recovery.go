@@ -8,6 +8,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/handoff-chat/handoff/internal/bench/handoffapi"
 	"github.com/handoff-chat/handoff/internal/bench/stats"
 )
 
@@ -146,12 +147,14 @@ func (r *runner) checkRecorded(ctx context.Context, res *RecoveryResult, msgs ma
 	g.SetLimit(describeParallelism)
 	for c, sent := range msgs {
 		g.Go(func() error {
-			var transcript []transcriptMessage
+			var transcript []handoffapi.Message
 			var err error
 			if c.channel == webChat {
-				transcript, err = r.api.visitorTranscript(gctx, c.id, c.token)
+				transcript, err = r.api.VisitorTranscript(gctx, c.id, c.token)
 			} else {
-				_, transcript, err = r.api.conversation(gctx, c.channel, c.id)
+				var conv handoffapi.Conversation
+				conv, err = r.api.Conversation(gctx, c.channel, c.id)
+				transcript = conv.Messages
 			}
 			if err != nil {
 				return fmt.Errorf("%s customer %s: %w", c.channel, c.id, err)
@@ -182,7 +185,7 @@ func (r *runner) checkRecorded(ctx context.Context, res *RecoveryResult, msgs ma
 				for _, m := range missing {
 					want[m.id] = true
 				}
-				indexed, err := r.api.findCustomerMessages(gctx, c.channel, c.id, c.word, want)
+				indexed, err := r.api.FindCustomerMessages(gctx, c.channel, c.id, c.word, want)
 				if err != nil {
 					return fmt.Errorf("%s customer %s: %w", c.channel, c.id, err)
 				}

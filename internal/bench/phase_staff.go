@@ -62,14 +62,17 @@ func (r *runner) staff(ctx context.Context) error {
 				fail(fmt.Errorf("%s customer %s: no bot reply before live chat", c.channel, c.id))
 				return nil
 			}
-			if !timed(&on, func() error { return r.api.setLiveChat(gctx, c.channel, c.id, true) }) {
+			if !timed(&on, func() error { return r.api.SetLiveChat(gctx, c.channel, c.id, true) }) {
 				return nil
 			}
 			for k := 1; k <= r.opts.StaffMessages; k++ {
 				id := fmt.Sprintf("%s-staff-%d", c.tag, c.n.Add(1))
 				s := c.expectStaff(id)
 				began := time.Now()
-				if !timed(&sent, func() error { return r.api.staffMessage(gctx, c.channel, c.id, id, staffText(id)) }) {
+				if !timed(&sent, func() error {
+					_, err := r.api.StaffMessage(gctx, c.channel, c.id, id, staffText(id))
+					return err
+				}) {
 					continue
 				}
 				select {
@@ -90,7 +93,7 @@ func (r *runner) staff(ctx context.Context) error {
 			if c.send(gctx, m, r.opts.ReplyTimeout) == nil { // a failure is counted with the relayed messages
 				r.watch.add(m)
 			}
-			timed(&off, func() error { return r.api.setLiveChat(gctx, c.channel, c.id, false) })
+			timed(&off, func() error { return r.api.SetLiveChat(gctx, c.channel, c.id, false) })
 			return nil
 		})
 	}

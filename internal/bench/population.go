@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"golang.org/x/sync/errgroup"
+
+	"github.com/handoff-chat/handoff/internal/bench/handoffapi"
 )
 
 // creationParallelism bounds customers being created at once.
@@ -18,7 +20,7 @@ const creationParallelism = 16
 // the phases (a phase takes its first n, creating what is missing);
 // customers made with fresh stay out of it.
 type population struct {
-	api          *api
+	api          *handoffapi.Client
 	watch        *indexWatch
 	runTag       string
 	webChatShare float64
@@ -35,7 +37,7 @@ type population struct {
 	created int
 }
 
-func newPopulation(streams context.Context, a *api, watch *indexWatch, opts Options, messengerOn bool) *population {
+func newPopulation(streams context.Context, a *handoffapi.Client, watch *indexWatch, opts Options, messengerOn bool) *population {
 	share := opts.WebChatShare
 	if !messengerOn {
 		share = 1
@@ -126,7 +128,7 @@ func (p *population) newCustomer(ctx context.Context, seq int, stream bool) (*cu
 	}
 	switch c.channel {
 	case webChat:
-		id, token, err := p.api.newVisitor(ctx)
+		id, token, err := p.api.NewVisitor(ctx)
 		if err != nil {
 			return nil, err
 		}

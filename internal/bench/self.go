@@ -92,10 +92,10 @@ func startSelfContained(ctx context.Context, opts Options, log *slog.Logger, onD
 			break
 		}
 		// A port found free can be taken before the child binds it.
-		if attempt == 3 || !strings.Contains(tail(spec.LogFile), "address already in use") {
+		if attempt == 3 || !strings.Contains(child.Tail(spec.LogFile), "address already in use") {
 			s.failed = true
 			_ = s.close()
-			return nil, fmt.Errorf("bench: %w\n%s", err, tail(spec.LogFile))
+			return nil, fmt.Errorf("bench: %w\n%s", err, child.Tail(spec.LogFile))
 		}
 		if spec, err = s.spec(pageToken); err != nil {
 			_ = s.close()
@@ -192,7 +192,7 @@ func (s *selfContained) cpu() time.Duration {
 func (s *selfContained) restart(ctx context.Context) (*child.Process, error) {
 	p, err := s.process().Restart(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("restart handoff: %w\n%s", err, tail(filepath.Join(s.dataDir, childLog)))
+		return nil, fmt.Errorf("restart handoff: %w\n%s", err, child.Tail(filepath.Join(s.dataDir, childLog)))
 	}
 	s.mu.Lock()
 	s.proc = p
@@ -214,7 +214,7 @@ func (s *selfContained) restartWithWindow(ctx context.Context, window time.Durat
 	s.mu.Unlock()
 	next, err := p.RestartWith(ctx, "HANDOFF_CONVERSATION_WINDOW="+window.String())
 	if err != nil {
-		return fmt.Errorf("restart handoff with a %s window: %w\n%s", window, err, tail(filepath.Join(s.dataDir, childLog)))
+		return fmt.Errorf("restart handoff with a %s window: %w\n%s", window, err, child.Tail(filepath.Join(s.dataDir, childLog)))
 	}
 	s.mu.Lock()
 	s.proc = next
@@ -308,19 +308,6 @@ func (s *selfContained) close() error {
 // keepsData reports whether the data directory outlives the run, so its
 // history is worth writing.
 func (s *selfContained) keepsData() bool { return !s.fresh || s.opts.Keep }
-
-// tail is the end of a log file, for error messages.
-func tail(path string) string {
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		return ""
-	}
-	const keep = 3000
-	if len(raw) > keep {
-		raw = raw[len(raw)-keep:]
-	}
-	return string(raw)
-}
 
 func randomHex(bytes int) string {
 	b := make([]byte, bytes)

@@ -1,15 +1,11 @@
 package bench
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
-	"fmt"
-	"io"
-	"net/http"
-	"strconv"
-	"strings"
 	"time"
+
+	"github.com/handoff-chat/handoff/internal/bench/handoffapi"
 )
 
 // streamRetry is how soon a broken event stream is opened again (handoff
@@ -30,27 +26,19 @@ func (c *customer) follow(ctx context.Context) {
 }
 
 func (c *customer) readStream(ctx context.Context) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.api.base+"/webchat/v1/visitors/"+c.id+"/events", nil)
-	if err != nil {
-		return fmt.Errorf("open the event stream: %w", err)
-	}
-	req.Header.Set("Authorization", "Bearer "+c.token)
-	req.Header.Set("Accept", "text/event-stream")
 	c.mu.Lock()
-	if c.lastSeq > 0 {
-		req.Header.Set("Last-Event-ID", strconv.FormatInt(c.lastSeq, 10))
-	}
+	after := c.lastSeq
 	c.mu.Unlock()
-	resp, err := c.api.streams.Do(req)
+	body, err := c.api.OpenStream(ctx, "/webchat/v1/visitors/"+c.id+"/events", c.token, after)
 	if err != nil {
-		return fmt.Errorf("open the event stream: %w", err)
+		return err
 	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<10))
-		return fmt.Errorf("open the event stream: HTTP %d: %s", resp.StatusCode, body)
-	}
-	return readEvents(resp.Body, c.onEvent)
+	defer body.Close()
+	return handoffapi.ReadEvents(body, func(e handoffapi.Event) {
+		if e.Name == "message" {
+			c.onEvent(e.Data, e.At)
+		}
+	})
 }
 
 // streamEvent is the data of a "message" event.
@@ -74,34 +62,4 @@ func (c *customer) onEvent(data []byte, at time.Time) {
 	case "staff":
 		c.staffDelivered(e.ID, at)
 	}
-}
-
-// readEvents parses Server-Sent Events and calls onMessage with the data
-// of each "message" event and the moment it was read, until r ends.
-func readEvents(r io.Reader, onMessage func(data []byte, at time.Time)) error {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64<<10), 4<<20)
-	event, data := "", []string(nil)
-	for sc.Scan() {
-		line := sc.Text()
-		if line == "" {
-			if (event == "" || event == "message") && data != nil {
-				onMessage([]byte(strings.Join(data, "\n")), time.Now())
-			}
-			event, data = "", nil
-			continue
-		}
-		field, value, _ := strings.Cut(line, ":")
-		value = strings.TrimPrefix(value, " ")
-		switch field {
-		case "event":
-			event = value
-		case "data":
-			data = append(data, value)
-		}
-	}
-	if err := sc.Err(); err != nil {
-		return fmt.Errorf("read the event stream: %w", err)
-	}
-	return nil
 }

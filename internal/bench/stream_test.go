@@ -1,33 +1,9 @@
 package bench
 
 import (
-	"strings"
 	"testing"
 	"time"
 )
-
-func TestReadEventsTakesMessageEventsOnly(t *testing.T) {
-	wire := "retry: 2000\n\n" +
-		": keep-alive\n\n" +
-		"id: 7\nevent: message\ndata: {\"seq\":7,\"sender\":\"bot\"}\n\n" +
-		"event: other\ndata: ignored\n\n" +
-		"data: line one\ndata: line two\n\n" +
-		"id: 8\nevent: message\ndata:{\"seq\":8}\n\n" +
-		"data: no blank line at the end is no event"
-	var got []string
-	if err := readEvents(strings.NewReader(wire), func(data []byte, at time.Time) {
-		if at.IsZero() {
-			t.Error("an event without its arrival time")
-		}
-		got = append(got, string(data))
-	}); err != nil {
-		t.Fatal(err)
-	}
-	want := []string{`{"seq":7,"sender":"bot"}`, "line one\nline two", `{"seq":8}`}
-	if strings.Join(got, "|") != strings.Join(want, "|") {
-		t.Errorf("events %q, want %q", got, want)
-	}
-}
 
 // Replies are matched to the customer's waiting messages in order, staff
 // messages by their ID, from both channels' wire forms.

@@ -43,6 +43,8 @@ type Index struct {
 	// writer touches it.
 	lastIndexedAt   time.Time
 	knowledgeWriter *writer[knowledgeWrite]
+	// lock is the directory's lock (nil in memory), released by Close.
+	lock *dirLock
 }
 
 var _ search.Index = (*Index)(nil)
@@ -96,11 +98,27 @@ type conversationDoc struct {
 	IndexedAt      time.Time  `json:"indexed_at"`
 }
 
-// Open opens the indexes under dir, creating them on first use.
+// Open opens the indexes under dir, creating them on first use. The
+// directory is this Index's alone until Close: an Open of a directory that
+// another process or Index holds fails at once with ErrInUse.
 func Open(dir string) (*Index, error) {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("bleve: create %s: %w", dir, err)
 	}
+	lock, err := lockDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	x, err := openIndexes(dir)
+	if err != nil {
+		_ = lock.release()
+		return nil, err
+	}
+	x.lock = lock
+	return x, nil
+}
+
+func openIndexes(dir string) (*Index, error) {
 	messages, err := openMessages(filepath.Join(dir, "messages.bleve"))
 	if err != nil {
 		return nil, err
@@ -753,13 +771,14 @@ func (x *Index) TemplateSends(_ context.Context) ([]search.TemplateSends, error)
 	return out, nil
 }
 
-// Close waits for the writes under way, refuses later ones and closes the
-// indexes.
+// Close waits for the writes under way, refuses later ones, closes the
+// indexes and then gives up the directory.
 func (x *Index) Close() error {
 	x.messageWriter.close()
 	x.conversationWriter.close()
 	x.knowledgeWriter.close()
-	return errors.Join(x.messages.Close(), x.conversations.Close(), x.knowledge.index.Close())
+	err := errors.Join(x.messages.Close(), x.conversations.Close(), x.knowledge.index.Close())
+	return errors.Join(err, x.lock.release())
 }
 
 // decodeConversations decodes the conversation documents of a search.

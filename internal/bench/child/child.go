@@ -1,8 +1,9 @@
-// Package child runs handoff as a child process of the benchmark: the
-// all-in-one mode on the embedded Temporal server, configured only through
-// HANDOFF_ environment variables, on local ports chosen up front so a
-// restart after a kill comes back at the same addresses. Being a separate
-// process lets the benchmark read its resident memory and kill it.
+// Package child runs handoff as a child process of the benchmark and the
+// fault test: configured only through HANDOFF_ environment variables, on
+// local ports chosen up front so a restart after a kill comes back at the
+// same addresses. Being a separate process lets the caller read its
+// resident memory, kill it and restart it. The fault test runs the
+// Temporal server with it too.
 package child
 
 import (
@@ -37,6 +38,12 @@ type Spec struct {
 	HTTPAddr, FrontendAddr string
 	// LogFile receives the child's stdout and stderr, appended.
 	LogFile string
+	// Name is the process in messages ("handoff" when empty).
+	Name string
+	// Ready, when set, replaces the check that /readyz at HTTPAddr answers
+	// 200 (a worker process, or a program other than handoff): it is
+	// called with the process ID every 100 ms until it returns nil.
+	Ready func(ctx context.Context, pid int) error
 }
 
 // Process is a running handoff.
@@ -73,16 +80,18 @@ func Start(ctx context.Context, spec Spec) (*Process, error) {
 	cmd := exec.Command(spec.Command[0], spec.Command[1:]...)
 	cmd.Dir = spec.Dir
 	cmd.Env = append(withoutHandoffVars(os.Environ()), spec.Env...)
-	cmd.Env = append(cmd.Env,
-		"HANDOFF_HTTP_ADDR="+spec.HTTPAddr,
-		"HANDOFF_TEMPORAL_EMBEDDED_FRONTEND_ADDR="+spec.FrontendAddr,
-	)
+	if spec.HTTPAddr != "" {
+		cmd.Env = append(cmd.Env, "HANDOFF_HTTP_ADDR="+spec.HTTPAddr)
+	}
+	if spec.FrontendAddr != "" {
+		cmd.Env = append(cmd.Env, "HANDOFF_TEMPORAL_EMBEDDED_FRONTEND_ADDR="+spec.FrontendAddr)
+	}
 	cmd.Stdout, cmd.Stderr = log, log
 	p := &Process{spec: spec, cmd: cmd, done: make(chan struct{}), log: log}
 	p.Started = time.Now()
 	if err := cmd.Start(); err != nil {
 		log.Close()
-		return nil, fmt.Errorf("start handoff %s: %w", spec.Command[0], err)
+		return nil, fmt.Errorf("start %s %s: %w", spec.name(), spec.Command[0], err)
 	}
 	go func() {
 		p.waitErr = cmd.Wait()
@@ -110,32 +119,49 @@ func (p *Process) RestartWith(ctx context.Context, env ...string) (*Process, err
 	return Start(ctx, spec)
 }
 
+func (s Spec) name() string {
+	if s.Name == "" {
+		return "handoff"
+	}
+	return s.Name
+}
+
 func (p *Process) waitReady(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, readyTimeout)
 	defer cancel()
-	client := &http.Client{Timeout: 5 * time.Second}
-	url := "http://" + p.spec.HTTPAddr + "/readyz"
+	ready, what := p.spec.Ready, "its readiness check"
+	if ready == nil {
+		client := &http.Client{Timeout: 5 * time.Second}
+		url := "http://" + p.spec.HTTPAddr + "/readyz"
+		ready, what = func(ctx context.Context, _ int) error {
+			req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+			if err != nil {
+				return err
+			}
+			resp, err := client.Do(req)
+			if err != nil {
+				return err
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				return fmt.Errorf("/readyz answered %d", resp.StatusCode)
+			}
+			return nil
+		}, url
+	}
 	var last error
 	for {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-		if err != nil {
-			return fmt.Errorf("handoff readiness check: %w", err)
-		}
-		resp, err := client.Do(req)
+		err := ready(ctx, p.cmd.Process.Pid)
 		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				p.Ready = time.Now()
-				return nil
-			}
-			err = fmt.Errorf("/readyz answered %d", resp.StatusCode)
+			p.Ready = time.Now()
+			return nil
 		}
 		last = err
 		select {
 		case <-p.done:
-			return fmt.Errorf("handoff exited during start-up (%v); see %s", p.waitErr, p.spec.LogFile)
+			return fmt.Errorf("%s exited during start-up (%v); see %s", p.spec.name(), p.waitErr, p.spec.LogFile)
 		case <-ctx.Done():
-			return fmt.Errorf("handoff was not ready at %s within %s (%v); see %s", url, readyTimeout, last, p.spec.LogFile)
+			return fmt.Errorf("%s was not ready at %s within %s (%v); see %s", p.spec.name(), what, readyTimeout, last, p.spec.LogFile)
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
@@ -168,17 +194,17 @@ func (p *Process) Stop(timeout time.Duration) error {
 		return nil
 	}
 	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		return fmt.Errorf("stop handoff: %w", err)
+		return fmt.Errorf("stop %s: %w", p.spec.name(), err)
 	}
 	select {
 	case <-p.done:
 		if p.waitErr != nil {
-			return fmt.Errorf("handoff did not exit cleanly: %w; see %s", p.waitErr, p.spec.LogFile)
+			return fmt.Errorf("%s did not exit cleanly: %w; see %s", p.spec.name(), p.waitErr, p.spec.LogFile)
 		}
 		return nil
 	case <-time.After(timeout):
 		p.Kill()
-		return fmt.Errorf("handoff did not stop within %s of SIGTERM and was killed; see %s", timeout, p.spec.LogFile)
+		return fmt.Errorf("%s did not stop within %s of SIGTERM and was killed; see %s", p.spec.name(), timeout, p.spec.LogFile)
 	}
 }
 
@@ -190,4 +216,17 @@ func withoutHandoffVars(env []string) []string {
 		}
 	}
 	return out
+}
+
+// Tail is the end of a log file (the last 4000 bytes), for error messages.
+func Tail(path string) string {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	const keep = 4000
+	if len(raw) > keep {
+		raw = raw[len(raw)-keep:]
+	}
+	return string(raw)
 }
