@@ -102,7 +102,7 @@ func (c *customer) post(ctx context.Context, m *message) error {
 	var err error
 	switch c.channel {
 	case webChat:
-		_, err = c.api.VisitorMessage(ctx, c.id, c.token, m.id, m.text)
+		err = c.api.VisitorMessage(ctx, c.id, c.token, m.id, m.text)
 	default:
 		err = c.api.MessengerMessage(ctx, c.id, m.id, m.text)
 	}

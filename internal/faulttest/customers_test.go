@@ -223,7 +223,7 @@ func (c *customer) send(ctx context.Context, all apis, stats *counter, expectRep
 	err := retry(ctx, all, c.home, stats, "customer messages", func(a *handoffapi.Client) (bool, error) {
 		m.attempts++
 		if c.channel == webChat {
-			return a.VisitorMessage(ctx, c.id, c.token, m.id, m.text)
+			return false, a.VisitorMessage(ctx, c.id, c.token, m.id, m.text)
 		}
 		return false, a.MessengerMessage(ctx, c.id, m.id, m.text)
 	})

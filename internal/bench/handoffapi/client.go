@@ -137,19 +137,17 @@ func (a *Client) NewVisitor(ctx context.Context) (id, token string, err error) {
 	return out.VisitorID, out.Token, nil
 }
 
-// sendAnswer is the answer to a customer or staff message: duplicate says
-// the ID was already recorded (a retry of a request that went through).
+// sendAnswer is the answer to a staff message: duplicate says the ID was
+// already recorded (a retry of a request that went through).
 type sendAnswer struct {
 	Duplicate bool `json:"duplicate"`
 }
 
-// VisitorMessage sends a web chat message; 202 is the acknowledgement, and
-// duplicate says an earlier attempt had recorded it.
-func (a *Client) VisitorMessage(ctx context.Context, visitor, token, id, text string) (duplicate bool, err error) {
+// VisitorMessage sends a web chat message; 202 is the acknowledgement (the
+// message is kept; a retry with the same ID is recorded once).
+func (a *Client) VisitorMessage(ctx context.Context, visitor, token, id, text string) error {
 	body := mustJSON(map[string]string{"id": id, "text": text})
-	var out sendAnswer
-	err = a.Call(ctx, http.MethodPost, "/webchat/v1/visitors/"+visitor+"/messages", body, Bearer(token), http.StatusAccepted, &out)
-	return out.Duplicate, err
+	return a.Call(ctx, http.MethodPost, "/webchat/v1/visitors/"+visitor+"/messages", body, Bearer(token), http.StatusAccepted, nil)
 }
 
 // MessengerMessage delivers one customer message as Meta does: a signed
