@@ -23,6 +23,7 @@ import (
 	"github.com/handoff-chat/handoff/internal/config"
 	"github.com/handoff-chat/handoff/internal/conversations"
 	"github.com/handoff-chat/handoff/internal/debugserver"
+	"github.com/handoff-chat/handoff/internal/dirlock"
 	"github.com/handoff-chat/handoff/internal/embeddedtemporal"
 	"github.com/handoff-chat/handoff/internal/feed"
 	"github.com/handoff-chat/handoff/internal/flows"
@@ -60,9 +61,12 @@ type App struct {
 	logger *slog.Logger
 	// directory is the staff users and tokens, made once per process.
 	directory *staff.Directory
-	embedded  *embeddedtemporal.Server
-	client    client.Client
-	search    search.Index
+	// dataDir is the lock of the data directory, held while this process
+	// uses the embedded Temporal server's database or the Bleve index.
+	dataDir  *dirlock.Lock
+	embedded *embeddedtemporal.Server
+	client   client.Client
+	search   search.Index
 	// searchShare serves the embedded index to the other processes of the
 	// deployment (search.bleve.serve_addr).
 	searchShare     *http.Server
@@ -104,6 +108,13 @@ func (a *App) start(ctx context.Context, role Role) error {
 	// First, so that a slow start-up can be profiled too.
 	if err := a.startDebug(role); err != nil {
 		return err
+	}
+	if ownsDataDir(cfg, role) {
+		lock, err := dirlock.Acquire(cfg.DataDir)
+		if err != nil {
+			return fmt.Errorf("%w: one process per data directory (config key data_dir)", err)
+		}
+		a.dataDir = lock
 	}
 	hostPort := cfg.Temporal.Address
 	if cfg.Embedded() {
@@ -439,12 +450,22 @@ func (a *App) stop() {
 			a.logger.Warn("embedded Temporal shutdown", "error", err)
 		}
 	}
+	if err := a.dataDir.Release(); err != nil {
+		a.logger.Warn("data directory", "error", err)
+	}
 	// Last, so that a slow shutdown can be profiled too.
 	if a.debug != nil {
 		if err := a.debug.Stop(); err != nil {
 			a.logger.Warn("debug listener shutdown", "error", err)
 		}
 	}
+}
+
+// ownsDataDir reports whether a process of role uses what only one
+// process may use under the data directory: the embedded Temporal server's
+// database (the all-in-one mode) or the Bleve index.
+func ownsDataDir(cfg *config.Config, role Role) bool {
+	return (role == RoleAll && cfg.Embedded()) || cfg.Search.Backend == config.SearchBleve
 }
 
 func uiURL(addr string) string {

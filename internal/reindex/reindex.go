@@ -277,33 +277,26 @@ func (r *rebuild) each(ctx context.Context, phase string, workflows [][]run, do 
 func (r *rebuild) conversation(ctx context.Context, runs []run) {
 	c := NewConversation(runs[0].WorkflowID)
 	var failed []error
-	replayed := 0
+	replayed := map[string]bool{}
 	for _, run := range runs {
 		h, err := r.history(ctx, run)
 		if errors.Is(err, errGone) {
 			r.count(func(s *Summary) { s.Gone++ })
 			continue
 		}
+		if err == nil {
+			err = r.carry(c, h, replayed)
+		}
 		if err != nil {
 			failed = append(failed, err)
 			continue
-		}
-		if replayed == 0 {
-			// The oldest run there is: if it continued from runs that are
-			// gone, the messages it carried come back from its state.
-			var start workflows.ConversationStart
-			if err := startInput(h, &start); err != nil {
-				failed = append(failed, fmt.Errorf("%s: %w", run, err))
-				continue
-			}
-			c.Carry(start.State)
 		}
 		writes, err := Replay(h, run.WorkflowID, run.RunID)
 		if err != nil {
 			failed = append(failed, err)
 			continue
 		}
-		replayed++
+		replayed[run.RunID] = true
 		for _, req := range writes.Conversations {
 			c.Add(req)
 		}
@@ -313,11 +306,27 @@ func (r *rebuild) conversation(ctx context.Context, runs []run) {
 	}
 	r.count(func(s *Summary) {
 		s.Conversations++
-		s.Runs += replayed
+		s.Runs += len(replayed)
 	})
 	if len(failed) > 0 {
 		r.fail(c.ID, errors.Join(failed...))
 	}
+}
+
+// carry adds the messages a run carried over from the run it continued
+// (continue-as-new) when that run was not replayed: gone after the
+// retention, or failed.
+func (r *rebuild) carry(c *Conversation, h *historypb.History, replayed map[string]bool) error {
+	previous := h.GetEvents()[0].GetWorkflowExecutionStartedEventAttributes().GetContinuedExecutionRunId()
+	if previous == "" || replayed[previous] {
+		return nil
+	}
+	var start workflows.ConversationStart
+	if err := startInput(h, &start); err != nil {
+		return fmt.Errorf("%s: %w", c.ID, err)
+	}
+	c.Carry(start.State)
+	return nil
 }
 
 // maxMessagesPerWrite bounds one IndexMessages call of a rebuild.

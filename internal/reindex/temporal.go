@@ -108,5 +108,8 @@ func history(ctx context.Context, t Temporal, r run) (*historypb.History, error)
 		}
 		h.Events = append(h.Events, event)
 	}
+	if len(h.Events) == 0 {
+		return nil, fmt.Errorf("read the history of %s: no events", r)
+	}
 	return h, nil
 }
