@@ -463,9 +463,14 @@ func (a *App) stop() {
 
 // ownsDataDir reports whether a process of role uses what only one
 // process may use under the data directory: the embedded Temporal server's
-// database (the all-in-one mode) or the Bleve index.
+// database (the all-in-one mode) or the Bleve index (the all-in-one mode,
+// or the process that shares it; another role given bleve refuses to
+// start with its own reason).
 func ownsDataDir(cfg *config.Config, role Role) bool {
-	return (role == RoleAll && cfg.Embedded()) || cfg.Search.Backend == config.SearchBleve
+	if role == RoleAll {
+		return cfg.Embedded() || cfg.Search.Backend == config.SearchBleve
+	}
+	return cfg.Search.Backend == config.SearchBleve && cfg.Search.Bleve.ServeAddr != ""
 }
 
 func uiURL(addr string) string {

@@ -32,6 +32,13 @@ import (
 // directory's lock too), the index another process shares (remote), or
 // Elasticsearch. A dry run opens no index.
 func Reindex(ctx context.Context, cfg *config.Config, opts reindex.Options, logger *slog.Logger) (reindex.Summary, error) {
+	db := filepath.Join(cfg.DataDir, "temporal.db")
+	if cfg.Embedded() {
+		// A rebuild creates no Temporal data, and no data directory.
+		if _, err := os.Stat(db); err != nil {
+			return reindex.Summary{}, fmt.Errorf("no Temporal database to rebuild from at %s (config key data_dir, or temporal.address for an external cluster): %w", db, err)
+		}
+	}
 	if cfg.Embedded() || (cfg.Search.Backend == config.SearchBleve && !opts.DryRun) {
 		lock, err := dirlock.Acquire(cfg.DataDir)
 		if errors.Is(err, dirlock.ErrInUse) {
@@ -50,7 +57,7 @@ func Reindex(ctx context.Context, cfg *config.Config, opts reindex.Options, logg
 	}
 	hostPort := cfg.Temporal.Address
 	if cfg.Embedded() {
-		srv, err := startEmbeddedForReindex(cfg, logger)
+		srv, err := startEmbeddedForReindex(cfg, db, logger)
 		if err != nil {
 			return reindex.Summary{}, err
 		}
@@ -85,13 +92,9 @@ func Reindex(ctx context.Context, cfg *config.Config, opts reindex.Options, logg
 }
 
 // startEmbeddedForReindex starts the embedded Temporal server on the data
-// directory's database, which must exist: a rebuild creates no Temporal
-// data.
-func startEmbeddedForReindex(cfg *config.Config, logger *slog.Logger) (*embeddedtemporal.Server, error) {
-	db := filepath.Join(cfg.DataDir, "temporal.db")
-	if _, err := os.Stat(db); err != nil {
-		return nil, fmt.Errorf("no Temporal database to rebuild from at %s (config key data_dir, or temporal.address for an external cluster): %w", db, err)
-	}
+// directory's database db, on a free local port and without the UI: the
+// rebuild is its only client.
+func startEmbeddedForReindex(cfg *config.Config, db string, logger *slog.Logger) (*embeddedtemporal.Server, error) {
 	srv, err := embeddedtemporal.Start(embeddedtemporal.Options{
 		DatabaseFile:     db,
 		FrontendAddr:     "127.0.0.1:0",

@@ -359,3 +359,38 @@ func indexSnapshot(t *testing.T, dir string, sent []sentMessage) string {
 	fmt.Fprintf(&b, "template sends %+v\nknowledge %v at version %d\nentry stats %+v\ndeclined %d\n", sends, entries, kb.Version, stats, len(declined))
 	return b.String()
 }
+
+// A process that would use the embedded Temporal server's database or the
+// Bleve index of a data directory another process holds refuses to start,
+// naming the directory and the holder, before it opens either.
+func TestADataDirectoryInUseIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	held, err := dirlock.Acquire(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Release()
+	a, err := app.Start(context.Background(), testConfig(dir), app.RoleAll, testLogger())
+	if err == nil {
+		a.Stop()
+		t.Fatal("a second all-in-one process on the data directory started")
+	}
+	if !errors.Is(err, dirlock.ErrInUse) || !strings.Contains(err.Error(), dir) || !strings.Contains(err.Error(), fmt.Sprint(os.Getpid())) {
+		t.Errorf("error %q, want the data directory in use, by this process", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "temporal.db")); !os.IsNotExist(err) {
+		t.Errorf("the refused process created the Temporal database (stat: %v)", err)
+	}
+
+	// The lock is given back at the stop: the next process on the
+	// directory starts.
+	if err := held.Release(); err != nil {
+		t.Fatal(err)
+	}
+	startApp(t, testConfig(dir), app.RoleAll).Stop()
+	again, err := dirlock.Acquire(dir)
+	if err != nil {
+		t.Fatalf("after the process stopped: %v", err)
+	}
+	_ = again.Release()
+}
