@@ -38,8 +38,8 @@ func (r *rebuild) progressLine(now time.Time) string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	elapsed := now.Sub(r.started).Round(time.Second)
-	if r.phase == "" {
-		return fmt.Sprintf("reindex: listing workflows, %s", elapsed)
+	if r.listing {
+		return fmt.Sprintf("reindex: listing the %s, %s", r.phase, elapsed)
 	}
 	line := fmt.Sprintf("reindex: %s %d/%d", r.phase, r.done, r.total)
 	if r.phase == "conversations" {

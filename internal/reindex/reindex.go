@@ -144,10 +144,11 @@ type Summary struct {
 // Failure is a workflow whose documents were not all written, and why.
 type Failure struct {
 	WorkflowID string `json:"workflow_id"`
+	Reason     string `json:"reason"`
 	Err        error  `json:"-"`
 }
 
-func (f Failure) Error() string { return f.WorkflowID + ": " + f.Err.Error() }
+func (f Failure) Error() string { return f.WorkflowID + ": " + f.Reason }
 
 // String is the summary's line for people.
 func (s Summary) String() string {
@@ -163,7 +164,7 @@ func (s Summary) String() string {
 	}
 	b.WriteString(")")
 	if s.Carried > 0 {
-		fmt.Fprintf(&b, ", %d of the messages from the state of runs whose earlier runs are gone", s.Carried)
+		fmt.Fprintf(&b, ", %d of the messages from the state runs carried over from runs that are gone", s.Carried)
 	}
 	fmt.Fprintf(&b, ", %d knowledge entries (%d of them deleted) in %s", s.Knowledge, s.Deleted, s.Elapsed.Round(time.Millisecond))
 	if s.Retries > 0 {
@@ -208,8 +209,10 @@ type rebuild struct {
 
 	mu  sync.Mutex
 	sum Summary
-	// phase, total and done are what the progress line reports.
+	// What the progress line reports: the phase, whether its workflows
+	// are being listed, how many there are and how many are done.
 	phase       string
+	listing     bool
 	total, done int
 	phaseStart  time.Time
 }
@@ -218,14 +221,14 @@ func (r *rebuild) has(p Part) bool { return slices.Contains(r.opts.Parts, p) }
 
 func (r *rebuild) run(ctx context.Context) error {
 	if r.has(Knowledge) {
-		runs, err := r.list(ctx, knowledgeRuns)
+		runs, err := r.list(ctx, "knowledge entries", knowledgeRuns)
 		if err != nil {
 			return err
 		}
 		r.each(ctx, "knowledge entries", byWorkflow(runs), r.entry)
 	}
 	if r.has(Messages) || r.has(Conversations) {
-		runs, err := r.list(ctx, conversationRuns)
+		runs, err := r.list(ctx, "conversations", conversationRuns)
 		if err != nil {
 			return err
 		}
@@ -235,7 +238,10 @@ func (r *rebuild) run(ctx context.Context) error {
 }
 
 // list reads the runs of a query, retried like every read.
-func (r *rebuild) list(ctx context.Context, query string) ([]run, error) {
+func (r *rebuild) list(ctx context.Context, what, query string) ([]run, error) {
+	r.mu.Lock()
+	r.phase, r.listing = what, true
+	r.mu.Unlock()
 	var runs []run
 	err := r.try(ctx, "list "+query, func(ctx context.Context) error {
 		var err error
@@ -248,7 +254,7 @@ func (r *rebuild) list(ctx context.Context, query string) ([]run, error) {
 // each rebuilds every workflow with do, Concurrency at a time.
 func (r *rebuild) each(ctx context.Context, phase string, workflows [][]run, do func(context.Context, []run)) {
 	r.mu.Lock()
-	r.phase, r.total, r.done, r.phaseStart = phase, len(workflows), 0, time.Now()
+	r.phase, r.listing, r.total, r.done, r.phaseStart = phase, false, len(workflows), 0, time.Now()
 	r.mu.Unlock()
 	next := make(chan []run)
 	var wg sync.WaitGroup
@@ -450,7 +456,9 @@ func (r *rebuild) try(ctx context.Context, what string, do func(context.Context)
 
 func (r *rebuild) fail(workflowID string, err error) {
 	r.opts.Logger.Error("reindex: not rebuilt", "workflow", workflowID, "error", err)
-	r.count(func(s *Summary) { s.Failures = append(s.Failures, Failure{WorkflowID: workflowID, Err: err}) })
+	r.count(func(s *Summary) {
+		s.Failures = append(s.Failures, Failure{WorkflowID: workflowID, Reason: err.Error(), Err: err})
+	})
 }
 
 func (r *rebuild) count(change func(*Summary)) {
