@@ -187,11 +187,17 @@ func Run(ctx context.Context, t Temporal, idx search.Index, opts Options) (Summa
 	if idx == nil && !opts.DryRun {
 		return Summary{}, errors.New("reindex: no search index to write to")
 	}
-	r := &rebuild{t: t, idx: idx, opts: opts, started: time.Now()}
+	parent := ctx
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	r := &rebuild{t: t, idx: idx, opts: opts, started: time.Now(), stop: cancel}
 	r.sum.DryRun = opts.DryRun
 	stopProgress := r.reportProgress()
 	err := r.run(ctx)
 	stopProgress()
+	if cause := context.Cause(ctx); err != nil && parent.Err() == nil && cause != nil {
+		err = cause // stopped by the rebuild itself, saying why
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.sum.Elapsed = time.Since(r.started)
@@ -206,6 +212,8 @@ type rebuild struct {
 	idx     search.Index
 	opts    Options
 	started time.Time
+	// stop ends the rebuild early with its reason.
+	stop context.CancelCauseFunc
 
 	mu  sync.Mutex
 	sum Summary
@@ -232,7 +240,9 @@ func (r *rebuild) run(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		r.each(ctx, "conversations", byWorkflow(runs), r.conversation)
+		w := r.startWriter(ctx)
+		r.each(ctx, "conversations", byWorkflow(runs), func(ctx context.Context, runs []run) { r.conversation(ctx, runs, w) })
+		w.close()
 	}
 	return ctx.Err()
 }
@@ -279,8 +289,8 @@ func (r *rebuild) each(ctx context.Context, phase string, workflows [][]run, do 
 }
 
 // conversation replays every run of one conversation, oldest first, and
-// writes what they indexed.
-func (r *rebuild) conversation(ctx context.Context, runs []run) {
+// hands what they indexed to w.
+func (r *rebuild) conversation(ctx context.Context, runs []run, w *writer) {
 	c := NewConversation(runs[0].WorkflowID)
 	var failed []error
 	replayed := map[string]bool{}
@@ -307,8 +317,8 @@ func (r *rebuild) conversation(ctx context.Context, runs []run) {
 			c.Add(req)
 		}
 	}
-	if err := r.writeConversation(ctx, c); err != nil {
-		failed = append(failed, err)
+	if ctx.Err() != nil {
+		return // the rebuild is stopping, and Run says why
 	}
 	r.count(func(s *Summary) {
 		s.Conversations++
@@ -317,6 +327,7 @@ func (r *rebuild) conversation(ctx context.Context, runs []run) {
 	if len(failed) > 0 {
 		r.fail(c.ID, errors.Join(failed...))
 	}
+	w.add(c) // what the other runs wrote, even when one failed
 }
 
 // carry adds the messages a run carried over from the run it continued
@@ -332,34 +343,6 @@ func (r *rebuild) carry(c *Conversation, h *historypb.History, replayed map[stri
 		return fmt.Errorf("%s: %w", c.ID, err)
 	}
 	c.Carry(start.State)
-	return nil
-}
-
-// maxMessagesPerWrite bounds one IndexMessages call of a rebuild.
-const maxMessagesPerWrite = 500
-
-func (r *rebuild) writeConversation(ctx context.Context, c *Conversation) error {
-	if r.has(Messages) {
-		for chunk := range slices.Chunk(c.Messages, maxMessagesPerWrite) {
-			err := r.write(ctx, fmt.Sprintf("write %d messages of %s", len(chunk), c.ID), func(ctx context.Context) error {
-				return r.idx.IndexMessages(ctx, chunk)
-			})
-			if err != nil {
-				return err
-			}
-			r.count(func(s *Summary) { s.Messages += len(chunk) })
-		}
-		r.count(func(s *Summary) { s.Carried += c.Carried })
-	}
-	if r.has(Conversations) && c.Document != nil {
-		err := r.write(ctx, "write the conversation document of "+c.ID, func(ctx context.Context) error {
-			return r.idx.UpsertConversation(ctx, *c.Document)
-		})
-		if err != nil {
-			return err
-		}
-		r.count(func(s *Summary) { s.Documents++ })
-	}
 	return nil
 }
 
@@ -454,9 +437,16 @@ func (r *rebuild) try(ctx context.Context, what string, do func(context.Context)
 	}
 }
 
+// fail reports a workflow not (or not completely) rebuilt; a second
+// failure of the same workflow joins the first.
 func (r *rebuild) fail(workflowID string, err error) {
 	r.opts.Logger.Error("reindex: not rebuilt", "workflow", workflowID, "error", err)
 	r.count(func(s *Summary) {
+		if i := slices.IndexFunc(s.Failures, func(f Failure) bool { return f.WorkflowID == workflowID }); i >= 0 {
+			err = errors.Join(s.Failures[i].Err, err)
+			s.Failures[i] = Failure{WorkflowID: workflowID, Reason: err.Error(), Err: err}
+			return
+		}
 		s.Failures = append(s.Failures, Failure{WorkflowID: workflowID, Reason: err.Error(), Err: err})
 	})
 }

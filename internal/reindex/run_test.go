@@ -369,22 +369,30 @@ func TestParseParts(t *testing.T) {
 }
 
 // flakyIndex is a real index whose writes fail as told: the first
-// failMessages message writes, and every write of the conversation
-// document of refused.
+// failMessages message writes (unavailable), every write of messages of
+// refusedMessages (refused), every write of the conversation document of
+// refused, and with down every write (unavailable).
 type flakyIndex struct {
 	search.Index
-	mu           sync.Mutex
-	failMessages int
-	refused      string
+	mu              sync.Mutex
+	failMessages    int
+	refusedMessages string
+	refused         string
+	down            bool
+	writes          int
 }
 
 func (f *flakyIndex) IndexMessages(ctx context.Context, msgs []search.Message) error {
 	f.mu.Lock()
-	fail := f.failMessages > 0
+	f.writes++
+	fail := f.failMessages > 0 || f.down
 	f.failMessages--
 	f.mu.Unlock()
 	if fail {
 		return fmt.Errorf("bulk write: %w", search.ErrUnavailable)
+	}
+	if slices.ContainsFunc(msgs, func(m search.Message) bool { return m.ConversationID == f.refusedMessages }) {
+		return errors.New("a message the mapping refuses")
 	}
 	return f.Index.IndexMessages(ctx, msgs)
 }
@@ -451,5 +459,36 @@ func TestACanceledRunStops(t *testing.T) {
 	cancel()
 	if _, err := reindex.Run(ctx, theRecordedWorkflows(t), newIndex(t), reindex.Options{}); !errors.Is(err, context.Canceled) {
 		t.Errorf("canceled: %v", err)
+	}
+}
+
+// A message the backend refuses fails its own conversation only, though it
+// was written with others.
+func TestARefusedConversationFailsAlone(t *testing.T) {
+	rt := theRecordedWorkflows(t)
+	webchat, messenger := rt.runs[0], rt.runs[1]
+	idx := &flakyIndex{Index: newIndex(t), refusedMessages: messenger.workflowID}
+	sum, err := reindex.Run(context.Background(), rt, idx, reindex.Options{RetryWait: time.Millisecond, Attempts: 2})
+	if !errors.Is(err, reindex.ErrIncomplete) || len(sum.Failures) != 1 || sum.Failures[0].WorkflowID != messenger.workflowID ||
+		!strings.Contains(sum.Failures[0].Reason, "the mapping refuses") {
+		t.Fatalf("%v, failures %+v: want the messenger conversation alone failed, with the backend's reason", err, sum.Failures)
+	}
+	searchable(t, idx, messagesIn(t, webchat.history), webchat.workflowID)
+	if sum.Documents != 3 {
+		t.Errorf("%d documents written, want the 3 of the conversations whose messages were written", sum.Documents)
+	}
+}
+
+// A backend that stops answering stops the rebuild, which says so, instead
+// of failing every conversation after it in turn.
+func TestAnUnavailableBackendStopsTheRebuild(t *testing.T) {
+	rt := theRecordedWorkflows(t)
+	idx := &flakyIndex{Index: newIndex(t), down: true}
+	_, err := reindex.Run(context.Background(), rt, idx, reindex.Options{RetryWait: time.Millisecond, Attempts: 3})
+	if !errors.Is(err, search.ErrUnavailable) || !strings.Contains(err.Error(), "stopped answering") {
+		t.Fatalf("error %v, want the backend unavailable and the rebuild stopped", err)
+	}
+	if idx.writes != 3 {
+		t.Errorf("%d message writes, want the 3 attempts of the first and no more", idx.writes)
 	}
 }
