@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -38,7 +39,11 @@ func runReindex(args []string, stderr io.Writer) error {
 	if opts.DryRun {
 		target = "nothing (dry run)"
 	}
-	fmt.Fprintf(stderr, "reindex: rebuilding %v into %s from %s\n", opts.Parts, target, temporalSource(cfg))
+	parts := make([]string, len(opts.Parts))
+	for i, p := range opts.Parts {
+		parts[i] = string(p)
+	}
+	fmt.Fprintf(stderr, "reindex: rebuilding the %s into %s from %s\n", strings.Join(parts, ", "), target, temporalSource(cfg))
 	sum, err := app.Reindex(ctx, cfg, *opts, logger)
 	if sum.Elapsed > 0 {
 		fmt.Fprintln(stderr, "reindex:", sum)
