@@ -27,6 +27,23 @@ type Search struct {
 // and an older conversation document never replaces a newer one, so retries
 // are harmless.
 func (a *Search) IndexConversation(ctx context.Context, req IndexRequest) error {
+	msgs := req.SearchMessages()
+	if err := a.Index.IndexMessages(ctx, msgs); err != nil {
+		return fmt.Errorf("index %d messages of %s: %w", len(msgs), req.Conversation.ID, err)
+	}
+	err := a.Index.UpsertConversation(ctx, req.Conversation)
+	if err != nil {
+		return fmt.Errorf("index conversation %s: %w", req.Conversation.ID, err)
+	}
+	return nil
+}
+
+// SearchMessages are the request's messages as the index stores them: the
+// customer's and staff's, never the bot's, each with the conversation's
+// identity and, on a customer message, the AI's marker. Rebuilding the
+// index (internal/reindex) maps recorded requests with it too, so a rebuilt
+// message is the one the activity wrote.
+func (req IndexRequest) SearchMessages() []search.Message {
 	msgs := make([]search.Message, 0, len(req.Messages))
 	for _, m := range req.Messages {
 		if m.Sender == chat.SenderBot {
@@ -54,14 +71,7 @@ func (a *Search) IndexConversation(ctx context.Context, req IndexRequest) error 
 		}
 		msgs = append(msgs, sm)
 	}
-	if err := a.Index.IndexMessages(ctx, msgs); err != nil {
-		return fmt.Errorf("index %d messages of %s: %w", len(msgs), req.Conversation.ID, err)
-	}
-	err := a.Index.UpsertConversation(ctx, req.Conversation)
-	if err != nil {
-		return fmt.Errorf("index conversation %s: %w", req.Conversation.ID, err)
-	}
-	return nil
+	return msgs
 }
 
 func attachmentURLs(as []chat.Attachment) []string {
@@ -85,12 +95,18 @@ type KnowledgeIndexRequest struct {
 // to the index the AI answers from. The index keeps the latest revision, so
 // a retried or late write changes nothing.
 func (a *Search) IndexKnowledgeEntry(ctx context.Context, req KnowledgeIndexRequest) error {
+	if err := a.Index.UpsertKnowledge(ctx, req.Doc()); err != nil {
+		return fmt.Errorf("index knowledge entry %s revision %d: %w", req.ID, req.Revision, err)
+	}
+	return nil
+}
+
+// Doc is the entry as the index stores it: the entry at its revision, or
+// the tombstone of a deleted one.
+func (req KnowledgeIndexRequest) Doc() search.KnowledgeDoc {
 	doc := search.KnowledgeDoc{Entry: knowledge.Entry{ID: req.ID}, Revision: req.Revision, Deleted: req.Entry == nil}
 	if req.Entry != nil {
 		doc.Entry = *req.Entry
 	}
-	if err := a.Index.UpsertKnowledge(ctx, doc); err != nil {
-		return fmt.Errorf("index knowledge entry %s revision %d: %w", req.ID, req.Revision, err)
-	}
-	return nil
+	return doc
 }

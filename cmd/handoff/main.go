@@ -5,6 +5,8 @@
 //	handoff [--config FILE] api      HTTP API and dashboard, external Temporal
 //	handoff eval --kb KB.json [--threshold X] QUESTIONS.jsonl
 //	                                 scores the knowledge-base answerer
+//	handoff reindex [--config FILE] [--only PARTS] [--dry-run]
+//	                                 rebuilds the search index from Temporal (see --help)
 //	handoff bench [flags]            measures handoff end to end (see --help)
 //	handoff passwd                   prints the bcrypt hash of a password read from stdin
 //	handoff healthcheck [--path P]   checks the process of this machine (exit 0 when ready)
@@ -35,6 +37,9 @@ func run(args []string) error {
 	if len(args) > 0 && args[0] == "eval" {
 		return runEval(args[1:], os.Stdout, os.Stderr)
 	}
+	if len(args) > 0 && args[0] == "reindex" {
+		return runReindex(args[1:], os.Stderr)
+	}
 	if len(args) > 0 && args[0] == "bench" {
 		return runBench(args[1:], os.Stdout, os.Stderr)
 	}
@@ -49,6 +54,7 @@ func run(args []string) error {
 	flags.Usage = func() {
 		fmt.Fprintf(flags.Output(), "usage: handoff [--config FILE] [worker|api]\n"+
 			"       handoff eval --kb KB.json [--threshold X] QUESTIONS.jsonl\n"+
+			"       handoff reindex [--config FILE] [--only PARTS] [--dry-run]   (handoff reindex --help)\n"+
 			"       handoff bench [flags]   (handoff bench --help)\n"+
 			"       handoff passwd < password   (prints the hash for auth.users)\n"+
 			"       handoff healthcheck [--path /readyz|/healthz]   (exit 0 when the process here is ready)\n\n"+
@@ -61,6 +67,13 @@ func run(args []string) error {
 			return nil
 		}
 		return err
+	}
+	if flags.Arg(0) == "reindex" { // handoff --config FILE reindex [flags]
+		rest := flags.Args()[1:]
+		if *configPath != "" {
+			rest = append([]string{"--config", *configPath}, rest...)
+		}
+		return runReindex(rest, os.Stderr)
 	}
 	role := app.RoleAll
 	switch flags.NArg() {

@@ -92,6 +92,43 @@ func TestRunFailsBeforeStarting(t *testing.T) {
 			want: []string{"notifications.phone"},
 		},
 		{
+			name: "reindex of an unknown part",
+			args: func(string) []string { return []string{"reindex", "--only", "messages,sms"} },
+			want: []string{"--only", `"sms"`},
+		},
+		{
+			name: "reindex of the templates",
+			args: func(string) []string { return []string{"reindex", "--only", "templates"} },
+			want: []string{"TemplateLibrary", "messages"},
+		},
+		{
+			name: "reindex with an argument",
+			args: func(string) []string { return []string{"reindex", "everything"} },
+			want: []string{"no arguments", "everything"},
+		},
+		{
+			name: "reindex with no concurrency",
+			args: func(string) []string { return []string{"reindex", "--concurrency", "0"} },
+			want: []string{"--concurrency"},
+		},
+		{
+			name: "reindex with an invalid config",
+			file: "livechat:\n  inactivity_timeout: 30s\n",
+			args: func(p string) []string { return []string{"reindex", "--config", p} },
+			want: []string{"livechat.inactivity_timeout"},
+		},
+		{
+			name: "reindex after the config flag",
+			file: "livechat:\n  inactivity_timeout: 30s\n",
+			args: func(p string) []string { return []string{"--config", p, "reindex", "--dry-run"} },
+			want: []string{"livechat.inactivity_timeout"},
+		},
+		{
+			name: "reindex of a data directory without Temporal's database",
+			args: func(string) []string { return []string{"reindex"} },
+			want: []string{"no Temporal database", "temporal.db", "data_dir"},
+		},
+		{
 			name: "config file from HANDOFF_CONFIG",
 			file: "auth:\n  tokens: [\"alice:short\"]\n",
 			env:  map[string]string{"HANDOFF_CONFIG": "handoff.yaml"},

@@ -24,6 +24,7 @@ import (
 	"github.com/handoff-chat/handoff/internal/config"
 	"github.com/handoff-chat/handoff/internal/conversations"
 	"github.com/handoff-chat/handoff/internal/debugserver"
+	"github.com/handoff-chat/handoff/internal/dirlock"
 	"github.com/handoff-chat/handoff/internal/embeddedtemporal"
 	"github.com/handoff-chat/handoff/internal/feed"
 	"github.com/handoff-chat/handoff/internal/flows"
@@ -63,9 +64,12 @@ type App struct {
 	logger *slog.Logger
 	// directory is the staff users and tokens, made once per process.
 	directory *staff.Directory
-	embedded  *embeddedtemporal.Server
-	client    client.Client
-	search    search.Index
+	// dataDir is the lock of the data directory, held while this process
+	// uses the embedded Temporal server's database or the Bleve index.
+	dataDir  *dirlock.Lock
+	embedded *embeddedtemporal.Server
+	client   client.Client
+	search   search.Index
 	// searchShare serves the embedded index to the other processes of the
 	// deployment (search.bleve.serve_addr).
 	searchShare     *http.Server
@@ -121,6 +125,13 @@ func (a *App) start(ctx context.Context, role Role) error {
 	// ready) while it starts.
 	if err := a.startHealth(); err != nil {
 		return err
+	}
+	if ownsDataDir(cfg, role) {
+		lock, err := dirlock.Acquire(cfg.DataDir)
+		if err != nil {
+			return fmt.Errorf("%w: one process per data directory (config key data_dir)", err)
+		}
+		a.dataDir = lock
 	}
 	hostPort := cfg.Temporal.Address
 	if cfg.Embedded() {
@@ -550,6 +561,9 @@ func (a *App) stop() {
 			a.logger.Warn("embedded Temporal shutdown", "error", err)
 		}
 	}
+	if err := a.dataDir.Release(); err != nil {
+		a.logger.Warn("data directory", "error", err)
+	}
 	// Last, so that a slow shutdown can be profiled too, and an
 	// orchestrator sees the process alive until it is done.
 	if a.health != nil {
@@ -562,6 +576,18 @@ func (a *App) stop() {
 			a.logger.Warn("debug listener shutdown", "error", err)
 		}
 	}
+}
+
+// ownsDataDir reports whether a process of role uses what only one
+// process may use under the data directory: the embedded Temporal server's
+// database (the all-in-one mode) or the Bleve index (the all-in-one mode,
+// or the process that shares it; another role given bleve refuses to
+// start with its own reason).
+func ownsDataDir(cfg *config.Config, role Role) bool {
+	if role == RoleAll {
+		return cfg.Embedded() || cfg.Search.Backend == config.SearchBleve
+	}
+	return cfg.Search.Backend == config.SearchBleve && cfg.Search.Bleve.ServeAddr != ""
 }
 
 func uiURL(addr string) string {

@@ -695,7 +695,7 @@ func (ch *child) stop(t *testing.T) {
 
 // runChild is the child process: handoff configured from the environment,
 // stopped by SIGTERM; all-in-one unless HANDOFF_E2E_CHILD names the api or
-// worker role.
+// worker role, or reindex (`handoff reindex`).
 func runChild() int {
 	cfg, err := config.Load("")
 	if err != nil {
@@ -705,6 +705,14 @@ func runChild() int {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	if os.Getenv("HANDOFF_E2E_CHILD") == "reindex" {
+		return reindexChild(ctx, cfg, logger)
+	}
+	// A window shorter than configuration allows, for a test that waits
+	// for one to close.
+	if w, err := time.ParseDuration(os.Getenv("HANDOFF_E2E_WINDOW")); err == nil {
+		cfg.Conversation.Window = w
+	}
 	role := app.RoleAll
 	if r := app.Role(os.Getenv("HANDOFF_E2E_CHILD")); r == app.RoleAPI || r == app.RoleWorker {
 		role = r
