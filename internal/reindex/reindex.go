@@ -6,8 +6,11 @@
 // activities' own mapping, so a rebuilt document has the ID and content the
 // original write gave it. Writes replace documents of the same ID, an older
 // conversation document never replaces a newer one and an older entry
-// revision never a newer one, so a rebuild can run again, or beside the
-// running system, without duplicating or rolling anything back.
+// revision never a newer one, so a rebuild can run again without
+// duplicating anything, and beside the running system without rolling a
+// document or an entry back. (A message is written as it stands: one whose
+// AI marker changes between the rebuild's read and its write keeps the
+// marker the rebuild read, until the next change.)
 //
 // Templates are not in the index: they live in the TemplateLibrary
 // workflow, and their send counts come from the indexed staff messages that
@@ -52,7 +55,7 @@ var AllParts = []Part{Knowledge, Messages, Conversations}
 // ParseParts reads a comma-separated list of parts; empty is all.
 func ParseParts(list string) ([]Part, error) {
 	if strings.TrimSpace(list) == "" {
-		return AllParts, nil
+		return slices.Clone(AllParts), nil
 	}
 	var parts []Part
 	for name := range strings.SplitSeq(list, ",") {
