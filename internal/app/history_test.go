@@ -130,6 +130,9 @@ func recordMessenger(t *testing.T) {
 func recordContinueAsNew(t *testing.T) {
 	cfg, _ := recordingConfig(t)
 	cfg.Temporal.MaxHistoryEvents = 60
+	// Long enough that the continued run is still the one taking the
+	// messages however slow the machine is (nothing here waits for it).
+	cfg.Conversation.Window = 10 * time.Minute
 	a := startApp(t, cfg, app.RoleAll)
 	c := newAPI(t, a)
 	visitor := c.newVisitor()
