@@ -142,9 +142,9 @@ func TestAgentRequestAlertsTheBusinessByEmailAndSMS(t *testing.T) {
 	c, mail, sms := alertingApp(t)
 	visitor := c.newVisitor()
 	c.say(visitor, map[string]any{"text": "Поръчах крем преди седмица и още го няма", "name": "Мария Петрова"})
-	asked := c.say(visitor, map[string]any{"text": "Искам да говоря с оператор, моля"})
-	if asked["state"] != "agent_requested" {
-		t.Fatalf("after the phrase: %v, want agent_requested", asked)
+	c.say(visitor, map[string]any{"text": "Искам да говоря с оператор, моля"})
+	if got := c.expect(http.StatusOK, "GET", conversationPath(visitor), nil, true); got["state"] != "agent_requested" {
+		t.Fatalf("after the phrase the conversation is %v, want agent_requested", got["state"])
 	}
 	msgs := c.waitTranscript(visitor, func(m []message) bool {
 		return len(m) > 0 && strings.Contains(m[len(m)-1].Text, "Уведомихме екипа")
@@ -213,9 +213,9 @@ func TestAlertRetriesTemporaryFailuresAndShowsPermanentOnes(t *testing.T) {
 	sms.FailNext("29", "Non-Whitelisted Destination")
 	visitor := c.newVisitor()
 	c.say(visitor, map[string]any{"text": "Здравейте", "name": "Иван"})
-	pressed := c.say(visitor, map[string]any{"payload": "HANDOFF_TALK_TO_HUMAN", "text": "Говори с човек"})
-	if pressed["state"] != "agent_requested" {
-		t.Fatalf("button press: %v", pressed)
+	c.say(visitor, map[string]any{"payload": "HANDOFF_TALK_TO_HUMAN", "text": "Говори с човек"})
+	if got := c.expect(http.StatusOK, "GET", conversationPath(visitor), nil, true); got["state"] != "agent_requested" {
+		t.Fatalf("after the button press the conversation is %v, want agent_requested", got["state"])
 	}
 
 	outcomes := c.waitNotifications(visitor, 2)

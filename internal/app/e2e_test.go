@@ -757,7 +757,7 @@ func TestLongConversationContinuesAsNew(t *testing.T) {
 	}
 	// The run continues as new once its pending work (bot replies, indexing)
 	// is done, which may be a moment after the last message was accepted.
-	waitUntil(t, 20*time.Second, "the conversation to continue as new", func() (bool, error) {
+	waitUntil(t, time.Minute, "the conversation to continue as new", func() (bool, error) {
 		if run := runID(t, a, visitor); run != firstRun {
 			return true, nil
 		}
