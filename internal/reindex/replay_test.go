@@ -67,7 +67,13 @@ func messagesIn(t *testing.T, h *historypb.History) []recordedMessage {
 			out = append(out, recordedMessage{ID: m.ID, Sender: "customer", Text: m.Text})
 		}
 	}
-	return out
+	// A redelivered signal is in the history again but recorded once.
+	seen := map[recordedMessage]bool{}
+	return slices.DeleteFunc(out, func(m recordedMessage) bool {
+		dup := seen[m]
+		seen[m] = true
+		return dup
+	})
 }
 
 func decode(t *testing.T, payloads *commonpb.Payloads, v any) {
