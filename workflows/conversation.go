@@ -77,11 +77,11 @@ func newConversation(ctx workflow.Context, start ConversationStart) *conversatio
 // setup registers the handlers and starts the queues. An update that
 // started the run is handled as soon as its handler is registered.
 func (c *conversation) setup(ctx workflow.Context) error {
+	c.signaled = workflow.GetSignalChannel(ctx, SignalCustomerMessage)
 	if err := c.registerHandlers(ctx); err != nil {
 		return err
 	}
 	c.upsertSearchAttributes(ctx)
-	c.signaled = workflow.GetSignalChannel(ctx, SignalCustomerMessage)
 	workflow.Go(ctx, c.receiveSignaledMessages)
 	workflow.Go(ctx, func(ctx workflow.Context) { c.replies.run(ctx, eachOne(c.reply)) })
 	workflow.Go(ctx, func(ctx workflow.Context) { c.index.run(ctx, c.indexBatch) })

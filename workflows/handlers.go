@@ -31,7 +31,7 @@ func (c *conversation) registerHandlers(ctx workflow.Context) error {
 		handler   any
 		validator any
 	}{
-		{UpdateCustomerMessage, c.onCustomerMessage, c.validateCustomerMessage},
+		{UpdateCustomerMessage, c.onCustomerMessageUpdate, c.validateCustomerMessage},
 		{UpdateRequestAgent, c.onRequestAgent, c.validateRequestAgent},
 		{UpdateSetLiveChat, c.onSetLiveChat, c.validateSetLiveChat},
 		{UpdateStaffMessage, c.onStaffMessage, c.validateStaffMessage},
@@ -98,6 +98,13 @@ func checkCustomerFields(msg CustomerMessage) error {
 	return nil
 }
 
+// onCustomerMessageUpdate is onCustomerMessage for a message sent as an
+// update, after the messages signalled before it.
+func (c *conversation) onCustomerMessageUpdate(ctx workflow.Context, msg CustomerMessage) (chat.Conversation, error) {
+	c.catchUpSignals(ctx)
+	return c.onCustomerMessage(ctx, msg)
+}
+
 // onCustomerMessage records the message, reopens the window and hands the
 // message to the bot, or flags the conversation when it asks for a human.
 func (c *conversation) onCustomerMessage(ctx workflow.Context, msg CustomerMessage) (chat.Conversation, error) {
@@ -141,24 +148,51 @@ func (c *conversation) onCustomerMessage(ctx workflow.Context, msg CustomerMessa
 // for a verdict on a signal, so a message whose ID was already used for
 // other content is not refused but recorded under an ID of its own (see
 // reusedIDMessage): it loses nothing, and a retry of it is still a retry.
+//
+// It waits for the channel to hold a message rather than blocking in
+// Receive: a blocked receiver is handed a new signal at once, which leaves
+// the channel looking empty until the receiver runs, and a run that checked
+// for waiting signals before ending or continuing as new in the same
+// workflow task would drop the message.
 func (c *conversation) receiveSignaledMessages(ctx workflow.Context) {
 	for {
-		var msg CustomerMessage
-		c.signaled.Receive(ctx, &msg)
-		err := c.validateCustomerMessage(msg)
-		if errorType(err) == ErrTypeReusedID {
-			msg = reusedIDMessage(msg)
-			err = c.validateCustomerMessage(msg)
+		if err := workflow.Await(ctx, func() bool { return c.signaled.Len() > 0 }); err != nil {
+			return
 		}
-		switch {
-		case errorType(err) == ErrTypeDuplicateMessage:
-			continue // a redelivery
-		case err != nil:
-			workflow.GetLogger(ctx).Warn("customer message refused", "conversation", c.workflowID, "id", msg.ID, "reason", err)
-			continue
-		}
-		_, _ = c.onCustomerMessage(ctx, msg)
+		c.catchUpSignals(ctx)
 	}
+}
+
+// catchUpSignals records the customer messages whose signals reached the
+// run before the update being handled. Within one workflow task an update
+// handler may run before the coroutine that receives signals, so without
+// this a customer's message and their "talk to a human" tap, or a staff
+// reply, could be applied in the opposite order to the one the server
+// accepted them in.
+func (c *conversation) catchUpSignals(ctx workflow.Context) {
+	for {
+		var msg CustomerMessage
+		if !c.signaled.ReceiveAsync(&msg) {
+			return
+		}
+		c.recordSignaled(ctx, msg)
+	}
+}
+
+func (c *conversation) recordSignaled(ctx workflow.Context, msg CustomerMessage) {
+	err := c.validateCustomerMessage(msg)
+	if errorType(err) == ErrTypeReusedID {
+		msg = reusedIDMessage(msg)
+		err = c.validateCustomerMessage(msg)
+	}
+	switch {
+	case errorType(err) == ErrTypeDuplicateMessage:
+		return // a redelivery
+	case err != nil:
+		workflow.GetLogger(ctx).Warn("customer message refused", "conversation", c.workflowID, "id", msg.ID, "reason", err)
+		return
+	}
+	_, _ = c.onCustomerMessage(ctx, msg)
 }
 
 // reusedIDMessage is msg under the ID it is recorded with when its channel
@@ -191,6 +225,7 @@ func (c *conversation) validateRequestAgent(req AgentRequest) error {
 // onRequestAgent flags the conversation; a request already received changes
 // nothing.
 func (c *conversation) onRequestAgent(ctx workflow.Context, req AgentRequest) (chat.Conversation, error) {
+	c.catchUpSignals(ctx)
 	if _, seen := c.lookup(agentRequestIDs, req.ID); seen {
 		return c.view(), nil
 	}
@@ -243,6 +278,7 @@ func (c *conversation) requireLiveChat(on bool) error {
 }
 
 func (c *conversation) onSetLiveChat(ctx workflow.Context, change LiveChatChange) (chat.Conversation, error) {
+	c.catchUpSignals(ctx)
 	if !change.On {
 		if err := c.requireLiveChat(true); err != nil {
 			return c.view(), err
@@ -282,6 +318,7 @@ func (c *conversation) validateStaffMessage(ctx workflow.Context, msg StaffMessa
 // onStaffMessage records the message and (re)starts the inactivity countdown,
 // switching live chat on if it was off.
 func (c *conversation) onStaffMessage(ctx workflow.Context, msg StaffMessage) (chat.Conversation, error) {
+	c.catchUpSignals(ctx)
 	settings, err := loadSettings(ctx)
 	if err != nil {
 		return c.view(), err

@@ -49,3 +49,45 @@ func TestSignaledCustomerMessages(t *testing.T) {
 		t.Errorf("window closes at %s, want %s", final.WindowClosesAt, want)
 	}
 }
+
+// Updates apply after the customer messages signalled before them, even
+// when both reach the run in one workflow task (as a first message sent by
+// signal-with-start and a "talk to a human" tap right after it do): the
+// customer's message is answered, in their language, before their request
+// for a human is acknowledged; a staff reply and "live chat off" sent
+// after a customer's message come after it.
+func TestUpdatesComeAfterTheMessagesSignalledBeforeThem(t *testing.T) {
+	h := newHarness(t)
+	asked, replied, off := &outcome{}, &outcome{}, &outcome{}
+	h.at(0, func() {
+		h.env.SignalWorkflow(workflows.SignalCustomerMessage, workflows.CustomerMessage{ID: "mid.1", Text: "поръчката ми е счупена"})
+		h.env.UpdateWorkflow(workflows.UpdateRequestAgent, "", asked, workflows.AgentRequest{ID: "req-1"})
+	})
+	h.at(2*time.Minute, func() {
+		h.env.SignalWorkflow(workflows.SignalCustomerMessage, workflows.CustomerMessage{ID: "mid.2", Text: "има ли някой?"})
+		h.env.UpdateWorkflow(workflows.UpdateStaffMessage, "", replied, workflows.StaffMessage{ID: "s1", Author: "alice", Content: chat.Content{Text: "Тук съм"}})
+	})
+	h.at(3*time.Minute, func() {
+		h.env.SignalWorkflow(workflows.SignalCustomerMessage, workflows.CustomerMessage{ID: "mid.3", Text: "благодаря"})
+		h.env.UpdateWorkflow(workflows.UpdateSetLiveChat, "", off, workflows.LiveChatChange{On: false, Author: "alice"})
+	})
+	transcript := h.transcriptAt(4 * time.Minute)
+	h.run()
+
+	for name, o := range map[string]*outcome{"agent request": asked, "staff reply": replied, "live chat off": off} {
+		mustSucceed(t, name, o)
+	}
+	var got []string
+	for _, m := range *transcript {
+		switch {
+		case m.Sender == chat.SenderBot:
+			got = append(got, "bot:"+m.Text)
+		default:
+			got = append(got, string(m.Sender)+":"+m.ID)
+		}
+	}
+	want := "customer:mid.1 bot:отговор на бота bot:екипът е уведомен customer:mid.2 bot:отговор на бота staff:s1 customer:mid.3"
+	if strings.Join(got, " ") != want {
+		t.Errorf("transcript %q,\nwant %q (no bot reply to mid.3: live chat was on when it came)", strings.Join(got, " "), want)
+	}
+}

@@ -191,9 +191,9 @@ func TestAgentRequestAlertsTheBusinessByEmailAndSMS(t *testing.T) {
 	// cooldown is flagged and acknowledged, but alerts no one.
 	c.expect(http.StatusOK, "POST", conversationPath(visitor)+"/live-chat", map[string]any{"on": true}, true)
 	c.expect(http.StatusOK, "POST", conversationPath(visitor)+"/live-chat", map[string]any{"on": false}, true)
-	again := c.say(visitor, map[string]any{"text": "оператор"})
-	if again["state"] != "agent_requested" {
-		t.Fatalf("asking again: %v, want agent_requested", again)
+	c.say(visitor, map[string]any{"text": "оператор"})
+	if got := c.expect(http.StatusOK, "GET", conversationPath(visitor), nil, true); got["state"] != "agent_requested" {
+		t.Fatalf("after asking again the conversation is %v, want agent_requested", got["state"])
 	}
 	outcomes = c.waitNotifications(visitor, 3)
 	if last := outcomes[len(outcomes)-1]; last["status"] != "skipped" || !strings.Contains(last["reason"].(string), "cooldown") {

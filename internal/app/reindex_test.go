@@ -334,7 +334,11 @@ func indexSnapshot(t *testing.T, dir string, sent []sentMessage) string {
 	}
 	for _, d := range docs {
 		d.IndexedAt = time.Time{}
-		fmt.Fprintf(&b, "%+v\n", d)
+		raw, err := json.Marshal(d) // not %+v: the messages' markers are pointers
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(&b, "%s\n", raw)
 	}
 	sends, err := idx.TemplateSends(ctx)
 	if err != nil {
