@@ -37,8 +37,12 @@ type Index struct {
 	conversations bleve.Index
 	knowledge     *knowledgeState
 
-	messageWriter      *writer[*document.Document]
+	messageWriter      *writer[messageWrite]
 	conversationWriter *writer[conversationWrite]
+	// The journals of the messages' and the conversations' indexes (nil
+	// in memory); see journal.go.
+	messageJournal      *journal
+	conversationJournal *journal
 	// lastIndexedAt is the latest IndexedAt stamp; only the conversation
 	// writer touches it.
 	lastIndexedAt   time.Time
@@ -128,13 +132,112 @@ func openIndexes(dir string) (*Index, error) {
 		_ = messages.Close()
 		return nil, err
 	}
-	kb, err := openOrCreate(filepath.Join(dir, "knowledge.bleve"), knowledgeMapping())
+	kb, err := openOrCreate(filepath.Join(dir, "knowledge.bleve"), knowledgeMapping(), nil)
 	if err != nil {
 		_ = messages.Close()
 		_ = conversations.Close()
 		return nil, err
 	}
-	return assemble(messages, conversations, kb)
+	x, err := assemble(messages, conversations, kb)
+	if err != nil {
+		return nil, err
+	}
+	if err := x.openJournals(dir); err != nil {
+		_ = x.Close()
+		return nil, err
+	}
+	return x, nil
+}
+
+// journaled is the runtime configuration of the indexes that have a
+// journal: batches are taken into memory and persisted in the background,
+// the persister pausing briefly between rounds so that it writes several
+// batches as one segment, which leaves the merger less to do.
+func journaled() map[string]any {
+	return map[string]any{
+		"unsafe_batch": true,
+		"scorchPersisterOptions": map[string]any{
+			"PersisterNapTimeMSec":      persisterNap.Milliseconds(),
+			"PersisterNapUnderNumFiles": 1000,
+			"NumPersisterWorkers":       1,
+		},
+	}
+}
+
+// persisterNap is how long Bleve's persister waits to gather batches
+// (a variable for the crash test, which stops it persisting at all).
+var persisterNap = 200 * time.Millisecond
+
+// openJournals opens the journals of the messages' and the conversations'
+// indexes and writes again what they hold: writes acknowledged before a
+// crash that Bleve had not yet persisted.
+func (x *Index) openJournals(dir string) error {
+	var err error
+	if x.messageJournal, err = x.openJournal(filepath.Join(dir, "messages.journal"), x.messages, x.replayMessages); err != nil {
+		return err
+	}
+	x.conversationJournal, err = x.openJournal(filepath.Join(dir, "conversations.journal"), x.conversations, x.replayConversations)
+	return err
+}
+
+func (x *Index) openJournal(dir string, idx bleve.Index, replay func(records [][]byte) error) (*journal, error) {
+	epoch, err := epochsOf(idx)
+	if err != nil {
+		return nil, err
+	}
+	j, records, err := openJournal(dir, epoch)
+	if err != nil {
+		return nil, err
+	}
+	if len(records) > 0 {
+		if err := replay(records); err != nil {
+			return nil, fmt.Errorf("bleve: write again the %d records of the journal %s: %w", len(records), dir, err)
+		}
+		slog.Info("search index: journal written again", "journal", dir, "records", len(records))
+	}
+	j.replayed()
+	return j, nil
+}
+
+// replayMessages writes journaled messages again, in pages.
+func (x *Index) replayMessages(records [][]byte) error {
+	for page := range slices.Chunk(records, rebuildPage) {
+		writes := make([]messageWrite, 0, len(page))
+		for _, raw := range page {
+			var msg search.Message
+			if err := json.Unmarshal(raw, &msg); err != nil {
+				continue // a record this version cannot read
+			}
+			doc, err := messageDocumentOf(x.messages.Mapping(), msg, raw)
+			if err != nil {
+				return err
+			}
+			writes = append(writes, messageWrite{doc: doc})
+		}
+		if err := x.applyMessages(writes); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// replayConversations writes journaled conversation documents again;
+// a document older than the stored one changes nothing, as ever.
+func (x *Index) replayConversations(records [][]byte) error {
+	for page := range slices.Chunk(records, rebuildPage) {
+		writes := make([]conversationWrite, 0, len(page))
+		for _, raw := range page {
+			var c chat.ConversationSummary
+			if err := json.Unmarshal(raw, &c); err != nil {
+				continue
+			}
+			writes = append(writes, conversationWrite{summary: c, record: raw})
+		}
+		if err := x.applyConversations(writes); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // OpenInMemory returns indexes that live only in memory (tests, benchmarks).
@@ -177,15 +280,31 @@ func mapDocument(idx bleve.Index, id string, data any) (*document.Document, erro
 	return doc, nil
 }
 
-func openOrCreate(path string, m mapping.IndexMapping) (bleve.Index, error) {
-	idx, err := bleve.Open(path)
+// openOrCreate opens the index at path with the runtime configuration
+// config (nil: Bleve's defaults), creating it with m on first use.
+func openOrCreate(path string, m mapping.IndexMapping, config map[string]any) (bleve.Index, error) {
+	idx, err := bleve.OpenUsing(path, config)
 	if errors.Is(err, bleve.ErrorIndexPathDoesNotExist) {
-		idx, err = bleve.New(path, m)
+		idx, err = create(path, m, config)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("bleve: open %s: %w", path, err)
 	}
 	return idx, nil
+}
+
+// create makes the index at path with Bleve's defaults, so that its
+// mapping is on disk before anything else (a batch taken into memory
+// would not yet have persisted it), and opens it with config.
+func create(path string, m mapping.IndexMapping, config map[string]any) (bleve.Index, error) {
+	idx, err := bleve.New(path, m)
+	if err != nil || config == nil {
+		return idx, err
+	}
+	if err := idx.Close(); err != nil {
+		return nil, err
+	}
+	return bleve.OpenUsing(path, config)
 }
 
 // openConversations opens the conversation documents' index. An index
@@ -226,7 +345,7 @@ const rebuildPage = 1000
 // whole document as JSON in fieldDoc, mapped again by remap), page by page,
 // which then replaces it.
 func openRebuilt(path string, m mapping.IndexMapping, field string, remap func(raw string) (*document.Document, error)) (bleve.Index, error) {
-	old, err := openOrCreate(path, m)
+	old, err := openOrCreate(path, m, journaled())
 	if err != nil {
 		return nil, err
 	}
@@ -285,7 +404,7 @@ func openRebuilt(path string, m mapping.IndexMapping, field string, remap func(r
 	if err := os.Rename(next, path); err != nil {
 		return nil, fmt.Errorf("bleve: replace %s with its rebuild: %w", path, err)
 	}
-	idx, err := bleve.Open(path)
+	idx, err := bleve.OpenUsing(path, journaled())
 	if err != nil {
 		return nil, fmt.Errorf("bleve: open %s after its rebuild: %w", path, err)
 	}
@@ -384,33 +503,47 @@ func (x *Index) IndexMessages(ctx context.Context, msgs []search.Message) error 
 	if len(msgs) == 0 {
 		return nil
 	}
-	docs := make([]*document.Document, 0, len(msgs))
+	writes := make([]messageWrite, 0, len(msgs))
 	for _, m := range msgs {
 		if m.ID == "" || m.ConversationID == "" {
 			return fmt.Errorf("bleve: message needs an ID and a conversation ID: %+v", m)
 		}
-		doc, err := messageDocument(x.messages.Mapping(), m)
+		raw, err := json.Marshal(m)
+		if err != nil {
+			return fmt.Errorf("bleve: encode message %s: %w", m.ID, err)
+		}
+		doc, err := messageDocumentOf(x.messages.Mapping(), m, raw)
 		if err != nil {
 			return err
 		}
-		docs = append(docs, doc)
+		writes = append(writes, messageWrite{doc: doc, record: raw})
 	}
-	if err := x.messageWriter.write(ctx, docs...); err != nil {
+	if err := x.messageWriter.write(ctx, writes...); err != nil {
 		return fmt.Errorf("bleve: write %d messages: %w", len(msgs), err)
 	}
 	return nil
 }
 
-// writeMessages is the messages' writer: a later document of a Key
-// replaces an earlier one.
+// messageWrite is a message waiting for its batch: its document, and its
+// JSON for the journal.
+type messageWrite struct {
+	doc    *document.Document
+	record []byte
+}
+
 // messageDocument maps m as the messages' index stores it.
 func messageDocument(m mapping.IndexMapping, msg search.Message) (*document.Document, error) {
 	raw, err := json.Marshal(msg)
 	if err != nil {
 		return nil, fmt.Errorf("bleve: encode message %s: %w", msg.ID, err)
 	}
+	return messageDocumentOf(m, msg, raw)
+}
+
+// messageDocumentOf is messageDocument given msg's JSON.
+func messageDocumentOf(m mapping.IndexMapping, msg search.Message, raw []byte) (*document.Document, error) {
 	doc := document.NewDocument(msg.Key())
-	err = m.MapDocument(doc, messageDoc{
+	err := m.MapDocument(doc, messageDoc{
 		Doc: string(raw), ConversationID: msg.ConversationID, Text: msg.Text, SentAt: msg.SentAt, Sender: msg.Sender,
 		AIEntryID: msg.AIEntryID, AIDeclined: msg.AIDeclined, AIReason: msg.AIReason,
 		AIAnswered: msg.AIEntryID != "" && !msg.AIDeclined, AIHelped: msg.AIHelped, AIAskedForHuman: msg.AIAskedForHuman,
@@ -422,11 +555,26 @@ func messageDocument(m mapping.IndexMapping, msg search.Message) (*document.Docu
 	return doc, nil
 }
 
-func (x *Index) writeMessages(docs []*document.Document) error {
+// writeMessages is the messages' writer: the batch goes to the journal,
+// then to the index; a later document of a Key replaces an earlier one.
+func (x *Index) writeMessages(writes []messageWrite) error {
+	if err := journalWrite(x.messageJournal, writes, func(w messageWrite) []byte { return w.record }); err != nil {
+		return err
+	}
+	if err := x.applyMessages(writes); err != nil {
+		return err
+	}
+	if x.messageJournal != nil {
+		x.messageJournal.applied()
+	}
+	return nil
+}
+
+func (x *Index) applyMessages(writes []messageWrite) error {
 	batch := x.messages.NewBatch()
-	for _, doc := range docs {
-		if err := batch.IndexAdvanced(doc); err != nil {
-			return fmt.Errorf("bleve: batch message %s: %w", doc.ID(), err)
+	for _, w := range writes {
+		if err := batch.IndexAdvanced(w.doc); err != nil {
+			return fmt.Errorf("bleve: batch message %s: %w", w.doc.ID(), err)
 		}
 	}
 	if err := x.messages.Batch(batch); err != nil {
@@ -435,9 +583,23 @@ func (x *Index) writeMessages(docs []*document.Document) error {
 	return nil
 }
 
-// conversationWrite is a conversation document waiting for its batch.
+// journalWrite appends the records of writes to j (when there is one).
+func journalWrite[T any](j *journal, writes []T, record func(T) []byte) error {
+	if j == nil {
+		return nil
+	}
+	records := make([][]byte, len(writes))
+	for i, w := range writes {
+		records[i] = record(w)
+	}
+	return j.append(records)
+}
+
+// conversationWrite is a conversation document waiting for its batch,
+// with its JSON for the journal.
 type conversationWrite struct {
 	summary chat.ConversationSummary
+	record  []byte
 }
 
 // UpsertConversation stores c unless a document with a later UpdatedAt is stored.
@@ -445,7 +607,11 @@ func (x *Index) UpsertConversation(ctx context.Context, c chat.ConversationSumma
 	if c.ID == "" {
 		return errors.New("bleve: conversation needs an ID")
 	}
-	if err := x.conversationWriter.write(ctx, conversationWrite{summary: c}); err != nil {
+	raw, err := json.Marshal(c)
+	if err != nil {
+		return fmt.Errorf("bleve: encode conversation %s: %w", c.ID, err)
+	}
+	if err := x.conversationWriter.write(ctx, conversationWrite{summary: c, record: raw}); err != nil {
 		return fmt.Errorf("bleve: write conversation %s: %w", c.ID, err)
 	}
 	return nil
@@ -490,11 +656,26 @@ func (x *Index) nextIndexedAt() time.Time {
 	return now
 }
 
-// writeConversations is the conversations' writer. Of the writes of one
-// conversation the one with the latest UpdatedAt (the last queued of
-// equals) is written, unless the stored document is later still. Every
-// document written is stamped with the batch's IndexedAt.
+// writeConversations is the conversations' writer: the batch goes to the
+// journal, then to the index.
 func (x *Index) writeConversations(writes []conversationWrite) error {
+	if err := journalWrite(x.conversationJournal, writes, func(w conversationWrite) []byte { return w.record }); err != nil {
+		return err
+	}
+	if err := x.applyConversations(writes); err != nil {
+		return err
+	}
+	if x.conversationJournal != nil {
+		x.conversationJournal.applied()
+	}
+	return nil
+}
+
+// applyConversations writes, of the writes of one conversation, the one
+// with the latest UpdatedAt (the last queued of equals), unless the stored
+// document is later still. Every document written is stamped with the
+// batch's IndexedAt.
+func (x *Index) applyConversations(writes []conversationWrite) error {
 	latest := map[string]conversationWrite{}
 	for _, w := range writes {
 		if prev, ok := latest[w.summary.ID]; !ok || !prev.summary.UpdatedAt.After(w.summary.UpdatedAt) {
@@ -777,9 +958,20 @@ func (x *Index) Close() error {
 	x.messageWriter.close()
 	x.conversationWriter.close()
 	x.knowledgeWriter.close()
+	for _, j := range []*journal{x.messageJournal, x.conversationJournal} {
+		if j != nil {
+			j.awaitPersisted(closeFlushWait)
+			j.close()
+		}
+	}
 	err := errors.Join(x.messages.Close(), x.conversations.Close(), x.knowledge.index.Close())
 	return errors.Join(err, x.lock.release())
 }
+
+// closeFlushWait bounds how long Close waits for Bleve to persist the
+// journaled writes; what it has not persisted by then is in the journal,
+// which the next Open writes again.
+const closeFlushWait = 5 * time.Second
 
 // decodeConversations decodes the conversation documents of a search.
 func decodeConversations(res *bleve.SearchResult) ([]chat.ConversationSummary, error) {

@@ -31,6 +31,9 @@ func TestMain(m *testing.M) {
 		_ = idx.Close()
 		os.Exit(0)
 	}
+	if dir := os.Getenv(journalWriterEnv); dir != "" {
+		writeThenWait(dir)
+	}
 	os.Exit(m.Run())
 }
 
