@@ -488,7 +488,7 @@ var defaults = map[string]any{
 	"temporal.embedded.frontend_addr": "127.0.0.1:7233",
 	"temporal.embedded.retention":     "720h",
 	"temporal.max_history_events":     0,
-	"temporal.workflow_cache_size":    1000,
+	"temporal.workflow_cache_size":    500,
 	"conversation.window":             "24h",
 	"livechat.inactivity_timeout":     "1h",
 	"notifications.email":             "",

@@ -62,7 +62,7 @@ func wantDefaults() Config {
 				FrontendAddr: "127.0.0.1:7233",
 				Retention:    720 * time.Hour,
 			},
-			WorkflowCacheSize: 1000,
+			WorkflowCacheSize: 500,
 		},
 		Conversation: Conversation{Window: 24 * time.Hour},
 		LiveChat:     LiveChat{InactivityTimeout: time.Hour},
@@ -213,7 +213,7 @@ func TestLoadDefaults(t *testing.T) {
 		{"debug.addr", func(c *Config) any { return c.Debug.Addr }, ""},
 		{"temporal.address", func(c *Config) any { return c.Temporal.Address }, ""},
 		{"temporal.max_history_events", func(c *Config) any { return c.Temporal.MaxHistoryEvents }, 0},
-		{"temporal.workflow_cache_size", func(c *Config) any { return c.Temporal.WorkflowCacheSize }, 1000},
+		{"temporal.workflow_cache_size", func(c *Config) any { return c.Temporal.WorkflowCacheSize }, 500},
 		{"auth.tokens", func(c *Config) any { return len(c.Auth.Tokens) }, 0},
 		{"DefaultSettings", func(c *Config) any { return c.DefaultSettings() }, chat.Settings{
 			InactivityTimeout: time.Hour, NotificationCooldown: 30 * time.Minute, AIEnabled: true, AIConfidenceThreshold: 0.45,
