@@ -8,6 +8,7 @@ import (
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/workflowservice/v1"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/handoff-chat/handoff/internal/bench/stats"
@@ -34,7 +35,7 @@ const (
 //
 // Unless --window set it from the start, the window is fitted to this
 // machine: a pilot of conversations (not measured further) times how fast
-// they open, and handoff is restarted with a window long enough for all of
+// they are opened and answered, and handoff is restarted with a window long enough for all of
 // them to be open before the first closes.
 func (r *runner) timers(ctx context.Context) error {
 	n := r.opts.Conversations
@@ -49,7 +50,13 @@ func (r *runner) timers(ctx context.Context) error {
 		if len(o.opened) == 0 {
 			return fmt.Errorf("no pilot conversation was opened: %s", o.firstErr)
 		}
-		res.PilotPerSecond = stats.PerSecond(len(o.opened), o.took)
+		// A message is acknowledged once Temporal has it, before the
+		// conversation has run: the rate that counts is how fast the
+		// pilot's conversations were opened and answered, so that the
+		// deadlines do not come while the first messages are still being
+		// handled.
+		handled, _ := r.quiesce(ctx)
+		res.PilotPerSecond = stats.PerSecond(len(o.opened), o.took+handled)
 		window = FitWindow(n, res.PilotPerSecond)
 		r.log.Info("timers: restarting handoff with a window fitted to this machine", "pilot_opened_per_s", res.PilotPerSecond, "window", window)
 		if err := r.self.restartWithWindow(ctx, window); err != nil {
@@ -183,6 +190,14 @@ func (r *runner) open(ctx context.Context, customers []*customer, progress *prog
 func (r *runner) closings(ctx context.Context, customers []*customer, giveUp time.Time) (lateness []time.Duration, notClosed int, err error) {
 	pending := customers
 	for {
+		// One visibility query says which are still running, so only the
+		// ones that ended are read one by one (each once): reading every
+		// pending conversation on every pass would load the server the
+		// deadlines are timed on.
+		running, err := r.runningConversations(ctx)
+		if err != nil {
+			return nil, 0, err
+		}
 		var (
 			mu    sync.Mutex
 			still []*customer
@@ -190,6 +205,10 @@ func (r *runner) closings(ctx context.Context, customers []*customer, giveUp tim
 		g, gctx := errgroup.WithContext(ctx)
 		g.SetLimit(describeParallelism)
 		for _, c := range pending {
+			if running[workflows.ConversationWorkflowID(c.channel, c.id)] {
+				still = append(still, c)
+				continue
+			}
 			g.Go(func() error {
 				late, closed, err := r.closing(gctx, c)
 				if err != nil {
@@ -216,6 +235,29 @@ func (r *runner) closings(ctx context.Context, customers []*customer, giveUp tim
 		case <-ctx.Done():
 			return nil, 0, ctx.Err()
 		case <-time.After(time.Second):
+		}
+	}
+}
+
+// runningConversations lists the conversations the visibility store shows
+// running. It may lag behind a run's end, never ahead of it: closing reads
+// each one it leaves out.
+func (r *runner) runningConversations(ctx context.Context) (map[string]bool, error) {
+	running := map[string]bool{}
+	query := fmt.Sprintf("WorkflowType = '%s' AND ExecutionStatus = 'Running'", workflows.ConversationWorkflowName)
+	var token []byte
+	for {
+		resp, err := r.temporal.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
+			Query: query, PageSize: 1000, NextPageToken: token,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("list the running conversations: %w", err)
+		}
+		for _, e := range resp.GetExecutions() {
+			running[e.GetExecution().GetWorkflowId()] = true
+		}
+		if token = resp.GetNextPageToken(); len(token) == 0 {
+			return running, nil
 		}
 	}
 }

@@ -175,8 +175,8 @@ type StaffResult struct {
 type TimersResult struct {
 	Conversations int     `json:"conversations"`
 	WindowSeconds float64 `json:"window_seconds"`
-	// PilotPerSecond is how fast the pilot conversations opened, which the
-	// window was fitted to (0 when --window set it).
+	// PilotPerSecond is how fast the pilot conversations were opened and
+	// answered, which the window was fitted to (0 when --window set it).
 	PilotPerSecond float64 `json:"pilot_open_per_s,omitempty"`
 	// OpenSeconds is how long opening them all took; AllOpenAtOnce says
 	// the last one opened before the first window closed.
