@@ -35,18 +35,21 @@ const (
 //
 // Unless --window set it from the start, the window is fitted to this
 // machine: a pilot of conversations (not measured further) times how fast
-// they are opened and answered, and handoff is restarted with a window long enough for all of
-// them to be open before the first closes.
+// they are opened and answered; the conversations are then opened at that
+// pace (their deadlines come at the same pace), and handoff is restarted
+// with a window long enough for all of them to be open before the first
+// closes.
 func (r *runner) timers(ctx context.Context) error {
 	n := r.opts.Conversations
 	window := r.opts.Window
 	res := &TimersResult{Conversations: n}
+	pace := 0.0 // conversations opened a second; 0: as fast as they are acknowledged
 	if window == 0 {
 		pilot, err := r.pop.fresh(ctx, min(max(n/20, 50), n), false)
 		if err != nil {
 			return err
 		}
-		o := r.open(ctx, pilot, nil)
+		o := r.open(ctx, pilot, nil, 0)
 		if len(o.opened) == 0 {
 			return fmt.Errorf("no pilot conversation was opened: %s", o.firstErr)
 		}
@@ -57,7 +60,10 @@ func (r *runner) timers(ctx context.Context) error {
 		// handled.
 		handled, _ := r.quiesce(ctx)
 		res.PilotPerSecond = stats.PerSecond(len(o.opened), o.took+handled)
-		window = FitWindow(n, res.PilotPerSecond)
+		// The deadlines come at the rate the conversations were opened,
+		// so they are opened no faster than the machine handles them.
+		pace = res.PilotPerSecond
+		window = FitWindow(n, pace)
 		r.log.Info("timers: restarting handoff with a window fitted to this machine", "pilot_opened_per_s", res.PilotPerSecond, "window", window)
 		if err := r.self.restartWithWindow(ctx, window); err != nil {
 			return err
@@ -82,7 +88,7 @@ func (r *runner) timers(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	o := r.open(ctx, customers, newProgress(r.log, "timers: opened", n))
+	o := r.open(ctx, customers, newProgress(r.log, "timers: opened", n), pace)
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -144,8 +150,9 @@ type opening struct {
 }
 
 // open has each customer write its first message, openParallelism at a
-// time; progress, if not nil, counts them.
-func (r *runner) open(ctx context.Context, customers []*customer, progress *progress) opening {
+// time and, when pace is above 0, at most pace a second; progress, if not
+// nil, counts them.
+func (r *runner) open(ctx context.Context, customers []*customer, progress *progress, pace float64) opening {
 	var (
 		mu sync.Mutex
 		o  opening
@@ -153,7 +160,13 @@ func (r *runner) open(ctx context.Context, customers []*customer, progress *prog
 	began := time.Now()
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(openParallelism)
-	for _, c := range customers {
+	for i, c := range customers {
+		if pace > 0 {
+			select {
+			case <-gctx.Done():
+			case <-time.After(time.Until(began.Add(time.Duration(float64(i) / pace * float64(time.Second))))):
+			}
+		}
 		g.Go(func() error {
 			// Answered, but nobody waits for it; web chat replies go unseen
 			// (no event stream), Messenger ones are matched.
