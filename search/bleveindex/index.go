@@ -25,6 +25,7 @@ import (
 	"github.com/blevesearch/bleve/v2/search/query"
 
 	"github.com/handoff-chat/handoff/internal/chat"
+	"github.com/handoff-chat/handoff/internal/dirlock"
 	"github.com/handoff-chat/handoff/search"
 )
 
@@ -48,7 +49,7 @@ type Index struct {
 	lastIndexedAt   time.Time
 	knowledgeWriter *writer[knowledgeWrite]
 	// lock is the directory's lock (nil in memory), released by Close.
-	lock *dirLock
+	lock *dirlock.Lock
 }
 
 var _ search.Index = (*Index)(nil)
@@ -115,7 +116,7 @@ func Open(dir string) (*Index, error) {
 	}
 	x, err := openIndexes(dir)
 	if err != nil {
-		_ = lock.release()
+		_ = lock.Release()
 		return nil, err
 	}
 	x.lock = lock
@@ -965,7 +966,7 @@ func (x *Index) Close() error {
 		}
 	}
 	err := errors.Join(x.messages.Close(), x.conversations.Close(), x.knowledge.index.Close())
-	return errors.Join(err, x.lock.release())
+	return errors.Join(err, x.lock.Release())
 }
 
 // closeFlushWait bounds how long Close waits for Bleve to persist the
