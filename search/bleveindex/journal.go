@@ -9,7 +9,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -115,8 +114,7 @@ func openJournal(dir string, epoch epochs) (*journal, [][]byte, error) {
 		j.sealed = append(j.sealed, journalFile{path: path})
 		j.seq = max(j.seq, seq)
 	}
-	slices.SortFunc(j.sealed, func(a, b journalFile) int { return strings.Compare(a.path, b.path) })
-	return j, records, nil
+	return j, records, nil // ReadDir sorts by name: oldest first
 }
 
 func readJournalFile(path string) ([][]byte, error) {
