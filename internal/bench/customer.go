@@ -49,6 +49,7 @@ func (c *customer) newMessage(expectReply bool) *message {
 		cust:        c,
 		id:          fmt.Sprintf("%s-%d", c.tag, n),
 		text:        fmt.Sprintf("Hello, a question about my order %s, message %d", c.word, n),
+		words:       fmt.Sprintf("%s %d", c.word, n),
 		expectReply: expectReply,
 		repliedCh:   make(chan struct{}),
 		indexedCh:   make(chan struct{}),

@@ -13,14 +13,14 @@ import (
 const searchParallelism = 8
 
 // indexWatch finds out when acknowledged messages became searchable,
-// through the staff search API, by the word all of a customer's messages
-// carry. A search costs handoff a few milliseconds of CPU, so only a
+// through the staff search API. A search costs handoff CPU, so only a
 // sample of the messages is timed: while one of a customer's timed
-// messages is not found, its conversation is searched every poll interval,
+// messages is not found, it is searched for by its own words every poll
+// interval,
 // and a message is searchable from the moment the answer that first lists
 // it arrived (the figure's resolution is the interval). The other messages
-// are looked for once the load has stopped (sweep), so every message is
-// still checked.
+// are looked for once the load has stopped (sweep), by the word all of a
+// customer's messages carry, so every message is still checked.
 type indexWatch struct {
 	api      *handoffapi.Client
 	interval time.Duration
@@ -104,29 +104,27 @@ func (w *indexWatch) searchAll(ctx context.Context, customers []*customer, extra
 	wg.Wait()
 }
 
-// search looks for the customer's timed messages and those of extra. The
-// timed ones are recent, on the first page of the newest hits; for extra
-// the search pages on until all are found or the hits end.
+// search looks for the customer's timed messages and those of extra. A
+// timed message is looked for by its own words, as staff search a
+// conversation for what they remember of a message: one hit to load, so
+// the watcher costs handoff little however long the conversation. For
+// extra the search pages through every hit of the customer's word until
+// all are found or the hits end.
 func (w *indexWatch) search(ctx context.Context, c *customer, extra map[string]*message) {
-	w.mu.Lock()
-	want := map[string]bool{}
-	for id := range w.pending[c] {
-		want[id] = true
-	}
-	w.mu.Unlock()
-	for id := range extra {
-		want[id] = true
-	}
 	var found map[string]bool
 	var err error
 	if len(extra) == 0 {
-		var ids []string
-		ids, _, err = w.api.SearchCustomerMessages(ctx, c.channel, c.id, c.word, 1)
-		found = map[string]bool{}
-		for _, id := range ids {
-			found[id] = true
-		}
+		found, err = w.searchTimed(ctx, c)
 	} else {
+		want := map[string]bool{}
+		w.mu.Lock()
+		for id := range w.pending[c] {
+			want[id] = true
+		}
+		w.mu.Unlock()
+		for id := range extra {
+			want[id] = true
+		}
 		found, err = w.api.FindCustomerMessages(ctx, c.channel, c.id, c.word, want)
 	}
 	at := time.Now()
@@ -155,6 +153,32 @@ func (w *indexWatch) search(ctx context.Context, c *customer, extra map[string]*
 	for _, m := range marked {
 		m.setIndexed(at)
 	}
+}
+
+// timedSearchSize is the page a timed message's own words are searched
+// with: it is the only hit, unless the analyzer found its number elsewhere.
+const timedSearchSize = 5
+
+// searchTimed searches for each of the customer's timed messages not found
+// yet, by its own words, and returns the IDs found.
+func (w *indexWatch) searchTimed(ctx context.Context, c *customer) (map[string]bool, error) {
+	w.mu.Lock()
+	words := make([]string, 0, len(w.pending[c]))
+	for _, m := range w.pending[c] {
+		words = append(words, m.words)
+	}
+	w.mu.Unlock()
+	found := map[string]bool{}
+	for _, q := range words {
+		ids, _, err := w.api.SearchCustomerMessages(ctx, c.channel, c.id, q, 1, timedSearchSize)
+		if err != nil {
+			return found, err
+		}
+		for _, id := range ids {
+			found[id] = true
+		}
+	}
+	return found, nil
 }
 
 // failures is how many searches failed, and the last error.

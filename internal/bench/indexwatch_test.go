@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -14,12 +15,20 @@ import (
 	"github.com/handoff-chat/handoff/internal/bench/handoffapi"
 )
 
-// fakeSearch answers the staff search with the IDs it was told are
-// indexed, for the conversation and word asked.
+// fakeSearch answers the staff search with the IDs of the messages it was
+// told are indexed in the conversation asked whose text holds every word
+// asked.
 type fakeSearch struct {
 	mu      sync.Mutex
-	indexed map[string][]string // customer ID -> message IDs
+	indexed map[string][]*message // customer ID -> messages
 	asked   int
+	// answered records each search's words and how many hits it returned.
+	answered []answeredSearch
+}
+
+type answeredSearch struct {
+	words string
+	hits  int
 }
 
 func (f *fakeSearch) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -33,24 +42,41 @@ func (f *fakeSearch) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f.asked++
 	size, _ := strconv.Atoi(r.URL.Query().Get("size"))
 	page, _ := strconv.Atoi(r.URL.Query().Get("page"))
-	ids := f.indexed[parts[5]]
+	var ids []string
+	for _, m := range f.indexed[parts[5]] {
+		if holdsWords(m.text, r.URL.Query().Get("q")) {
+			ids = append(ids, m.id)
+		}
+	}
 	var hits []map[string]any
 	for i := len(ids) - 1 - (page-1)*size; i >= 0 && len(hits) < size; i-- { // newest first
 		hits = append(hits, map[string]any{"message": map[string]string{"id": ids[i], "sender": "customer"}})
 	}
+	f.answered = append(f.answered, answeredSearch{r.URL.Query().Get("q"), len(hits)})
 	_ = json.NewEncoder(w).Encode(map[string]any{"total": len(ids), "hits": hits})
 }
 
-func (f *fakeSearch) index(customer, id string) {
+// holdsWords says whether every word of q is a word of text.
+func holdsWords(text, q string) bool {
+	words := strings.FieldsFunc(text, func(r rune) bool { return r == ' ' || r == ',' })
+	for _, w := range strings.Fields(q) {
+		if !slices.Contains(words, w) {
+			return false
+		}
+	}
+	return true
+}
+
+func (f *fakeSearch) index(customer string, m *message) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.indexed[customer] = append(f.indexed[customer], id)
+	f.indexed[customer] = append(f.indexed[customer], m)
 }
 
 // One message in five is timed and polled while the watcher runs; the
 // others are found by a sweep; a failed search is counted.
 func TestIndexWatchTimesASampleAndSweepsTheRest(t *testing.T) {
-	fake := &fakeSearch{indexed: map[string][]string{}}
+	fake := &fakeSearch{indexed: map[string][]*message{}}
 	srv := httptest.NewServer(fake)
 	defer srv.Close()
 	a := handoffapi.New(srv.URL, "staff-token-0123456789", "", "")
@@ -77,7 +103,7 @@ func TestIndexWatchTimesASampleAndSweepsTheRest(t *testing.T) {
 	defer cancel()
 	go w.run(ctx)
 	for _, m := range msgs {
-		fake.index(c.id, m.id)
+		fake.index(c.id, m)
 	}
 	for _, m := range msgs {
 		if !m.status().timed {
@@ -94,6 +120,14 @@ func TestIndexWatchTimesASampleAndSweepsTheRest(t *testing.T) {
 			t.Errorf("untimed message %s marked searchable before any sweep", m.id)
 		}
 	}
+	// The poll looked for each timed message by its own words: one hit.
+	fake.mu.Lock()
+	for _, a := range fake.answered {
+		if a.hits > 1 || !strings.HasPrefix(a.words, c.word+" ") {
+			t.Errorf("the poll searched %q and got %d hits, want a timed message's own words and at most 1", a.words, a.hits)
+		}
+	}
+	fake.mu.Unlock()
 	w.sweep(ctx, msgs)
 	for _, m := range msgs {
 		if m.status().indexed.IsZero() {
@@ -113,16 +147,16 @@ func TestIndexWatchTimesASampleAndSweepsTheRest(t *testing.T) {
 // A message older than a page of hits is still found by the sweep: it
 // pages on until every message looked for was found.
 func TestIndexWatchSweepPagesPastTheNewestHits(t *testing.T) {
-	fake := &fakeSearch{indexed: map[string][]string{}}
+	fake := &fakeSearch{indexed: map[string][]*message{}}
 	srv := httptest.NewServer(fake)
 	defer srv.Close()
 	a := handoffapi.New(srv.URL, "staff-token-0123456789", "", "")
 	w := newIndexWatch(a, 10*time.Millisecond, 0)
 	c := &customer{api: a, channel: webChat, id: "visitor-0000000000000000002", tag: "t", word: "bqword"}
 	first := c.newMessage(false)
-	fake.index(c.id, first.id)
+	fake.index(c.id, first)
 	for range 2*handoffapi.SearchPageSize + 10 {
-		fake.index(c.id, c.newMessage(false).id)
+		fake.index(c.id, c.newMessage(false))
 	}
 	w.sweep(context.Background(), []*message{first})
 	if first.status().indexed.IsZero() {

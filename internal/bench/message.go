@@ -10,6 +10,8 @@ type message struct {
 	cust *customer
 	id   string
 	text string
+	// words find this message alone in a search of its conversation.
+	words string
 	// expectReply says the bot answers it (live chat is off).
 	expectReply bool
 

@@ -39,8 +39,10 @@ type Options struct {
 	Logger   *slog.Logger
 }
 
-// pageSize is how many documents one read asks for.
-const pageSize = 1000
+// pageSize is how many documents one read asks for. Most reads find a few;
+// the embedded index sets aside room for a whole page on every search, so
+// a page is kept small and a larger change is read page by page.
+const pageSize = 100
 
 // Feed is a process's change feed.
 type Feed struct {

@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"html"
 	"log/slog"
-	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -23,6 +22,7 @@ import (
 	"github.com/blevesearch/bleve/v2/mapping"
 	bsearch "github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
+	zapv17 "github.com/blevesearch/zapx/v17"
 
 	"github.com/handoff-chat/handoff/internal/chat"
 	"github.com/handoff-chat/handoff/internal/dirlock"
@@ -157,6 +157,9 @@ func openIndexes(dir string) (*Index, error) {
 func journaled() map[string]any {
 	return map[string]any{
 		"unsafe_batch": true,
+		// The segment format whose buffer sizing segments.go sets.
+		"forceSegmentType":    zapv17.Type,
+		"forceSegmentVersion": int(zapv17.Version),
 		"scorchPersisterOptions": map[string]any{
 			"PersisterNapTimeMSec":      persisterNap.Milliseconds(),
 			"PersisterNapUnderNumFiles": 1000,
@@ -645,9 +648,9 @@ func conversationDocument(m mapping.IndexMapping, c chat.ConversationSummary) (*
 	return doc, nil
 }
 
-// nextIndexedAt is the IndexedAt stamp of the next batch of conversation
-// documents: now, but always later than the previous batch's, so the
-// change feed sees the batches in the order they were written.
+// nextIndexedAt is the IndexedAt stamp of the next conversation document
+// written: now, but always later than the previous one's, so the change
+// feed sees the documents in the order they were written, each stamp once.
 func (x *Index) nextIndexedAt() time.Time {
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	if !now.After(x.lastIndexedAt) {
@@ -678,22 +681,29 @@ func (x *Index) writeConversations(writes []conversationWrite) error {
 // batch's IndexedAt.
 func (x *Index) applyConversations(writes []conversationWrite) error {
 	latest := map[string]conversationWrite{}
+	var ids []string // in the order first written
 	for _, w := range writes {
-		if prev, ok := latest[w.summary.ID]; !ok || !prev.summary.UpdatedAt.After(w.summary.UpdatedAt) {
+		prev, ok := latest[w.summary.ID]
+		if !ok {
+			ids = append(ids, w.summary.ID)
+		}
+		if !ok || !prev.summary.UpdatedAt.After(w.summary.UpdatedAt) {
 			latest[w.summary.ID] = w
 		}
 	}
-	stored, err := readStored[chat.ConversationSummary](x.conversations, slices.Collect(maps.Keys(latest)))
+	stored, err := readStored[chat.ConversationSummary](x.conversations, ids)
 	if err != nil {
 		return err
 	}
-	at := x.nextIndexedAt()
 	batch := x.conversations.NewBatch()
-	for id, w := range latest {
+	for _, id := range ids {
+		w := latest[id]
 		if s, ok := stored[id]; ok && s.UpdatedAt.After(w.summary.UpdatedAt) {
 			continue
 		}
-		w.summary.IndexedAt = at
+		// A stamp of its own: the change feed pages by stamp, and could
+		// not page past more equal stamps than it reads at once.
+		w.summary.IndexedAt = x.nextIndexedAt()
 		doc, err := x.conversationDocument(w.summary)
 		if err != nil {
 			return err

@@ -147,3 +147,55 @@ func TestWriteAfterCloseFails(t *testing.T) {
 		t.Error("a knowledge entry was written after Close")
 	}
 }
+
+// Conversations written together in one batch get a stamp each, so the
+// change feed, which pages by stamp, reads every one of them even when a
+// batch holds more than one page.
+func TestEveryConversationWrittenHasAStampOfItsOwn(t *testing.T) {
+	idx, err := bleveindex.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idx.Close()
+	ctx := context.Background()
+	before := time.Now().Add(-time.Second)
+	const writers = 200
+	var wg sync.WaitGroup
+	errs := make(chan error, writers)
+	for i := range writers {
+		wg.Go(func() {
+			errs <- idx.UpsertConversation(ctx, chat.ConversationSummary{
+				ID: fmt.Sprintf("conversation/webchat/v%d", i), CustomerName: "Name", UpdatedAt: before,
+			})
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Page as the feed does: from the last stamp read, a few at a time.
+	const page = 7
+	read := map[string]bool{}
+	since := before
+	for reads := 0; len(read) < writers; reads++ {
+		if reads > 2*writers/page {
+			t.Fatalf("paging by stamp stalled after %d of %d conversations", len(read), writers)
+		}
+		docs, err := idx.ConversationsChangedSince(ctx, since, page)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, d := range docs {
+			if i > 0 && !d.IndexedAt.After(docs[i-1].IndexedAt) {
+				t.Fatalf("%s stamped %s, not after %s's %s", d.ID, d.IndexedAt, docs[i-1].ID, docs[i-1].IndexedAt)
+			}
+			read[d.ID] = true
+		}
+		if len(docs) > 0 {
+			since = docs[len(docs)-1].IndexedAt.Add(time.Nanosecond)
+		}
+	}
+}

@@ -206,9 +206,10 @@ func (a *Client) ChangeSettings(ctx context.Context, requestID string, changes m
 const SearchPageSize = 100
 
 // SearchCustomerMessages returns the IDs of the customer's messages the
-// staff search finds for words, newest first, one page of SearchPageSize
-// hits (page counts from 1), and whether later pages hold more hits.
-func (a *Client) SearchCustomerMessages(ctx context.Context, channel, customer, words string, page int) (ids []string, more bool, err error) {
+// staff search finds for words, newest first, one page of size hits (at
+// most SearchPageSize; page counts from 1), and whether later pages hold
+// more hits.
+func (a *Client) SearchCustomerMessages(ctx context.Context, channel, customer, words string, page, size int) (ids []string, more bool, err error) {
 	a.Searches.Add(1)
 	var out struct {
 		Total int `json:"total"`
@@ -219,7 +220,7 @@ func (a *Client) SearchCustomerMessages(ctx context.Context, channel, customer, 
 			} `json:"message"`
 		} `json:"hits"`
 	}
-	path := fmt.Sprintf("%s/search?size=%d&page=%d&sort=newest&q=%s", ConversationPath(channel, customer), SearchPageSize, page, url.QueryEscape(words))
+	path := fmt.Sprintf("%s/search?size=%d&page=%d&sort=newest&q=%s", ConversationPath(channel, customer), size, page, url.QueryEscape(words))
 	if err := a.Call(ctx, http.MethodGet, path, nil, Bearer(a.StaffToken), http.StatusOK, &out); err != nil {
 		return nil, false, fmt.Errorf("search: %w", err)
 	}
@@ -229,7 +230,7 @@ func (a *Client) SearchCustomerMessages(ctx context.Context, channel, customer, 
 			ids = append(ids, h.Message.ID)
 		}
 	}
-	return ids, page*SearchPageSize < out.Total, nil
+	return ids, page*size < out.Total, nil
 }
 
 // FindCustomerMessages pages through the customer's search hits for words
@@ -238,7 +239,7 @@ func (a *Client) SearchCustomerMessages(ctx context.Context, channel, customer, 
 func (a *Client) FindCustomerMessages(ctx context.Context, channel, customer, words string, want map[string]bool) (map[string]bool, error) {
 	found := map[string]bool{}
 	for page := 1; ; page++ {
-		ids, more, err := a.SearchCustomerMessages(ctx, channel, customer, words, page)
+		ids, more, err := a.SearchCustomerMessages(ctx, channel, customer, words, page, SearchPageSize)
 		if err != nil {
 			return found, err
 		}
