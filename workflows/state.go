@@ -121,8 +121,11 @@ func (c *conversation) record(m chat.Message) chat.Message {
 		c.index.ensurePending(indexTask{})
 	}
 	c.state.Transcript = append(c.state.Transcript, m)
-	if len(c.state.Transcript) > transcriptKept {
-		c.state.Transcript = append([]chat.Message(nil), c.state.Transcript[len(c.state.Transcript)-transcriptKept:]...)
+	if n := len(c.state.Transcript); n > transcriptKept {
+		// Drop the oldest by slicing: an append that outgrows the array
+		// copies only what is kept, about once per transcriptKept
+		// messages, instead of copying the window at every message.
+		c.state.Transcript = c.state.Transcript[n-transcriptKept:]
 	}
 	return m
 }

@@ -1,0 +1,33 @@
+package workflows
+
+import (
+	"testing"
+
+	"github.com/handoff-chat/handoff/internal/chat"
+)
+
+// The state keeps the latest transcriptKept messages, in order, however
+// many were recorded.
+func TestTranscriptKeepsTheLatestMessages(t *testing.T) {
+	c := &conversation{}
+	c.index = newQueue(&c.state.PendingIndex, &c.stopping)
+	const recorded = 3*transcriptKept + 7
+	for i := range recorded {
+		sender := chat.SenderCustomer
+		if i%2 == 1 {
+			sender = chat.SenderBot
+		}
+		c.record(chat.Message{Sender: sender})
+		if len(c.state.Transcript) > transcriptKept {
+			t.Fatalf("after %d messages the state holds %d, want at most %d", i+1, len(c.state.Transcript), transcriptKept)
+		}
+	}
+	if len(c.state.Transcript) != transcriptKept {
+		t.Fatalf("the state holds %d messages, want %d", len(c.state.Transcript), transcriptKept)
+	}
+	for i, m := range c.state.Transcript {
+		if want := int64(recorded - transcriptKept + i); m.Seq != want {
+			t.Fatalf("message %d of the kept transcript has seq %d, want %d", i, m.Seq, want)
+		}
+	}
+}
