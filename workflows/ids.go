@@ -38,8 +38,10 @@ type seenID struct {
 // recentIDsKept.
 func (c *conversation) remember(space idSpace, id, digest string) {
 	c.state.RecentIDs = append(c.state.RecentIDs, seenID{Space: space, ID: id, Digest: digest})
-	if len(c.state.RecentIDs) > recentIDsKept {
-		c.state.RecentIDs = append([]seenID(nil), c.state.RecentIDs[len(c.state.RecentIDs)-recentIDsKept:]...)
+	if n := len(c.state.RecentIDs); n > recentIDsKept {
+		// By slicing, as the transcript (record): copied only when an
+		// append outgrows the array.
+		c.state.RecentIDs = c.state.RecentIDs[n-recentIDsKept:]
 	}
 }
 

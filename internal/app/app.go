@@ -145,6 +145,7 @@ func (a *App) start(ctx context.Context, role Role) error {
 			DatabaseFile:     filepath.Join(cfg.DataDir, "temporal.db"),
 			FrontendAddr:     cfg.Temporal.Embedded.FrontendAddr,
 			UIAddr:           cfg.Temporal.UI.Addr,
+			MetricsAddr:      cfg.Temporal.Embedded.MetricsAddr,
 			Namespace:        cfg.Temporal.Namespace,
 			Retention:        cfg.Temporal.Embedded.Retention,
 			SearchAttributes: temporalclient.SearchAttributes,

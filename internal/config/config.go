@@ -162,7 +162,19 @@ type Temporal struct {
 	// memory between their tasks; the others replay their history when they
 	// next run.
 	WorkflowCacheSize int `mapstructure:"workflow_cache_size"`
+	// Compression is the gRPC compression of requests to the frontend:
+	// CompressionAuto, CompressionGzip or CompressionNone.
+	Compression string `mapstructure:"compression"`
 }
+
+// The values of temporal.compression. Auto compresses with gzip (the
+// Temporal SDK's default) unless the frontend is on this machine, where
+// compressing only costs CPU on both ends.
+const (
+	CompressionAuto = "auto"
+	CompressionGzip = "gzip"
+	CompressionNone = "none"
+)
 
 // TLS configures TLS and mTLS to an external Temporal cluster.
 type TLS struct {
@@ -183,8 +195,11 @@ type TemporalUI struct {
 
 // EmbeddedSetup configures the embedded Temporal server.
 type EmbeddedSetup struct {
-	FrontendAddr string        `mapstructure:"frontend_addr"`
-	Retention    time.Duration `mapstructure:"retention"`
+	FrontendAddr string `mapstructure:"frontend_addr"`
+	// MetricsAddr is where the embedded server serves its Prometheus
+	// metrics; empty records none.
+	MetricsAddr string        `mapstructure:"metrics_addr"`
+	Retention   time.Duration `mapstructure:"retention"`
 }
 
 // Conversation configures the conversation workflow.
@@ -486,9 +501,11 @@ var defaults = map[string]any{
 	"temporal.ui.url":                 "",
 	"temporal.ui.addr":                "127.0.0.1:8233",
 	"temporal.embedded.frontend_addr": "127.0.0.1:7233",
+	"temporal.embedded.metrics_addr":  "",
 	"temporal.embedded.retention":     "720h",
 	"temporal.max_history_events":     0,
 	"temporal.workflow_cache_size":    500,
+	"temporal.compression":            CompressionAuto,
 	"conversation.window":             "24h",
 	"livechat.inactivity_timeout":     "1h",
 	"notifications.email":             "",
@@ -790,6 +807,11 @@ func (c *Config) Validate() error {
 		if _, _, err := net.SplitHostPort(c.Temporal.Embedded.FrontendAddr); err != nil {
 			bad("temporal.embedded.frontend_addr", "must be host:port like 127.0.0.1:7233, got %q", c.Temporal.Embedded.FrontendAddr)
 		}
+		if c.Temporal.Embedded.MetricsAddr != "" {
+			if _, _, err := net.SplitHostPort(c.Temporal.Embedded.MetricsAddr); err != nil {
+				bad("temporal.embedded.metrics_addr", "must be host:port like 127.0.0.1:9090, or empty for no metrics, got %q", c.Temporal.Embedded.MetricsAddr)
+			}
+		}
 		if c.Temporal.UI.Addr != "" {
 			if _, _, err := net.SplitHostPort(c.Temporal.UI.Addr); err != nil {
 				bad("temporal.ui.addr", "must be host:port like 127.0.0.1:8233, or empty to disable the UI, got %q", c.Temporal.UI.Addr)
@@ -822,6 +844,11 @@ func (c *Config) Validate() error {
 	}
 	if c.Temporal.WorkflowCacheSize < 10 || c.Temporal.WorkflowCacheSize > 1_000_000 {
 		bad("temporal.workflow_cache_size", "must be between 10 and 1000000 workflows, got %d", c.Temporal.WorkflowCacheSize)
+	}
+	switch c.Temporal.Compression {
+	case CompressionAuto, CompressionGzip, CompressionNone:
+	default:
+		bad("temporal.compression", "must be %q, %q or %q, got %q", CompressionAuto, CompressionGzip, CompressionNone, c.Temporal.Compression)
 	}
 	if c.Conversation.Window < time.Minute || c.Conversation.Window > 7*24*time.Hour {
 		bad("conversation.window", "must be between 1m and 168h, got %s", c.Conversation.Window)

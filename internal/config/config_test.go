@@ -63,6 +63,7 @@ func wantDefaults() Config {
 				Retention:    720 * time.Hour,
 			},
 			WorkflowCacheSize: 500,
+			Compression:       CompressionAuto,
 		},
 		Conversation: Conversation{Window: 24 * time.Hour},
 		LiveChat:     LiveChat{InactivityTimeout: time.Hour},
@@ -214,6 +215,8 @@ func TestLoadDefaults(t *testing.T) {
 		{"temporal.address", func(c *Config) any { return c.Temporal.Address }, ""},
 		{"temporal.max_history_events", func(c *Config) any { return c.Temporal.MaxHistoryEvents }, 0},
 		{"temporal.workflow_cache_size", func(c *Config) any { return c.Temporal.WorkflowCacheSize }, 500},
+		{"temporal.compression", func(c *Config) any { return c.Temporal.Compression }, "auto"},
+		{"temporal.embedded.metrics_addr", func(c *Config) any { return c.Temporal.Embedded.MetricsAddr }, ""},
 		{"auth.tokens", func(c *Config) any { return len(c.Auth.Tokens) }, 0},
 		{"DefaultSettings", func(c *Config) any { return c.DefaultSettings() }, chat.Settings{
 			InactivityTimeout: time.Hour, NotificationCooldown: 30 * time.Minute, AIEnabled: true, AIConfidenceThreshold: 0.45,
@@ -711,6 +714,16 @@ func TestInvalidConfig(t *testing.T) {
 			name: "tiny workflow cache",
 			file: "temporal:\n  workflow_cache_size: 2\n",
 			want: []string{"temporal.workflow_cache_size", "between 10 and 1000000"},
+		},
+		{
+			name: "metrics address without a port",
+			file: "temporal:\n  embedded:\n    metrics_addr: localhost\n",
+			want: []string{"temporal.embedded.metrics_addr", `"localhost"`},
+		},
+		{
+			name: "unknown compression",
+			file: "temporal:\n  compression: zstd\n",
+			want: []string{"temporal.compression", `"auto", "gzip" or "none"`, `"zstd"`},
 		},
 		{
 			name: "empty bot reply",

@@ -24,12 +24,11 @@ type ports struct {
 	MatchingMembership int `json:"matching_membership"`
 	Worker             int `json:"worker"`
 	WorkerMembership   int `json:"worker_membership"`
-	Metrics            int `json:"metrics"`
 }
 
 func (p ports) list() []int {
 	return []int{p.Frontend, p.FrontendMembership, p.FrontendHTTP, p.History, p.HistoryMembership,
-		p.Matching, p.MatchingMembership, p.Worker, p.WorkerMembership, p.Metrics}
+		p.Matching, p.MatchingMembership, p.Worker, p.WorkerMembership}
 }
 
 // servicePorts returns the ports recorded beside databaseFile when they are
@@ -46,17 +45,17 @@ func servicePorts(databaseFile, host string, frontendPort int, logger *slog.Logg
 			logger.Warn("ports used by the previous run are taken; the first requests after start-up may be slow", "ports", fmt.Sprint(p.list()))
 		}
 	}
-	free, err := freePorts(host, 10)
+	free, err := freePorts(host, 9)
 	if err != nil {
 		return ports{}, fmt.Errorf("embedded temporal: reserve ports: %w", err)
 	}
 	if frontendPort == 0 {
-		frontendPort = free[9]
+		frontendPort = free[8]
 	}
 	p := ports{
 		Frontend: frontendPort, FrontendMembership: free[0], FrontendHTTP: free[1],
 		History: free[2], HistoryMembership: free[3], Matching: free[4], MatchingMembership: free[5],
-		Worker: free[6], WorkerMembership: free[7], Metrics: free[8],
+		Worker: free[6], WorkerMembership: free[7],
 	}
 	if record != "" {
 		raw, _ := json.Marshal(p)

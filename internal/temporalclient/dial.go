@@ -10,7 +10,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
+	"strings"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
@@ -53,6 +55,9 @@ func Dial(ctx context.Context, hostPort string, cfg config.Temporal, logger *slo
 	if cfg.APIKey != "" {
 		opts.Credentials = client.NewAPIKeyStaticCredentials(cfg.APIKey)
 	}
+	if !Compresses(cfg.Compression, hostPort) {
+		opts.ConnectionOptions.GrpcCompression = &client.GrpcCompressionNone{}
+	}
 	delay := 200 * time.Millisecond
 	for {
 		c, err := client.DialContext(ctx, opts)
@@ -67,6 +72,27 @@ func Dial(ctx context.Context, hostPort string, cfg config.Temporal, logger *slo
 		}
 		delay = min(2*delay, 5*time.Second)
 	}
+}
+
+// Compresses says whether requests to the frontend at hostPort are
+// compressed (gzip) under the temporal.compression setting: always, never,
+// or (auto, or unset) unless the frontend is on a loopback address.
+func Compresses(setting, hostPort string) bool {
+	switch setting {
+	case config.CompressionGzip:
+		return true
+	case config.CompressionNone:
+		return false
+	}
+	host, _, err := net.SplitHostPort(hostPort)
+	if err != nil {
+		host = hostPort
+	}
+	if strings.EqualFold(host, "localhost") {
+		return false
+	}
+	ip := net.ParseIP(host)
+	return ip == nil || !ip.IsLoopback()
 }
 
 func tlsConfig(cfg config.TLS) (*tls.Config, error) {

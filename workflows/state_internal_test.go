@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/handoff-chat/handoff/internal/chat"
@@ -29,5 +30,24 @@ func TestTranscriptKeepsTheLatestMessages(t *testing.T) {
 		if want := int64(recorded - transcriptKept + i); m.Seq != want {
 			t.Fatalf("message %d of the kept transcript has seq %d, want %d", i, m.Seq, want)
 		}
+	}
+}
+
+// The IDs remembered for duplicates are the latest recentIDsKept: an old one
+// is forgotten, a recent one still recognised.
+func TestRecentIDsKeepTheLatest(t *testing.T) {
+	c := &conversation{}
+	const remembered = 3*recentIDsKept + 5
+	for i := range remembered {
+		c.remember(sentMessageIDs, fmt.Sprint("m", i), "")
+		if len(c.state.RecentIDs) > recentIDsKept {
+			t.Fatalf("after %d IDs the state holds %d, want at most %d", i+1, len(c.state.RecentIDs), recentIDsKept)
+		}
+	}
+	if _, ok := c.lookup(sentMessageIDs, fmt.Sprint("m", remembered-recentIDsKept)); !ok {
+		t.Error("the oldest of the kept IDs is forgotten")
+	}
+	if _, ok := c.lookup(sentMessageIDs, fmt.Sprint("m", remembered-recentIDsKept-1)); ok {
+		t.Error("an ID older than the kept ones is still remembered")
 	}
 }
