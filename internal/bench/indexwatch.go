@@ -16,11 +16,11 @@ const searchParallelism = 8
 // through the staff search API. A search costs handoff CPU, so only a
 // sample of the messages is timed: while one of a customer's timed
 // messages is not found, it is searched for by its own words every poll
-// interval,
-// and a message is searchable from the moment the answer that first lists
-// it arrived (the figure's resolution is the interval). The other messages
-// are looked for once the load has stopped (sweep), by the word all of a
-// customer's messages carry, so every message is still checked.
+// interval, and a message is searchable from the moment the answer that
+// first lists it arrived (the figure's resolution is the interval). The
+// other messages are looked for once the load has stopped (sweep), by the
+// word all of a customer's messages carry, so every message is still
+// checked.
 type indexWatch struct {
 	api      *handoffapi.Client
 	interval time.Duration
