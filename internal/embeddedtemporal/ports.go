@@ -35,15 +35,12 @@ func (p ports) list() []int {
 // still free and agree with the configured frontend port (0 = any), or picks
 // and records new ones.
 func servicePorts(databaseFile, host string, frontendPort int, logger *slog.Logger) (ports, error) {
-	record := ""
-	if databaseFile != "" {
-		record = databaseFile + ".ports.json"
-		if p, err := readPorts(record); err == nil && (frontendPort == 0 || p.Frontend == frontendPort) {
-			if allFree(host, p.list()) {
-				return p, nil
-			}
-			logger.Warn("ports used by the previous run are taken; the first requests after start-up may be slow", "ports", fmt.Sprint(p.list()))
+	record := databaseFile + ".ports.json"
+	if p, err := readPorts(record); err == nil && (frontendPort == 0 || p.Frontend == frontendPort) {
+		if allFree(host, p.list()) {
+			return p, nil
 		}
+		logger.Warn("ports used by the previous run are taken; the first requests after start-up may be slow", "ports", fmt.Sprint(p.list()))
 	}
 	free, err := freePorts(host, 9)
 	if err != nil {
@@ -57,11 +54,9 @@ func servicePorts(databaseFile, host string, frontendPort int, logger *slog.Logg
 		History: free[2], HistoryMembership: free[3], Matching: free[4], MatchingMembership: free[5],
 		Worker: free[6], WorkerMembership: free[7],
 	}
-	if record != "" {
-		raw, _ := json.Marshal(p)
-		if err := os.WriteFile(record, raw, 0o600); err != nil {
-			return ports{}, fmt.Errorf("embedded temporal: record ports in %s: %w", record, err)
-		}
+	raw, _ := json.Marshal(p)
+	if err := os.WriteFile(record, raw, 0o600); err != nil {
+		return ports{}, fmt.Errorf("embedded temporal: record ports in %s: %w", record, err)
 	}
 	return p, nil
 }
