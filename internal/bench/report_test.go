@@ -117,6 +117,7 @@ func TestTableAndJSONShowWhatRan(t *testing.T) {
 	r.Staff, r.Recovery = nil, nil
 	r.skip(PhaseRecovery, "kills and restarts handoff")
 	r.note("Messenger customers are off")
+	r.Overhead.FailedSearches, r.Overhead.LastSearchError = 2, "search: connection refused"
 	r.finish()
 	var table bytes.Buffer
 	if err := r.WriteTable(&table); err != nil {
@@ -129,6 +130,7 @@ func TestTableAndJSONShowWhatRan(t *testing.T) {
 		"LOAD", "p50 20  p95 60  p99 90 ms", "0.50× baseline",
 		"TIMERS", "max 900 ms", "RESOURCES", "900 MiB peak",
 		"SKIPPED recovery", "NOTE", "Messenger customers are off",
+		"(2 failed)", "last failed search", "search: connection refused",
 		"TARGETS", "MET", "NOT MEASURED",
 	} {
 		if !strings.Contains(out, want) {

@@ -147,6 +147,9 @@ func (r *Report) WriteTable(out io.Writer) error {
 
 	o := r.Overhead
 	p("\nBENCH OVERHEAD\t%d searches (%d failed), %d Send API calls received, %d replies matched to no message", o.Searches, o.FailedSearches, o.SendAPICalls, o.UnexpectedReplies)
+	if o.FailedSearches > 0 && o.LastSearchError != "" {
+		p("  last failed search\t%s", o.LastSearchError)
+	}
 	for _, s := range r.Skipped {
 		p("SKIPPED %s\t%s", s.Phase, s.Reason)
 	}
