@@ -184,7 +184,7 @@ func (x *Index) openJournals(dir string) error {
 	return err
 }
 
-func (x *Index) openJournal(dir string, idx bleve.Index, replay func(records [][]byte) error) (*journal, error) {
+func (x *Index) openJournal(dir string, idx bleve.Index, replay func(records [][]byte) (skipped int, err error)) (*journal, error) {
 	epoch, err := epochsOf(idx)
 	if err != nil {
 		return nil, err
@@ -194,54 +194,62 @@ func (x *Index) openJournal(dir string, idx bleve.Index, replay func(records [][
 		return nil, err
 	}
 	if len(records) > 0 {
-		if err := replay(records); err != nil {
+		skipped, err := replay(records)
+		if err != nil {
 			return nil, fmt.Errorf("bleve: write again the %d records of the journal %s: %w", len(records), dir, err)
 		}
-		slog.Info("search index: journal written again", "journal", dir, "records", len(records))
+		if skipped > 0 {
+			slog.Warn("search index: journal records this version cannot read were left out", "journal", dir, "records", skipped)
+		}
+		slog.Info("search index: journal written again", "journal", dir, "records", len(records)-skipped)
 	}
 	j.replayed()
 	return j, nil
 }
 
-// replayMessages writes journaled messages again, in pages.
-func (x *Index) replayMessages(records [][]byte) error {
+// replayMessages writes journaled messages again, in pages, and counts
+// the records it could not read.
+func (x *Index) replayMessages(records [][]byte) (skipped int, err error) {
 	for page := range slices.Chunk(records, rebuildPage) {
 		writes := make([]messageWrite, 0, len(page))
 		for _, raw := range page {
 			var msg search.Message
 			if err := json.Unmarshal(raw, &msg); err != nil {
-				continue // a record this version cannot read
+				skipped++
+				continue
 			}
 			doc, err := messageDocumentOf(x.messages.Mapping(), msg, raw)
 			if err != nil {
-				return err
+				return skipped, err
 			}
 			writes = append(writes, messageWrite{doc: doc})
 		}
 		if err := x.applyMessages(writes); err != nil {
-			return err
+			return skipped, err
 		}
 	}
-	return nil
+	return skipped, nil
 }
 
-// replayConversations writes journaled conversation documents again;
-// a document older than the stored one changes nothing, as ever.
-func (x *Index) replayConversations(records [][]byte) error {
+// replayConversations writes journaled conversation documents again (a
+// document older than the stored one changes nothing, as ever), and counts
+// the records it could not read.
+func (x *Index) replayConversations(records [][]byte) (skipped int, err error) {
 	for page := range slices.Chunk(records, rebuildPage) {
 		writes := make([]conversationWrite, 0, len(page))
 		for _, raw := range page {
 			var c chat.ConversationSummary
 			if err := json.Unmarshal(raw, &c); err != nil {
+				skipped++
 				continue
 			}
 			writes = append(writes, conversationWrite{summary: c, record: raw})
 		}
 		if err := x.applyConversations(writes); err != nil {
-			return err
+			return skipped, err
 		}
 	}
-	return nil
+	return skipped, nil
 }
 
 // OpenInMemory returns indexes that live only in memory (tests, benchmarks).
@@ -562,16 +570,7 @@ func messageDocumentOf(m mapping.IndexMapping, msg search.Message, raw []byte) (
 // writeMessages is the messages' writer: the batch goes to the journal,
 // then to the index; a later document of a Key replaces an earlier one.
 func (x *Index) writeMessages(writes []messageWrite) error {
-	if err := journalWrite(x.messageJournal, writes, func(w messageWrite) []byte { return w.record }); err != nil {
-		return err
-	}
-	if err := x.applyMessages(writes); err != nil {
-		return err
-	}
-	if x.messageJournal != nil {
-		x.messageJournal.applied()
-	}
-	return nil
+	return throughJournal(x.messageJournal, writes, func(w messageWrite) []byte { return w.record }, x.applyMessages)
 }
 
 func (x *Index) applyMessages(writes []messageWrite) error {
@@ -587,16 +586,24 @@ func (x *Index) applyMessages(writes []messageWrite) error {
 	return nil
 }
 
-// journalWrite appends the records of writes to j (when there is one).
-func journalWrite[T any](j *journal, writes []T, record func(T) []byte) error {
+// throughJournal appends the records of writes to j (when there is one),
+// applies the writes to the index, then tells j they are applied.
+func throughJournal[T any](j *journal, writes []T, record func(T) []byte, apply func([]T) error) error {
 	if j == nil {
-		return nil
+		return apply(writes)
 	}
 	records := make([][]byte, len(writes))
 	for i, w := range writes {
 		records[i] = record(w)
 	}
-	return j.append(records)
+	if err := j.append(records); err != nil {
+		return err
+	}
+	if err := apply(writes); err != nil {
+		return err
+	}
+	j.applied()
+	return nil
 }
 
 // conversationWrite is a conversation document waiting for its batch,
@@ -663,22 +670,13 @@ func (x *Index) nextIndexedAt() time.Time {
 // writeConversations is the conversations' writer: the batch goes to the
 // journal, then to the index.
 func (x *Index) writeConversations(writes []conversationWrite) error {
-	if err := journalWrite(x.conversationJournal, writes, func(w conversationWrite) []byte { return w.record }); err != nil {
-		return err
-	}
-	if err := x.applyConversations(writes); err != nil {
-		return err
-	}
-	if x.conversationJournal != nil {
-		x.conversationJournal.applied()
-	}
-	return nil
+	return throughJournal(x.conversationJournal, writes, func(w conversationWrite) []byte { return w.record }, x.applyConversations)
 }
 
 // applyConversations writes, of the writes of one conversation, the one
 // with the latest UpdatedAt (the last queued of equals), unless the stored
-// document is later still. Every document written is stamped with the
-// batch's IndexedAt.
+// document is later still. Every document written gets an IndexedAt stamp
+// of its own (nextIndexedAt).
 func (x *Index) applyConversations(writes []conversationWrite) error {
 	latest := map[string]conversationWrite{}
 	var ids []string // in the order first written

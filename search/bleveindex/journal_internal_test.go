@@ -2,10 +2,13 @@ package bleveindex
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/handoff-chat/handoff/search"
 )
 
 // fakeEpochs stands in for an index's snapshot epochs.
@@ -84,5 +87,28 @@ func TestJournalKeepsWhatIsNotPersisted(t *testing.T) {
 	j.replayed()
 	if files := journalFiles(t, dir); len(files) != 0 {
 		t.Errorf("journal files %v after what they held was persisted, want none", files)
+	}
+}
+
+// A journal record that cannot be read is left out and counted; the
+// records around it are written again.
+func TestReplayCountsUnreadableRecords(t *testing.T) {
+	x, err := OpenInMemory()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	valid := []byte(`{"id":"m1","conversation_id":"c1","sender":"customer","text":"invoice please","sent_at":"2026-12-06T10:00:00Z"}`)
+	skipped, err := x.replayMessages([][]byte{[]byte("{not json"), valid})
+	if err != nil || skipped != 1 {
+		t.Fatalf("replay: %d skipped, %v; want 1 skipped and no error", skipped, err)
+	}
+	res, err := x.SearchMessages(context.Background(), search.MessageQuery{ConversationID: "c1", Text: "invoice"})
+	if err != nil || res.Total != 1 {
+		t.Errorf("after the replay: %+v %v, want the readable message found", res, err)
+	}
+	skipped, err = x.replayConversations([][]byte{[]byte("[]"), []byte(`{"id":"conversation/webchat/v1","updated_at":"2026-12-06T10:00:00Z"}`)})
+	if err != nil || skipped != 1 {
+		t.Fatalf("conversations replay: %d skipped, %v; want 1 skipped and no error", skipped, err)
 	}
 }
