@@ -76,6 +76,9 @@ func Start(opts Options) (*Server, error) {
 	if opts.Retention <= 0 {
 		opts.Retention = 30 * 24 * time.Hour
 	}
+	if opts.DatabaseFile == "" {
+		return nil, errors.New("embedded temporal: no database file given")
+	}
 	host, frontendPort, err := resolveAddr(opts.FrontendAddr, "127.0.0.1")
 	if err != nil {
 		return nil, fmt.Errorf("embedded temporal frontend address %q: %w", opts.FrontendAddr, err)
@@ -96,9 +99,6 @@ func Start(opts Options) (*Server, error) {
 		}
 	}
 
-	if opts.DatabaseFile == "" {
-		return nil, errors.New("embedded temporal: no database file given")
-	}
 	sqlCfg := &config.SQL{
 		PluginName:        sqliteplugin.PluginName,
 		ConnectAttributes: fileConnectAttributes(),

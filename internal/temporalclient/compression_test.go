@@ -93,8 +93,8 @@ func TestRequestsAreCompressedOnlyBeyondThisMachine(t *testing.T) {
 		{config.CompressionNone, "temporal-frontend:7233", false},
 		{config.CompressionGzip, "127.0.0.1:7233", true},
 	} {
-		if got := Compresses(tc.setting, tc.hostPort); got != tc.want {
-			t.Errorf("Compresses(%q, %q) = %v, want %v", tc.setting, tc.hostPort, got, tc.want)
+		if got := compresses(tc.setting, tc.hostPort); got != tc.want {
+			t.Errorf("compresses(%q, %q) = %v, want %v", tc.setting, tc.hostPort, got, tc.want)
 		}
 	}
 }

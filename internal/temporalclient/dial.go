@@ -55,7 +55,7 @@ func Dial(ctx context.Context, hostPort string, cfg config.Temporal, logger *slo
 	if cfg.APIKey != "" {
 		opts.Credentials = client.NewAPIKeyStaticCredentials(cfg.APIKey)
 	}
-	if !Compresses(cfg.Compression, hostPort) {
+	if !compresses(cfg.Compression, hostPort) {
 		opts.ConnectionOptions.GrpcCompression = &client.GrpcCompressionNone{}
 	}
 	delay := 200 * time.Millisecond
@@ -74,10 +74,10 @@ func Dial(ctx context.Context, hostPort string, cfg config.Temporal, logger *slo
 	}
 }
 
-// Compresses says whether requests to the frontend at hostPort are
+// compresses says whether requests to the frontend at hostPort are
 // compressed (gzip) under the temporal.compression setting: always, never,
 // or (auto, or unset) unless the frontend is on a loopback address.
-func Compresses(setting, hostPort string) bool {
+func compresses(setting, hostPort string) bool {
 	switch setting {
 	case config.CompressionGzip:
 		return true
