@@ -146,6 +146,7 @@ func (a *App) start(ctx context.Context, role Role) error {
 			FrontendAddr:     cfg.Temporal.Embedded.FrontendAddr,
 			UIAddr:           cfg.Temporal.UI.Addr,
 			MetricsAddr:      cfg.Temporal.Embedded.MetricsAddr,
+			Synchronous:      cfg.Temporal.Embedded.Synchronous,
 			Namespace:        cfg.Temporal.Namespace,
 			Retention:        cfg.Temporal.Embedded.Retention,
 			SearchAttributes: temporalclient.SearchAttributes,

@@ -198,9 +198,21 @@ type EmbeddedSetup struct {
 	FrontendAddr string `mapstructure:"frontend_addr"`
 	// MetricsAddr is where the embedded server serves its Prometheus
 	// metrics; empty records none.
-	MetricsAddr string        `mapstructure:"metrics_addr"`
+	MetricsAddr string `mapstructure:"metrics_addr"`
+	// Synchronous is when the embedded server's database waits for the
+	// disk: SynchronousFull or SynchronousNormal.
+	Synchronous string        `mapstructure:"synchronous"`
 	Retention   time.Duration `mapstructure:"retention"`
 }
+
+// The values of temporal.embedded.synchronous. Full waits for the disk at
+// every commit: what was acknowledged survives a power cut. Normal waits
+// only at checkpoints: a crash of the process loses nothing, a power cut
+// or a kernel crash can lose the last commits.
+const (
+	SynchronousFull   = "full"
+	SynchronousNormal = "normal"
+)
 
 // Conversation configures the conversation workflow.
 type Conversation struct {
@@ -502,6 +514,7 @@ var defaults = map[string]any{
 	"temporal.ui.addr":                "127.0.0.1:8233",
 	"temporal.embedded.frontend_addr": "127.0.0.1:7233",
 	"temporal.embedded.metrics_addr":  "",
+	"temporal.embedded.synchronous":   SynchronousFull,
 	"temporal.embedded.retention":     "720h",
 	"temporal.max_history_events":     0,
 	"temporal.workflow_cache_size":    500,
@@ -816,6 +829,11 @@ func (c *Config) Validate() error {
 			if _, _, err := net.SplitHostPort(c.Temporal.UI.Addr); err != nil {
 				bad("temporal.ui.addr", "must be host:port like 127.0.0.1:8233, or empty to disable the UI, got %q", c.Temporal.UI.Addr)
 			}
+		}
+		switch c.Temporal.Embedded.Synchronous {
+		case SynchronousFull, SynchronousNormal:
+		default:
+			bad("temporal.embedded.synchronous", "must be %q or %q, got %q", SynchronousFull, SynchronousNormal, c.Temporal.Embedded.Synchronous)
 		}
 		if c.Temporal.Embedded.Retention < 24*time.Hour {
 			bad("temporal.embedded.retention", "must be at least 24h, got %s", c.Temporal.Embedded.Retention)

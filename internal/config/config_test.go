@@ -60,6 +60,7 @@ func wantDefaults() Config {
 			UI:        TemporalUI{Addr: "127.0.0.1:8233"},
 			Embedded: EmbeddedSetup{
 				FrontendAddr: "127.0.0.1:7233",
+				Synchronous:  SynchronousFull,
 				Retention:    720 * time.Hour,
 			},
 			WorkflowCacheSize: 500,
@@ -217,6 +218,7 @@ func TestLoadDefaults(t *testing.T) {
 		{"temporal.workflow_cache_size", func(c *Config) any { return c.Temporal.WorkflowCacheSize }, 500},
 		{"temporal.compression", func(c *Config) any { return c.Temporal.Compression }, "auto"},
 		{"temporal.embedded.metrics_addr", func(c *Config) any { return c.Temporal.Embedded.MetricsAddr }, ""},
+		{"temporal.embedded.synchronous", func(c *Config) any { return c.Temporal.Embedded.Synchronous }, "full"},
 		{"auth.tokens", func(c *Config) any { return len(c.Auth.Tokens) }, 0},
 		{"DefaultSettings", func(c *Config) any { return c.DefaultSettings() }, chat.Settings{
 			InactivityTimeout: time.Hour, NotificationCooldown: 30 * time.Minute, AIEnabled: true, AIConfidenceThreshold: 0.45,
@@ -719,6 +721,11 @@ func TestInvalidConfig(t *testing.T) {
 			name: "metrics address without a port",
 			file: "temporal:\n  embedded:\n    metrics_addr: localhost\n",
 			want: []string{"temporal.embedded.metrics_addr", `"localhost"`},
+		},
+		{
+			name: "unknown synchronous",
+			file: "temporal:\n  embedded:\n    synchronous: \"off\"\n",
+			want: []string{"temporal.embedded.synchronous", `"full" or "normal"`, `"off"`},
 		},
 		{
 			name: "unknown compression",

@@ -44,6 +44,10 @@ type Options struct {
 	// metrics (/metrics). Empty: the server records no metrics, which
 	// saves it a few percent of its CPU.
 	MetricsAddr string
+	// Synchronous is when SQLite waits for the disk: SynchronousFull (the
+	// default when empty) at every commit, SynchronousNormal only at
+	// checkpoints (see fileConnectAttributes).
+	Synchronous string
 	// Namespace is registered at start-up if it does not exist yet.
 	Namespace string
 	// Retention is how long closed workflow histories are kept.
@@ -79,6 +83,13 @@ func Start(opts Options) (*Server, error) {
 	if opts.DatabaseFile == "" {
 		return nil, errors.New("embedded temporal: no database file given")
 	}
+	synchronous := opts.Synchronous
+	if synchronous == "" {
+		synchronous = SynchronousFull
+	}
+	if synchronous != SynchronousFull && synchronous != SynchronousNormal {
+		return nil, fmt.Errorf("embedded temporal: synchronous must be %q or %q, got %q", SynchronousFull, SynchronousNormal, opts.Synchronous)
+	}
 	host, frontendPort, err := resolveAddr(opts.FrontendAddr, "127.0.0.1")
 	if err != nil {
 		return nil, fmt.Errorf("embedded temporal frontend address %q: %w", opts.FrontendAddr, err)
@@ -101,7 +112,7 @@ func Start(opts Options) (*Server, error) {
 
 	sqlCfg := &config.SQL{
 		PluginName:        sqliteplugin.PluginName,
-		ConnectAttributes: fileConnectAttributes(),
+		ConnectAttributes: fileConnectAttributes(synchronous),
 		DatabaseName:      opts.DatabaseFile,
 		// One connection for all services (the plugin's default, made
 		// explicit). WAL would allow readers beside the writer, but with 4
@@ -223,13 +234,19 @@ func (s *Server) startUI(addr, namespace string, logger *slog.Logger) error {
 	return nil
 }
 
+// The values of Options.Synchronous, as SQLite names them.
+const (
+	SynchronousFull   = "full"
+	SynchronousNormal = "normal"
+)
+
 // fileConnectAttributes are the SQLite settings of an on-disk database.
 // Temporal's SQLite plugin passes the URI parameters it knows (mode, cache,
 // vfs, ...) to SQLite and turns every other key into "PRAGMA key=value", run
 // by the modernc.org/sqlite driver on each new connection. The keys are
 // therefore pragma names: SQLite ignores an unknown pragma without an error,
 // so a misspelt key (say "_journal_mode") has no effect at all.
-func fileConnectAttributes() map[string]string {
+func fileConnectAttributes(synchronous string) map[string]string {
 	return map[string]string{
 		"mode": "rwc",
 		// Write-ahead log: a commit appends to temporal.db-wal instead of
@@ -238,9 +255,11 @@ func fileConnectAttributes() map[string]string {
 		"journal_mode": "wal",
 		// FULL fsyncs the write-ahead log at every commit, so a message the
 		// API acknowledged survives a power cut or a kernel crash. NORMAL
-		// would fsync only at checkpoints: still no corruption, but the last
-		// commits before a power cut could be lost, acknowledged or not.
-		"synchronous": "full",
+		// fsyncs only at checkpoints: a crash or a kill of this process
+		// loses nothing (the commits are in the operating system's cache),
+		// and there is no corruption, but the last commits before a power
+		// cut or a kernel crash can be lost, acknowledged or not.
+		"synchronous": synchronous,
 		// Wait up to 5 s for a lock held by another connection instead of
 		// failing at once with "database is locked". The server has one
 		// connection, so this is for other processes on the file: a backup,

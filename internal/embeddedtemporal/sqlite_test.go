@@ -87,7 +87,7 @@ const firstRunEnv = "HANDOFF_TEST_SQLITE_FIRST_RUN"
 // connections for the life of the process.)
 func TestDatabaseSettings(t *testing.T) {
 	if file := os.Getenv(firstRunEnv); file != "" {
-		checkDatabaseSettings(t, file)
+		checkDatabaseSettings(t, file, "", 2 /* FULL */)
 		return
 	}
 	file := filepath.Join(t.TempDir(), "temporal.db")
@@ -104,14 +104,28 @@ func TestDatabaseSettings(t *testing.T) {
 		t.Fatalf("the first run left no database: %v", err)
 	}
 	checkWALHeader(t, file) // before this process sets any pragma
-	checkDatabaseSettings(t, file)
+	checkDatabaseSettings(t, file, "", 2 /* FULL */)
 }
 
-func checkDatabaseSettings(t *testing.T, file string) {
+// An admin who chose speed over surviving a power cut gets synchronous =
+// NORMAL on every connection, still in WAL mode; a value SQLite would
+// silently ignore is refused before anything starts.
+func TestSynchronousNormalWhenAsked(t *testing.T) {
+	checkDatabaseSettings(t, filepath.Join(t.TempDir(), "temporal.db"), SynchronousNormal, 1 /* NORMAL */)
+
+	_, err := Start(Options{DatabaseFile: filepath.Join(t.TempDir(), "temporal.db"), Namespace: "settings", Synchronous: "off"})
+	if err == nil || !strings.Contains(err.Error(), `synchronous must be "full" or "normal", got "off"`) {
+		t.Errorf("Start with synchronous %q: got %v, want it refused with the values allowed", "off", err)
+	}
+}
+
+func checkDatabaseSettings(t *testing.T, file, synchronous string, wantSynchronous int64) {
 	t.Helper()
 	srv, err := Start(Options{
 		DatabaseFile: file,
 		Namespace:    "settings",
+		Synchronous:  synchronous,
+		FrontendAddr: "127.0.0.1:0",
 		Logger:       slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
 	if err != nil {
@@ -127,7 +141,7 @@ func checkDatabaseSettings(t *testing.T, file string) {
 	if len(conns) == 0 {
 		t.Fatalf("the server opened no connection to %s", file)
 	}
-	want := connSettings{journalMode: "wal", synchronous: 2 /* FULL */, busyTimeout: 5000}
+	want := connSettings{journalMode: "wal", synchronous: wantSynchronous, busyTimeout: 5000}
 	for i, got := range conns {
 		if got != want {
 			t.Errorf("connection %d of %d to %s: got %+v, want %+v", i+1, len(conns), file, got, want)
