@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"time"
@@ -45,8 +46,12 @@ type Report struct {
 type Environment struct {
 	Mode string `json:"mode"` // self-contained | deployment
 	// API is the deployment's URL; DataDir the self-contained mode's data.
-	API        string `json:"api,omitempty"`
-	DataDir    string `json:"data_dir,omitempty"`
+	API     string `json:"api,omitempty"`
+	DataDir string `json:"data_dir,omitempty"`
+	// ConfigFile is the configuration file the self-contained mode's
+	// handoff ran with (--config); empty: handoff's defaults, which is
+	// what the issue's targets are measured on.
+	ConfigFile string `json:"config_file,omitempty"`
 	CPUs       int    `json:"cpus"`
 	GOMAXPROCS int    `json:"gomaxprocs"`
 	CPUModel   string `json:"cpu_model,omitempty"`
@@ -272,6 +277,18 @@ type Skipped struct {
 	Reason string `json:"reason"`
 }
 
+// absolute is path made absolute when it can be, so a report names the file
+// wherever it is read; empty stays empty.
+func absolute(path string) string {
+	if path == "" {
+		return ""
+	}
+	if abs, err := filepath.Abs(path); err == nil {
+		return abs
+	}
+	return path
+}
+
 func newReport(opts Options) *Report {
 	mode := "self-contained"
 	if !opts.SelfContained() {
@@ -280,7 +297,7 @@ func newReport(opts Options) *Report {
 	r := &Report{
 		StartedAt: time.Now().UTC().Truncate(time.Second),
 		Environment: Environment{
-			Mode: mode, CPUs: runtime.NumCPU(), GOMAXPROCS: runtime.GOMAXPROCS(0), CPUModel: cpuModel(),
+			Mode: mode, ConfigFile: absolute(opts.ConfigFile), CPUs: runtime.NumCPU(), GOMAXPROCS: runtime.GOMAXPROCS(0), CPUModel: cpuModel(),
 			OS: runtime.GOOS + "/" + runtime.GOARCH, GoVersion: runtime.Version(),
 		},
 		Settings: Settings{

@@ -131,7 +131,7 @@ func TestTableAndJSONShowWhatRan(t *testing.T) {
 		"TIMERS", "max 900 ms", "RESOURCES", "900 MiB peak",
 		"SKIPPED recovery", "NOTE", "Messenger customers are off",
 		"(2 failed)", "last failed search", "search: connection refused",
-		"TARGETS", "MET", "NOT MEASURED",
+		"TARGETS", "MET", "NOT MEASURED", "handoff on its default configuration",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("table lacks %q:\n%s", want, out)
@@ -151,7 +151,7 @@ func TestTableAndJSONShowWhatRan(t *testing.T) {
 	if err := json.Unmarshal(js.Bytes(), &back); err != nil {
 		t.Fatal(err)
 	}
-	if back.Load == nil || back.Load.Ack.P99 != 90 || back.Staff != nil || len(back.Skipped) != 1 || back.Sustained.Ratio != 0.65 {
+	if back.Load == nil || back.Load.Ack.P99 != 90 || back.Environment.ConfigFile != "" || back.Staff != nil || len(back.Skipped) != 1 || back.Sustained.Ratio != 0.65 {
 		t.Errorf("JSON round trip: %s", js.String())
 	}
 	var raw map[string]any
@@ -188,5 +188,28 @@ func TestBaselineMeasuredTwice(t *testing.T) {
 	}
 	if !strings.Contains(table.String(), "update-with-start again") || !strings.Contains(table.String(), "4.5 no-op update-with-starts") {
 		t.Errorf("table lacks the second measurement or the CPU comparison:\n%s", table.String())
+	}
+}
+
+// A run on a configuration file of its own says so at the top of the
+// table and in the JSON, since settings such as the embedded database's
+// synchronous mode change the figures.
+func TestTableNamesTheConfigFile(t *testing.T) {
+	opts := Defaults()
+	opts.ConfigFile = "/etc/handoff/normal.yaml"
+	r := newReport(opts)
+	r.finish()
+	var table, js bytes.Buffer
+	if err := r.WriteTable(&table); err != nil {
+		t.Fatal(err)
+	}
+	if out := table.String(); !strings.Contains(out, "handoff configured by /etc/handoff/normal.yaml") || strings.Contains(out, "default configuration") {
+		t.Errorf("table does not name the configuration file:\n%s", out)
+	}
+	if err := r.WriteJSON(&js); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(js.String(), `"config_file": "/etc/handoff/normal.yaml"`) {
+		t.Errorf("JSON lacks the configuration file: %s", js.String())
 	}
 }

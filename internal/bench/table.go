@@ -33,6 +33,12 @@ func (r *Report) WriteTable(out io.Writer) error {
 		where = e.API
 	}
 	p("%s, started %s, took %.0f s", where, r.StartedAt.Format("2006-01-02 15:04:05Z"), r.Seconds)
+	switch {
+	case e.ConfigFile != "":
+		p("handoff configured by %s", e.ConfigFile)
+	case e.API == "":
+		p("handoff on its default configuration")
+	}
 	ratio := func(x float64) string {
 		if r.uws() == 0 {
 			return ""
