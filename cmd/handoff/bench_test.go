@@ -39,8 +39,14 @@ func TestBenchSelfContained(t *testing.T) {
 		t.Skip("starts handoff and drives it for half a minute")
 	}
 	isolate(t)
+	// The child runs on a configuration file, the embedded database syncing
+	// only at checkpoints: the report names the file.
+	configFile := filepath.Join(t.TempDir(), "handoff.yaml")
+	if err := os.WriteFile(configFile, []byte("temporal:\n  embedded:\n    synchronous: normal\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	opts, asJSON, err := parseBenchFlags([]string{
-		"--phases", "recovery,baseline,sustained,load,staff", "--json",
+		"--phases", "recovery,baseline,sustained,load,staff", "--json", "--config", configFile,
 		"--baseline-concurrency", "2", "--baseline-duration", "1s",
 		"--start-concurrency", "2", "--max-concurrency", "4", "--step", "2s", "--settle", "10s",
 		"--rate", "5", "--duration", "2s", "--customers", "4",
@@ -124,7 +130,7 @@ func TestBenchSelfContained(t *testing.T) {
 	if err := report.WriteTable(&table); err != nil {
 		t.Fatal(err)
 	}
-	for _, section := range []string{"BASELINE", "SUSTAINED", "LOAD", "STAFF", "RECOVERY", "RESOURCES", "TARGETS", "× baseline"} {
+	for _, section := range []string{"BASELINE", "SUSTAINED", "LOAD", "STAFF", "RECOVERY", "RESOURCES", "TARGETS", "× baseline", "handoff configured by " + configFile} {
 		if !strings.Contains(table.String(), section) {
 			t.Errorf("table lacks %q:\n%s", section, table.String())
 		}

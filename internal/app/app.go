@@ -142,15 +142,15 @@ func (a *App) start(ctx context.Context, role Role) error {
 			return fmt.Errorf("create data directory %s: %w", cfg.DataDir, err)
 		}
 		srv, err := embeddedtemporal.Start(embeddedtemporal.Options{
-			DatabaseFile:     filepath.Join(cfg.DataDir, "temporal.db"),
-			FrontendAddr:     cfg.Temporal.Embedded.FrontendAddr,
-			UIAddr:           cfg.Temporal.UI.Addr,
-			MetricsAddr:      cfg.Temporal.Embedded.MetricsAddr,
-			Synchronous:      cfg.Temporal.Embedded.Synchronous,
-			Namespace:        cfg.Temporal.Namespace,
-			Retention:        cfg.Temporal.Embedded.Retention,
-			SearchAttributes: temporalclient.SearchAttributes,
-			Logger:           a.logger,
+			DatabaseFile:          filepath.Join(cfg.DataDir, "temporal.db"),
+			FrontendAddr:          cfg.Temporal.Embedded.FrontendAddr,
+			UIAddr:                cfg.Temporal.UI.Addr,
+			MetricsAddr:           cfg.Temporal.Embedded.MetricsAddr,
+			SyncAtCheckpointsOnly: cfg.Temporal.Embedded.Synchronous == config.SynchronousNormal,
+			Namespace:             cfg.Temporal.Namespace,
+			Retention:             cfg.Temporal.Embedded.Retention,
+			SearchAttributes:      temporalclient.SearchAttributes,
+			Logger:                a.logger,
 		})
 		if err != nil {
 			return err

@@ -67,6 +67,7 @@ func (r *runner) run(ctx context.Context) (err error) {
 		r.sink = self.sink
 		r.api = handoffapi.New("http://"+self.httpAddr, self.staffToken, self.appSecret, self.page)
 		r.report.Environment.DataDir = self.dataDir
+		r.report.Environment.ConfigFile = self.configFile
 		r.report.previous = self.history
 	} else {
 		closeSink, err := r.startDeployment()

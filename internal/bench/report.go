@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"time"
@@ -277,18 +276,6 @@ type Skipped struct {
 	Reason string `json:"reason"`
 }
 
-// absolute is path made absolute when it can be, so a report names the file
-// wherever it is read; empty stays empty.
-func absolute(path string) string {
-	if path == "" {
-		return ""
-	}
-	if abs, err := filepath.Abs(path); err == nil {
-		return abs
-	}
-	return path
-}
-
 func newReport(opts Options) *Report {
 	mode := "self-contained"
 	if !opts.SelfContained() {
@@ -297,7 +284,7 @@ func newReport(opts Options) *Report {
 	r := &Report{
 		StartedAt: time.Now().UTC().Truncate(time.Second),
 		Environment: Environment{
-			Mode: mode, ConfigFile: absolute(opts.ConfigFile), CPUs: runtime.NumCPU(), GOMAXPROCS: runtime.GOMAXPROCS(0), CPUModel: cpuModel(),
+			Mode: mode, CPUs: runtime.NumCPU(), GOMAXPROCS: runtime.GOMAXPROCS(0), CPUModel: cpuModel(),
 			OS: runtime.GOOS + "/" + runtime.GOARCH, GoVersion: runtime.Version(),
 		},
 		Settings: Settings{

@@ -195,9 +195,8 @@ func TestBaselineMeasuredTwice(t *testing.T) {
 // table and in the JSON, since settings such as the embedded database's
 // synchronous mode change the figures.
 func TestTableNamesTheConfigFile(t *testing.T) {
-	opts := Defaults()
-	opts.ConfigFile = "/etc/handoff/normal.yaml"
-	r := newReport(opts)
+	r := newReport(Defaults())
+	r.Environment.ConfigFile = "/etc/handoff/normal.yaml"
 	r.finish()
 	var table, js bytes.Buffer
 	if err := r.WriteTable(&table); err != nil {

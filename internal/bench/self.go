@@ -26,8 +26,9 @@ type selfContained struct {
 	opts         Options
 	log          *slog.Logger
 	dataDir      string
-	fresh        bool // made by this run
-	failed       bool // keep a fresh directory for its log
+	configFile   string // absolute; empty: handoff's defaults
+	fresh        bool   // made by this run
+	failed       bool   // keep a fresh directory for its log
 	staffToken   string
 	appSecret    string
 	page         string
@@ -49,6 +50,13 @@ func startSelfContained(ctx context.Context, opts Options, log *slog.Logger, onD
 		opts: opts, log: log, dataDir: opts.DataDir,
 		staffToken: randomHex(24), appSecret: randomHex(16),
 		page: "1" + randomDigits(15),
+	}
+	if opts.ConfigFile != "" {
+		abs, err := filepath.Abs(opts.ConfigFile)
+		if err != nil {
+			return nil, fmt.Errorf("bench: --config: %w", err)
+		}
+		s.configFile = abs
 	}
 	if s.dataDir == "" {
 		dir, err := os.MkdirTemp("", "handoff-bench-")
@@ -125,16 +133,8 @@ func (s *selfContained) spec(pageToken string) (child.Spec, error) {
 		}
 		command = []string{exe}
 	}
-	configFile := ""
-	if s.opts.ConfigFile != "" {
-		abs, err := filepath.Abs(s.opts.ConfigFile)
-		if err != nil {
-			return child.Spec{}, fmt.Errorf("bench: --config: %w", err)
-		}
-		configFile = abs
-	}
 	env := []string{
-		"HANDOFF_CONFIG=" + configFile,
+		"HANDOFF_CONFIG=" + s.configFile,
 		"HANDOFF_DATA_DIR=" + s.dataDir,
 		"HANDOFF_TEMPORAL_UI_ADDR=" + addrs[2],
 		"HANDOFF_LOG_LEVEL=warn",

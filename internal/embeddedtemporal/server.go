@@ -44,10 +44,10 @@ type Options struct {
 	// metrics (/metrics). Empty: the server records no metrics, which
 	// saves it a few percent of its CPU.
 	MetricsAddr string
-	// Synchronous is when SQLite waits for the disk: SynchronousFull (the
-	// default when empty) at every commit, SynchronousNormal only at
-	// checkpoints (see fileConnectAttributes).
-	Synchronous string
+	// SyncAtCheckpointsOnly makes SQLite wait for the disk only at
+	// checkpoints (synchronous=NORMAL) instead of at every commit (FULL,
+	// the default); see fileConnectAttributes.
+	SyncAtCheckpointsOnly bool
 	// Namespace is registered at start-up if it does not exist yet.
 	Namespace string
 	// Retention is how long closed workflow histories are kept.
@@ -83,13 +83,6 @@ func Start(opts Options) (*Server, error) {
 	if opts.DatabaseFile == "" {
 		return nil, errors.New("embedded temporal: no database file given")
 	}
-	synchronous := opts.Synchronous
-	if synchronous == "" {
-		synchronous = SynchronousFull
-	}
-	if synchronous != SynchronousFull && synchronous != SynchronousNormal {
-		return nil, fmt.Errorf("embedded temporal: synchronous must be %q or %q, got %q", SynchronousFull, SynchronousNormal, opts.Synchronous)
-	}
 	host, frontendPort, err := resolveAddr(opts.FrontendAddr, "127.0.0.1")
 	if err != nil {
 		return nil, fmt.Errorf("embedded temporal frontend address %q: %w", opts.FrontendAddr, err)
@@ -112,7 +105,7 @@ func Start(opts Options) (*Server, error) {
 
 	sqlCfg := &config.SQL{
 		PluginName:        sqliteplugin.PluginName,
-		ConnectAttributes: fileConnectAttributes(synchronous),
+		ConnectAttributes: fileConnectAttributes(opts.SyncAtCheckpointsOnly),
 		DatabaseName:      opts.DatabaseFile,
 		// One connection for all services (the plugin's default, made
 		// explicit). WAL would allow readers beside the writer, but with 4
@@ -234,19 +227,17 @@ func (s *Server) startUI(addr, namespace string, logger *slog.Logger) error {
 	return nil
 }
 
-// The values of Options.Synchronous, as SQLite names them.
-const (
-	SynchronousFull   = "full"
-	SynchronousNormal = "normal"
-)
-
 // fileConnectAttributes are the SQLite settings of an on-disk database.
 // Temporal's SQLite plugin passes the URI parameters it knows (mode, cache,
 // vfs, ...) to SQLite and turns every other key into "PRAGMA key=value", run
 // by the modernc.org/sqlite driver on each new connection. The keys are
 // therefore pragma names: SQLite ignores an unknown pragma without an error,
 // so a misspelt key (say "_journal_mode") has no effect at all.
-func fileConnectAttributes(synchronous string) map[string]string {
+func fileConnectAttributes(syncAtCheckpointsOnly bool) map[string]string {
+	synchronous := "full"
+	if syncAtCheckpointsOnly {
+		synchronous = "normal"
+	}
 	return map[string]string{
 		"mode": "rwc",
 		// Write-ahead log: a commit appends to temporal.db-wal instead of
