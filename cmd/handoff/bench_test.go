@@ -32,8 +32,8 @@ func TestMain(m *testing.M) {
 }
 
 // The self-contained bench with tiny parameters runs every phase but the
-// timers (whose window is at least a minute) against a real handoff child
-// process and reports every figure of the phases it ran.
+// timers (whose window is at least a minute: TestBenchTimers) against a
+// real handoff child process and reports every figure of the phases it ran.
 func TestBenchSelfContained(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts handoff and drives it for half a minute")
@@ -139,6 +139,49 @@ func TestBenchSelfContained(t *testing.T) {
 		t.Errorf("table shows the timers phase, which did not run")
 	}
 	t.Logf("tiny run took %s:\n%s", time.Duration(report.Seconds)*time.Second, table.String())
+}
+
+// The timers phase, fitted by its pilot, against a real handoff child: the
+// pilot's conversations are opened and closed on the shortest window, and
+// every measured conversation closes with its window. How late is reported,
+// not asserted (speed is the benchmark's to measure).
+func TestBenchTimers(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts handoff and waits for two one-minute windows")
+	}
+	isolate(t)
+	opts, _, err := parseBenchFlags([]string{"--phases", "timers", "--conversations", "30"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts.Command = []string{os.Args[0]}
+	opts.ChildEnv = []string{benchChildEnv + "=1"}
+	var progress bytes.Buffer
+	report, err := bench.Run(context.Background(), *opts, slog.New(slog.NewTextHandler(&progress, nil)))
+	if err != nil {
+		t.Fatalf("bench: %v\nprogress:\n%s", err, progress.String())
+	}
+	tm := report.Timers
+	if tm == nil {
+		t.Fatalf("no timers result\nprogress:\n%s", progress.String())
+	}
+	if tm.PilotOpenPerSecond <= 0 || tm.PilotClosePerSecond <= 0 || tm.PacePerSecond != bench.DeadlinePace(tm.PilotOpenPerSecond, tm.PilotClosePerSecond) {
+		t.Errorf("timers %+v, want the pilot's opening and closing rates and the pace taken from them", tm)
+	}
+	if tm.WindowSeconds != bench.FitWindow(30, tm.PacePerSecond).Seconds() {
+		t.Errorf("window %v s, want the one fitted to the pace %v/s", tm.WindowSeconds, tm.PacePerSecond)
+	}
+	if tm.Failed != 0 || tm.NotClosed != 0 || tm.Lateness.Count != 30 || !tm.AllOpenAtOnce {
+		t.Errorf("timers %+v, want all 30 conversations open at once and each closed with its window", tm)
+	}
+	var table bytes.Buffer
+	if err := report.WriteTable(&table); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(table.String(), "closed a second") {
+		t.Errorf("the table does not say what the window was fitted to:\n%s", table.String())
+	}
+	t.Logf("timers run took %s:\n%s", time.Duration(report.Seconds)*time.Second, table.String())
 }
 
 func boolInt(b bool) int {

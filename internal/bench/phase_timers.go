@@ -34,37 +34,22 @@ const (
 // deadline, both as Temporal recorded them.
 //
 // Unless --window set it from the start, the window is fitted to this
-// machine: a pilot of conversations (not measured further) times how fast
-// they are opened and answered; the conversations are then opened at that
-// pace (their deadlines come at the same pace), and handoff is restarted
-// with a window long enough for all of them to be open before the first
-// closes.
+// machine by a pilot (see pilot): the conversations are opened at the pace
+// it gives (their deadlines come at the same pace), and handoff is
+// restarted with a window long enough for all of them to be open before
+// the first closes.
 func (r *runner) timers(ctx context.Context) error {
 	n := r.opts.Conversations
 	window := r.opts.Window
 	res := &TimersResult{Conversations: n}
 	pace := 0.0 // conversations opened a second; 0: as fast as they are acknowledged
 	if window == 0 {
-		pilot, err := r.pop.fresh(ctx, min(max(n/20, 50), n), false)
-		if err != nil {
+		if err := r.pilot(ctx, min(max(n/20, 50), n), res); err != nil {
 			return err
 		}
-		o := r.open(ctx, pilot, nil, 0)
-		if len(o.opened) == 0 {
-			return fmt.Errorf("no pilot conversation was opened: %s", o.firstErr)
-		}
-		// A message is acknowledged once Temporal has it, before the
-		// conversation has run: the rate that counts is how fast the
-		// pilot's conversations were opened and answered, so that the
-		// deadlines do not come while the first messages are still being
-		// handled.
-		handled, _ := r.quiesce(ctx)
-		res.PilotPerSecond = stats.PerSecond(len(o.opened), o.took+handled)
-		// The deadlines come at the rate the conversations were opened,
-		// so they are opened no faster than the machine handles them.
-		pace = res.PilotPerSecond
+		pace = res.PacePerSecond
 		window = FitWindow(n, pace)
-		r.log.Info("timers: restarting handoff with a window fitted to this machine", "pilot_opened_per_s", res.PilotPerSecond, "window", window)
+		r.log.Info("timers: restarting handoff with a window fitted to this machine", "pace_per_s", pace, "window", window)
 		if err := r.self.restartWithWindow(ctx, window); err != nil {
 			return err
 		}
@@ -129,15 +114,105 @@ func (r *runner) timers(ctx context.Context) error {
 	}
 	res.ResidentPeakMiB = mib(peak)
 
-	lateness, notClosed, err := r.closings(ctx, o.opened, lastDeadline.Add(closeGrace))
+	closed, notClosed, err := r.closings(ctx, o.opened, lastDeadline.Add(closeGrace))
 	if err != nil {
 		return err
 	}
-	res.Lateness, res.NotClosed = stats.Summarize(lateness), notClosed
+	res.Lateness, res.NotClosed = stats.Summarize(lateness(closed)), notClosed
 	r.report.Timers = res
 	r.log.Info("timers", "conversations", len(o.opened), "lateness_p50_ms", res.Lateness.P50, "lateness_p99_ms", res.Lateness.P99,
 		"lateness_max_ms", res.Lateness.Max, "not_closed", notClosed)
 	return nil
+}
+
+// pilotWindow is the pilot's conversation.window: the shortest handoff
+// accepts, so that the pilot's conversations close too.
+const pilotWindow = minWindow
+
+// pilot fits the timers phase to this machine with n conversations (not
+// measured further). Handoff is restarted on the shortest window and they
+// are opened as fast as they are acknowledged. How fast they were opened
+// and answered counts until handoff is idle again: a message is
+// acknowledged once Temporal has it, before the conversation ran. How fast
+// they were closed counts from the first deadline to the last closing.
+// The deadlines of the measured conversations come at the pace they are
+// opened, so that pace is DeadlinePace of the two: a faster one would time
+// the machine's backlog rather than its timers.
+func (r *runner) pilot(ctx context.Context, n int, res *TimersResult) error {
+	r.log.Info("timers: a pilot of conversations on the shortest window", "conversations", n, "window", pilotWindow)
+	if err := r.self.restartWithWindow(ctx, pilotWindow); err != nil {
+		return err
+	}
+	customers, err := r.pop.fresh(ctx, n, false)
+	if err != nil {
+		return err
+	}
+	o := r.open(ctx, customers, nil, 0)
+	if len(o.opened) == 0 {
+		return fmt.Errorf("no pilot conversation was opened: %s", o.firstErr)
+	}
+	handled, _ := r.quiesce(ctx)
+	res.PilotOpenPerSecond = stats.PerSecond(len(o.opened), o.took+handled)
+	// Every deadline is at most a window after the last message was handled.
+	closed, notClosed, err := r.closings(ctx, o.opened, time.Now().Add(pilotWindow+closeGrace))
+	if err != nil {
+		return err
+	}
+	if notClosed > 0 {
+		r.report.note("%d of the pilot's %d conversations were not closed a minute after their deadline", notClosed, len(o.opened))
+	}
+	res.PilotClosePerSecond = closeRate(closed)
+	res.PacePerSecond = DeadlinePace(res.PilotOpenPerSecond, res.PilotClosePerSecond)
+	r.log.Info("timers: pilot", "opened_per_s", res.PilotOpenPerSecond, "closed_per_s", res.PilotClosePerSecond,
+		"lateness_p99_ms", stats.Summarize(lateness(closed)).P99)
+	return nil
+}
+
+// paceHeadroom is the share of the pilot's slower rate the deadlines come
+// at: a pilot is a short burst, and the measured run lasts many minutes on
+// a machine whose pace varies.
+const paceHeadroom = 0.8
+
+// DeadlinePace is how many conversations a second the timers phase opens
+// (and so how many deadlines a second come), given how many a second the
+// pilot opened and answered and how many it closed (0: none closed, the
+// opening rate alone counts).
+func DeadlinePace(opened, closed float64) float64 {
+	slower := opened
+	if closed > 0 && closed < slower {
+		slower = closed
+	}
+	return stats.Round(paceHeadroom*slower, 1)
+}
+
+// closedRun is a conversation whose run ended: its window's deadline and
+// when it ended, as Temporal recorded them.
+type closedRun struct {
+	deadline, ended time.Time
+}
+
+func lateness(runs []closedRun) []time.Duration {
+	late := make([]time.Duration, len(runs))
+	for i, c := range runs {
+		late[i] = c.ended.Sub(c.deadline)
+	}
+	return late
+}
+
+// closeRate is how many runs a second ended, from the first deadline to
+// the last end (0 for fewer than two runs).
+func closeRate(runs []closedRun) float64 {
+	if len(runs) < 2 {
+		return 0
+	}
+	first, last := runs[0].deadline, runs[0].ended
+	for _, c := range runs[1:] {
+		if c.deadline.Before(first) {
+			first = c.deadline
+		}
+		last = later(last, c.ended)
+	}
+	return stats.PerSecond(len(runs), last.Sub(first))
 }
 
 // opening is what opening conversations came to.
@@ -200,7 +275,7 @@ func (r *runner) open(ctx context.Context, customers []*customer, progress *prog
 
 // closings reads when each conversation's run ended and its deadline,
 // reading the ones still running again until giveUp.
-func (r *runner) closings(ctx context.Context, customers []*customer, giveUp time.Time) (lateness []time.Duration, notClosed int, err error) {
+func (r *runner) closings(ctx context.Context, customers []*customer, giveUp time.Time) (closed []closedRun, notClosed int, err error) {
 	pending := customers
 	for {
 		// One visibility query says which are still running, so only the
@@ -223,14 +298,14 @@ func (r *runner) closings(ctx context.Context, customers []*customer, giveUp tim
 				continue
 			}
 			g.Go(func() error {
-				late, closed, err := r.closing(gctx, c)
+				run, ended, err := r.closing(gctx, c)
 				if err != nil {
 					return err
 				}
 				mu.Lock()
 				defer mu.Unlock()
-				if closed {
-					lateness = append(lateness, late)
+				if ended {
+					closed = append(closed, run)
 				} else {
 					still = append(still, c)
 				}
@@ -241,7 +316,7 @@ func (r *runner) closings(ctx context.Context, customers []*customer, giveUp tim
 			return nil, 0, err
 		}
 		if len(still) == 0 || time.Now().After(giveUp) {
-			return lateness, len(still), nil
+			return closed, len(still), nil
 		}
 		pending = still
 		select {
@@ -275,31 +350,31 @@ func (r *runner) runningConversations(ctx context.Context) (map[string]bool, err
 	}
 }
 
-// closing reads one conversation: whether its run ended, and how long
-// after its window's deadline.
-func (r *runner) closing(ctx context.Context, c *customer) (time.Duration, bool, error) {
+// closing reads one conversation: whether its run ended, when, and its
+// window's deadline.
+func (r *runner) closing(ctx context.Context, c *customer) (closedRun, bool, error) {
 	id := workflows.ConversationWorkflowID(c.channel, c.id)
 	desc, err := r.temporal.DescribeWorkflowExecution(ctx, id, "")
 	if err != nil {
-		return 0, false, fmt.Errorf("read conversation %s: %w", id, err)
+		return closedRun{}, false, fmt.Errorf("read conversation %s: %w", id, err)
 	}
 	info := desc.GetWorkflowExecutionInfo()
 	if info.GetStatus() == enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
-		return 0, false, nil
+		return closedRun{}, false, nil
 	}
 	if info.GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED {
-		return 0, false, fmt.Errorf("conversation %s ended %s, not with its window", id, info.GetStatus())
+		return closedRun{}, false, fmt.Errorf("conversation %s ended %s, not with its window", id, info.GetStatus())
 	}
 	// The run's result is the conversation as it ended, with the exact
 	// deadline (the search attribute is rounded to the quarter hour).
 	var ended chat.Conversation
 	if err := r.temporal.GetWorkflow(ctx, id, info.GetExecution().GetRunId()).Get(ctx, &ended); err != nil {
-		return 0, false, fmt.Errorf("read how conversation %s ended: %w", id, err)
+		return closedRun{}, false, fmt.Errorf("read how conversation %s ended: %w", id, err)
 	}
 	if ended.WindowClosesAt.IsZero() {
-		return 0, false, errors.New("conversation " + id + " ended without a window deadline")
+		return closedRun{}, false, errors.New("conversation " + id + " ended without a window deadline")
 	}
-	return info.GetCloseTime().AsTime().Sub(ended.WindowClosesAt), true, nil
+	return closedRun{deadline: ended.WindowClosesAt, ended: info.GetCloseTime().AsTime()}, true, nil
 }
 
 func later(a, b time.Time) time.Time {

@@ -179,9 +179,13 @@ type StaffResult struct {
 type TimersResult struct {
 	Conversations int     `json:"conversations"`
 	WindowSeconds float64 `json:"window_seconds"`
-	// PilotPerSecond is how fast the pilot conversations were opened and
-	// answered, which the window was fitted to (0 when --window set it).
-	PilotPerSecond float64 `json:"pilot_open_per_s,omitempty"`
+	// The pilot (none when --window set the window): how many of its
+	// conversations a second were opened and answered, and closed; the
+	// pace the conversations were then opened at, which the window was
+	// fitted to (DeadlinePace).
+	PilotOpenPerSecond  float64 `json:"pilot_open_per_s,omitempty"`
+	PilotClosePerSecond float64 `json:"pilot_close_per_s,omitempty"`
+	PacePerSecond       float64 `json:"pace_per_s,omitempty"`
 	// OpenSeconds is how long opening them all took; AllOpenAtOnce says
 	// the last one opened before the first window closed.
 	OpenSeconds   float64 `json:"open_seconds"`

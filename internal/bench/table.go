@@ -115,8 +115,9 @@ func (r *Report) WriteTable(out io.Writer) error {
 	if t := r.Timers; t != nil {
 		p("\nTIMERS\t%d conversations, window %.0f s, opened in %.0f s (%.1f/s), all open at once: %t, %d failed",
 			t.Conversations, t.WindowSeconds, t.OpenSeconds, t.OpenPerSecond, t.AllOpenAtOnce, t.Failed)
-		if t.PilotPerSecond > 0 {
-			p("  window\tfitted to the pilot's %.1f conversations opened and answered a second; handoff restarted with it", t.PilotPerSecond)
+		if t.PacePerSecond > 0 {
+			p("  window\tfitted to opening %.1f a second: %.0f%% of the slower of the pilot's %.1f opened and answered and %.1f closed a second; handoff restarted with it",
+				t.PacePerSecond, paceHeadroom*100, t.PilotOpenPerSecond, t.PilotClosePerSecond)
 		}
 		p("  lateness (closed − deadline)\tp50 %.0f ms\tp99 %.0f ms\tmax %.0f ms\t%d not closed", t.Lateness.P50, t.Lateness.P99, t.Lateness.Max, t.NotClosed)
 		p("  resident memory\t%.0f MiB before, %.0f MiB all open, %.0f MiB peak\t%.1f MiB per 1,000 conversations", t.ResidentBeforeMiB, t.ResidentOpenMiB, t.ResidentPeakMiB, t.ResidentPer1000)

@@ -63,7 +63,11 @@ type customer struct {
 	seqs     map[int64]bool
 	lastSeq  int64
 	changed  chan struct{}
-	lastSent time.Time
+	// lastSent is when its last message was first tried and when it was
+	// acknowledged: its window runs from some moment between the two
+	// (when a handoff process first recorded it, which a retry after a
+	// lost answer does not move).
+	lastTried, lastSent time.Time
 	// doneAt is when its script ended (its last message answered).
 	doneAt time.Time
 }
@@ -220,6 +224,7 @@ func (c *customer) send(ctx context.Context, all apis, stats *counter, expectRep
 	}
 	c.sent = append(c.sent, m)
 	c.mu.Unlock()
+	tried := time.Now()
 	err := retry(ctx, all, c.home, stats, "customer messages", func(a *handoffapi.Client) (bool, error) {
 		m.attempts++
 		if c.channel == webChat {
@@ -232,7 +237,7 @@ func (c *customer) send(ctx context.Context, all apis, stats *counter, expectRep
 	}
 	c.mu.Lock()
 	m.acked = time.Now()
-	c.lastSent = m.acked
+	c.lastTried, c.lastSent = tried, m.acked
 	c.mu.Unlock()
 	return nil
 }

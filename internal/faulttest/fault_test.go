@@ -228,10 +228,10 @@ func (d *deployment) run(t *testing.T) {
 	r.say("every script done %s after the load began", time.Since(loadStart).Round(time.Second))
 
 	d.checkWindows(t, ctx)
-	d.checkTranscripts(t, ctx)
-	d.checkReceived(t)
-	d.checkSearch(t, ctx)
-	d.checkFeed(t)
+	d.checkTranscripts(ctx)
+	d.checkReceived()
+	d.checkSearch(ctx)
+	d.checkFeed()
 	t.Logf("summary\n%s", r.summary())
 }
 
@@ -342,7 +342,7 @@ func (d *deployment) checkWindows(t *testing.T, ctx context.Context) {
 	var latest time.Duration
 	for _, c := range d.customers {
 		c.mu.Lock()
-		last := c.lastSent
+		tried, last := c.lastTried, c.lastSent
 		c.mu.Unlock()
 		id := workflows.ConversationWorkflowID(c.channel, c.id)
 		deadline := last.Add(window + 3*time.Minute)
@@ -351,12 +351,12 @@ func (d *deployment) checkWindows(t *testing.T, ctx context.Context) {
 			if err == nil && desc.GetWorkflowExecutionInfo().GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
 				info := desc.GetWorkflowExecutionInfo()
 				if info.GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED {
-					t.Errorf("%s: its run ended %s, want completed at the window's end", c.name(), info.GetStatus())
+					d.r.fail("%s: its run ended %s, want completed at the window's end", c.name(), info.GetStatus())
 				}
-				late := info.GetCloseTime().AsTime().Sub(last.Add(window))
-				latest = max(latest, late)
-				if late < -2*time.Second {
-					t.Errorf("%s: window closed %s before a window after its last message", c.name(), -late)
+				closed := info.GetCloseTime().AsTime()
+				latest = max(latest, closed.Sub(last.Add(window)))
+				if early := tried.Add(window).Sub(closed); early > 2*time.Second {
+					d.r.fail("%s: window closed %s before a window after its last message was first tried", c.name(), early)
 				}
 				d.stats.add("window timers that closed their conversation", 1)
 				break
@@ -370,7 +370,7 @@ func (d *deployment) checkWindows(t *testing.T, ctx context.Context) {
 		}
 		view, err := d.apis[0].Conversation(ctx, c.channel, c.id)
 		if err != nil || view.Open {
-			t.Errorf("%s: the staff view says open=%t after the window (%v)", c.name(), view.Open, err)
+			d.r.fail("%s: the staff view says open=%t after the window (%v)", c.name(), view.Open, err)
 		}
 	}
 	d.r.say("every window closed its conversation; the latest closed %s after its deadline", latest.Round(100*time.Millisecond))
@@ -379,11 +379,11 @@ func (d *deployment) checkWindows(t *testing.T, ctx context.Context) {
 // checkTranscripts reads every transcript through the staff API: each
 // acknowledged customer message once, each staff message once, and one bot
 // reply for each customer message the bot answers, no more.
-func (d *deployment) checkTranscripts(t *testing.T, ctx context.Context) {
+func (d *deployment) checkTranscripts(ctx context.Context) {
 	for _, c := range d.customers {
 		view, err := d.apis[1].Conversation(ctx, c.channel, c.id)
 		if err != nil {
-			t.Errorf("%s: %v", c.name(), err)
+			d.r.fail("%s: %v", c.name(), err)
 			continue
 		}
 		times := map[string]int{}
@@ -400,27 +400,27 @@ func (d *deployment) checkTranscripts(t *testing.T, ctx context.Context) {
 		if c.channel == webChat {
 			for _, m := range view.Messages {
 				if !c.seqs[m.Seq] {
-					t.Errorf("%s: its event stream never delivered message %d (%s, %s)", c.name(), m.Seq, m.Sender, m.ID)
+					d.r.fail("%s: its event stream never delivered message %d (%s, %s)", c.name(), m.Seq, m.Sender, m.ID)
 				}
 			}
 			d.stats.add("web chat messages delivered by the event streams", len(view.Messages))
 		}
 		for _, m := range c.sent {
 			if times[m.id] != 1 {
-				t.Errorf("%s: customer message %s is in the transcript %d times, want once", c.name(), m.id, times[m.id])
+				d.r.fail("%s: customer message %s is in the transcript %d times, want once", c.name(), m.id, times[m.id])
 			}
 		}
 		for _, id := range c.staffSent {
 			if times[id] != 1 {
-				t.Errorf("%s: staff message %s is in the transcript %d times, want once", c.name(), id, times[id])
+				d.r.fail("%s: staff message %s is in the transcript %d times, want once", c.name(), id, times[id])
 			}
 		}
 		if want := len(c.sent) + len(c.staffSent); len(times) != want {
-			t.Errorf("%s: %d customer and staff messages in the transcript, want %d", c.name(), len(times), want)
+			d.r.fail("%s: %d customer and staff messages in the transcript, want %d", c.name(), len(times), want)
 		}
 		c.mu.Unlock()
 		if want := c.expectedReplies(); bots != want {
-			t.Errorf("%s: %d bot messages in the transcript, want %d (one per message the bot answers)", c.name(), bots, want)
+			d.r.fail("%s: %d bot messages in the transcript, want %d (one per message the bot answers)", c.name(), bots, want)
 		}
 		d.stats.add("transcripts checked", 1)
 		d.stats.add("customer messages in transcripts", len(view.Messages)-bots-len(c.staffSent))
@@ -432,16 +432,16 @@ func (d *deployment) checkTranscripts(t *testing.T, ctx context.Context) {
 // through the web chat event stream (every message of the transcript, by
 // its sequence number, across reconnects) or the Send API stand-in (one
 // call per bot reply and per staff message).
-func (d *deployment) checkReceived(t *testing.T) {
+func (d *deployment) checkReceived() {
 	for _, c := range d.customers {
 		want := c.expectedReplies()
 		c.mu.Lock()
 		if got := c.botRepliesLocked(); got != want {
-			t.Errorf("%s received %d bot replies, want %d", c.name(), got, want)
+			d.r.fail("%s received %d bot replies, want %d", c.name(), got, want)
 		}
 		for _, id := range c.staffSent {
 			if c.staffGot[id] != 1 {
-				t.Errorf("%s received staff message %s %d times, want once", c.name(), id, c.staffGot[id])
+				d.r.fail("%s received staff message %s %d times, want once", c.name(), id, c.staffGot[id])
 			}
 		}
 		c.mu.Unlock()
@@ -451,7 +451,7 @@ func (d *deployment) checkReceived(t *testing.T) {
 }
 
 // checkSearch finds every customer message with the staff search.
-func (d *deployment) checkSearch(t *testing.T, ctx context.Context) {
+func (d *deployment) checkSearch(ctx context.Context) {
 	for _, c := range d.customers {
 		want := map[string]bool{}
 		c.mu.Lock()
@@ -461,12 +461,12 @@ func (d *deployment) checkSearch(t *testing.T, ctx context.Context) {
 		c.mu.Unlock()
 		found, err := d.apis[0].FindCustomerMessages(ctx, c.channel, c.id, c.word, want)
 		if err != nil {
-			t.Errorf("%s: search: %v", c.name(), err)
+			d.r.fail("%s: search: %v", c.name(), err)
 			continue
 		}
 		for id := range want {
 			if !found[id] {
-				t.Errorf("%s: the search for %q does not find message %s", c.name(), c.word, id)
+				d.r.fail("%s: the search for %q does not find message %s", c.name(), c.word, id)
 			}
 		}
 		d.stats.add("customer messages found by the search", len(found))
@@ -477,13 +477,13 @@ func (d *deployment) checkSearch(t *testing.T, ctx context.Context) {
 // checkFeed checks that each dashboard list, one on each api process, kept
 // through the api restart, shows every conversation's final document: its
 // last message and its state.
-func (d *deployment) checkFeed(t *testing.T) {
+func (d *deployment) checkFeed() {
 	for _, l := range d.lists {
 		for _, c := range d.customers {
 			id := workflows.ConversationWorkflowID(c.channel, c.id)
 			view, err := d.apis[0].Conversation(context.Background(), c.channel, c.id)
 			if err != nil {
-				t.Errorf("%s: %v", c.name(), err)
+				d.r.fail("%s: %v", c.name(), err)
 				continue
 			}
 			final := int64(0)
@@ -492,7 +492,7 @@ func (d *deployment) checkFeed(t *testing.T) {
 			}
 			row, states := l.row(id)
 			if row.LastSeq != final || row.State != view.State {
-				t.Errorf("the list on %s shows %s at message %d, state %q; its final document is at %d, %q (states seen %v)",
+				d.r.fail("the list on %s shows %s at message %d, state %q; its final document is at %d, %q (states seen %v)",
 					l.who, c.name(), row.LastSeq, row.State, final, view.State, states)
 				continue
 			}

@@ -16,9 +16,10 @@ type recorder struct {
 	t     *testing.T
 	start time.Time
 
-	mu     sync.Mutex
-	counts map[string]int
-	faults []string
+	mu       sync.Mutex
+	counts   map[string]int
+	faults   []string
+	failures []string
 }
 
 func newRecorder(t *testing.T) *recorder {
@@ -50,7 +51,18 @@ func (r *recorder) count(name string, n int) {
 	r.counts[name] += n
 }
 
-// summary is the faults and every count, in name order.
+// fail reports a failed check and keeps it for the summary, which ends
+// with every failure: a long log's tail then says what failed.
+func (r *recorder) fail(format string, args ...any) {
+	r.t.Helper()
+	msg := fmt.Sprintf(format, args...)
+	r.t.Error(msg)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.failures = append(r.failures, msg)
+}
+
+// summary is the faults, every count in name order, and the failed checks.
 func (r *recorder) summary() string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -62,6 +74,12 @@ func (r *recorder) summary() string {
 	b.WriteString("counts:\n")
 	for _, name := range slices.Sorted(maps.Keys(r.counts)) {
 		fmt.Fprintf(&b, "  %-58s %d\n", name, r.counts[name])
+	}
+	if len(r.failures) > 0 {
+		fmt.Fprintf(&b, "failed checks (%d):\n", len(r.failures))
+		for _, f := range r.failures {
+			b.WriteString("  " + f + "\n")
+		}
 	}
 	return b.String()
 }
