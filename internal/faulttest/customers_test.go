@@ -60,9 +60,9 @@ type customer struct {
 	// web chat stream, by the reference in its text from the Send API.
 	staffGot map[string]int
 	// seqs are the transcript positions its event stream delivered.
-	seqs     map[int64]bool
-	lastSeq  int64
-	changed  chan struct{}
+	seqs    map[int64]bool
+	lastSeq int64
+	changed chan struct{}
 	// lastSent is when its last message was first tried and when it was
 	// acknowledged: its window runs from some moment between the two
 	// (when a handoff process first recorded it, which a retry after a
