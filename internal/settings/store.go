@@ -16,6 +16,7 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
+	"golang.org/x/sync/singleflight"
 
 	"github.com/handoff-chat/handoff/internal/chat"
 	"github.com/handoff-chat/handoff/internal/temporalclient"
@@ -52,11 +53,19 @@ type Store struct {
 	inForce    chat.Settings
 	inForceAt  time.Time
 	haveCached bool
+	// reading is the one read of the settings in force under way: the
+	// callers that find the cache old meanwhile wait for its answer
+	// instead of each querying the workflow.
+	reading singleflight.Group
 }
 
 // InForceMaxAge is how old the settings InForce returns may be: a change
 // made in another process applies here within this long.
 const InForceMaxAge = 2 * time.Second
+
+// inForceReadTimeout bounds the read InForce's callers share: it outlives
+// the caller that began it, who may give up first.
+const inForceReadTimeout = 10 * time.Second
 
 // Current is the settings in force and how they came to be.
 type Current struct {
@@ -200,12 +209,25 @@ func (s *Store) InForce(ctx context.Context) (chat.Settings, error) {
 	if ok && time.Since(at) < InForceMaxAge {
 		return cached, nil
 	}
-	cur, err := s.Current(ctx)
-	if err != nil {
-		return chat.Settings{}, err
+	read := s.reading.DoChan("in force", func() (any, error) {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), inForceReadTimeout)
+		defer cancel()
+		cur, err := s.Current(ctx)
+		if err != nil {
+			return nil, err
+		}
+		s.remember(cur.Settings)
+		return cur.Settings, nil
+	})
+	select {
+	case <-ctx.Done():
+		return chat.Settings{}, fmt.Errorf("read the settings in force: %w", ctx.Err())
+	case r := <-read:
+		if r.Err != nil {
+			return chat.Settings{}, r.Err
+		}
+		return r.Val.(chat.Settings), nil
 	}
-	s.remember(cur.Settings)
-	return cur.Settings, nil
 }
 
 func (s *Store) remember(in chat.Settings) {

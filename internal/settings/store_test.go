@@ -2,12 +2,17 @@ package settings
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/handoff-chat/handoff/internal/chat"
@@ -82,5 +87,105 @@ func TestChangeErrorTypesTheWorkflowsRefusals(t *testing.T) {
 	}
 	if err := changeError(context.DeadlineExceeded); !errors.Is(err, ErrUnavailable) {
 		t.Errorf("deadline: %v, want ErrUnavailable", err)
+	}
+}
+
+// queryCounter answers the settings query with the defaults, holding each
+// answer until release is closed, and counts the queries. Only
+// QueryWorkflow is implemented.
+type queryCounter struct {
+	client.Client
+	queries atomic.Int32
+	release chan struct{}
+}
+
+func (q *queryCounter) QueryWorkflow(ctx context.Context, _, _, _ string, _ ...any) (converter.EncodedValue, error) {
+	q.queries.Add(1)
+	select {
+	case <-q.release:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	return jsonValue{v: workflows.SettingsView{}}, nil
+}
+
+type jsonValue struct{ v any }
+
+func (j jsonValue) HasValue() bool { return true }
+
+func (j jsonValue) Get(ptr any) error {
+	b, err := json.Marshal(j.v)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(b, ptr)
+}
+
+// Callers that find the cached settings too old while one read is under
+// way share its answer: the settings workflow is queried once per process,
+// however many bot replies wait for it.
+func TestInForceCallersShareOneRead(t *testing.T) {
+	q := &queryCounter{release: make(chan struct{})}
+	s := NewStore(q, chat.Settings{})
+	const callers = 20
+	var wg sync.WaitGroup
+	errs := make(chan error, callers)
+	for range callers {
+		wg.Go(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			_, err := s.InForce(ctx)
+			errs <- err
+		})
+	}
+	// Let every caller reach the read before it answers.
+	deadline := time.Now().Add(5 * time.Second)
+	for q.queries.Load() == 0 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	time.Sleep(50 * time.Millisecond)
+	close(q.release)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Errorf("InForce: %v", err)
+		}
+	}
+	if n := q.queries.Load(); n != 1 {
+		t.Errorf("%d callers queried the settings workflow %d times, want once", callers, n)
+	}
+	// The answer is cached: a caller right after reads nothing.
+	if _, err := s.InForce(context.Background()); err != nil || q.queries.Load() != 1 {
+		t.Errorf("a caller right after the read: %v, %d queries in all, want the cached settings", err, q.queries.Load())
+	}
+}
+
+// A caller that gives up does not fail the others: the shared read outlives
+// it.
+func TestInForceReadOutlivesTheCallerWhoBeganIt(t *testing.T) {
+	q := &queryCounter{release: make(chan struct{})}
+	s := NewStore(q, chat.Settings{})
+	first, cancel := context.WithCancel(context.Background())
+	firstDone := make(chan error, 1)
+	go func() {
+		_, err := s.InForce(first)
+		firstDone <- err
+	}()
+	for q.queries.Load() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	secondDone := make(chan error, 1)
+	go func() {
+		_, err := s.InForce(context.Background())
+		secondDone <- err
+	}()
+	cancel()
+	if err := <-firstDone; !errors.Is(err, context.Canceled) {
+		t.Errorf("the caller who gave up: %v, want context.Canceled", err)
+	}
+	close(q.release)
+	if err := <-secondDone; err != nil {
+		t.Errorf("the caller still waiting: %v, want the shared read's answer", err)
 	}
 }
