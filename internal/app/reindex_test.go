@@ -28,6 +28,7 @@ import (
 	"github.com/handoff-chat/handoff/internal/reindex"
 	"github.com/handoff-chat/handoff/search"
 	"github.com/handoff-chat/handoff/search/bleveindex"
+	"github.com/handoff-chat/handoff/search/searchtest"
 	"github.com/handoff-chat/handoff/workflows"
 )
 
@@ -328,18 +329,7 @@ func indexSnapshot(t *testing.T, dir string, sent []sentMessage) string {
 		found := slices.ContainsFunc(res.Hits, func(h search.MessageHit) bool { return h.Message.ID == m.id && h.Message.Sender == m.sender })
 		fmt.Fprintf(&b, "%s %s/%s: %d hits, found %v\n", m.conversationID(), m.sender, m.id, res.Total, found)
 	}
-	docs, err := idx.SearchConversations(ctx, search.ConversationQuery{Size: 1000})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, d := range docs {
-		d.IndexedAt = time.Time{}
-		raw, err := json.Marshal(d) // not %+v: the messages' markers are pointers
-		if err != nil {
-			t.Fatal(err)
-		}
-		fmt.Fprintf(&b, "%s\n", raw)
-	}
+	b.WriteString(searchtest.ConversationDocuments(t, idx, 1000))
 	sends, err := idx.TemplateSends(ctx)
 	if err != nil {
 		t.Fatal(err)

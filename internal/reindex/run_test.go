@@ -3,7 +3,6 @@ package reindex_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -26,6 +25,7 @@ import (
 	"github.com/handoff-chat/handoff/internal/reindex"
 	"github.com/handoff-chat/handoff/search"
 	"github.com/handoff-chat/handoff/search/bleveindex"
+	"github.com/handoff-chat/handoff/search/searchtest"
 	"github.com/handoff-chat/handoff/workflows"
 )
 
@@ -283,18 +283,7 @@ func snapshot(t *testing.T, idx search.Index, rt *recordedTemporal) string {
 			fmt.Fprintf(&b, "%s %s: %d\n", r.workflowID, m.ID, res.Total)
 		}
 	}
-	docs, err := idx.SearchConversations(ctx, search.ConversationQuery{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, d := range docs {
-		d.IndexedAt = time.Time{}
-		raw, err := json.Marshal(d) // not %+v: the messages' markers are pointers
-		if err != nil {
-			t.Fatal(err)
-		}
-		fmt.Fprintf(&b, "%s\n", raw)
-	}
+	b.WriteString(searchtest.ConversationDocuments(t, idx, 0))
 	version, err := idx.KnowledgeVersion(ctx)
 	if err != nil {
 		t.Fatal(err)
