@@ -63,10 +63,10 @@ type customer struct {
 	seqs    map[int64]bool
 	lastSeq int64
 	changed chan struct{}
-	// lastSent is when its last message was first tried and when it was
-	// acknowledged: its window runs from some moment between the two
-	// (when a handoff process first recorded it, which a retry after a
-	// lost answer does not move).
+	// lastTried and lastSent are when its last message was first tried and
+	// when it was acknowledged: its window runs from some moment between
+	// the two (when a handoff process first recorded it, which a retry
+	// after a lost answer does not move).
 	lastTried, lastSent time.Time
 	// doneAt is when its script ended (its last message answered).
 	doneAt time.Time
