@@ -56,13 +56,7 @@ func TestBenchSelfContained(t *testing.T) {
 	if err != nil || opts == nil || !asJSON {
 		t.Fatalf("flags: %v, %v, json %t", opts, err, asJSON)
 	}
-	opts.Command = []string{os.Args[0]}
-	opts.ChildEnv = []string{benchChildEnv + "=1"}
-	var progress bytes.Buffer
-	report, err := bench.Run(context.Background(), *opts, slog.New(slog.NewTextHandler(&progress, nil)))
-	if err != nil {
-		t.Fatalf("bench: %v\nprogress:\n%s", err, progress.String())
-	}
+	report, _ := benchReport(t, selfContained(opts))
 
 	if b := report.Baseline; b == nil || b.SignalWithStart.Ops == 0 || b.UpdateWithStart.Ops == 0 || b.UpdateWithStart.Latency.Count == 0 {
 		t.Errorf("baseline %+v, want both operations counted", b)
@@ -154,16 +148,10 @@ func TestBenchTimers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts.Command = []string{os.Args[0]}
-	opts.ChildEnv = []string{benchChildEnv + "=1"}
-	var progress bytes.Buffer
-	report, err := bench.Run(context.Background(), *opts, slog.New(slog.NewTextHandler(&progress, nil)))
-	if err != nil {
-		t.Fatalf("bench: %v\nprogress:\n%s", err, progress.String())
-	}
+	report, progress := benchReport(t, selfContained(opts))
 	tm := report.Timers
 	if tm == nil {
-		t.Fatalf("no timers result\nprogress:\n%s", progress.String())
+		t.Fatalf("no timers result\nprogress:\n%s", progress)
 	}
 	if tm.PilotOpenPerSecond <= 0 || tm.PilotClosePerSecond <= 0 || tm.PacePerSecond != bench.DeadlinePace(tm.PilotOpenPerSecond, tm.PilotClosePerSecond) {
 		t.Errorf("timers %+v, want the pilot's opening and closing rates and the pace taken from them", tm)
@@ -182,6 +170,25 @@ func TestBenchTimers(t *testing.T) {
 		t.Errorf("the table does not say what the window was fitted to:\n%s", table.String())
 	}
 	t.Logf("timers run took %s:\n%s", time.Duration(report.Seconds)*time.Second, table.String())
+}
+
+// selfContained has the bench start this test binary as its handoff child.
+func selfContained(opts *bench.Options) *bench.Options {
+	opts.Command = []string{os.Args[0]}
+	opts.ChildEnv = []string{benchChildEnv + "=1"}
+	return opts
+}
+
+// benchReport runs the bench and returns its report and its progress log,
+// failing the test with the log when the bench fails.
+func benchReport(t *testing.T, opts *bench.Options) (*bench.Report, string) {
+	t.Helper()
+	var progress bytes.Buffer
+	report, err := bench.Run(context.Background(), *opts, slog.New(slog.NewTextHandler(&progress, nil)))
+	if err != nil {
+		t.Fatalf("bench: %v\nprogress:\n%s", err, progress.String())
+	}
+	return report, progress.String()
 }
 
 func boolInt(b bool) int {
@@ -264,11 +271,7 @@ func TestBenchAgainstADeployment(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var progress bytes.Buffer
-	report, err := bench.Run(context.Background(), *opts, slog.New(slog.NewTextHandler(&progress, nil)))
-	if err != nil {
-		t.Fatalf("bench: %v\nprogress:\n%s", err, progress.String())
-	}
+	report, _ := benchReport(t, opts)
 	if report.Environment.Mode != "deployment" || report.Environment.API != "http://"+httpAddr {
 		t.Errorf("environment %+v", report.Environment)
 	}

@@ -87,7 +87,7 @@ const firstRunEnv = "HANDOFF_TEST_SQLITE_FIRST_RUN"
 // connections for the life of the process.)
 func TestDatabaseSettings(t *testing.T) {
 	if file := os.Getenv(firstRunEnv); file != "" {
-		checkDatabaseSettings(t, file, false, 2 /* FULL */)
+		checkDatabaseSettings(t, file, false)
 		return
 	}
 	file := filepath.Join(t.TempDir(), "temporal.db")
@@ -104,16 +104,16 @@ func TestDatabaseSettings(t *testing.T) {
 		t.Fatalf("the first run left no database: %v", err)
 	}
 	checkWALHeader(t, file) // before this process sets any pragma
-	checkDatabaseSettings(t, file, false, 2 /* FULL */)
+	checkDatabaseSettings(t, file, false)
 }
 
 // An admin who chose speed over surviving a power cut gets synchronous =
 // NORMAL on every connection, still in WAL mode.
 func TestSynchronousNormalWhenAsked(t *testing.T) {
-	checkDatabaseSettings(t, filepath.Join(t.TempDir(), "temporal.db"), true, 1 /* NORMAL */)
+	checkDatabaseSettings(t, filepath.Join(t.TempDir(), "temporal.db"), true)
 }
 
-func checkDatabaseSettings(t *testing.T, file string, syncAtCheckpointsOnly bool, wantSynchronous int64) {
+func checkDatabaseSettings(t *testing.T, file string, syncAtCheckpointsOnly bool) {
 	t.Helper()
 	srv, err := Start(Options{
 		DatabaseFile:          file,
@@ -135,7 +135,10 @@ func checkDatabaseSettings(t *testing.T, file string, syncAtCheckpointsOnly bool
 	if len(conns) == 0 {
 		t.Fatalf("the server opened no connection to %s", file)
 	}
-	want := connSettings{journalMode: "wal", synchronous: wantSynchronous, busyTimeout: 5000}
+	want := connSettings{journalMode: "wal", synchronous: 2 /* FULL */, busyTimeout: 5000}
+	if syncAtCheckpointsOnly {
+		want.synchronous = 1 // NORMAL
+	}
 	for i, got := range conns {
 		if got != want {
 			t.Errorf("connection %d of %d to %s: got %+v, want %+v", i+1, len(conns), file, got, want)

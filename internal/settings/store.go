@@ -203,13 +203,15 @@ func (s *Store) History(ctx context.Context) ([]chat.SettingsChange, error) {
 // InForce returns the settings in force, at most InForceMaxAge old (for
 // the activities: the bot's texts, the AI, alerts, the countdown).
 func (s *Store) InForce(ctx context.Context) (chat.Settings, error) {
-	s.mu.Lock()
-	cached, at, ok := s.inForce, s.inForceAt, s.haveCached
-	s.mu.Unlock()
-	if ok && time.Since(at) < InForceMaxAge {
+	if cached, ok := s.recent(); ok {
 		return cached, nil
 	}
 	read := s.reading.DoChan("in force", func() (any, error) {
+		// A caller that found the cache old just before the last read
+		// stored its answer takes that answer instead of reading again.
+		if cached, ok := s.recent(); ok {
+			return cached, nil
+		}
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), inForceReadTimeout)
 		defer cancel()
 		cur, err := s.Current(ctx)
@@ -228,6 +230,14 @@ func (s *Store) InForce(ctx context.Context) (chat.Settings, error) {
 		}
 		return r.Val.(chat.Settings), nil
 	}
+}
+
+// recent returns the cached settings in force unless they are older than
+// InForceMaxAge.
+func (s *Store) recent() (chat.Settings, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.inForce, s.haveCached && time.Since(s.inForceAt) < InForceMaxAge
 }
 
 func (s *Store) remember(in chat.Settings) {

@@ -2,7 +2,6 @@ package settings
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"strings"
 	"sync"
@@ -106,19 +105,16 @@ func (q *queryCounter) QueryWorkflow(ctx context.Context, _, _, _ string, _ ...a
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
-	return jsonValue{v: workflows.SettingsView{}}, nil
+	return answer(workflows.SettingsView{})
 }
 
-type jsonValue struct{ v any }
-
-func (j jsonValue) HasValue() bool { return true }
-
-func (j jsonValue) Get(ptr any) error {
-	b, err := json.Marshal(j.v)
+// answer encodes v as Temporal's client decodes a query's answer.
+func answer(v any) (converter.EncodedValue, error) {
+	payloads, err := converter.GetDefaultDataConverter().ToPayloads(v)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return json.Unmarshal(b, ptr)
+	return client.NewValue(payloads), nil
 }
 
 // Callers that find the cached settings too old while one read is under
