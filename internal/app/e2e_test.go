@@ -363,12 +363,25 @@ func TestRedeliveredMessageIsProcessedOnce(t *testing.T) {
 	c.say(visitor, map[string]any{"id": "same-1", "text": "hello"})
 	c.say(visitor, map[string]any{"id": "same-1", "text": "hello"})
 	// The bot answers in order, so a reply to the redelivery would come
-	// before the reply to a later message.
+	// before the reply to a later message. Whether the second message
+	// arrives before or after the first reply depends on timing, so the
+	// transcript may interleave either way.
 	c.say(visitor, map[string]any{"id": "same-2", "text": "and another thing"})
 	msgs := c.waitTranscript(visitor, func(m []message) bool { return len(m) >= 4 })
-	if senders(msgs) != "customer,bot,customer,bot" {
+	var customerIDs []string
+	replies := 0
+	for _, m := range msgs {
+		switch m.Sender {
+		case "customer":
+			customerIDs = append(customerIDs, m.ID)
+		case "bot":
+			replies++
+		}
+	}
+	if got := strings.Join(customerIDs, ","); got != "same-1,same-2" || replies != 2 || len(msgs) != 4 || msgs[0].Sender != "customer" {
 		t.Fatalf("transcript %+v, want each message once with one reply each", msgs)
 	}
+	before := senders(msgs)
 	staffID := map[string]any{"id": "staff-retry-1", "text": "hi"}
 	if r := c.expect(http.StatusCreated, "POST", conversationPath(visitor)+"/messages", staffID, true); r["duplicate"] != false {
 		t.Errorf("first staff message reported as %v", r)
@@ -376,7 +389,7 @@ func TestRedeliveredMessageIsProcessedOnce(t *testing.T) {
 	if r := c.expect(http.StatusCreated, "POST", conversationPath(visitor)+"/messages", staffID, true); r["duplicate"] != true {
 		t.Errorf("retried staff message reported as %v, want duplicate", r)
 	}
-	if got := senders(c.transcript(visitor, 0)); got != "customer,bot,customer,bot,staff" {
+	if got := senders(c.transcript(visitor, 0)); got != before+",staff" {
 		t.Fatalf("after a retried staff message: %s, want it recorded once", got)
 	}
 }
@@ -824,10 +837,14 @@ func TestSearchMessagesAndCustomers(t *testing.T) {
 	if h := newest["highlights"].([]any); len(h) == 0 || !strings.Contains(h[0].(string), "<mark>доставките</mark>") {
 		t.Errorf("highlights %v", newest["highlights"])
 	}
-	en := c.expect(http.StatusOK, "GET", conversationPath(visitor)+"/search?q=delivery&sort=relevance", nil, true)
-	if en["total"] != float64(1) {
-		t.Errorf("search for delivery: %v", en)
-	}
+	// The English message was sent last and may not be indexed yet.
+	waitUntil(t, 20*time.Second, "the search for delivery to find the English message", func() (bool, error) {
+		en := c.expect(http.StatusOK, "GET", conversationPath(visitor)+"/search?q=delivery&sort=relevance", nil, true)
+		if en["total"] == float64(1) {
+			return true, nil
+		}
+		return false, fmt.Errorf("it found %v, want the one English message about deliveries", en)
+	})
 	if r := c.do("GET", conversationPath(visitor)+"/search", nil, true); r.status != http.StatusBadRequest {
 		t.Errorf("search without q: %d", r.status)
 	}
