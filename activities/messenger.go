@@ -59,6 +59,7 @@ const ErrTypeDeliveryRefused = "DeliveryRefused"
 // reads customer profiles from the Graph API.
 type Messenger struct {
 	Graph *graphapi.Client
+	sent  sentParts
 }
 
 // DeliverMessage makes one attempt to send a handoff message, which may
@@ -69,7 +70,8 @@ type Messenger struct {
 // attempt never sends a part twice; a refusal for good is an error of type
 // ErrTypeDeliveryRefused. The Send API has no idempotency key: a call that
 // timed out may still have been delivered, and its retry then sends that
-// part twice.
+// part twice. A workflow task run again on the same worker sends none of
+// the parts this worker already sent (sentParts).
 func (m *Messenger) DeliverMessage(ctx context.Context, req DeliveryRequest) (DeliveryResult, error) {
 	if req.Channel != chat.ChannelMessenger {
 		return DeliveryResult{}, refused(fmt.Sprintf("channel %q is not sent to", req.Channel), nil)
@@ -82,7 +84,7 @@ func (m *Messenger) DeliverMessage(ctx context.Context, req DeliveryRequest) (De
 	if err != nil {
 		return DeliveryResult{}, refused("not sent: "+err.Error(), err)
 	}
-	sent := append([]string(nil), req.Sent...)
+	sent := m.sent.sent(req)
 	for part := len(sent); part < parts; part++ {
 		id, err := m.Graph.SendPart(ctx, req.PageID, req.CustomerID, content, graphapi.Tag(req.Tag), part)
 		if err != nil {
@@ -93,6 +95,7 @@ func (m *Messenger) DeliverMessage(ctx context.Context, req DeliveryRequest) (De
 			return DeliveryResult{ChannelMessageIDs: sent, Unfinished: err.Error()}, nil
 		}
 		sent = append(sent, id)
+		m.sent.remember(req, sent)
 	}
 	return DeliveryResult{ChannelMessageIDs: sent}, nil
 }

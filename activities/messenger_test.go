@@ -80,3 +80,59 @@ func TestDeliveryGoesOnAfterThePartsSent(t *testing.T) {
 		t.Errorf("refused delivery: %+v, %v; want an error of type %s", refused, err, ErrTypeDeliveryRefused)
 	}
 }
+
+// A workflow task that sent a message but was not completed runs its local
+// activities again; on the same worker the message is not sent again, and
+// the retry returns the IDs of the parts sent the first time.
+func TestDeliveryRunAgainOnTheSameWorkerSendsNothingTwice(t *testing.T) {
+	const page, token = "1000200030004000", "page-token"
+	graph := graphapitest.NewServer(t, map[string]string{page: token})
+	client, err := graphapi.New(graphapi.Options{BaseURL: graph.URL, PageTokens: map[string]string{page: token}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &Messenger{Graph: client}
+	req := DeliveryRequest{ConversationID: "conversation/messenger/6024512345678901", Channel: chat.ChannelMessenger,
+		PageID: page, CustomerID: "6024512345678901", Message: chat.Message{Seq: 7, ID: "bot-7", Text: "Thanks for your message!"}}
+	first, err := m.DeliverMessage(context.Background(), req)
+	if err != nil || len(first.ChannelMessageIDs) != 1 {
+		t.Fatalf("first run %+v, %v", first, err)
+	}
+	again, err := m.DeliverMessage(context.Background(), req)
+	if err != nil || len(again.ChannelMessageIDs) != 1 || again.ChannelMessageIDs[0] != first.ChannelMessageIDs[0] {
+		t.Fatalf("run again %+v, %v; want the first run's IDs %v", again, err, first.ChannelMessageIDs)
+	}
+	if n := len(graph.Requests()); n != 1 {
+		t.Fatalf("%d Send API calls for one message run twice, want 1", n)
+	}
+
+	// Another message, even with the same text, goes out.
+	next := req
+	next.Message.Seq, next.Message.ID = 8, "bot-8"
+	if _, err := m.DeliverMessage(context.Background(), next); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(graph.Requests()); n != 2 {
+		t.Errorf("%d Send API calls after a second message, want 2", n)
+	}
+}
+
+// The worker remembers a bounded number of messages, forgetting the oldest.
+func TestSentPartsAreBounded(t *testing.T) {
+	var s sentParts
+	req := func(seq int64) DeliveryRequest {
+		return DeliveryRequest{ConversationID: "conversation/messenger/1", Message: chat.Message{Seq: seq, ID: "m"}}
+	}
+	for seq := range int64(maxRememberedDeliveries + 10) {
+		s.remember(req(seq), []string{"mid"})
+	}
+	if len(s.parts) != maxRememberedDeliveries || len(s.order) != maxRememberedDeliveries {
+		t.Fatalf("%d messages remembered (%d in order), want %d", len(s.parts), len(s.order), maxRememberedDeliveries)
+	}
+	if got := s.sent(req(0)); len(got) != 0 {
+		t.Errorf("the oldest message is still remembered: %v", got)
+	}
+	if got := s.sent(req(maxRememberedDeliveries + 9)); len(got) != 1 {
+		t.Errorf("the newest message is forgotten: %v", got)
+	}
+}

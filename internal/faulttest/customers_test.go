@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"strings"
 	"sync"
 	"time"
 
@@ -56,6 +57,11 @@ type customer struct {
 	// the Send API calls of bot messages (Messenger).
 	botIDs   map[string]bool
 	botSends int
+	// sendLog lists its Send API calls with the time since the test began
+	// (Messenger), by the message_id the stand-in gave each.
+	sendLog map[string]string
+	// recorded are the message IDs its transcript says were sent.
+	recorded map[string]bool
 	// staffGot counts each staff message as it arrived: by ID from the
 	// web chat stream, by the reference in its text from the Send API.
 	staffGot map[string]int
@@ -139,13 +145,19 @@ var staffRef = regexp.MustCompile(`\(ref ([A-Za-z0-9._:-]+)\)$`)
 
 func staffText(id string) string { return "Support here, looking into it (ref " + id + ")" }
 
-// delivered takes a Send API call to this Messenger customer.
-func (c *customer) delivered(text string) {
+// delivered takes a Send API call to this Messenger customer, made at
+// elapsed since the test began and answered with message ID mid.
+func (c *customer) delivered(text, mid, elapsed string) {
 	c.mu.Lock()
+	if c.sendLog == nil {
+		c.sendLog = map[string]string{}
+	}
 	if m := staffRef.FindStringSubmatch(text); m != nil {
 		c.staffGot[m[1]]++
+		c.sendLog[mid] = "staff message " + m[1] + " at " + strings.TrimSpace(elapsed)
 	} else {
 		c.botSends++
+		c.sendLog[mid] = "bot message at " + strings.TrimSpace(elapsed)
 	}
 	c.mu.Unlock()
 	c.notify()

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -154,7 +155,7 @@ func (d *deployment) onSend(s graphsink.Delivery) {
 		d.stats.add("Send API calls to no customer of the test", 1)
 		return
 	}
-	c.delivered(s.Text)
+	c.delivered(s.Text, s.MessageID, d.r.elapsed())
 }
 
 func (d *deployment) run(t *testing.T) {
@@ -397,6 +398,9 @@ func (d *deployment) checkTranscripts(ctx context.Context) {
 			}
 		}
 		c.mu.Lock()
+		if c.channel == messenger {
+			d.checkDeliveries(c, view.Messages)
+		}
 		if c.channel == webChat {
 			for _, m := range view.Messages {
 				if !c.seqs[m.Seq] {
@@ -428,25 +432,76 @@ func (d *deployment) checkTranscripts(ctx context.Context) {
 	}
 }
 
+// checkDeliveries checks, with c locked, that the transcript says every
+// bot and staff message was sent to the Messenger customer, with message IDs
+// the Send API stand-in gave out to this customer, and keeps those IDs.
+func (d *deployment) checkDeliveries(c *customer, msgs []handoffapi.Message) {
+	c.recorded = map[string]bool{}
+	for _, m := range msgs {
+		if m.Sender == "customer" {
+			continue
+		}
+		if m.Delivery == nil || m.Delivery.Status != "sent" || len(m.Delivery.ChannelMessageIDs) == 0 {
+			d.r.fail("%s: %s message %s is not recorded as sent: %+v", c.name(), m.Sender, m.ID, m.Delivery)
+			continue
+		}
+		for _, mid := range m.Delivery.ChannelMessageIDs {
+			if _, ok := c.sendLog[mid]; !ok {
+				d.r.fail("%s: %s message %s is recorded as sent as %s, which the Send API never gave this customer", c.name(), m.Sender, m.ID, mid)
+			}
+			c.recorded[mid] = true
+		}
+	}
+}
+
 // checkReceived compares what reached each customer with what was sent:
 // through the web chat event stream (every message of the transcript, by
 // its sequence number, across reconnects) or the Send API stand-in (one
 // call per bot reply and per staff message).
+//
+// Messenger delivery is at least once: a Send API call that went through
+// just before a fault stopped the workflow task that made it (a worker
+// killed, the Temporal server restarted) is made again when the task is
+// retried on another worker, as the Send API has no idempotency key. The
+// transcript records the call that the workflow saw (checkDeliveries); a
+// call it does not record was made again. A Messenger customer may receive
+// one message twice, and the run at most as many repeats as it had such
+// faults; each is reported. The web chat, which reads the transcript, gets
+// everything exactly once.
 func (d *deployment) checkReceived() {
+	repeats := 0
 	for _, c := range d.customers {
 		want := c.expectedReplies()
 		c.mu.Lock()
-		if got := c.botRepliesLocked(); got != want {
+		var again []string
+		for mid, call := range c.sendLog {
+			if !c.recorded[mid] {
+				again = append(again, call+" ("+mid+")")
+			}
+		}
+		slices.Sort(again)
+		if got := c.botRepliesLocked(); got < want || (c.channel == webChat && got != want) {
 			d.r.fail("%s received %d bot replies, want %d", c.name(), got, want)
 		}
 		for _, id := range c.staffSent {
-			if c.staffGot[id] != 1 {
-				d.r.fail("%s received staff message %s %d times, want once", c.name(), id, c.staffGot[id])
+			if n := c.staffGot[id]; n == 0 || (c.channel == webChat && n != 1) {
+				d.r.fail("%s received staff message %s %d times, want once", c.name(), id, n)
 			}
 		}
+		switch {
+		case len(again) > 1:
+			d.r.fail("%s received %d messages again, want at most one: %s", c.name(), len(again), strings.Join(again, "; "))
+		case len(again) == 1:
+			d.r.say("%s received a message again (at least once): %s", c.name(), again[0])
+		}
+		repeats += len(again)
 		c.mu.Unlock()
 		d.stats.add("bot replies received by customers ("+c.channel+")", want)
 		d.stats.add("staff messages received by customers ("+c.channel+")", len(c.staffSent))
+	}
+	d.stats.add("Send API calls made again after a fault (at least once)", repeats)
+	if faults := d.r.counted("workers killed (SIGKILL)") + d.r.counted("Temporal server restarts"); repeats > faults {
+		d.r.fail("%d messages reached Messenger customers again, more than the %d faults that stopped workflow tasks", repeats, faults)
 	}
 }
 

@@ -51,6 +51,13 @@ func (r *recorder) count(name string, n int) {
 	r.counts[name] += n
 }
 
+// counted is what was counted under name so far.
+func (r *recorder) counted(name string) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.counts[name]
+}
+
 // fail reports a failed check and keeps it for the summary, which ends
 // with every failure: a long log's tail then says what failed.
 func (r *recorder) fail(format string, args ...any) {

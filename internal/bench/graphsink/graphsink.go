@@ -28,6 +28,8 @@ type Delivery struct {
 	Text string
 	// At is when the call arrived.
 	At time.Time
+	// MessageID is the message_id the stand-in answered with.
+	MessageID string
 }
 
 // Sink is the running stand-in.
@@ -134,12 +136,10 @@ func (s *Sink) send(w http.ResponseWriter, r *http.Request, pageID, token string
 		text = body.Message.Attachment.Payload.Text
 	}
 	s.sends.Add(1)
-	s.onSend(Delivery{PageID: pageID, Recipient: body.Recipient.ID, Text: text, At: at})
+	mid := fmt.Sprintf("m_bench_%d", s.nextID.Add(1))
+	s.onSend(Delivery{PageID: pageID, Recipient: body.Recipient.ID, Text: text, At: at, MessageID: mid})
 	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(map[string]string{
-		"recipient_id": body.Recipient.ID,
-		"message_id":   fmt.Sprintf("m_bench_%d", s.nextID.Add(1)),
-	})
+	_ = json.NewEncoder(w).Encode(map[string]string{"recipient_id": body.Recipient.ID, "message_id": mid})
 }
 
 func (s *Sink) profile(w http.ResponseWriter, psid, token string) {

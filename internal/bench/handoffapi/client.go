@@ -260,6 +260,14 @@ type Message struct {
 	ID     string `json:"id"`
 	Sender string `json:"sender"`
 	Text   string `json:"text"`
+	// Delivery is how sending it to the customer fared (Messenger).
+	Delivery *Delivery `json:"delivery,omitempty"`
+}
+
+// Delivery is the outcome of sending a message to a channel.
+type Delivery struct {
+	Status            string   `json:"status"`
+	ChannelMessageIDs []string `json:"channel_message_ids"`
 }
 
 // Conversation is the staff view of a conversation.
