@@ -54,7 +54,7 @@ func TestBenchOnPostgres(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := filepath.Join(root, "handoff")
+	dir := filepath.Join(root, "data")
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		t.Fatal(err)
 	}
