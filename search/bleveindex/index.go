@@ -169,8 +169,13 @@ func journaled() map[string]any {
 }
 
 // persisterNap is how long Bleve's persister waits to gather batches
-// (a variable for the crash test, which stops it persisting at all).
-var persisterNap = 200 * time.Millisecond
+// (a variable for the crash test, which stops it persisting at all). The
+// journal makes a batch durable and Bleve makes it searchable before the
+// persister runs, so the nap delays only the segment files: a longer one
+// writes fewer, larger segments and leaves the merger less to rewrite,
+// while the batches kept in memory meanwhile cost each new batch a lookup
+// of the documents it replaces (README, "Concurrent writes (Bleve)").
+var persisterNap = time.Second
 
 // openJournals opens the journals of the messages' and the conversations'
 // indexes and writes again what they hold: writes acknowledged before a
