@@ -2,7 +2,6 @@ package knowledgebase
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -24,19 +23,14 @@ import (
 	"github.com/handoff-chat/handoff/workflows"
 )
 
-// jsonValue is a query answer.
-type jsonValue struct{ v any }
-
-func (j jsonValue) HasValue() bool { return true }
-func (j jsonValue) Get(ptr any) error {
-	raw, err := json.Marshal(j.v)
+// answer encodes v as Temporal's client decodes a query's answer.
+func answer(v any) (converter.EncodedValue, error) {
+	payloads, err := converter.GetDefaultDataConverter().ToPayloads(v)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return json.Unmarshal(raw, ptr)
+	return client.NewValue(payloads), nil
 }
-
-var _ converter.EncodedValue = jsonValue{}
 
 // fakeTemporal lists entry workflows over two pages and answers each query
 // after a pause, counting how many are in flight at once.
@@ -89,7 +83,7 @@ func (f *fakeTemporal) QueryWorkflow(ctx context.Context, id, _, query string, _
 	if !ok || query != workflows.QueryKnowledge {
 		return nil, serviceerror.NewNotFound("workflow not found")
 	}
-	return jsonValue{view}, nil
+	return answer(view)
 }
 
 func entryNamed(id string) *knowledge.Entry {
