@@ -34,17 +34,27 @@ func TestProfileNamesAreBounded(t *testing.T) {
 	}
 }
 
-// An attempt that fails after sending some parts says which went out, and
-// the next attempt sends only the rest; a refusal for good is an error.
-func TestDeliveryGoesOnAfterThePartsSent(t *testing.T) {
-	const page, token = "1000200030004000", "page-token"
-	graph := graphapitest.NewServer(t, map[string]string{page: token})
-	client, err := graphapi.New(graphapi.Options{BaseURL: graph.URL, PageTokens: map[string]string{page: token}})
+// testPage is the page the Graph API stand-in of these tests knows.
+const testPage = "1000200030004000"
+
+// newMessenger is a Messenger sending to a Graph API stand-in that knows
+// testPage.
+func newMessenger(t *testing.T) (*Messenger, *graphapitest.Server) {
+	t.Helper()
+	const token = "page-token"
+	graph := graphapitest.NewServer(t, map[string]string{testPage: token})
+	client, err := graphapi.New(graphapi.Options{BaseURL: graph.URL, PageTokens: map[string]string{testPage: token}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := &Messenger{Graph: client}
-	req := DeliveryRequest{Channel: chat.ChannelMessenger, PageID: page, CustomerID: "6024512345678901", Message: chat.Message{
+	return &Messenger{Graph: client}, graph
+}
+
+// An attempt that fails after sending some parts says which went out, and
+// the next attempt sends only the rest; a refusal for good is an error.
+func TestDeliveryGoesOnAfterThePartsSent(t *testing.T) {
+	m, graph := newMessenger(t)
+	req := DeliveryRequest{Channel: chat.ChannelMessenger, PageID: testPage, CustomerID: "6024512345678901", Message: chat.Message{
 		ID: "s1", Text: "Our catalogue", Attachments: []chat.Attachment{{Type: "image", URL: "https://example.com/cat.jpg"}},
 	}}
 
@@ -74,7 +84,7 @@ func TestDeliveryGoesOnAfterThePartsSent(t *testing.T) {
 	}
 
 	graph.FailNext(http.StatusBadRequest, 551, 1545041, "This person isn't available right now.")
-	refused, err := m.DeliverMessage(context.Background(), DeliveryRequest{Channel: chat.ChannelMessenger, PageID: page, CustomerID: "6024512345678901",
+	refused, err := m.DeliverMessage(context.Background(), DeliveryRequest{Channel: chat.ChannelMessenger, PageID: testPage, CustomerID: "6024512345678901",
 		Message: chat.Message{ID: "s2", Text: "hello"}})
 	if !temporal.IsApplicationError(err) || refused.Unfinished != "" {
 		t.Errorf("refused delivery: %+v, %v; want an error of type %s", refused, err, ErrTypeDeliveryRefused)
@@ -85,15 +95,9 @@ func TestDeliveryGoesOnAfterThePartsSent(t *testing.T) {
 // activities again; on the same worker the message is not sent again, and
 // the retry returns the IDs of the parts sent the first time.
 func TestDeliveryRunAgainOnTheSameWorkerSendsNothingTwice(t *testing.T) {
-	const page, token = "1000200030004000", "page-token"
-	graph := graphapitest.NewServer(t, map[string]string{page: token})
-	client, err := graphapi.New(graphapi.Options{BaseURL: graph.URL, PageTokens: map[string]string{page: token}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := &Messenger{Graph: client}
+	m, graph := newMessenger(t)
 	req := DeliveryRequest{ConversationID: "conversation/messenger/6024512345678901", Channel: chat.ChannelMessenger,
-		PageID: page, CustomerID: "6024512345678901", Message: chat.Message{Seq: 7, ID: "bot-7", Text: "Thanks for your message!"}}
+		PageID: testPage, CustomerID: "6024512345678901", Message: chat.Message{Seq: 7, ID: "bot-7", Text: "Thanks for your message!"}}
 	first, err := m.DeliverMessage(context.Background(), req)
 	if err != nil || len(first.ChannelMessageIDs) != 1 {
 		t.Fatalf("first run %+v, %v", first, err)

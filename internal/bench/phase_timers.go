@@ -159,7 +159,7 @@ func (r *runner) pilot(ctx context.Context, n int, res *TimersResult) error {
 		return err
 	}
 	if notClosed > 0 {
-		r.report.note("%d of the pilot's %d conversations were not closed a minute after their deadline", notClosed, len(o.opened))
+		r.report.note("%d of the pilot's %d conversations were not closed %s after their deadline", notClosed, len(o.opened), closeGrace)
 	}
 	res.PilotClosePerSecond = closeRate(closed)
 	res.PacePerSecond = DeadlinePace(res.PilotOpenPerSecond, res.PilotClosePerSecond)

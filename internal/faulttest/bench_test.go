@@ -32,13 +32,7 @@ func TestBenchOnPostgres(t *testing.T) {
 	}
 	r := newRecorder(t)
 	root := t.TempDir()
-	mod := pinnedTemporal(t)
-	bins := buildTemporal(t, r, mod)
-	bin := buildHandoff(t, r, root)
-	pg := startPostgres(t, r)
-	setUpSchema(t, r, pg, bins.sqlTool, mod)
-	ts := startTemporal(t, r, root, pg, bins)
-	setUpNamespace(t, r, ts.frontend, namespace)
+	bin, ts, _ := startStack(t, r, root)
 
 	e := handoffEnv{
 		frontend: ts.frontend, namespace: namespace,

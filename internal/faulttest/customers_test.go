@@ -83,7 +83,7 @@ func newCustomer(n int, channel, id, token string, home int) *customer {
 		n: n, channel: channel, id: id, token: token, home: home,
 		word:          fmt.Sprintf("faultword%s%c%c", channel[:3], 'a'+n/26%26, 'a'+n%26),
 		inactivityRun: n%2 == 1,
-		botIDs:        map[string]bool{}, staffGot: map[string]int{}, seqs: map[int64]bool{},
+		botIDs:        map[string]bool{}, staffGot: map[string]int{}, seqs: map[int64]bool{}, sendLog: map[string]string{},
 		changed: make(chan struct{}, 1),
 	}
 }
@@ -148,16 +148,14 @@ func staffText(id string) string { return "Support here, looking into it (ref " 
 // delivered takes a Send API call to this Messenger customer, made at
 // elapsed since the test began and answered with message ID mid.
 func (c *customer) delivered(text, mid, elapsed string) {
+	at := " at " + strings.TrimSpace(elapsed)
 	c.mu.Lock()
-	if c.sendLog == nil {
-		c.sendLog = map[string]string{}
-	}
 	if m := staffRef.FindStringSubmatch(text); m != nil {
 		c.staffGot[m[1]]++
-		c.sendLog[mid] = "staff message " + m[1] + " at " + strings.TrimSpace(elapsed)
+		c.sendLog[mid] = "staff message " + m[1] + at
 	} else {
 		c.botSends++
-		c.sendLog[mid] = "bot message at " + strings.TrimSpace(elapsed)
+		c.sendLog[mid] = "bot message" + at
 	}
 	c.mu.Unlock()
 	c.notify()

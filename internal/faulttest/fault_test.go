@@ -63,16 +63,22 @@ func TestFaults(t *testing.T) {
 		_ = os.RemoveAll(root)
 	})
 
-	mod := pinnedTemporal(t)
-	bins := buildTemporal(t, r, mod)
-	handoffBin := buildHandoff(t, r, root)
-	pg := startPostgres(t, r)
-	setUpSchema(t, r, pg, bins.sqlTool, mod)
-	ts := startTemporal(t, r, root, pg, bins)
-	tc := setUpNamespace(t, r, ts.frontend, namespace)
-
+	handoffBin, ts, tc := startStack(t, r, root)
 	d := deploy(t, r, root, handoffBin, ts, tc)
 	d.run(t)
+}
+
+// startStack builds handoff into root and the pinned Temporal server (once
+// per version), and starts PostgreSQL with the server's schemas and the
+// server on it, with handoff's namespace: everything handoff runs on.
+func startStack(t *testing.T, r *recorder, root string) (handoffBin string, ts *temporalServer, tc client.Client) {
+	mod := pinnedTemporal(t)
+	bins := buildTemporal(t, r, mod)
+	handoffBin = buildHandoff(t, r, root)
+	pg := startPostgres(t, r)
+	setUpSchema(t, r, pg, bins.sqlTool, mod)
+	ts = startTemporal(t, r, root, pg, bins)
+	return handoffBin, ts, setUpNamespace(t, r, ts.frontend, namespace)
 }
 
 // deployment is everything the test runs and drives.

@@ -168,7 +168,11 @@ func TestInForceReadOutlivesTheCallerWhoBeganIt(t *testing.T) {
 		_, err := s.InForce(first)
 		firstDone <- err
 	}()
+	deadline := time.Now().Add(5 * time.Second)
 	for q.queries.Load() == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the first caller never queried the settings workflow")
+		}
 		time.Sleep(time.Millisecond)
 	}
 	secondDone := make(chan error, 1)
@@ -183,5 +187,10 @@ func TestInForceReadOutlivesTheCallerWhoBeganIt(t *testing.T) {
 	close(q.release)
 	if err := <-secondDone; err != nil {
 		t.Errorf("the caller still waiting: %v, want the shared read's answer", err)
+	}
+	// Had the read ended with the first caller, the second would have
+	// failed with it or begun a read of its own, whenever it arrived.
+	if n := q.queries.Load(); n != 1 {
+		t.Errorf("%d queries, want the one read both callers shared", n)
 	}
 }
