@@ -181,7 +181,7 @@
   let isOpen = false;
   let started = false;         // transcript loaded / stream wanted
   let lastSeq = 0;             // highest seq shown; the stream resumes after it
-  const seenSeqs = new Set();
+  const seenSeqs = new Map();  // seq -> {key, node} of the message shown there
   const messageOf = new WeakMap(); // message element -> Message JSON
   const pendingById = new Map();   // client id -> record of an unconfirmed customer message
   const queue = [];                // records still to be accepted by the server, in order
@@ -369,10 +369,26 @@
     stream = null;
   }
 
+  // identity tells two messages apart by what the widget shows of them: a
+  // message passed on again (its delivery changed) is the same. The bot's
+  // IDs follow the seq ("bot-7"), so the content counts too.
+  function identity(msg) {
+    return JSON.stringify([msg.sender, msg.id, msg.text, msg.payload, msg.attachments, msg.buttons]);
+  }
+
   // receive shows a message from the transcript or the stream, once per seq.
+  // A different message at a seq already shown replaces it: a workflow task
+  // that ran again with messages that came meanwhile may have numbered them
+  // differently from what the stream passed on first, and the transcript
+  // keeps the later numbering.
   function receive(msg, live) {
-    if (!msg || typeof msg.seq !== 'number' || seenSeqs.has(msg.seq)) return;
-    seenSeqs.add(msg.seq);
+    if (!msg || typeof msg.seq !== 'number') return;
+    const shown = seenSeqs.get(msg.seq);
+    if (shown && shown.key === identity(msg)) return;
+    if (shown) {
+      shown.node.remove();
+      live = false; // renumbered, not new
+    }
     if (msg.seq > lastSeq) lastSeq = msg.seq;
     const stick = stuckToBottom;
     const rec = msg.sender === 'customer' && msg.id ? pendingById.get(msg.id) : undefined;
@@ -387,6 +403,7 @@
     } else {
       node = renderMessage(msg);
     }
+    seenSeqs.set(msg.seq, { key: identity(msg), node });
     place(node, msg.seq);
     updateQuickReplies();
     if (live && !isOpen && msg.sender !== 'customer') {

@@ -31,6 +31,13 @@ func browser(t *testing.T) context.Context {
 	if path == "" {
 		t.Fatal("browser tests need Chromium: apt-get install -y chromium (or set HANDOFF_CHROMIUM to its path)")
 	}
+	// Not t.TempDir: Chromium's helper processes can still be writing to
+	// the profile for a moment after the browser exits, and t.TempDir's
+	// removal fails the test then.
+	profile, err := os.MkdirTemp("", "handoff-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(path),
 		chromedp.Headless,
@@ -38,7 +45,7 @@ func browser(t *testing.T) context.Context {
 		chromedp.DisableGPU,
 		chromedp.NoFirstRun,
 		chromedp.NoDefaultBrowserCheck,
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.UserDataDir(profile),
 		chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
@@ -48,7 +55,18 @@ func browser(t *testing.T) context.Context {
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(allocCtx)
 	ctx, cancelTimeout := context.WithTimeout(ctx, 2*time.Minute)
-	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
+	t.Cleanup(func() {
+		cancelTimeout()
+		cancelCtx()
+		cancelAlloc()
+		for range 50 {
+			if os.RemoveAll(profile) == nil {
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		t.Logf("the browser profile %s is left behind", profile)
+	})
 	return ctx
 }
 
@@ -70,9 +88,7 @@ func TestWebChatWidgetInTheBrowser(t *testing.T) {
 	a := startApp(t, cfg, app.RoleAll)
 	c := newAPI(t, a)
 	ctx := browser(t)
-	count := func(selector string) string {
-		return `document.querySelectorAll(` + jsString(selector) + `).length`
-	}
+	count := countOf
 
 	// The demo page opens the widget, which greets with the flow's start
 	// block before the visitor writes; the visitor writes and the bot answers
@@ -152,6 +168,11 @@ const panelOpen = `(() => { const p = document.querySelector(".hc-panel"); retur
 // click clicks the first element matching selector, as a user would.
 func click(selector string) chromedp.Action {
 	return chromedp.Evaluate(`document.querySelector(`+jsString(selector)+`).click()`, nil)
+}
+
+// countOf is the JavaScript expression counting the elements matching selector.
+func countOf(selector string) string {
+	return `document.querySelectorAll(` + jsString(selector) + `).length`
 }
 
 func jsString(s string) string {

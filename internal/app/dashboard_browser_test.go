@@ -58,7 +58,7 @@ func TestDashboardInTheBrowser(t *testing.T) {
 	c := newAPI(t, a)
 	ctx := browser(t)
 	base := c.base
-	count := func(selector string) string { return `document.querySelectorAll(` + jsString(selector) + `).length` }
+	count := countOf
 	row := func(visitor string) string {
 		return `document.querySelector('a.open[href$="/` + visitor + `"]')`
 	}
