@@ -44,6 +44,47 @@ func (s *server) visitorEvents(c *gin.Context) error {
 	}, nil)
 }
 
+// streamed is what one event stream passed on: the newest seq the client
+// has, and the recent messages it was sent, by seq.
+type streamed struct {
+	after int64
+	sent  map[int64]chat.Message
+}
+
+// streamRenumberWindow is how far back from the newest seq a stream
+// remembers what it sent, to pass on a message numbered again: as far as
+// the conversation document's recent messages reach, and more.
+const streamRenumberWindow = 4 * chat.RecentKept
+
+func newStreamed(after int64) *streamed {
+	return &streamed{after: after, sent: map[int64]chat.Message{}}
+}
+
+// take reports whether m is to be passed on, and counts it as sent: a
+// message after the newest the client has; one the client has whose
+// delivery or AI marker may have changed; and one at a seq this stream
+// sent another message at (a workflow task run again,
+// chat.Message.SameContent).
+func (s *streamed) take(m chat.Message) bool {
+	if m.Seq <= s.after && m.Delivery == nil && m.AI == nil {
+		if was, ok := s.sent[m.Seq]; !ok || was.SameContent(m) {
+			return false // the client has it, and nothing about it changes later
+		}
+	}
+	s.sent[m.Seq] = m
+	s.after = max(s.after, m.Seq)
+	return true
+}
+
+// forgetOld drops what was sent more than streamRenumberWindow seqs ago.
+func (s *streamed) forgetOld() {
+	for seq := range s.sent {
+		if seq <= s.after-streamRenumberWindow {
+			delete(s.sent, seq)
+		}
+	}
+}
+
 // streamConversation streams a conversation's messages after a sequence
 // number as "message" events (as show makes them; nil skips one), and, when
 // onSummary is set, its document's changes as "conversation" events.
@@ -66,21 +107,19 @@ func (s *server) streamConversation(c *gin.Context, channel, customer string, af
 		// whatever it has not sent.
 		s.requestLogger(c).Debug("event stream: transcript not read at the start", "conversation", workflows.ConversationWorkflowID(channel, customer), "error", err)
 	}
+	sent := newStreamed(after)
 	send := func(msgs []chat.Message) error {
 		for _, m := range msgs {
-			if m.Seq <= after && m.Delivery == nil && m.AI == nil {
-				continue // the client has it, and nothing about it changes later
-			}
-			v := show(m)
-			if v == nil {
-				after = max(after, m.Seq)
+			if !sent.take(m) {
 				continue
 			}
-			if err := writeSSE(c, max(after, m.Seq), "message", v); err != nil {
-				return err
+			if v := show(m); v != nil {
+				if err := writeSSE(c, sent.after, "message", v); err != nil {
+					return err
+				}
 			}
-			after = max(after, m.Seq)
 		}
+		sent.forgetOld()
 		return nil
 	}
 	if err := send(messages); err != nil {
@@ -89,7 +128,7 @@ func (s *server) streamConversation(c *gin.Context, channel, customer string, af
 	s.follow(c, watch.Changed, func() bool {
 		msgs, summary := watch.Take()
 		if summary != nil && onSummary != nil {
-			if writeSSE(c, after, "conversation", onSummary(*summary)) != nil {
+			if writeSSE(c, sent.after, "conversation", onSummary(*summary)) != nil {
 				return false
 			}
 		}

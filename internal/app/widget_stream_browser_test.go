@@ -17,8 +17,8 @@ import (
 // what a conversation's feed passes on when a workflow task is lost after
 // its index write and runs again with a message that came meanwhile: the
 // first attempt's numbering (the customer's message 3 and the bot's answer
-// at 4), then the retried task's (the second message at 4, the answer at 5,
-// the second answer at 6). The widget must end up with the transcript's
+// at 4 and 5), then the retried task's (the next message at 4, the answer at
+// 5 and 6, the answer to the next message at 7). The widget must end up with the transcript's
 // order, each message once.
 func TestWidgetFollowsATranscriptNumberedAgain(t *testing.T) {
 	widget, err := os.ReadFile(filepath.Join("..", "..", "api", "webchat", "widget.js"))
@@ -92,15 +92,18 @@ func TestWidgetFollowsATranscriptNumberedAgain(t *testing.T) {
 	// The first attempt, as its index write made the feed pass it on.
 	send(3, "w-2", "customer", "where is my order?")
 	send(4, "bot-4", "bot", "orders ship in two days")
-	run(t, ctx, "the first attempt shows", waitFor(countOf(`.hc-message[data-seq]`)+` === 4`))
+	send(5, "bot-5", "bot", "anything else?")
+	run(t, ctx, "the first attempt shows", waitFor(countOf(`.hc-message[data-seq]`)+` === 5`))
 	// The task ran again with the customer's next message, recorded before
-	// the answers; the feed passes on what changed, and message 3 again as
-	// its delivery changed.
+	// the answers; the stream passes on what changed (message 3 again too,
+	// as a stream does when a message's delivery changed). At seq 5 only the
+	// bot's text differs: its IDs follow the seq.
 	send(3, "w-2", "customer", "where is my order?")
 	send(4, "w-3", "customer", "and can I pay by card?")
 	send(5, "bot-5", "bot", "orders ship in two days")
-	send(6, "bot-6", "bot", "yes, by card")
-	want := "1 customer hello|2 bot how can we help?|3 customer where is my order?|4 customer and can I pay by card?|5 bot orders ship in two days|6 bot yes, by card"
+	send(6, "bot-6", "bot", "anything else?")
+	send(7, "bot-7", "bot", "yes, by card")
+	want := "1 customer hello|2 bot how can we help?|3 customer where is my order?|4 customer and can I pay by card?|5 bot orders ship in two days|6 bot anything else?|7 bot yes, by card"
 	waitErr := chromedp.Run(ctx, waitFor(texts+` === `+jsString(want)))
 	var got string
 	run(t, ctx, "read the messages", chromedp.Evaluate(texts, &got))

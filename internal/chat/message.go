@@ -3,6 +3,7 @@ package chat
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -38,6 +39,16 @@ type Message struct {
 	// are sent to (Messenger); nil on web chat, where the widget reads the
 	// transcript.
 	Delivery *Delivery `json:"delivery,omitempty"`
+}
+
+// SameContent reports whether m and o, kept at the same Seq, are one message
+// as the customer sees it. They can differ: a workflow task whose writes were
+// passed on and that was then lost runs again, and a customer message that
+// came meanwhile is recorded before the replies, which move to later Seqs.
+// The bot's IDs follow the Seq ("bot-5"), so the content is compared too.
+func (m Message) SameContent(o Message) bool {
+	return m.ID == o.ID && m.Sender == o.Sender && m.Text == o.Text && m.Payload == o.Payload &&
+		slices.Equal(m.Attachments, o.Attachments) && slices.Equal(m.Buttons, o.Buttons)
 }
 
 // IsNavigation reports whether the message is a flow button press.

@@ -248,6 +248,65 @@ func TestRecentMessagesSpareTheTranscriptRead(t *testing.T) {
 	}
 }
 
+// TestMessagesNumberedAgainArePassedOn: a workflow task wrote the document
+// with its reply (messages 3 to 5) and was lost; it ran again with the
+// customer's next message, which took seq 4, and the replies moved to 5 to
+// 7. The watcher must take every message whose seq now holds another one,
+// even where only the bot's text differs (its IDs follow the seq).
+func TestMessagesNumberedAgainArePassedOn(t *testing.T) {
+	tr := &fakeTranscripts{}
+	f := New(&fakeSource{}, tr, Options{})
+	w := f.Watch("c", "webchat", "v")
+	defer w.Close()
+	customer := func(seq int64, id, text string) chat.Message {
+		return chat.Message{Seq: seq, ID: id, Sender: chat.SenderCustomer, Text: text}
+	}
+	bot := func(seq int64, text string) chat.Message {
+		return chat.Message{Seq: seq, ID: fmt.Sprintf("bot-%d", seq), Sender: chat.SenderBot, Text: text}
+	}
+	at := time.Now()
+	doc := func(recent ...chat.Message) chat.ConversationSummary {
+		at = at.Add(time.Millisecond)
+		return chat.ConversationSummary{ID: "c", IndexedAt: at, UpdatedAt: at, LastSeq: recent[len(recent)-1].Seq, Recent: recent}
+	}
+	take := func() []chat.Message {
+		t.Helper()
+		select {
+		case <-w.Changed():
+		case <-time.After(5 * time.Second):
+			t.Fatal("no change")
+		}
+		waitFetched(t, f, "c")
+		msgs, _ := w.Take()
+		return msgs
+	}
+	start := []chat.Message{customer(1, "m1", "hello"), bot(2, "how can we help?")}
+	tr.set(start...)
+	f.pass([]chat.ConversationSummary{doc(start...)})
+	take()
+
+	lost := append(append([]chat.Message(nil), start...),
+		customer(3, "m2", "where is my order?"), bot(4, "orders ship in two days"), bot(5, "anything else?"))
+	f.pass([]chat.ConversationSummary{doc(lost...)})
+	if msgs := take(); len(msgs) != 3 {
+		t.Fatalf("the lost attempt: took %+v, want messages 3 to 5", msgs)
+	}
+
+	again := append(append([]chat.Message(nil), start...),
+		customer(3, "m2", "where is my order?"), customer(4, "m3", "and by card?"),
+		bot(5, "orders ship in two days"), bot(6, "anything else?"), bot(7, "yes, by card"))
+	f.pass([]chat.ConversationSummary{doc(again...)})
+	msgs := take()
+	var got []string
+	for _, m := range msgs {
+		got = append(got, fmt.Sprintf("%d %s", m.Seq, m.Text))
+	}
+	want := []string{"4 and by card?", "5 orders ship in two days", "6 anything else?", "7 yes, by card"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("the task run again: took %q, want %q (message 3 did not change)", got, want)
+	}
+}
+
 // waitFetched waits until the room of id has no read under way.
 func waitFetched(t *testing.T, f *Feed, id string) {
 	t.Helper()

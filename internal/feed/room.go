@@ -218,7 +218,7 @@ func (r *room) merge(msgs []chat.Message) {
 	next := r.version + 1
 	for _, m := range msgs {
 		old, ok := r.messages[m.Seq]
-		if ok && sameDelivery(old.msg.Delivery, m.Delivery) && sameAI(old.msg.AI, m.AI) {
+		if ok && old.msg.SameContent(m) && sameDelivery(old.msg.Delivery, m.Delivery) && sameAI(old.msg.AI, m.AI) {
 			continue
 		}
 		r.messages[m.Seq] = entry{msg: m, version: next}
