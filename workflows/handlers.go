@@ -260,10 +260,22 @@ func (c *conversation) requestAgent(ctx workflow.Context, trigger chat.Message, 
 // --- staff side ---
 
 func (c *conversation) validateSetLiveChat(ctx workflow.Context, change LiveChatChange) error {
-	if err := c.requireWindowOpen(ctx); err != nil {
-		return err
+	if !c.customerMessagesWaiting() {
+		if err := c.requireWindowOpen(ctx); err != nil {
+			return err
+		}
 	}
 	return c.requireLiveChat(!change.On)
+}
+
+// customerMessagesWaiting reports whether customer messages signalled ahead
+// of the update being validated are still to be recorded. A validator runs
+// before them, and each can only move the window later, so the window is
+// then checked by the handler, after it recorded them (catchUpSignals):
+// staff are not refused at the instant the window closes by a check that
+// has not seen the message that reopened it.
+func (c *conversation) customerMessagesWaiting() bool {
+	return c.signaled != nil && c.signaled.Len() > 0
 }
 
 // requireLiveChat rejects a switch to the state live chat is already in.
@@ -279,6 +291,9 @@ func (c *conversation) requireLiveChat(on bool) error {
 
 func (c *conversation) onSetLiveChat(ctx workflow.Context, change LiveChatChange) (chat.Conversation, error) {
 	c.catchUpSignals(ctx)
+	if err := c.requireWindowOpen(ctx); err != nil {
+		return c.view(), err
+	}
 	if !change.On {
 		if err := c.requireLiveChat(true); err != nil {
 			return c.view(), err
@@ -311,6 +326,9 @@ func (c *conversation) validateStaffMessage(ctx workflow.Context, msg StaffMessa
 	}
 	if err := c.checkStaffMessage(msg); err != nil {
 		return err
+	}
+	if c.customerMessagesWaiting() {
+		return nil // the handler checks the window after recording them
 	}
 	return c.requireStaffWindow(ctx)
 }

@@ -91,3 +91,49 @@ func TestUpdatesComeAfterTheMessagesSignalledBeforeThem(t *testing.T) {
 		t.Errorf("transcript %q,\nwant %q (no bot reply to mid.3: live chat was on when it came)", strings.Join(got, " "), want)
 	}
 }
+
+// TestStaffMessageAtTheWindowCloseAfterACustomerMessage: the window has
+// closed and the run waits for the search backend to take its last writes
+// (an outage) before it ends; a customer message is signalled and staff
+// write right after it. The customer message reopens the window, so staff
+// must be let in, as they are a moment later: the update's validator runs
+// before the signalled message is recorded and must not refuse it.
+func TestStaffMessageAtTheWindowCloseAfterACustomerMessage(t *testing.T) {
+	for _, update := range []struct {
+		name string
+		arg  any
+	}{
+		{workflows.UpdateStaffMessage, workflows.StaffMessage{ID: "s1", Author: "alice", Content: chat.Content{Text: "we are here"}}},
+		{workflows.UpdateSetLiveChat, workflows.LiveChatChange{On: true, Author: "alice"}},
+	} {
+		t.Run(update.name, func(t *testing.T) {
+			h := newHarness(t)
+			h.at(0, func() {
+				h.env.SignalWorkflow(workflows.SignalCustomerMessage, workflows.CustomerMessage{ID: "mid.1", Text: "hello"})
+			})
+			// Staff write just before the close, while the search backend
+			// is down: their message keeps the run waiting past the close.
+			h.at(24*time.Hour-2*time.Second, func() { h.indexFailures = 100 })
+			before := h.update(24*time.Hour-time.Second, workflows.UpdateStaffMessage,
+				workflows.StaffMessage{ID: "s0", Author: "alice", Content: chat.Content{Text: "anything else?"}})
+			staff := &outcome{}
+			h.at(24*time.Hour+30*time.Second, func() {
+				h.env.SignalWorkflow(workflows.SignalCustomerMessage, workflows.CustomerMessage{ID: "mid.2", Text: "is anyone there?"})
+				h.env.UpdateWorkflow(update.name, "", staff, update.arg)
+			})
+			transcript := h.transcriptAt(24*time.Hour + time.Minute)
+			h.run()
+			mustSucceed(t, "staff message before the close", before)
+			mustSucceed(t, update.name, staff)
+			var ids []string
+			for _, m := range *transcript {
+				if m.Sender != chat.SenderBot {
+					ids = append(ids, m.ID)
+				}
+			}
+			if !strings.Contains(strings.Join(ids, " "), "mid.2") {
+				t.Errorf("transcript %v lacks the customer's message mid.2", ids)
+			}
+		})
+	}
+}

@@ -3,6 +3,10 @@ package workflows
 import (
 	"fmt"
 	"testing"
+	"time"
+
+	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
 
 	"github.com/handoff-chat/handoff/internal/chat"
 )
@@ -49,5 +53,48 @@ func TestRecentIDsKeepTheLatest(t *testing.T) {
 	}
 	if _, ok := c.lookup(sentMessageIDs, fmt.Sprint("m", remembered-recentIDsKept-1)); ok {
 		t.Error("an ID older than the kept ones is still remembered")
+	}
+}
+
+// At the instant the window closes, a customer message can be signalled
+// just ahead of a staff update; the update's validator runs before the
+// message is recorded. The validators let staff in while such a message
+// waits (the handlers check the window after recording it), and refuse
+// them when none does. The test environment records a signal before it
+// delivers the next update, so this is checked on the validators
+// themselves, with a signal left waiting on the channel.
+func TestValidatorsLeaveTheWindowToTheHandlerWhileACustomerMessageWaits(t *testing.T) {
+	var suite testsuite.WorkflowTestSuite
+	env := suite.NewTestWorkflowEnvironment()
+	probe := func(ctx workflow.Context) ([]string, error) {
+		c := newConversation(ctx, ConversationStart{Channel: chat.ChannelWebChat, CustomerID: "visitor-1", Window: 24 * time.Hour})
+		c.signaled = workflow.GetSignalChannel(ctx, SignalCustomerMessage)
+		c.state.WindowClosesAt = workflow.Now(ctx).Add(-time.Second)
+		check := func(when string) []string {
+			staff := c.validateStaffMessage(ctx, StaffMessage{ID: "s1", Author: "alice", Content: chat.Content{Text: "we are here"}})
+			liveChat := c.validateSetLiveChat(ctx, LiveChatChange{On: true, Author: "alice"})
+			return []string{fmt.Sprintf("%s: staff message %v", when, staff == nil), fmt.Sprintf("%s: live chat on %v", when, liveChat == nil)}
+		}
+		got := check("nothing waits")
+		if err := workflow.Await(ctx, func() bool { return c.signaled.Len() > 0 }); err != nil {
+			return nil, err
+		}
+		return append(got, check("a customer message waits")...), nil
+	}
+	env.RegisterWorkflowWithOptions(probe, workflow.RegisterOptions{Name: "validator-probe"})
+	env.RegisterDelayedCallback(func() {
+		env.SignalWorkflow(SignalCustomerMessage, CustomerMessage{ID: "mid.2", Text: "is anyone there?"})
+	}, time.Minute)
+	env.ExecuteWorkflow("validator-probe")
+	var got []string
+	if err := env.GetWorkflowResult(&got); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"nothing waits: staff message false", "nothing waits: live chat on false",
+		"a customer message waits: staff message true", "a customer message waits: live chat on true",
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("let in: %q\nwant %q", got, want)
 	}
 }
