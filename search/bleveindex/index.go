@@ -46,7 +46,9 @@ type Index struct {
 	conversationJournal *journal
 	// lastIndexedAt is the latest IndexedAt stamp; only the conversation
 	// writer touches it.
-	lastIndexedAt   time.Time
+	lastIndexedAt time.Time
+	// changes answers the change feed's reads of recent changes.
+	changes         *recentChanges
 	knowledgeWriter *writer[knowledgeWrite]
 	// lock is the directory's lock (nil in memory), released by Close.
 	lock *dirlock.Lock
@@ -280,7 +282,12 @@ func assemble(messages, conversations, kb bleve.Index) (*Index, error) {
 		_ = errors.Join(messages.Close(), conversations.Close(), kb.Close())
 		return nil, err
 	}
-	x := &Index{messages: messages, conversations: conversations, knowledge: k}
+	floor, err := changesFloor(conversations, time.Now().UTC().Truncate(time.Microsecond))
+	if err != nil {
+		_ = errors.Join(messages.Close(), conversations.Close(), kb.Close())
+		return nil, err
+	}
+	x := &Index{messages: messages, conversations: conversations, knowledge: k, changes: newRecentChanges(floor)}
 	x.messageWriter = newWriter(x.writeMessages)
 	x.conversationWriter = newWriter(x.writeConversations)
 	x.knowledgeWriter = newWriter(x.writeKnowledge)
@@ -699,6 +706,7 @@ func (x *Index) applyConversations(writes []conversationWrite) error {
 		return err
 	}
 	batch := x.conversations.NewBatch()
+	var stamped []chat.ConversationSummary
 	for _, id := range ids {
 		w := latest[id]
 		if s, ok := stored[id]; ok && s.UpdatedAt.After(w.summary.UpdatedAt) {
@@ -714,6 +722,7 @@ func (x *Index) applyConversations(writes []conversationWrite) error {
 		if err := batch.IndexAdvanced(doc); err != nil {
 			return fmt.Errorf("bleve: batch conversation %s: %w", id, err)
 		}
+		stamped = append(stamped, w.summary)
 	}
 	if batch.Size() == 0 {
 		return nil
@@ -721,12 +730,22 @@ func (x *Index) applyConversations(writes []conversationWrite) error {
 	if err := x.conversations.Batch(batch); err != nil {
 		return fmt.Errorf("bleve: apply a batch of %d conversations: %w", batch.Size(), err)
 	}
+	x.changes.add(stamped)
 	return nil
 }
 
 // ConversationsChangedSince returns the conversation documents stored at
-// or after since, in the order they were stored.
-func (x *Index) ConversationsChangedSince(_ context.Context, since time.Time, limit int) ([]chat.ConversationSummary, error) {
+// or after since, in the order they were stored: from the recent changes
+// this process stored when they reach back that far, else by a search.
+func (x *Index) ConversationsChangedSince(ctx context.Context, since time.Time, limit int) ([]chat.ConversationSummary, error) {
+	if docs, ok := x.changes.since(since, search.ChangedLimit(limit)); ok {
+		return docs, nil
+	}
+	return x.searchChangedSince(ctx, since, limit)
+}
+
+// searchChangedSince is ConversationsChangedSince by a search of the index.
+func (x *Index) searchChangedSince(_ context.Context, since time.Time, limit int) ([]chat.ConversationSummary, error) {
 	inclusive := true
 	r := bleve.NewDateRangeInclusiveQuery(since, time.Time{}, &inclusive, nil)
 	r.SetField(fieldIndexedAt)
@@ -741,6 +760,30 @@ func (x *Index) ConversationsChangedSince(_ context.Context, since time.Time, li
 		return nil, fmt.Errorf("bleve: conversations changed since %s: %w", since.Format(time.RFC3339Nano), err)
 	}
 	return decodeConversations(res)
+}
+
+// changesFloor is where recentChanges starts, for an index opened at now:
+// now, or the latest stamp stored later than now if the clock of an
+// earlier process ran ahead. Documents stored before are only in idx.
+func changesFloor(idx bleve.Index, now time.Time) (time.Time, error) {
+	inclusive := true
+	r := bleve.NewDateRangeInclusiveQuery(now, time.Time{}, &inclusive, nil)
+	r.SetField(fieldIndexedAt)
+	req := bleve.NewSearchRequestOptions(r, 1, 0, false)
+	req.Fields = []string{fieldDoc}
+	req.SortByCustom(bsearch.SortOrder{&bsearch.SortField{Field: fieldIndexedAt, Type: bsearch.SortFieldAsDate, Desc: true}})
+	res, err := idx.Search(req)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("bleve: conversations stamped after %s: %w", now.Format(time.RFC3339Nano), err)
+	}
+	docs, err := decodeConversations(res)
+	if err != nil {
+		return time.Time{}, err
+	}
+	if len(docs) > 0 && docs[0].IndexedAt.After(now) {
+		return docs[0].IndexedAt, nil
+	}
+	return now, nil
 }
 
 // readStored returns the stored documents of ids (those found), decoded,
