@@ -1,6 +1,7 @@
 package workflows_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -94,10 +95,12 @@ func TestUpdatesComeAfterTheMessagesSignalledBeforeThem(t *testing.T) {
 
 // TestStaffMessageAtTheWindowCloseAfterACustomerMessage: the window has
 // closed and the run waits for the search backend to take its last writes
-// (an outage) before it ends; a customer message is signalled and staff
-// write right after it. The customer message reopens the window, so staff
-// must be let in, as they are a moment later: the update's validator runs
-// before the signalled message is recorded and must not refuse it.
+// (an outage) before it ends. When a customer message is signalled just
+// before staff write, it reopens the window and staff are let in, as they
+// are a moment later; without it they are refused. (The test environment
+// records a signal before it delivers the next update, so the validators'
+// part, which runs before the signalled message is recorded, is checked in
+// TestValidatorsLeaveTheWindowToTheHandlerWhileACustomerMessageWaits.)
 func TestStaffMessageAtTheWindowCloseAfterACustomerMessage(t *testing.T) {
 	for _, update := range []struct {
 		name string
@@ -106,34 +109,44 @@ func TestStaffMessageAtTheWindowCloseAfterACustomerMessage(t *testing.T) {
 		{workflows.UpdateStaffMessage, workflows.StaffMessage{ID: "s1", Author: "alice", Content: chat.Content{Text: "we are here"}}},
 		{workflows.UpdateSetLiveChat, workflows.LiveChatChange{On: true, Author: "alice"}},
 	} {
-		t.Run(update.name, func(t *testing.T) {
-			h := newHarness(t)
-			h.at(0, func() {
-				h.env.SignalWorkflow(workflows.SignalCustomerMessage, workflows.CustomerMessage{ID: "mid.1", Text: "hello"})
-			})
-			// Staff write just before the close, while the search backend
-			// is down: their message keeps the run waiting past the close.
-			h.at(24*time.Hour-2*time.Second, func() { h.indexFailures = 100 })
-			before := h.update(24*time.Hour-time.Second, workflows.UpdateStaffMessage,
-				workflows.StaffMessage{ID: "s0", Author: "alice", Content: chat.Content{Text: "anything else?"}})
-			staff := &outcome{}
-			h.at(24*time.Hour+30*time.Second, func() {
-				h.env.SignalWorkflow(workflows.SignalCustomerMessage, workflows.CustomerMessage{ID: "mid.2", Text: "is anyone there?"})
-				h.env.UpdateWorkflow(update.name, "", staff, update.arg)
-			})
-			transcript := h.transcriptAt(24*time.Hour + time.Minute)
-			h.run()
-			mustSucceed(t, "staff message before the close", before)
-			mustSucceed(t, update.name, staff)
-			var ids []string
-			for _, m := range *transcript {
-				if m.Sender != chat.SenderBot {
-					ids = append(ids, m.ID)
+		for _, customerWrote := range []bool{true, false} {
+			t.Run(fmt.Sprintf("%s/customer wrote %v", update.name, customerWrote), func(t *testing.T) {
+				h := newHarness(t)
+				h.at(0, func() {
+					h.env.SignalWorkflow(workflows.SignalCustomerMessage, workflows.CustomerMessage{ID: "mid.1", Text: "hello"})
+				})
+				// Staff write just before the close, while the search backend
+				// is down: their message keeps the run waiting past the close.
+				h.at(24*time.Hour-2*time.Second, func() { h.indexFailures = 100 })
+				before := h.update(24*time.Hour-time.Second, workflows.UpdateStaffMessage,
+					workflows.StaffMessage{ID: "s0", Author: "alice", Content: chat.Content{Text: "anything else?"}})
+				staff := &outcome{}
+				h.at(24*time.Hour+30*time.Second, func() {
+					if customerWrote {
+						h.env.SignalWorkflow(workflows.SignalCustomerMessage, workflows.CustomerMessage{ID: "mid.2", Text: "is anyone there?"})
+					}
+					h.env.UpdateWorkflow(update.name, "", staff, update.arg)
+				})
+				transcript := h.transcriptAt(24*time.Hour + time.Minute)
+				h.run()
+				mustSucceed(t, "staff message before the close", before)
+				if !customerWrote {
+					if staff.rejected == nil || !strings.Contains(staff.rejected.Error(), "messaging window closed") {
+						t.Fatalf("%s after the close: rejected=%v err=%v, want refused as the window closed", update.name, staff.rejected, staff.err)
+					}
+					return
 				}
-			}
-			if !strings.Contains(strings.Join(ids, " "), "mid.2") {
-				t.Errorf("transcript %v lacks the customer's message mid.2", ids)
-			}
-		})
+				mustSucceed(t, update.name, staff)
+				var ids []string
+				for _, m := range *transcript {
+					if m.Sender != chat.SenderBot {
+						ids = append(ids, m.ID)
+					}
+				}
+				if !strings.Contains(strings.Join(ids, " "), "mid.2") {
+					t.Errorf("transcript %v lacks the customer's message mid.2", ids)
+				}
+			})
+		}
 	}
 }

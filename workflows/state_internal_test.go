@@ -2,9 +2,12 @@ package workflows
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/mock"
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
 
@@ -59,31 +62,43 @@ func TestRecentIDsKeepTheLatest(t *testing.T) {
 // At the instant the window closes, a customer message can be signalled
 // just ahead of a staff update; the update's validator runs before the
 // message is recorded. The validators let staff in while such a message
-// waits (the handlers check the window after recording it), and refuse
-// them when none does. The test environment records a signal before it
-// delivers the next update, so this is checked on the validators
-// themselves, with a signal left waiting on the channel.
+// waits, and refuse them when none does; the handlers check the window
+// after recording it, so a waiting message that is itself refused (here, one
+// without content) lets nobody in. The test environment records a signal
+// before it delivers the next update, so this is checked on the validators
+// and handlers themselves, with a signal left waiting on the channel.
 func TestValidatorsLeaveTheWindowToTheHandlerWhileACustomerMessageWaits(t *testing.T) {
 	var suite testsuite.WorkflowTestSuite
 	env := suite.NewTestWorkflowEnvironment()
+	env.OnActivity(settingsActivities.LoadSettings, mock.Anything).Return(chat.Settings{InactivityTimeout: time.Hour}, nil)
+	staffMessage := StaffMessage{ID: "s1", Author: "alice", Content: chat.Content{Text: "we are here"}}
+	liveChatOn := LiveChatChange{On: true, Author: "alice"}
 	probe := func(ctx workflow.Context) ([]string, error) {
 		c := newConversation(ctx, ConversationStart{Channel: chat.ChannelWebChat, CustomerID: "visitor-1", Window: 24 * time.Hour})
 		c.signaled = workflow.GetSignalChannel(ctx, SignalCustomerMessage)
 		c.state.WindowClosesAt = workflow.Now(ctx).Add(-time.Second)
-		check := func(when string) []string {
-			staff := c.validateStaffMessage(ctx, StaffMessage{ID: "s1", Author: "alice", Content: chat.Content{Text: "we are here"}})
-			liveChat := c.validateSetLiveChat(ctx, LiveChatChange{On: true, Author: "alice"})
+		validate := func(when string) []string {
+			staff := c.validateStaffMessage(ctx, staffMessage)
+			liveChat := c.validateSetLiveChat(ctx, liveChatOn)
 			return []string{fmt.Sprintf("%s: staff message %v", when, staff == nil), fmt.Sprintf("%s: live chat on %v", when, liveChat == nil)}
 		}
-		got := check("nothing waits")
+		got := validate("nothing waits")
 		if err := workflow.Await(ctx, func() bool { return c.signaled.Len() > 0 }); err != nil {
 			return nil, err
 		}
-		return append(got, check("a customer message waits")...), nil
+		got = append(got, validate("a customer message waits")...)
+		_, liveChatErr := c.onSetLiveChat(ctx, liveChatOn)
+		_, staffErr := c.onStaffMessage(ctx, staffMessage)
+		for name, err := range map[string]error{"live chat on": liveChatErr, "staff message": staffErr} {
+			got = append(got, fmt.Sprintf("handler after a refused message: %s refused for the window %v",
+				name, err != nil && strings.Contains(err.Error(), "messaging window closed")))
+		}
+		slices.Sort(got[4:])
+		return got, nil
 	}
 	env.RegisterWorkflowWithOptions(probe, workflow.RegisterOptions{Name: "validator-probe"})
 	env.RegisterDelayedCallback(func() {
-		env.SignalWorkflow(SignalCustomerMessage, CustomerMessage{ID: "mid.2", Text: "is anyone there?"})
+		env.SignalWorkflow(SignalCustomerMessage, CustomerMessage{ID: "mid.2"}) // no content: refused when recorded
 	}, time.Minute)
 	env.ExecuteWorkflow("validator-probe")
 	var got []string
@@ -93,8 +108,10 @@ func TestValidatorsLeaveTheWindowToTheHandlerWhileACustomerMessageWaits(t *testi
 	want := []string{
 		"nothing waits: staff message false", "nothing waits: live chat on false",
 		"a customer message waits: staff message true", "a customer message waits: live chat on true",
+		"handler after a refused message: live chat on refused for the window true",
+		"handler after a refused message: staff message refused for the window true",
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
-		t.Errorf("let in: %q\nwant %q", got, want)
+		t.Errorf("got:\n%q\nwant:\n%q", got, want)
 	}
 }

@@ -746,15 +746,8 @@ func (x *Index) ConversationsChangedSince(ctx context.Context, since time.Time, 
 
 // searchChangedSince is ConversationsChangedSince by a search of the index.
 func (x *Index) searchChangedSince(_ context.Context, since time.Time, limit int) ([]chat.ConversationSummary, error) {
-	inclusive := true
-	r := bleve.NewDateRangeInclusiveQuery(since, time.Time{}, &inclusive, nil)
-	r.SetField(fieldIndexedAt)
-	req := bleve.NewSearchRequestOptions(r, search.ChangedLimit(limit), 0, false)
-	req.Fields = []string{fieldDoc}
-	req.SortByCustom(bsearch.SortOrder{
-		&bsearch.SortField{Field: fieldIndexedAt, Type: bsearch.SortFieldAsDate},
-		&bsearch.SortDocID{},
-	})
+	req := stampedSince(since, search.ChangedLimit(limit), false)
+	req.SortByCustom(append(req.Sort, &bsearch.SortDocID{}))
 	res, err := x.conversations.Search(req)
 	if err != nil {
 		return nil, fmt.Errorf("bleve: conversations changed since %s: %w", since.Format(time.RFC3339Nano), err)
@@ -766,13 +759,7 @@ func (x *Index) searchChangedSince(_ context.Context, since time.Time, limit int
 // now, or the latest stamp stored later than now if the clock of an
 // earlier process ran ahead. Documents stored before are only in idx.
 func changesFloor(idx bleve.Index, now time.Time) (time.Time, error) {
-	inclusive := true
-	r := bleve.NewDateRangeInclusiveQuery(now, time.Time{}, &inclusive, nil)
-	r.SetField(fieldIndexedAt)
-	req := bleve.NewSearchRequestOptions(r, 1, 0, false)
-	req.Fields = []string{fieldDoc}
-	req.SortByCustom(bsearch.SortOrder{&bsearch.SortField{Field: fieldIndexedAt, Type: bsearch.SortFieldAsDate, Desc: true}})
-	res, err := idx.Search(req)
+	res, err := idx.Search(stampedSince(now, 1, true))
 	if err != nil {
 		return time.Time{}, fmt.Errorf("bleve: conversations stamped after %s: %w", now.Format(time.RFC3339Nano), err)
 	}
@@ -784,6 +771,18 @@ func changesFloor(idx bleve.Index, now time.Time) (time.Time, error) {
 		return docs[0].IndexedAt, nil
 	}
 	return now, nil
+}
+
+// stampedSince asks for up to size conversation documents stamped at or
+// after since, by stamp: the oldest first, or the newest.
+func stampedSince(since time.Time, size int, newestFirst bool) *bleve.SearchRequest {
+	inclusive := true
+	r := bleve.NewDateRangeInclusiveQuery(since, time.Time{}, &inclusive, nil)
+	r.SetField(fieldIndexedAt)
+	req := bleve.NewSearchRequestOptions(r, size, 0, false)
+	req.Fields = []string{fieldDoc}
+	req.SortByCustom(bsearch.SortOrder{&bsearch.SortField{Field: fieldIndexedAt, Type: bsearch.SortFieldAsDate, Desc: newestFirst}})
+	return req
 }
 
 // readStored returns the stored documents of ids (those found), decoded,
