@@ -234,7 +234,10 @@ func TestDashboardInTheBrowser(t *testing.T) {
 	)
 
 	// The auditor reads but cannot send.
-	run(t, ctx, "log out", chromedp.Click(`.logout button`, chromedp.ByQuery), chromedp.WaitReady(`#login-form`, chromedp.ByQuery))
+	// Clicked from the page's own script: right after Alt+↑ loaded a new
+	// page, chromedp's node IDs of the document can be stale for a moment
+	// ("Could not find node with given id").
+	run(t, ctx, "log out", chromedp.WaitReady(`.logout button`, chromedp.ByQuery), click(`.logout button`), chromedp.WaitReady(`#login-form`, chromedp.ByQuery))
 	run(t, ctx, "log in as audrey",
 		chromedp.SendKeys(`#name`, "audrey", chromedp.ByQuery),
 		chromedp.SendKeys(`#password`, dashboardPassword, chromedp.ByQuery),
