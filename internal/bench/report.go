@@ -249,6 +249,10 @@ type CPU struct {
 	HandoffCores        float64 `json:"handoff_cores,omitempty"`
 	BenchMsPerMessage   float64 `json:"bench_cpu_ms_per_msg"`
 	BenchCores          float64 `json:"bench_cores"`
+	// MachineCores is the cores the whole machine kept busy meanwhile:
+	// every process (handoff, the benchmark, anything else) and the
+	// kernel's own work, such as the loopback network between them.
+	MachineCores float64 `json:"machine_cores,omitempty"`
 	// VsBaseline is handoff's CPU per message over the CPU of one no-op
 	// update-with-start (server and worker): how many of those a customer
 	// message costs.

@@ -171,7 +171,7 @@ func TestBaselineMeasuredTwice(t *testing.T) {
 	again := baseline.Result{Op: baseline.UpdateWithStart, OpsPerSecond: 100}
 	r.Baseline.UpdateWithStartAgain = &again
 	r.Baseline.UpdateWithStartCPU = CPU{HandoffMsPerMessage: 8, BenchMsPerMessage: 2}
-	r.Load.CPU = CPU{HandoffMsPerMessage: 45, HandoffCores: 0.5}
+	r.Load.CPU = CPU{HandoffMsPerMessage: 45, HandoffCores: 0.5, MachineCores: 1.8}
 	r.finish()
 	if r.Baseline.Reference != 150 || r.Load.Ratio != 0.667 || r.Sustained.Ratio != 0.867 {
 		t.Errorf("reference %v, load ratio %v, sustained ratio %v; want the mean 150", r.Baseline.Reference, r.Load.Ratio, r.Sustained.Ratio)
@@ -186,8 +186,9 @@ func TestBaselineMeasuredTwice(t *testing.T) {
 	if err := r.WriteTable(&table); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(table.String(), "update-with-start again") || !strings.Contains(table.String(), "4.5 no-op update-with-starts") {
-		t.Errorf("table lacks the second measurement or the CPU comparison:\n%s", table.String())
+	if !strings.Contains(table.String(), "update-with-start again") || !strings.Contains(table.String(), "4.5 no-op update-with-starts") ||
+		!strings.Contains(table.String(), "machine 1.80 cores busy") {
+		t.Errorf("table lacks the second measurement, the CPU comparison or the machine's CPU:\n%s", table.String())
 	}
 }
 

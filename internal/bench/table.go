@@ -199,6 +199,9 @@ func num(m stats.Millis) string {
 
 func cpuText(c CPU) string {
 	bench := fmt.Sprintf("bench %.2f ms (%.2f cores)", c.BenchMsPerMessage, c.BenchCores)
+	if c.MachineCores > 0 {
+		bench += fmt.Sprintf(", machine %.2f cores busy", c.MachineCores)
+	}
 	if c.HandoffCores == 0 {
 		return bench
 	}

@@ -139,3 +139,42 @@ func OwnCPU() time.Duration {
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// MachineCPU is the time all the machine's CPUs were busy (anything but
+// idle and waiting for I/O: every process, the kernel's interrupt work, and
+// time a hypervisor gave to others) and their whole time, both since boot.
+type MachineCPU struct {
+	Busy, Total time.Duration
+}
+
+// ReadMachineCPU reads the first line of /proc/stat, the sum over all CPUs.
+func ReadMachineCPU(statFile string) (MachineCPU, error) {
+	f, err := os.Open(statFile)
+	if err != nil {
+		return MachineCPU{}, fmt.Errorf("read the machine's CPU time: %w", err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	if !sc.Scan() {
+		return MachineCPU{}, fmt.Errorf("read the machine's CPU time: %s is empty", statFile)
+	}
+	fields := strings.Fields(sc.Text())
+	// cpu user nice system idle iowait irq softirq steal [guest guest_nice]:
+	// guest time is already counted in user and nice.
+	if len(fields) < 9 || fields[0] != "cpu" {
+		return MachineCPU{}, fmt.Errorf("read the machine's CPU time: %s starts with %q, want \"cpu\" and 8 counters", statFile, sc.Text())
+	}
+	var m MachineCPU
+	for i, f := range fields[1:9] {
+		n, err := strconv.ParseInt(f, 10, 64)
+		if err != nil {
+			return MachineCPU{}, fmt.Errorf("read the machine's CPU time: %s: %w", statFile, err)
+		}
+		d := time.Duration(n) * time.Second / clockTicks
+		m.Total += d
+		if i != 3 && i != 4 { // idle, iowait
+			m.Busy += d
+		}
+	}
+	return m, nil
+}

@@ -104,3 +104,38 @@ func TestReadCPU(t *testing.T) {
 		t.Error("OwnCPU reports no CPU time")
 	}
 }
+
+func TestReadMachineCPU(t *testing.T) {
+	dir := t.TempDir()
+	stat := filepath.Join(dir, "stat")
+	// user 100, nice 10, system 40, idle 500, iowait 30, irq 5, softirq 15,
+	// steal 30, then guest time, which user already holds.
+	content := "cpu  100 10 40 500 30 5 15 30 77 0\ncpu0 50 5 20 250 15 2 8 15 0 0\n"
+	if err := os.WriteFile(stat, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	got, err := ReadMachineCPU(stat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (MachineCPU{Busy: 2 * time.Second, Total: 7300 * time.Millisecond}); got != want {
+		t.Errorf("got %+v, want %+v (busy 200 ticks of 730 at 100 Hz)", got, want)
+	}
+	for _, bad := range []string{"", "intr 1 2 3\n", "cpu 1 2 3\n", "cpu 1 2 x 4 5 6 7 8\n"} {
+		if err := os.WriteFile(stat, []byte(bad), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ReadMachineCPU(stat); err == nil {
+			t.Errorf("%q gave no error", bad)
+		}
+	}
+	if _, err := os.Stat("/proc/stat"); err == nil {
+		m, err := ReadMachineCPU("/proc/stat")
+		if err != nil {
+			t.Fatalf("this machine's /proc/stat: %v", err)
+		}
+		if m.Busy <= 0 || m.Total < m.Busy {
+			t.Errorf("this machine: %+v", m)
+		}
+	}
+}
