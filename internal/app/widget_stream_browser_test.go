@@ -18,8 +18,8 @@ import (
 // its index write and runs again with a message that came meanwhile: the
 // first attempt's numbering (the customer's message 3 and the bot's answer
 // at 4 and 5), then the retried task's (the next message at 4, the answer at
-// 5 and 6, the answer to the next message at 7). The widget must end up with the transcript's
-// order, each message once.
+// 5 and 6, the answer to the next message at 7). The widget must end up with
+// the transcript's order, each message once.
 func TestWidgetFollowsATranscriptNumberedAgain(t *testing.T) {
 	widget, err := os.ReadFile(filepath.Join("..", "..", "api", "webchat", "widget.js"))
 	if err != nil {

@@ -8,13 +8,19 @@ import (
 	"time"
 )
 
-func TestReadMemory(t *testing.T) {
-	dir := t.TempDir()
-	status := filepath.Join(dir, "status")
-	content := "Name:\thandoff\nVmPeak:\t 2000000 kB\nVmHWM:\t  512000 kB\nVmRSS:\t  256000 kB\nThreads:\t12\n"
-	if err := os.WriteFile(status, []byte(content), 0o600); err != nil {
+// writeProcFile writes content to a file of its own, standing in for one of
+// /proc's, and returns its path.
+func writeProcFile(t *testing.T, content string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "proc")
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	return path
+}
+
+func TestReadMemory(t *testing.T) {
+	status := writeProcFile(t, "Name:\thandoff\nVmPeak:\t 2000000 kB\nVmHWM:\t  512000 kB\nVmRSS:\t  256000 kB\nThreads:\t12\n")
 	m, err := ReadMemory(status)
 	if err != nil {
 		t.Fatal(err)
@@ -22,14 +28,10 @@ func TestReadMemory(t *testing.T) {
 	if m.RSS != 256000<<10 || m.Peak != 512000<<10 {
 		t.Errorf("memory %+v, want VmRSS and VmHWM in bytes", m)
 	}
-	bad := filepath.Join(dir, "bad")
-	if err := os.WriteFile(bad, []byte("VmRSS:\t12 MB\nVmHWM:\t1 kB\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := ReadMemory(bad); err == nil || !strings.Contains(err.Error(), "VmRSS") {
+	if _, err := ReadMemory(writeProcFile(t, "VmRSS:\t12 MB\nVmHWM:\t1 kB\n")); err == nil || !strings.Contains(err.Error(), "VmRSS") {
 		t.Errorf("a size not in kB: %v", err)
 	}
-	if _, err := ReadMemory(filepath.Join(dir, "none")); err == nil {
+	if _, err := ReadMemory(filepath.Join(t.TempDir(), "none")); err == nil {
 		t.Error("a missing status file gave no error")
 	}
 }
@@ -75,24 +77,15 @@ func TestDiskUsageCountsEveryFile(t *testing.T) {
 }
 
 func TestReadCPU(t *testing.T) {
-	dir := t.TempDir()
-	stat := filepath.Join(dir, "stat")
 	// A name with spaces and a parenthesis; utime 250 and stime 50 ticks.
-	content := "4242 (my (odd) name) S 1 4242 4242 0 -1 4194560 100 0 0 0 250 50 0 0 20 0 12 0 1000 2000000 5000\n"
-	if err := os.WriteFile(stat, []byte(content), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	got, err := ReadCPU(stat)
+	got, err := ReadCPU(writeProcFile(t, "4242 (my (odd) name) S 1 4242 4242 0 -1 4194560 100 0 0 0 250 50 0 0 20 0 12 0 1000 2000000 5000\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got != 3*time.Second {
 		t.Errorf("CPU %s, want 3s (300 ticks at 100 Hz)", got)
 	}
-	if err := os.WriteFile(stat, []byte("4242 (short) S 1 2\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := ReadCPU(stat); err == nil {
+	if _, err := ReadCPU(writeProcFile(t, "4242 (short) S 1 2\n")); err == nil {
 		t.Error("a truncated stat file gave no error")
 	}
 	if _, err := os.Stat("/proc/self/stat"); err == nil {
@@ -106,15 +99,9 @@ func TestReadCPU(t *testing.T) {
 }
 
 func TestReadMachineCPU(t *testing.T) {
-	dir := t.TempDir()
-	stat := filepath.Join(dir, "stat")
 	// user 100, nice 10, system 40, idle 500, iowait 30, irq 5, softirq 15,
 	// steal 30, then guest time, which user already holds.
-	content := "cpu  100 10 40 500 30 5 15 30 77 0\ncpu0 50 5 20 250 15 2 8 15 0 0\n"
-	if err := os.WriteFile(stat, []byte(content), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	got, err := ReadMachineCPU(stat)
+	got, err := ReadMachineCPU(writeProcFile(t, "cpu  100 10 40 500 30 5 15 30 77 0\ncpu0 50 5 20 250 15 2 8 15 0 0\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,10 +109,7 @@ func TestReadMachineCPU(t *testing.T) {
 		t.Errorf("got %+v, want %+v (busy 200 ticks of 730 at 100 Hz)", got, want)
 	}
 	for _, bad := range []string{"", "intr 1 2 3\n", "cpu 1 2 3\n", "cpu 1 2 x 4 5 6 7 8\n"} {
-		if err := os.WriteFile(stat, []byte(bad), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := ReadMachineCPU(stat); err == nil {
+		if _, err := ReadMachineCPU(writeProcFile(t, bad)); err == nil {
 			t.Errorf("%q gave no error", bad)
 		}
 	}
